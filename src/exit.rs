@@ -1,0 +1,8 @@
+//! Exit codes of the `enswitch-fake` binary, named once so `main`, the help text and the tests
+//! agree.
+
+/// Everything succeeded.
+pub const OK: u8 = 0;
+/// The command ran and found problems the user asked about (a spec with errors) or could not do
+/// its work (a file it could not write). Clap's own usage errors use the same code.
+pub const ERROR: u8 = 2;

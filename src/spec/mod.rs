@@ -1,0 +1,262 @@
+//! The machine-readable spec of the Enswitch `cards` functions: the single source of truth that
+//! the server validates with, the conformance suite generates cases from, and the exports render.
+//!
+//! `raw` holds the YAML shapes, `load` reads and cross-checks them into this typed model, `param`
+//! owns a parameter and its rules. Every rule carries its [`Provenance`], so a user can tell what
+//! the vendor documents from what this project decided (API-NOTES.md, D1 to D14).
+
+mod load;
+mod param;
+mod raw;
+
+use std::fmt;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+pub use load::{SpecError, SpecErrors};
+pub use param::{
+    Allowed, Default, DefaultSource, Format, FormatName, Param, Range, RefersTo, ResourceKind,
+    Violation,
+};
+
+/// Every spec file, embedded at build time by `build.rs`: (path below `spec/`, contents).
+const EMBEDDED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/spec_files.rs"));
+
+/// All functions of the spec, sorted by path.
+#[derive(Debug, Clone, Serialize)]
+pub struct Spec {
+    functions: Vec<Function>,
+}
+
+impl Spec {
+    /// The spec built into the binary from `spec/`.
+    pub fn embedded() -> Result<Spec, SpecErrors> {
+        let files = EMBEDDED
+            .iter()
+            .map(|(path, text)| (format!("spec/{path}"), (*text).to_owned()));
+        load::from_files(files.collect())
+    }
+
+    /// Every `*.yaml` file below `dir`, replacing the embedded spec.
+    pub fn from_dir(dir: &Path) -> Result<Spec, SpecErrors> {
+        load::from_dir(dir)
+    }
+
+    pub fn functions(&self) -> &[Function] {
+        &self.functions
+    }
+
+    /// The function at `path` (`cards/groups/update`), without slashes around it.
+    pub fn function(&self, path: &str) -> Option<&Function> {
+        self.functions.iter().find(|f| f.path == path)
+    }
+}
+
+/// One function of the API, as its vendor page describes it plus the rules a validator needs.
+#[derive(Debug, Clone, Serialize)]
+pub struct Function {
+    /// `category/action`, up to three levels: `cards/groups/update`.
+    pub path: String,
+    pub kind: FunctionKind,
+    pub summary: String,
+    /// The vendor's sentence above the parameter table.
+    pub authentication: String,
+    /// The role and rate plan privilege the function needs (`cards`).
+    pub privilege: String,
+    pub access: Ruled<Access>,
+    /// In the vendor's order, which is also the order validation checks them (D5).
+    pub parameters: Vec<Param>,
+    pub constraints: Vec<Constraint>,
+    pub responses: Vec<Response>,
+    pub data: Data,
+    pub examples: Vec<Example>,
+    pub history: Vec<Change>,
+    /// The file the function was read from, for messages.
+    #[serde(skip)]
+    pub source: String,
+}
+
+impl Function {
+    pub fn param(&self, name: &str) -> Option<&Param> {
+        self.parameters.iter().find(|p| p.name == name)
+    }
+
+    pub fn has_code(&self, code: Code) -> bool {
+        self.responses.iter().any(|r| r.code == code)
+    }
+}
+
+/// Why the suite needs a function: the two core functions are what the fake exists for; set-up
+/// and observation functions build and read back state around them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FunctionKind {
+    Core,
+    Setup,
+    Observation,
+}
+
+/// What a role's privilege level must be to call a function: read-only roles may read (402
+/// otherwise).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Access {
+    Read,
+    Write,
+}
+
+/// Whether the vendor states a rule, or this project decided it where the vendor is silent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Provenance {
+    Documented,
+    Inferred,
+}
+
+impl fmt::Display for Provenance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Provenance::Documented => "documented",
+            Provenance::Inferred => "inferred",
+        })
+    }
+}
+
+/// A value together with where it comes from.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ruled<T> {
+    pub value: T,
+    pub provenance: Provenance,
+}
+
+/// A rule over several parameters of one request.
+#[derive(Debug, Clone, Serialize)]
+pub struct Constraint {
+    pub rule: Rule,
+    pub params: Vec<String>,
+    /// The parameter a failure names in the answer's `key`.
+    pub key: String,
+    pub description: String,
+    pub provenance: Provenance,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    /// The first parameter is at most the second, each taking the stored value when not given.
+    NotGreater,
+    /// The product of the parameters is at most the server's cap on cards per call.
+    CardCap,
+    /// At least one of the parameters is given.
+    OneRequired,
+}
+
+/// An Enswitch answer code. Always a JSON string on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(into = "String")]
+pub struct Code(u16);
+
+impl Code {
+    /// Every code the API uses on any page (API-NOTES.md section 1).
+    pub const KNOWN: [u16; 9] = [200, 201, 204, 400, 401, 402, 403, 404, 500];
+
+    pub fn new(code: u16) -> Option<Code> {
+        Code::KNOWN.contains(&code).then_some(Code(code))
+    }
+
+    pub fn as_u16(self) -> u16 {
+        self.0
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl From<Code> for String {
+    fn from(code: Code) -> String {
+        code.to_string()
+    }
+}
+
+/// One row of the vendor's responses table.
+#[derive(Debug, Clone, Serialize)]
+pub struct Response {
+    pub code: Code,
+    pub description: String,
+    pub provenance: Provenance,
+}
+
+/// What a successful call returns in the envelope's `data`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Data {
+    /// The vendor's sentence under "Data returned".
+    pub description: String,
+    pub form: Ruled<DataForm>,
+    /// The fields of the object, or of each row; empty when nothing is returned.
+    pub fields: Vec<Field>,
+    pub fields_provenance: Option<Provenance>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DataForm {
+    /// No `data` key at all (a 204 answer).
+    None,
+    Object,
+    /// A list of row objects.
+    Array,
+    /// An object for one result, an array of objects for several (D7).
+    ObjectOrArray,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Field {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: crate::value::ParamType,
+    pub description: String,
+}
+
+/// A request and its answer as the vendor's page shows them, verbatim.
+#[derive(Debug, Clone, Serialize)]
+pub struct Example {
+    pub title: String,
+    pub request: String,
+    pub response: String,
+    /// What this project notes about the example (such as a slip in it).
+    pub note: Option<String>,
+}
+
+/// One row of the vendor's change history.
+#[derive(Debug, Clone, Serialize)]
+pub struct Change {
+    pub version: String,
+    pub changes: String,
+}
+
+/// Where a context default takes its value from when the request leaves it out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Context {
+    /// The system's currency.
+    SystemCurrency,
+    /// The customer of the authenticated user.
+    CallerCustomer,
+    /// Every card group of the customer.
+    AllCardGroups,
+}
+
+impl Context {
+    /// The type of value the context supplies.
+    pub fn param_type(self) -> crate::value::ParamType {
+        use crate::value::ParamType;
+        match self {
+            Context::SystemCurrency => ParamType::String,
+            Context::CallerCustomer | Context::AllCardGroups => ParamType::Integer,
+        }
+    }
+}

@@ -1,0 +1,284 @@
+//! One parameter of a function: the vendor's row (name, type, description, required, default)
+//! and the rules a validator applies to a value that has passed its type (allowed values, range,
+//! format). Checking those rules lives here so the loader (for defaults) and the server (for
+//! requests) apply the same ones.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::spec::{Context, Provenance};
+use crate::value::{ParamType, Value};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Param {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: ParamType,
+    /// The vendor's words.
+    pub description: String,
+    pub required: bool,
+    pub default: Option<Default>,
+    pub allowed: Option<Allowed>,
+    pub range: Option<Range>,
+    pub format: Option<Format>,
+    pub refers_to: Option<RefersTo>,
+}
+
+/// What a parameter takes when the request leaves it out.
+#[derive(Debug, Clone, Serialize)]
+pub struct Default {
+    pub source: DefaultSource,
+    pub provenance: Provenance,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DefaultSource {
+    /// A fixed value ("0.00").
+    Literal(Value),
+    /// "Default for group.": the named field of the card group.
+    GroupField(String),
+    /// "Current value.": an update leaves the field as it is.
+    CurrentValue,
+    /// A value from the caller or the system (its currency, its customer).
+    Context(Context),
+}
+
+impl fmt::Display for DefaultSource {
+    /// The text of the vendor's "Default value" column.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DefaultSource::Literal(value) => write!(f, "{value}"),
+            DefaultSource::GroupField(_) => f.write_str("Default for group."),
+            DefaultSource::CurrentValue => f.write_str("Current value."),
+            DefaultSource::Context(Context::SystemCurrency) => f.write_str("System currency."),
+            DefaultSource::Context(Context::CallerCustomer) => {
+                f.write_str("Customer of the authenticated user.")
+            }
+            DefaultSource::Context(Context::AllCardGroups) => {
+                f.write_str("All card groups of the customer.")
+            }
+        }
+    }
+}
+
+/// The only values a parameter may take, already parsed to its type.
+#[derive(Debug, Clone, Serialize)]
+pub struct Allowed {
+    pub values: Vec<Value>,
+    pub provenance: Provenance,
+}
+
+/// Inclusive bounds of a number, of the parameter's own type.
+#[derive(Debug, Clone, Serialize)]
+pub struct Range {
+    pub min: Option<Value>,
+    pub max: Option<Value>,
+    pub provenance: Provenance,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Format {
+    pub name: FormatName,
+    pub provenance: Provenance,
+}
+
+/// Named text formats; a closed set so every consumer (validator, OpenAPI) knows each one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FormatName {
+    /// Three capital letters, as ISO 4217 codes are written (D12).
+    CurrencyCode,
+    /// One or more ASCII digits: a whole number at least 0 held in a String.
+    Digits,
+}
+
+impl FormatName {
+    pub fn matches(self, text: &str) -> bool {
+        match self {
+            FormatName::CurrencyCode => {
+                text.len() == 3 && text.bytes().all(|b| b.is_ascii_uppercase())
+            }
+            FormatName::Digits => !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()),
+        }
+    }
+
+    /// The same rule as a regular expression, for exports.
+    pub fn pattern(self) -> &'static str {
+        match self {
+            FormatName::CurrencyCode => "^[A-Z]{3}$",
+            FormatName::Digits => "^[0-9]+$",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            FormatName::CurrencyCode => "three capital letters",
+            FormatName::Digits => "one or more digits",
+        }
+    }
+}
+
+/// The parameter names a stored object; a value naming none gives the `missing` code.
+#[derive(Debug, Clone, Serialize)]
+pub struct RefersTo {
+    pub resource: ResourceKind,
+    pub missing: crate::spec::Code,
+    pub provenance: Provenance,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceKind {
+    CardGroup,
+    Batch,
+    RatePlan,
+    Customer,
+}
+
+/// Which rule a typed value broke. Each carries what a message needs to say why.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Violation {
+    NotAllowed { allowed: Vec<Value> },
+    BelowMinimum { min: Value },
+    AboveMaximum { max: Value },
+    BadFormat { format: FormatName },
+}
+
+impl fmt::Display for Violation {
+    /// Lowercase, to follow "`<name>` ...".
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Violation::NotAllowed { allowed } => {
+                let list: Vec<String> = allowed.iter().map(|v| format!("\"{v}\"")).collect();
+                write!(f, "must be one of {}", list.join(", "))
+            }
+            Violation::BelowMinimum { min } => write!(f, "must be at least {min}"),
+            Violation::AboveMaximum { max } => write!(f, "must be at most {max}"),
+            Violation::BadFormat { format } => write!(f, "must be {}", format.describe()),
+        }
+    }
+}
+
+impl Param {
+    /// Checks a value of this parameter's type against its allowed set, range and format, in
+    /// that order; the first broken rule is the one reported (D5).
+    pub fn check(&self, value: &Value) -> Result<(), Violation> {
+        if let Some(allowed) = &self.allowed
+            && !allowed.values.contains(value)
+        {
+            return Err(Violation::NotAllowed {
+                allowed: allowed.values.clone(),
+            });
+        }
+        if let Some(range) = &self.range {
+            if let Some(min) = &range.min
+                && value.compare(min) == Some(Ordering::Less)
+            {
+                return Err(Violation::BelowMinimum { min: min.clone() });
+            }
+            if let Some(max) = &range.max
+                && value.compare(max) == Some(Ordering::Greater)
+            {
+                return Err(Violation::AboveMaximum { max: max.clone() });
+            }
+        }
+        if let (Some(format), Value::String(text)) = (&self.format, value)
+            && !format.name.matches(text)
+        {
+            return Err(Violation::BadFormat {
+                format: format.name,
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn param(ty: ParamType) -> Param {
+        Param {
+            name: "x".into(),
+            ty,
+            description: String::new(),
+            required: false,
+            default: None,
+            allowed: None,
+            range: None,
+            format: None,
+            refers_to: None,
+        }
+    }
+
+    #[test]
+    fn allowed_values_compare_as_typed_values() {
+        let mut flag = param(ParamType::Integer);
+        flag.allowed = Some(Allowed {
+            values: vec![Value::Integer(0), Value::Integer(1)],
+            provenance: Provenance::Documented,
+        });
+        assert_eq!(flag.check(&Value::Integer(1)), Ok(()));
+        assert!(matches!(
+            flag.check(&Value::Integer(2)),
+            Err(Violation::NotAllowed { .. })
+        ));
+    }
+
+    #[test]
+    fn range_bounds_are_inclusive() {
+        let mut length = param(ParamType::Integer);
+        length.range = Some(Range {
+            min: Some(Value::Integer(4)),
+            max: Some(Value::Integer(20)),
+            provenance: Provenance::Inferred,
+        });
+        assert_eq!(length.check(&Value::Integer(4)), Ok(()));
+        assert_eq!(length.check(&Value::Integer(20)), Ok(()));
+        assert_eq!(
+            length.check(&Value::Integer(3)),
+            Err(Violation::BelowMinimum {
+                min: Value::Integer(4)
+            })
+        );
+        assert_eq!(
+            length.check(&Value::Integer(21)),
+            Err(Violation::AboveMaximum {
+                max: Value::Integer(20)
+            })
+        );
+    }
+
+    #[test]
+    fn currency_codes_are_three_capital_letters() {
+        let mut currency = param(ParamType::String);
+        currency.format = Some(Format {
+            name: FormatName::CurrencyCode,
+            provenance: Provenance::Inferred,
+        });
+        assert_eq!(currency.check(&Value::String("USD".into())), Ok(()));
+        for bad in ["usd", "US", "USDX", "U5D", ""] {
+            assert!(
+                currency.check(&Value::String(bad.into())).is_err(),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn violations_read_as_the_end_of_a_sentence() {
+        let allowed = Violation::NotAllowed {
+            allowed: vec![
+                Value::String("random".into()),
+                Value::String("sequential".into()),
+            ],
+        };
+        assert_eq!(
+            allowed.to_string(),
+            r#"must be one of "random", "sequential""#
+        );
+    }
+}
