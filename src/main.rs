@@ -46,7 +46,12 @@ fn lint(source: &SpecSource) -> u8 {
     match load(source) {
         Ok(spec) => {
             let paths: Vec<&str> = spec.functions().iter().map(|f| f.path.as_str()).collect();
-            println!("spec ok: {} functions ({})", paths.len(), paths.join(", "));
+            let noun = if paths.len() == 1 {
+                "function"
+            } else {
+                "functions"
+            };
+            println!("spec ok: {} {noun} ({})", paths.len(), paths.join(", "));
             exit::OK
         }
         Err(errors) => {

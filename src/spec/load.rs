@@ -431,7 +431,11 @@ impl Checker<'_> {
         {
             Ok(value) => Some(value),
             Err(e) => {
-                checker.at(location, field, format!("{text:?} is not a {ty}: it {e}"));
+                checker.at(
+                    location,
+                    field,
+                    format!("{text:?} is not a valid {ty}: it {e}"),
+                );
                 None
             }
         };
@@ -594,7 +598,7 @@ impl Checker<'_> {
                     self.at(
                         location,
                         format!("{field}.literal"),
-                        format!("{text:?} is not a {}: it {e}", param.ty),
+                        format!("{text:?} is not a valid {}: it {e}", param.ty),
                     );
                     return None;
                 }
