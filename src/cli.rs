@@ -1,17 +1,20 @@
 //! The command line, as clap derive types: the only file that knows clap. Doc comments here are
 //! the `--help` text. Every option can also come from an `ENSWITCH_FAKE_…` environment variable.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::export::ExportFormat;
+use enswitch_fake::app::DEFAULT_RNG_SEED;
+use enswitch_fake::export::ExportFormat;
+use enswitch_fake::render::HttpStatusMode;
 
 /// A machine-readable spec, a fake server and a conformance runner for the cards functions of the
 /// Enswitch JSON API.
 ///
-/// Exit codes: 0 success; 2 a spec with errors, a file that could not be read or written, or a
-/// usage error.
+/// Exit codes: 0 success; 2 a spec or seed with errors, a file that could not be read or
+/// written, an address that cannot be bound, or a usage error.
 #[derive(Debug, Parser)]
 #[command(name = "enswitch-fake", version)]
 pub struct Cli {
@@ -21,6 +24,11 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the fake Enswitch: the cards functions under /api/json/, the control plane under /_fake/.
+    ///
+    /// Prints `listening on http://ADDR` once it accepts connections. SIGINT or SIGTERM stop it
+    /// after the requests in flight are answered.
+    Serve(ServeArgs),
     /// Check or export the spec of the cards functions.
     #[command(subcommand)]
     Spec(SpecCommand),
@@ -39,6 +47,79 @@ pub enum SpecCommand {
     Lint(SpecSource),
     /// Render the spec as the vendor's pages (markdown), an OpenAPI 3.1 document, or JSON.
     Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(
+        long,
+        value_name = "ADDR",
+        default_value = "127.0.0.1:8080",
+        env = "ENSWITCH_FAKE_ADDR"
+    )]
+    pub addr: SocketAddr,
+    #[command(flatten)]
+    pub source: SpecSource,
+    /// The world to start from (and to return to on reset) instead of the embedded seed.
+    #[arg(long, value_name = "FILE", env = "ENSWITCH_FAKE_SEED_FILE")]
+    pub seed_file: Option<PathBuf>,
+    /// Seed of the generator of card numbers and PINs: the same seed and requests give the same
+    /// answers.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_RNG_SEED, env = "ENSWITCH_FAKE_RNG_SEED")]
+    pub rng_seed: u64,
+    /// The most cards one call may create (batch_number × number); more is answered 400 with key
+    /// `number`.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 100_000,
+        env = "ENSWITCH_FAKE_MAX_CARDS"
+    )]
+    pub max_cards: u64,
+    /// The HTTP status of API answers: `ok` is 200 for every outcome, as Enswitch does; `mirror`
+    /// repeats the envelope's code.
+    #[arg(
+        long,
+        value_enum,
+        default_value = "ok",
+        env = "ENSWITCH_FAKE_HTTP_STATUS"
+    )]
+    pub http_status: HttpStatusArg,
+    /// `logical` starts at 2026-01-01 00:00:00 UTC and moves one second per reading, so reruns
+    /// are byte-identical; `system` is the wall clock.
+    #[arg(
+        long,
+        value_enum,
+        default_value = "logical",
+        env = "ENSWITCH_FAKE_CLOCK"
+    )]
+    pub clock: ClockArg,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum HttpStatusArg {
+    /// HTTP 200 for every API outcome.
+    Ok,
+    /// The HTTP status equals the envelope's code.
+    Mirror,
+}
+
+impl From<HttpStatusArg> for HttpStatusMode {
+    fn from(arg: HttpStatusArg) -> HttpStatusMode {
+        match arg {
+            HttpStatusArg::Ok => HttpStatusMode::AlwaysOk,
+            HttpStatusArg::Mirror => HttpStatusMode::Mirror,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ClockArg {
+    /// Fixed start, one second per reading.
+    Logical,
+    /// The wall clock.
+    System,
 }
 
 #[derive(Debug, Args)]

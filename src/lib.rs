@@ -1,14 +1,28 @@
-//! `enswitch-fake`: a machine-readable spec of the Enswitch JSON API's `cards` functions, and the
-//! tools built on it.
+//! `enswitch-fake`: a machine-readable spec of the Enswitch JSON API's `cards` functions, and a
+//! stateful fake server driven by it.
 //!
-//! The spec is the single source of truth. It is embedded in the binary from `spec/` at build
-//! time (a directory given with `--spec` replaces it) and loaded into a typed model whose every
-//! rule says whether the vendor documents it or this project decided it.
+//! How a request flows:
+//!
+//! ```text
+//! hyper request ─> ApiRequest (owned)                         server.rs (the only async part)
+//!   ─> function for the path, or a 404 envelope              app, spec
+//!   ─> RawParams: ';' or '&' pairs, decoded, in order        params
+//!   ─> 401 ─> 402 ─> 403                                     auth
+//!   ─> Params: typed, first failing rule wins (400)          validate (spec-driven)
+//!   ─> in one lock: 404, 400 needing state, defaults        input, store
+//!      ─> validation=1 stops here (201) ─> act (200/204)     domain/
+//!   ─> envelope ─> HTTP answer                               render
+//! ```
 //!
 //! - [`spec`]: load and cross-check the YAML spec; errors name the file, the line and the field.
 //! - [`value`]: the three parameter types and the one parser of their text (API-NOTES D12).
+//! - [`params`], [`validate`], [`auth`], [`input`]: the stages above.
+//! - [`world`], [`seed`], [`store`], [`domain`]: the state, where it starts, its lock, its changes.
+//! - [`error`], [`render`], [`request`]: the wire types; all wording in `error`.
+//! - [`app`], [`control`], [`journal`], [`server`]: the fake, its control plane, its log, its socket.
+//! - [`clock`], [`rng`]: injected time and the seeded generator, for byte-identical reruns.
 //! - [`export`]: the spec as the vendor's pages (Markdown), as OpenAPI 3.1, or as JSON.
-//! - [`exit`]: the process exit codes, named.
+//! - [`yaml`], [`exit`]: reading our YAML files; the process exit codes.
 //!
 //! ```
 //! use enswitch_fake::spec::Spec;
@@ -18,7 +32,25 @@
 //! assert!(update.param("id").unwrap().required);
 //! ```
 
+pub mod app;
+pub mod auth;
+pub mod clock;
+pub mod control;
+pub mod domain;
+pub mod error;
 pub mod exit;
 pub mod export;
+pub mod input;
+pub mod journal;
+pub mod params;
+pub mod render;
+pub mod request;
+pub mod rng;
+pub mod seed;
+pub mod server;
 pub mod spec;
+pub mod store;
+pub mod validate;
 pub mod value;
+pub mod world;
+pub mod yaml;

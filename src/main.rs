@@ -8,9 +8,11 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use clap::{CommandFactory as _, Parser as _};
-use enswitch_fake::{exit, export, spec::Spec};
+use enswitch_fake::app::{App, Config};
+use enswitch_fake::clock::Clock;
+use enswitch_fake::{exit, export, seed, server, spec::Spec};
 
-use crate::cli::{Cli, Command, ExportArgs, SpecCommand, SpecSource};
+use crate::cli::{Cli, ClockArg, Command, ExportArgs, ServeArgs, SpecCommand, SpecSource};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -25,6 +27,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
+        Command::Serve(args) => serve(&args).map(|()| exit::OK),
         Command::Spec(SpecCommand::Lint(source)) => Ok(lint(&source)),
         Command::Spec(SpecCommand::Export(args)) => export(&args).map(|()| exit::OK),
         Command::Completions { shell } => {
@@ -35,7 +38,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     }
 }
 
-fn load(source: &SpecSource) -> Result<Spec, enswitch_fake::spec::SpecErrors> {
+fn load(source: &SpecSource) -> Result<Spec, enswitch_fake::yaml::FileErrors> {
     match &source.spec {
         Some(dir) => Spec::from_dir(dir),
         None => Spec::embedded(),
@@ -86,4 +89,62 @@ fn export(args: &ExportArgs) -> anyhow::Result<()> {
             .context("writing to stdout")?,
     }
     Ok(())
+}
+
+fn serve(args: &ServeArgs) -> anyhow::Result<()> {
+    let spec = load(&args.source).context("the spec has errors (run `enswitch-fake spec lint`)")?;
+    let world = match &args.seed_file {
+        Some(file) => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("--seed-file {}", file.display()))?;
+            seed::load(&spec, &file.display().to_string(), &text, args.rng_seed)
+        }
+        None => seed::load(&spec, seed::EMBEDDED_NAME, seed::EMBEDDED, args.rng_seed),
+    }
+    .context("the seed has errors")?;
+    let clock = match args.clock {
+        ClockArg::Logical => Clock::logical(),
+        ClockArg::System => Clock::System,
+    };
+    let config = Config {
+        max_cards: args.max_cards,
+        http_status: args.http_status.into(),
+    };
+    let app = std::sync::Arc::new(App::new(spec, world, clock, config));
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(args.addr)
+            .await
+            .with_context(|| format!("--addr {}", args.addr))?;
+        let addr = listener.local_addr().context("reading the bound address")?;
+        // Scripts wait for this line, so it goes out (flushed) before anything else.
+        println!("listening on http://{addr}");
+        std::io::stdout().flush().context("writing to stdout")?;
+        server::run(listener, app, stop_signal())
+            .await
+            .context("serving")
+    })
+}
+
+/// Completes on SIGINT or SIGTERM.
+async fn stop_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => return interrupt.await.unwrap_or_default(),
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    interrupt.await.unwrap_or_default();
 }

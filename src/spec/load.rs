@@ -4,10 +4,11 @@
 //! all of them at once rather than one per run.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fmt;
 use std::path::Path;
 
 use serde_saphyr::{Location, Spanned};
+
+use crate::yaml::{FileError, FileErrors};
 
 use super::raw::{RawDefault, RawFunction, RawParam};
 use super::{
@@ -20,46 +21,8 @@ use crate::value::ParamType;
 /// defaults refer to.
 const GROUP_FIELDS_FROM: &str = "cards/groups/create";
 
-/// One problem in one spec file.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}:{line}:{column}: {field}: {message}")]
-pub struct SpecError {
-    pub file: String,
-    pub line: u64,
-    pub column: u64,
-    /// Path of the field inside the file: `parameters[4].default`.
-    pub field: String,
-    pub message: String,
-}
-
-/// Every problem found in a spec, in file order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SpecErrors(pub Vec<SpecError>);
-
-impl std::error::Error for SpecErrors {}
-
-impl fmt::Display for SpecErrors {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, error) in self.0.iter().enumerate() {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            write!(f, "{error}")?;
-        }
-        Ok(())
-    }
-}
-
-pub(super) fn from_dir(dir: &Path) -> Result<Spec, SpecErrors> {
-    let whole_dir = |message: String| {
-        SpecErrors(vec![SpecError {
-            file: dir.display().to_string(),
-            line: 0,
-            column: 0,
-            field: String::new(),
-            message,
-        }])
-    };
+pub(super) fn from_dir(dir: &Path) -> Result<Spec, FileErrors> {
+    let whole_dir = |message: String| FileErrors::whole(dir.display().to_string(), message);
     let mut paths = Vec::new();
     collect_yaml(dir, &mut paths)
         .map_err(|e| whole_dir(format!("cannot read the directory: {e}")))?;
@@ -89,18 +52,18 @@ fn collect_yaml(dir: &Path, paths: &mut Vec<std::path::PathBuf>) -> std::io::Res
 }
 
 /// Loads (file name, contents) pairs into a spec.
-pub(super) fn from_files(files: Vec<(String, String)>) -> Result<Spec, SpecErrors> {
+pub(super) fn from_files(files: Vec<(String, String)>) -> Result<Spec, FileErrors> {
     let mut errors = Vec::new();
     let mut raws = Vec::new();
     for (file, text) in files {
-        match parse(&text) {
+        match crate::yaml::parse::<RawFunction>(&file, &text) {
             Ok(raw) => raws.push((file, raw)),
-            Err(error) => errors.push(error.in_file(file)),
+            Err(error) => errors.push(error),
         }
     }
     // Cross-checks need every file, and would only repeat a broken file's problem.
     if !errors.is_empty() {
-        return Err(SpecErrors(errors));
+        return Err(FileErrors(errors));
     }
 
     let group_fields: Option<HashMap<&str, ParamType>> = raws
@@ -135,86 +98,21 @@ pub(super) fn from_files(files: Vec<(String, String)>) -> Result<Spec, SpecError
         }
     }
     if !errors.is_empty() {
-        return Err(SpecErrors(errors));
+        return Err(FileErrors(errors));
     }
     functions.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Spec { functions })
 }
 
-/// A YAML error before the file name is known.
-struct ParseError {
-    line: u64,
-    column: u64,
-    field: String,
-    message: String,
-}
-
-impl ParseError {
-    fn in_file(self, file: String) -> SpecError {
-        SpecError {
-            file,
-            line: self.line,
-            column: self.column,
-            field: self.field,
-            message: self.message,
-        }
-    }
-}
-
-fn parse(text: &str) -> Result<RawFunction, ParseError> {
-    let options = serde_saphyr::options! { with_snippet: false };
-    let mut path = String::new();
-    let result = serde_saphyr::with_deserializer_from_str_with_options(text, options, |de| {
-        serde_path_to_error::deserialize(de).map_err(|e| {
-            path = e.path().to_string();
-            e.into_inner()
-        })
-    });
-    result.map_err(|error| {
-        let (line, column) = error.location().map_or((0, 0), |l| (l.line(), l.column()));
-        let (field, message) = describe(&path, &error.without_snippet().to_string());
-        ParseError {
-            line,
-            column,
-            field,
-            message,
-        }
-    })
-}
-
-/// Makes serde-saphyr's message and serde_path_to_error's path read as one of ours: the location
-/// suffix goes (we print our own), `Spanned`'s inner `value` step goes, and a duplicate key's
-/// unknown last step (`?`) becomes the key's name.
-fn describe(path: &str, message: &str) -> (String, String) {
-    let message = match message.rsplit_once(" at line ") {
-        Some((text, _)) => text,
-        None => message,
-    };
-    let steps: Vec<&str> = path.split('.').filter(|step| *step != "value").collect();
-    let mut field = steps.join(".");
-    if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
-        let key = rest.split_once(", set ").map_or(rest, |(key, _)| key);
-        field = match field.strip_suffix('?') {
-            Some(parent) => format!("{parent}{key}"),
-            None => field,
-        };
-        return (field, format!("duplicate key `{key}`"));
-    }
-    if field == "." || field.is_empty() {
-        field = "(top)".into();
-    }
-    (field, message.to_owned())
-}
-
 /// Collects cross-check errors of one file.
 struct Checker<'a> {
     file: &'a str,
-    errors: &'a mut Vec<SpecError>,
+    errors: &'a mut Vec<FileError>,
 }
 
 impl Checker<'_> {
     fn at(&mut self, location: &Location, field: impl Into<String>, message: impl Into<String>) {
-        self.errors.push(SpecError {
+        self.errors.push(FileError {
             file: self.file.to_owned(),
             line: location.line(),
             column: location.column(),

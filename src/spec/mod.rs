@@ -14,7 +14,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-pub use load::{SpecError, SpecErrors};
+use crate::yaml::FileErrors;
+
 pub use param::{
     Allowed, Default, DefaultSource, Format, FormatName, Param, Range, RefersTo, ResourceKind,
     Violation,
@@ -31,7 +32,7 @@ pub struct Spec {
 
 impl Spec {
     /// The spec built into the binary from `spec/`.
-    pub fn embedded() -> Result<Spec, SpecErrors> {
+    pub fn embedded() -> Result<Spec, FileErrors> {
         let files = EMBEDDED
             .iter()
             .map(|(path, text)| (format!("spec/{path}"), (*text).to_owned()));
@@ -39,7 +40,7 @@ impl Spec {
     }
 
     /// Every `*.yaml` file below `dir`, replacing the embedded spec.
-    pub fn from_dir(dir: &Path) -> Result<Spec, SpecErrors> {
+    pub fn from_dir(dir: &Path) -> Result<Spec, FileErrors> {
         load::from_dir(dir)
     }
 

@@ -1,0 +1,217 @@
+//! `App`: the fake Enswitch without a socket. `App::handle` takes one API request through the
+//! whole pipeline and returns its answer; `App::serve` also routes the control plane and makes the
+//! HTTP answer. Synchronous throughout, so most tests call it directly.
+//!
+//! ```
+//! use enswitch_fake::app::App;
+//! use enswitch_fake::request::ApiRequest;
+//!
+//! let app = App::embedded().unwrap();
+//! let answer = app.handle(&ApiRequest::get(
+//!     "/api/json/cards/groups/update/?auth_username=user;auth_password=password;id=123;name=example",
+//! ));
+//! assert_eq!(answer.to_json(), r#"{"responses":[{"code":"204","key":"","message":"OK"}]}"#);
+//! ```
+
+use crate::clock::Clock;
+use crate::error::ApiError;
+use crate::input::Input;
+use crate::journal::Journal;
+use crate::params::RawParams;
+use crate::render::{ApiResponse, HttpAnswer, HttpStatusMode};
+use crate::request::{ApiRequest, Method};
+use crate::spec::{Function, Spec};
+use crate::store::Store;
+use crate::value::Value;
+use crate::world::World;
+use crate::yaml::FileErrors;
+use crate::{auth, domain, seed, validate};
+
+/// Where API paths start.
+pub const API_PREFIX: &str = "/api/json/";
+/// Where the control plane's paths start; never inside the API's path space.
+pub const CONTROL_PREFIX: &str = "/_fake/";
+
+/// The server's settings that change answers.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The most cards one call may create (`--max-cards`, D12).
+    pub max_cards: u64,
+    pub http_status: HttpStatusMode,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            max_cards: 100_000,
+            http_status: HttpStatusMode::AlwaysOk,
+        }
+    }
+}
+
+/// The default `--rng-seed`.
+pub const DEFAULT_RNG_SEED: u64 = 1;
+
+#[derive(Debug)]
+pub struct App {
+    pub(crate) spec: Spec,
+    pub(crate) store: Store,
+    pub(crate) journal: Journal,
+    pub(crate) clock: Clock,
+    config: Config,
+}
+
+impl App {
+    pub fn new(spec: Spec, seed: World, clock: Clock, config: Config) -> App {
+        App {
+            spec,
+            store: Store::new(seed),
+            journal: Journal::default(),
+            clock,
+            config,
+        }
+    }
+
+    /// The embedded spec and seed, the default generator seed, the logical clock, default limits.
+    pub fn embedded() -> Result<App, FileErrors> {
+        let spec = Spec::embedded()?;
+        let world = seed::load(&spec, seed::EMBEDDED_NAME, seed::EMBEDDED, DEFAULT_RNG_SEED)?;
+        Ok(App::new(spec, world, Clock::logical(), Config::default()))
+    }
+
+    pub fn spec(&self) -> &Spec {
+        &self.spec
+    }
+
+    /// Routes a request to the API or the control plane and makes its HTTP answer.
+    pub fn serve(&self, request: ApiRequest) -> HttpAnswer {
+        if request.path.starts_with(CONTROL_PREFIX) {
+            return self.control(&request);
+        }
+        let status_mode = self.config.http_status;
+        let answer = self.handle(&request);
+        let mut http = HttpAnswer::api(&answer, status_mode);
+        // Transport-level faults keep their own HTTP status whatever the mode.
+        if let Some(status) = transport_status(&request) {
+            http.status = status;
+        }
+        http
+    }
+
+    /// One API call, start to finish. Every outcome is an answer; nothing here fails.
+    pub fn handle(&self, request: &ApiRequest) -> ApiResponse {
+        let path = function_path(&request.path);
+        let (answer, params) = match self.read(request, path) {
+            Ok((function, raw)) => {
+                let answer = self.store.with(|world| self.call(function, &raw, world));
+                (answer.unwrap_or_else(ApiResponse::from), raw)
+            }
+            Err(error) => (error.into(), RawParams::default()),
+        };
+        let time = self.clock.now();
+        self.journal.record(
+            time,
+            path,
+            request.method.as_str(),
+            params.pairs(),
+            answer.code.to_string(),
+        );
+        answer
+    }
+
+    /// The checks in the order of D5, then the change: the whole call inside one lock.
+    fn call(
+        &self,
+        function: &Function,
+        raw: &RawParams,
+        world: &mut World,
+    ) -> Result<ApiResponse, ApiError> {
+        let who = auth::authenticate(world, raw)?;
+        auth::authorize(world, &who, function)?;
+        let params = validate::validate(function, raw, self.config.max_cards)?;
+        let input = Input::resolve(function, &params, world, &who)?;
+        if input.value("validation") == Some(&Value::Integer(1)) {
+            return Ok(ApiResponse::validated());
+        }
+        domain::act(function, &input, world, &self.clock)
+    }
+
+    /// The function and the parameters, or why the request cannot be read as an API call.
+    fn read<'a>(
+        &'a self,
+        request: &ApiRequest,
+        path: &str,
+    ) -> Result<(&'a Function, RawParams), ApiError> {
+        let function = self
+            .spec
+            .function(path)
+            .ok_or_else(|| ApiError::unknown_function(path))?;
+        let body = match request.method {
+            Method::Get => None,
+            Method::Post if form_body(request) => Some(request.body.as_slice()),
+            Method::Post => {
+                return Err(ApiError::unreadable(
+                    "A POST body must be application/x-www-form-urlencoded.",
+                ));
+            }
+            _ => return Err(ApiError::unreadable("Use GET or POST.")),
+        };
+        Ok((function, RawParams::parse(&request.query, body)))
+    }
+
+    pub(crate) fn reset(&self) {
+        self.store.reset();
+        self.journal.clear();
+        self.clock.reset();
+    }
+}
+
+/// `cards/groups/update` from `/api/json/cards/groups/update/`; the trailing slash is optional.
+fn function_path(path: &str) -> &str {
+    let rest = path
+        .strip_prefix(API_PREFIX)
+        .or_else(|| path.strip_prefix("/api/json"))
+        .unwrap_or(path);
+    rest.trim_matches('/')
+}
+
+/// A body is read as a form when it says so, or says nothing (as `curl -d` does not always).
+fn form_body(request: &ApiRequest) -> bool {
+    match &request.content_type {
+        None => true,
+        Some(t) => {
+            let essence = t.split(';').next().unwrap_or_default().trim();
+            essence.eq_ignore_ascii_case("application/x-www-form-urlencoded")
+                || request.body.is_empty()
+        }
+    }
+}
+
+/// The HTTP status of a request the API cannot read at all, whatever `--http-status` says.
+fn transport_status(request: &ApiRequest) -> Option<u16> {
+    match request.method {
+        Method::Get => None,
+        Method::Post if form_body(request) => None,
+        Method::Post => Some(415),
+        _ => Some(405),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn function_paths_are_found_with_or_without_the_trailing_slash() {
+        assert_eq!(
+            function_path("/api/json/cards/groups/update/"),
+            "cards/groups/update"
+        );
+        assert_eq!(
+            function_path("/api/json/cards/groups/update"),
+            "cards/groups/update"
+        );
+        assert_eq!(function_path("/api/json/"), "");
+        assert_eq!(function_path("/elsewhere"), "elsewhere");
+    }
+}

@@ -1,0 +1,83 @@
+//! Who is calling and whether they may: 401 (unknown user or wrong password), 402 (the role
+//! lacks the function's privilege, or only reads and the function writes), 403 (the rate plan of
+//! the user's customer lacks the privilege, only on functions that list 403, D13). In this order,
+//! before any parameter is looked at (D5).
+
+use crate::error::ApiError;
+use crate::params::RawParams;
+use crate::spec::{Access, Code, Function};
+use crate::world::{CustomerId, Level, World};
+
+/// An authenticated user, as far as the checks after authentication need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub username: String,
+    pub customer: CustomerId,
+}
+
+/// 401 unless `auth_username` names a user whose password is `auth_password`.
+pub fn authenticate(world: &World, raw: &RawParams) -> Result<Principal, ApiError> {
+    let username = raw.get("auth_username").unwrap_or_default();
+    let password = raw.get("auth_password").unwrap_or_default();
+    match world.users.get(username) {
+        Some(user) if same_secret(user.password.as_bytes(), password.as_bytes()) => Ok(Principal {
+            username: user.username.clone(),
+            customer: user.customer,
+        }),
+        _ => Err(ApiError::unauthenticated()),
+    }
+}
+
+/// 402 or 403 when the caller may not call `function` at all.
+pub fn authorize(world: &World, who: &Principal, function: &Function) -> Result<(), ApiError> {
+    let user = &world.users[&who.username];
+    let level = world.roles[&user.role]
+        .privileges
+        .get(&function.privilege)
+        .copied()
+        .unwrap_or(Level::None);
+    let allowed = match (level, function.access.value) {
+        (Level::Full, _) | (Level::Read, Access::Read) => true,
+        (Level::Read, Access::Write) | (Level::None, _) => false,
+    };
+    if !allowed {
+        return Err(ApiError::role());
+    }
+    let lists_403 = Code::new(403).is_some_and(|c| function.has_code(c));
+    if lists_403 {
+        let plan = world.customers[&who.customer].rate_plan;
+        if !world.rate_plans[&plan]
+            .privileges
+            .contains(&function.privilege)
+        {
+            return Err(ApiError::rate_plan());
+        }
+    }
+    Ok(())
+}
+
+/// Compares two secrets in time that depends on their lengths only, not on where they differ,
+/// so a client cannot find a password one byte at a time by timing answers.
+fn same_secret(expected: &[u8], given: &[u8]) -> bool {
+    let mut difference = u8::from(expected.len() != given.len());
+    for i in 0..expected.len().max(given.len()) {
+        let a = expected.get(i).copied().unwrap_or(0);
+        let b = given.get(i).copied().unwrap_or(0);
+        difference |= a ^ b;
+    }
+    std::hint::black_box(difference) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_secret;
+
+    #[test]
+    fn secrets_match_only_when_equal() {
+        assert!(same_secret(b"password", b"password"));
+        assert!(!same_secret(b"password", b"passwore"));
+        assert!(!same_secret(b"password", b"password1"));
+        assert!(!same_secret(b"password", b""));
+        assert!(same_secret(b"", b""));
+    }
+}

@@ -1,0 +1,84 @@
+//! Time, injected. The default clock is logical: it starts at a fixed instant and moves one
+//! second each time it is read, so the same requests give the same times on every run; `system`
+//! reads the wall clock. Times are shown as `YYYY-MM-DD HH:MM:SS` in UTC.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// 2026-01-01 00:00:00 UTC, where the logical clock starts.
+pub const LOGICAL_EPOCH: i64 = 1_767_225_600;
+
+#[derive(Debug)]
+pub enum Clock {
+    /// Seconds since the Unix epoch, advancing by one on each read.
+    Logical(AtomicI64),
+    System,
+}
+
+impl Clock {
+    pub fn logical() -> Clock {
+        Clock::Logical(AtomicI64::new(LOGICAL_EPOCH))
+    }
+
+    /// The current time as the API shows it.
+    pub fn now(&self) -> String {
+        let seconds = match self {
+            Clock::Logical(next) => next.fetch_add(1, Ordering::Relaxed),
+            Clock::System => SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64),
+        };
+        format_utc(seconds)
+    }
+
+    /// Back to where it started, as after a reset.
+    pub fn reset(&self) {
+        if let Clock::Logical(next) = self {
+            next.store(LOGICAL_EPOCH, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Seconds since 1970 as `YYYY-MM-DD HH:MM:SS`, by the days-to-civil algorithm of the proleptic
+/// Gregorian calendar.
+pub fn format_utc(seconds: i64) -> String {
+    let days = seconds.div_euclid(86_400);
+    let rest = seconds.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_formatting_matches_known_instants() {
+        assert_eq!(format_utc(0), "1970-01-01 00:00:00");
+        assert_eq!(format_utc(LOGICAL_EPOCH), "2026-01-01 00:00:00");
+        assert_eq!(format_utc(951_782_400), "2000-02-29 00:00:00");
+        assert_eq!(format_utc(1_709_251_199), "2024-02-29 23:59:59");
+    }
+
+    #[test]
+    fn the_logical_clock_ticks_once_per_read_and_resets() {
+        let clock = Clock::logical();
+        assert_eq!(clock.now(), "2026-01-01 00:00:00");
+        assert_eq!(clock.now(), "2026-01-01 00:00:01");
+        clock.reset();
+        assert_eq!(clock.now(), "2026-01-01 00:00:00");
+    }
+}

@@ -1,0 +1,99 @@
+//! Batches: create (with their cards) and list. A creation is all or nothing: every card number
+//! is allocated before anything is stored, so running out of numbers (500, D10) leaves the world
+//! as it was.
+
+use serde_json::{Value as Json, json};
+
+use crate::clock::Clock;
+use crate::domain::cards;
+use crate::error::ApiError;
+use crate::input::Input;
+use crate::render::ApiResponse;
+use crate::world::{Batch, Card, CardGroupId, CustomerId, World};
+
+/// `cards/batches/create`: `batch_number` batches of `number` cards each. 200 with `{"id":N}`
+/// for one batch, an array of them for several (D7).
+pub fn create(world: &mut World, input: &Input, clock: &Clock) -> Result<ApiResponse, ApiError> {
+    let group = &world.card_groups[&input.group.expect("cardgroup was checked to name a group")];
+    let (cardgroup, customer) = (group.id, group.customer);
+    let batch_number = input.integer("batch_number");
+    let number = input.integer("number");
+    let card_length = input.integer("card_length");
+    let pin_length =
+        usize::try_from(input.integer("pin_length")).expect("the spec keeps pin_length 0 to 20");
+    let total = u64::try_from(batch_number * number)
+        .expect("the card cap keeps the product small and positive");
+
+    let numbers = cards::allocate(world, card_length, input.string("method"), total)?;
+
+    let created = clock.now();
+    let batch_name = input.string("batch_name");
+    let balance = input
+        .value("balance")
+        .expect("balance defaults to 0.00")
+        .clone();
+    let currency = input.string("currency").to_owned();
+    let lock_cards = input.integer("lock_cards");
+    let mut numbers = numbers.into_iter();
+    let mut ids = Vec::new();
+    world.cards.reserve(numbers.len());
+    for n in 1..=batch_number {
+        let id = world.next_batch_id();
+        let name = if batch_number == 1 {
+            batch_name.to_owned()
+        } else {
+            format!("{batch_name} {n}")
+        };
+        for number in numbers.by_ref().take(number as usize) {
+            world.numbers.insert(number);
+            let pin = world.rng.digits(pin_length);
+            world.cards.push(Card {
+                card: number.to_string(),
+                pin,
+                batch: id,
+                cardgroup,
+                balance: balance.clone(),
+                currency: currency.clone(),
+                locked: lock_cards,
+                created: created.clone(),
+            });
+        }
+        let locked = input.integer("locked");
+        let cards = number as u64;
+        world.batches.insert(
+            id,
+            Batch {
+                id,
+                name,
+                cardgroup,
+                customer,
+                locked,
+                cards,
+                created: created.clone(),
+            },
+        );
+        ids.push(json!({ "id": id }));
+    }
+    let data = if ids.len() == 1 {
+        ids.remove(0)
+    } else {
+        Json::Array(ids)
+    };
+    Ok(ApiResponse::ok(Some(data)))
+}
+
+/// `cards/batches/list`: the batches of `customer` (the caller's by default), of one group if
+/// `cardgroup` is given, in id order.
+pub fn list(world: &World, input: &Input) -> ApiResponse {
+    let customer = CustomerId(input.integer("customer"));
+    let group = input
+        .value("cardgroup")
+        .map(|_| CardGroupId(input.integer("cardgroup")));
+    let rows: Vec<Json> = world
+        .batches
+        .values()
+        .filter(|b| b.customer == customer && group.is_none_or(|g| b.cardgroup == g))
+        .map(|b| json!(b))
+        .collect();
+    ApiResponse::ok(Some(Json::Array(rows)))
+}

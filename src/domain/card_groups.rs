@@ -1,0 +1,85 @@
+//! Card groups: create, get, update. A group's fields are the parameters of
+//! `cards/groups/create` (less authentication, `customer` and `validation`), kept by name, so
+//! the spec alone decides what a group holds and what `cards/groups/get` shows.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value as Json, json};
+
+use crate::input::Input;
+use crate::render::ApiResponse;
+use crate::spec::{Function, Param};
+use crate::value::Value;
+use crate::world::{CardGroup, CustomerId, World};
+
+pub const CREATE: &str = "cards/groups/create";
+
+/// Parameters of `cards/groups/create` that say how to create a group, not what it holds.
+const NOT_FIELDS: [&str; 4] = ["auth_username", "auth_password", "customer", "validation"];
+
+/// Whether a parameter of `cards/groups/create` is a field of the group.
+pub fn is_field(param: &Param) -> bool {
+    !NOT_FIELDS.contains(&param.name.as_str())
+}
+
+/// The fields of a new group: every field parameter with its effective value.
+pub fn fields_from(create: &Function, input: &Input) -> BTreeMap<String, Value> {
+    create
+        .parameters
+        .iter()
+        .filter(|p| is_field(p))
+        .filter_map(|p| Some((p.name.clone(), input.value(&p.name)?.clone())))
+        .collect()
+}
+
+/// `cards/groups/create`: 200 with the new group's id.
+pub fn create(world: &mut World, input: &Input, create: &Function) -> ApiResponse {
+    let id = world.next_group_id();
+    let customer = CustomerId(input.integer("customer"));
+    let fields = fields_from(create, input);
+    world.card_groups.insert(
+        id,
+        CardGroup {
+            id,
+            customer,
+            fields,
+        },
+    );
+    ApiResponse::ok(Some(json!({ "id": id })))
+}
+
+/// `cards/groups/get`: every field the spec's data section lists, in its order.
+pub fn get(world: &World, input: &Input, function: &Function) -> ApiResponse {
+    let group = &world.card_groups[&input.group.expect("the id was checked to name a group")];
+    let mut data = Map::new();
+    for field in &function.data.fields {
+        let value = match field.name.as_str() {
+            "id" => json!(group.id),
+            "customer" => json!(group.customer),
+            name => group.field(name).map_or(Json::Null, |v| json!(v)),
+        };
+        data.insert(field.name.clone(), value);
+    }
+    ApiResponse::ok(Some(Json::Object(data)))
+}
+
+/// `cards/groups/update`: the given fields change, the rest keep their current value. 204.
+pub fn update(world: &mut World, input: &Input) -> ApiResponse {
+    let id = input.group.expect("the id was checked to name a group");
+    let group = world
+        .card_groups
+        .get_mut(&id)
+        .expect("a checked group exists");
+    for name in input
+        .given()
+        .iter()
+        .filter(|n| !matches!(n.as_str(), "id" | "validation"))
+    {
+        let value = input
+            .value(name)
+            .expect("a given parameter has a value")
+            .clone();
+        group.fields.insert(name.clone(), value);
+    }
+    ApiResponse::ok(None)
+}

@@ -1,0 +1,119 @@
+//! Cards: allocating numbers for new ones, and `cards/list`. A card number is `card_length`
+//! digits with a first digit that is not 0, unique across the whole system; "random" draws
+//! uniformly from the numbers still free, "sequential" continues after the highest number of
+//! that length (D9).
+
+use std::cmp::Ordering;
+use std::collections::BTreeSet;
+
+use serde_json::{Value as Json, json};
+
+use crate::error::ApiError;
+use crate::input::Input;
+use crate::render::ApiResponse;
+use crate::world::{Card, World};
+
+/// `count` new card numbers of `length` digits, or 500 (D10) if there are not that many left.
+/// Changes nothing but the generator; the caller stores the cards.
+pub fn allocate(
+    world: &mut World,
+    length: i64,
+    method: &str,
+    count: u64,
+) -> Result<Vec<u128>, ApiError> {
+    let exponent = u32::try_from(length).expect("the spec keeps card_length 4 to 20");
+    let low = 10u128.pow(exponent - 1);
+    let high = 10u128.pow(exponent) - 1;
+    let space = high - low + 1;
+    let count = u128::from(count);
+    let exhausted = || ApiError::numbers_exhausted(length);
+
+    if method == "sequential" {
+        let start = world
+            .numbers
+            .range(low..=high)
+            .next_back()
+            .map_or(low, |n| n + 1);
+        if start + count - 1 > high {
+            return Err(exhausted());
+        }
+        return Ok((start..start + count).collect());
+    }
+
+    // Sparse: far more free numbers than wanted, so drawing and retrying on a clash is quick.
+    // Every number in use might be of this length, hence the whole store counts against it.
+    let used_at_most = world.numbers.len() as u128;
+    if used_at_most + 2 * count <= space {
+        let mut drawn = BTreeSet::new();
+        let mut order = Vec::with_capacity(count as usize);
+        while (order.len() as u128) < count {
+            let n = low + world.rng.below(space);
+            if !world.numbers.contains(&n) && drawn.insert(n) {
+                order.push(n);
+            }
+        }
+        return Ok(order);
+    }
+
+    // Dense: list what is free (the space is then at most a few times `count` plus the store)
+    // and shuffle the first `count` of it into place.
+    let mut free: Vec<u128> = (low..=high)
+        .filter(|n| !world.numbers.contains(n))
+        .collect();
+    if (free.len() as u128) < count {
+        return Err(exhausted());
+    }
+    for i in 0..count as usize {
+        let j = i + world.rng.below((free.len() - i) as u128) as usize;
+        free.swap(i, j);
+    }
+    free.truncate(count as usize);
+    Ok(free)
+}
+
+/// `cards/list`: the cards of a batch or a group, sorted, paged; or only their count (`count=1`)
+/// or number of pages (`pages=1`).
+pub fn list(world: &World, input: &Input) -> ApiResponse {
+    let mut rows: Vec<&Card> = world
+        .cards
+        .iter()
+        .filter(|c| input.batch.is_none_or(|b| c.batch == b))
+        .filter(|c| input.group.is_none_or(|g| c.cardgroup == g))
+        .collect();
+    if input.integer("count") == 1 {
+        return ApiResponse::ok(Some(json!({ "count": rows.len() })));
+    }
+    let limit = input.integer("limit") as usize;
+    if input.integer("pages") == 1 {
+        let pages = if limit == 0 {
+            usize::from(!rows.is_empty())
+        } else {
+            rows.len().div_ceil(limit)
+        };
+        return ApiResponse::ok(Some(json!({ "pages": pages })));
+    }
+    // Stable sorts on creation order, so equal keys keep the order the cards were made in. Cards
+    // have no serial or expiry of their own here, so those sort by creation.
+    match input.string("sort") {
+        "card" => rows.sort_by(|a, b| by_number(&a.card, &b.card)),
+        "balance" => rows.sort_by(|a, b| a.balance.compare(&b.balance).unwrap_or(Ordering::Equal)),
+        _ => {}
+    }
+    if input.integer("descending") == 1 {
+        rows.reverse();
+    }
+    let offset = input.integer("offset") as usize;
+    let take = if limit == 0 { usize::MAX } else { limit };
+    let rows: Vec<Json> = rows
+        .into_iter()
+        .skip(offset)
+        .take(take)
+        .map(|c| json!(c))
+        .collect();
+    ApiResponse::ok(Some(Json::Array(rows)))
+}
+
+/// Card numbers have no leading zeros, so a shorter one is smaller.
+fn by_number(a: &str, b: &str) -> Ordering {
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+}

@@ -1,0 +1,32 @@
+//! What each function does to the world once every check has passed: one file per resource,
+//! one match arm per function. Called inside the store's lock, after `validation=1` has had its
+//! chance to stop (D14), so everything here acts. A function in the spec without an arm here
+//! answers 500, naming itself.
+
+pub mod batches;
+pub mod card_groups;
+pub mod cards;
+
+use crate::clock::Clock;
+use crate::error::ApiError;
+use crate::input::Input;
+use crate::render::ApiResponse;
+use crate::spec::Function;
+use crate::world::World;
+
+pub fn act(
+    function: &Function,
+    input: &Input,
+    world: &mut World,
+    clock: &Clock,
+) -> Result<ApiResponse, ApiError> {
+    match function.path.as_str() {
+        card_groups::CREATE => Ok(card_groups::create(world, input, function)),
+        "cards/groups/get" => Ok(card_groups::get(world, input, function)),
+        "cards/groups/update" => Ok(card_groups::update(world, input)),
+        "cards/batches/create" => batches::create(world, input, clock),
+        "cards/batches/list" => Ok(batches::list(world, input)),
+        "cards/list" => Ok(cards::list(world, input)),
+        other => Err(ApiError::not_implemented(other)),
+    }
+}

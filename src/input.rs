@@ -1,0 +1,178 @@
+//! `Params` → `Input`: the checks that need stored state, and every parameter's effective value.
+//! Runs inside the store's lock. First the parameters that name objects (`refers_to` in the
+//! spec): those answered 404 when missing, then those answered 400 (D5). Then each parameter's
+//! value: as given, or its default resolved against the stored card group ("Default for group.",
+//! "Current value."), the caller, or the system. Last, the constraints between parameters.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::spec::{Context, DefaultSource, Function, ResourceKind, Rule};
+use crate::validate::{AUTH_PARAMS, Params};
+use crate::value::Value;
+use crate::world::{BatchId, CardGroupId, CustomerId, RatePlanId, World};
+
+/// What the domain acts on: each parameter's effective value, and the objects the request named.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Input {
+    values: BTreeMap<String, Value>,
+    given: Vec<String>,
+    pub caller: CustomerId,
+    /// The card group a parameter named, seen by the caller.
+    pub group: Option<CardGroupId>,
+    pub batch: Option<BatchId>,
+}
+
+impl Input {
+    pub fn resolve(
+        function: &Function,
+        params: &Params,
+        world: &World,
+        who: &Principal,
+    ) -> Result<Input, ApiError> {
+        let mut input = Input {
+            values: BTreeMap::new(),
+            given: Vec::new(),
+            caller: who.customer,
+            group: None,
+            batch: None,
+        };
+
+        // Existence and tenancy (404) before the references whose absence is a 400.
+        for missing_code in [404, 400] {
+            for param in &function.parameters {
+                let (Some(refers), Some(Value::Integer(id))) =
+                    (&param.refers_to, params.get(&param.name))
+                else {
+                    continue;
+                };
+                if refers.missing.as_u16() != missing_code {
+                    continue;
+                }
+                let seen = match refers.resource {
+                    ResourceKind::CardGroup => {
+                        let found = world
+                            .visible_group(who.customer, CardGroupId(*id))
+                            .map(|g| g.id);
+                        input.group = input.group.or(found);
+                        found.is_some()
+                    }
+                    ResourceKind::Batch => {
+                        let found = world
+                            .visible_batch(who.customer, BatchId(*id))
+                            .map(|b| b.id);
+                        input.batch = input.batch.or(found);
+                        found.is_some()
+                    }
+                    ResourceKind::RatePlan => world.may_use_plan(who.customer, RatePlanId(*id)),
+                    ResourceKind::Customer => {
+                        let target = CustomerId(*id);
+                        world.customers.contains_key(&target) && world.sees(who.customer, target)
+                    }
+                };
+                if !seen {
+                    return Err(ApiError::missing(function, &param.name, refers.missing));
+                }
+            }
+        }
+
+        let group = input.group.map(|id| &world.card_groups[&id]);
+        for param in function
+            .parameters
+            .iter()
+            .filter(|p| !AUTH_PARAMS.contains(&p.name.as_str()))
+        {
+            let value = match params.get(&param.name) {
+                Some(value) => {
+                    input.given.push(param.name.clone());
+                    Some(value.clone())
+                }
+                None => param
+                    .default
+                    .as_ref()
+                    .and_then(|default| match &default.source {
+                        DefaultSource::Literal(value) => Some(value.clone()),
+                        DefaultSource::GroupField(field) => {
+                            group.and_then(|g| g.field(field)).cloned()
+                        }
+                        DefaultSource::CurrentValue => {
+                            group.and_then(|g| g.field(&param.name)).cloned()
+                        }
+                        DefaultSource::Context(Context::SystemCurrency) => {
+                            Some(Value::String(world.system_currency.clone()))
+                        }
+                        DefaultSource::Context(Context::CallerCustomer) => {
+                            Some(Value::Integer(who.customer.0))
+                        }
+                        DefaultSource::Context(Context::AllCardGroups) => None,
+                    }),
+            };
+            if let Some(value) = value {
+                input.values.insert(param.name.clone(), value);
+            }
+        }
+
+        check_not_greater(function, |name| input.value(name))?;
+        Ok(input)
+    }
+
+    pub fn value(&self, name: &str) -> Option<&Value> {
+        self.values.get(name)
+    }
+
+    /// Whether the request gave `name` itself, rather than leaving it to its default.
+    pub fn is_given(&self, name: &str) -> bool {
+        self.given.iter().any(|g| g == name)
+    }
+
+    /// The names the request gave, in spec order.
+    pub fn given(&self) -> &[String] {
+        &self.given
+    }
+
+    /// An Integer parameter that always has a value (required, or defaulted).
+    pub fn integer(&self, name: &str) -> i64 {
+        match self.values.get(name) {
+            Some(Value::Integer(i)) => *i,
+            other => {
+                panic!("parameter {name} is {other:?}, not an Integer; the spec guarantees one")
+            }
+        }
+    }
+
+    /// A String parameter that always has a value.
+    pub fn string(&self, name: &str) -> &str {
+        match self.values.get(name) {
+            Some(Value::String(s)) => s,
+            other => panic!("parameter {name} is {other:?}, not a String; the spec guarantees one"),
+        }
+    }
+}
+
+/// The `not_greater` constraints of `function`, on the values `value` gives (given, current or
+/// default). Shared with the seed loader, which checks its card groups the same way.
+pub fn check_not_greater<'a>(
+    function: &Function,
+    value: impl Fn(&str) -> Option<&'a Value>,
+) -> Result<(), ApiError> {
+    for constraint in function
+        .constraints
+        .iter()
+        .filter(|c| c.rule == Rule::NotGreater)
+    {
+        let [low, high] = constraint.params.as_slice() else {
+            continue;
+        };
+        if let (Some(a), Some(b)) = (value(low), value(high))
+            && a.compare(b) == Some(Ordering::Greater)
+        {
+            return Err(ApiError::constraint(
+                &constraint.key,
+                format!("{low} ({a}) may not exceed {high} ({b})."),
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,116 @@
+//! The request journal: what each API call sent and what it was answered, so a test can assert
+//! what its client did. `auth_password` is redacted before anything is stored. Bounded: the
+//! oldest entries go first once `LIMIT` is reached.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+use serde::Serialize;
+
+/// The most entries kept.
+pub const LIMIT: usize = 10_000;
+
+/// Replaces every `auth_password` value.
+pub const REDACTED: &str = "[redacted]";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Entry {
+    /// 1 for the first request since start or reset.
+    pub seq: u64,
+    pub time: String,
+    /// The function path asked for (`cards/groups/update`), as sent.
+    pub function: String,
+    pub method: String,
+    /// Every parameter in the order sent, repeats included.
+    pub params: Vec<(String, String)>,
+    /// The envelope's code.
+    pub code: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Journal {
+    entries: Mutex<(u64, VecDeque<Entry>)>,
+}
+
+impl Journal {
+    pub fn record(
+        &self,
+        time: String,
+        function: &str,
+        method: &str,
+        params: &[(String, String)],
+        code: String,
+    ) {
+        let params = params
+            .iter()
+            .map(|(name, value)| {
+                let value = if name == "auth_password" {
+                    REDACTED.to_owned()
+                } else {
+                    value.clone()
+                };
+                (name.clone(), value)
+            })
+            .collect();
+        let mut guard = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let (count, entries) = &mut *guard;
+        *count += 1;
+        if entries.len() == LIMIT {
+            entries.pop_front();
+        }
+        entries.push_back(Entry {
+            seq: *count,
+            time,
+            function: function.to_owned(),
+            method: method.to_owned(),
+            params,
+            code,
+        });
+    }
+
+    /// The entries, oldest first, of one function if `function` is given.
+    pub fn entries(&self, function: Option<&str>) -> Vec<Entry> {
+        let guard = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        guard
+            .1
+            .iter()
+            .filter(|e| function.is_none_or(|f| e.function == f))
+            .cloned()
+            .collect()
+    }
+
+    pub fn clear(&self) {
+        *self.entries.lock().unwrap_or_else(|p| p.into_inner()) = (0, VecDeque::new());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted_before_they_are_stored() {
+        let journal = Journal::default();
+        let params = vec![
+            ("auth_username".into(), "user".into()),
+            ("auth_password".into(), "secret".into()),
+        ];
+        journal.record("t".into(), "cards/list", "GET", &params, "200".into());
+        let entries = journal.entries(None);
+        assert_eq!(
+            entries[0].params[1],
+            ("auth_password".to_owned(), REDACTED.to_owned())
+        );
+        assert!(!format!("{entries:?}").contains("secret"));
+    }
+
+    #[test]
+    fn entries_filter_by_function_and_number_from_one() {
+        let journal = Journal::default();
+        journal.record("t".into(), "a", "GET", &[], "200".into());
+        journal.record("t".into(), "b", "GET", &[], "200".into());
+        let b = journal.entries(Some("b"));
+        assert_eq!(b.len(), 1);
+        assert_eq!(b[0].seq, 2);
+    }
+}

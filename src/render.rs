@@ -1,0 +1,150 @@
+//! The answer a client sees: `ApiResponse` is one Enswitch answer (code, key, message and maybe
+//! `data`), and `HttpAnswer` is what goes on the wire. The envelope is exactly the vendor's:
+//! `{"responses":[{"code":"204","key":"","message":"OK"}]}`, `code` a string, `data` only when
+//! the function returns some.
+
+use serde::Serialize;
+use serde_json::Value as Json;
+
+use crate::error::ApiError;
+use crate::spec::Code;
+
+/// One Enswitch answer: success with or without data, or an error.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiResponse {
+    pub code: Code,
+    pub key: String,
+    pub message: String,
+    pub data: Option<Json>,
+}
+
+impl ApiResponse {
+    /// 200 with data, or 204 without (`data` is `None`).
+    pub fn ok(data: Option<Json>) -> ApiResponse {
+        let code = if data.is_some() { 200 } else { 204 };
+        ApiResponse::success(code, data)
+    }
+
+    /// 201: the input passed validation and nothing was changed (D14).
+    pub fn validated() -> ApiResponse {
+        ApiResponse::success(201, None)
+    }
+
+    fn success(code: u16, data: Option<Json>) -> ApiResponse {
+        let code = Code::new(code).expect("success codes are codes the API uses");
+        ApiResponse {
+            code,
+            key: String::new(),
+            message: "OK".into(),
+            data,
+        }
+    }
+
+    /// The envelope as compact JSON, the way the vendor sends it.
+    pub fn to_json(&self) -> String {
+        #[derive(Serialize)]
+        struct Item<'a> {
+            code: Code,
+            key: &'a str,
+            message: &'a str,
+        }
+        #[derive(Serialize)]
+        struct Envelope<'a> {
+            responses: [Item<'a>; 1],
+            #[serde(skip_serializing_if = "Option::is_none")]
+            data: Option<&'a Json>,
+        }
+        let envelope = Envelope {
+            responses: [Item {
+                code: self.code,
+                key: &self.key,
+                message: &self.message,
+            }],
+            data: self.data.as_ref(),
+        };
+        serde_json::to_string(&envelope).expect("an envelope serializes")
+    }
+}
+
+impl From<ApiError> for ApiResponse {
+    fn from(error: ApiError) -> ApiResponse {
+        ApiResponse {
+            code: error.code,
+            key: error.key,
+            message: error.message,
+            data: None,
+        }
+    }
+}
+
+/// Whether the HTTP status says 200 for every API outcome (D1) or repeats the envelope's code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HttpStatusMode {
+    #[default]
+    AlwaysOk,
+    Mirror,
+}
+
+/// Status, content type and body: everything `server.rs` needs to answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpAnswer {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: Vec<u8>,
+}
+
+impl HttpAnswer {
+    pub fn api(response: &ApiResponse, mode: HttpStatusMode) -> HttpAnswer {
+        let status = match mode {
+            HttpStatusMode::AlwaysOk => 200,
+            HttpStatusMode::Mirror => response.code.as_u16(),
+        };
+        HttpAnswer {
+            status,
+            content_type: "application/json",
+            body: response.to_json().into_bytes(),
+        }
+    }
+
+    /// A control-plane answer: plain JSON with its own status.
+    pub fn json(status: u16, value: &impl Serialize) -> HttpAnswer {
+        let body = serde_json::to_vec(value).expect("control-plane answers serialize");
+        HttpAnswer {
+            status,
+            content_type: "application/json",
+            body,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_204_is_the_vendors_envelope_byte_for_byte() {
+        assert_eq!(
+            ApiResponse::ok(None).to_json(),
+            r#"{"responses":[{"code":"204","key":"","message":"OK"}]}"#
+        );
+    }
+
+    #[test]
+    fn data_follows_responses_only_when_there_is_some() {
+        let answer = ApiResponse::ok(Some(serde_json::json!({"id": 123})));
+        assert_eq!(
+            answer.to_json(),
+            r#"{"responses":[{"code":"200","key":"","message":"OK"}],"data":{"id":123}}"#
+        );
+    }
+
+    #[test]
+    fn mirror_mode_puts_the_code_in_the_status_line() {
+        let error: ApiResponse = ApiError::required("id").into();
+        assert_eq!(
+            HttpAnswer::api(&error, HttpStatusMode::AlwaysOk).status,
+            200
+        );
+        assert_eq!(HttpAnswer::api(&error, HttpStatusMode::Mirror).status, 400);
+    }
+}

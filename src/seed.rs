@@ -1,0 +1,319 @@
+//! The world the fake starts with: `fixtures/seed.yaml`, embedded at build time, or a file given
+//! with `--seed-file`. Every reference (a user's customer and role, a group's plan) must name
+//! something in the file, and every card group field must pass the rules of
+//! `cards/groups/create`; errors name the file, the line and the field like the spec's.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Deserialize;
+use serde_saphyr::{Location, Spanned};
+
+use crate::auth::Principal;
+use crate::domain::card_groups;
+use crate::input::Input;
+use crate::params::RawParams;
+use crate::rng::Rng;
+use crate::spec::{FormatName, Spec};
+use crate::validate::validate;
+use crate::world::{
+    CardGroup, CardGroupId, Customer, CustomerId, Level, RatePlan, RatePlanId, Role, User, World,
+};
+use crate::yaml::{FileError, FileErrors};
+
+/// The seed built into the binary.
+pub const EMBEDDED: &str = include_str!("../fixtures/seed.yaml");
+pub const EMBEDDED_NAME: &str = "fixtures/seed.yaml";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSeed {
+    system_currency: Spanned<String>,
+    customers: Vec<RawCustomer>,
+    rate_plans: Vec<RawRatePlan>,
+    roles: Vec<RawRole>,
+    users: Vec<RawUser>,
+    #[serde(default)]
+    card_groups: Vec<RawCardGroup>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCustomer {
+    id: Spanned<i64>,
+    name: String,
+    parent: Option<Spanned<i64>>,
+    rate_plan: Spanned<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRatePlan {
+    id: Spanned<i64>,
+    name: String,
+    customer: Spanned<i64>,
+    privileges: BTreeSet<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRole {
+    name: Spanned<String>,
+    privileges: BTreeMap<String, Level>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawUser {
+    username: Spanned<String>,
+    password: String,
+    customer: Spanned<i64>,
+    role: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCardGroup {
+    id: Spanned<i64>,
+    customer: Spanned<i64>,
+    fields: BTreeMap<String, Spanned<String>>,
+}
+
+/// Loads a seed file's text into a world whose generator starts at `rng_seed`.
+pub fn load(spec: &Spec, file: &str, text: &str, rng_seed: u64) -> Result<World, FileErrors> {
+    let raw: RawSeed = crate::yaml::parse(file, text).map_err(|e| FileErrors(vec![e]))?;
+    let mut check = Checker {
+        file,
+        errors: Vec::new(),
+    };
+    let world = check.world(spec, raw, rng_seed);
+    if check.errors.is_empty() {
+        Ok(world)
+    } else {
+        Err(FileErrors(check.errors))
+    }
+}
+
+struct Checker<'a> {
+    file: &'a str,
+    errors: Vec<FileError>,
+}
+
+impl Checker<'_> {
+    fn at(&mut self, location: &Location, field: String, message: impl Into<String>) {
+        self.errors.push(FileError {
+            file: self.file.to_owned(),
+            line: location.line(),
+            column: location.column(),
+            field,
+            message: message.into(),
+        });
+    }
+
+    fn world(&mut self, spec: &Spec, raw: RawSeed, rng_seed: u64) -> World {
+        if !FormatName::CurrencyCode.matches(&raw.system_currency.value) {
+            self.at(
+                &raw.system_currency.referenced,
+                "system_currency".into(),
+                "must be three capital letters",
+            );
+        }
+        let mut world = World {
+            system_currency: raw.system_currency.value.clone(),
+            customers: BTreeMap::new(),
+            rate_plans: BTreeMap::new(),
+            roles: BTreeMap::new(),
+            users: BTreeMap::new(),
+            card_groups: BTreeMap::new(),
+            batches: BTreeMap::new(),
+            cards: Vec::new(),
+            rng: Rng::new(rng_seed),
+            numbers: BTreeSet::new(),
+        };
+
+        for (i, c) in raw.customers.iter().enumerate() {
+            let customer = Customer {
+                id: CustomerId(c.id.value),
+                name: c.name.clone(),
+                parent: c.parent.as_ref().map(|p| CustomerId(p.value)),
+                rate_plan: RatePlanId(c.rate_plan.value),
+            };
+            if world.customers.insert(customer.id, customer).is_some() {
+                self.at(
+                    &c.id.referenced,
+                    format!("customers[{i}].id"),
+                    format!("customer {} is defined twice", c.id.value),
+                );
+            }
+        }
+        for (i, p) in raw.rate_plans.iter().enumerate() {
+            let plan = RatePlan {
+                id: RatePlanId(p.id.value),
+                name: p.name.clone(),
+                customer: CustomerId(p.customer.value),
+                privileges: p.privileges.clone(),
+            };
+            if world.rate_plans.insert(plan.id, plan).is_some() {
+                self.at(
+                    &p.id.referenced,
+                    format!("rate_plans[{i}].id"),
+                    format!("rate plan {} is defined twice", p.id.value),
+                );
+            }
+            self.customer_exists(&world, &p.customer, format!("rate_plans[{i}].customer"));
+        }
+        for (i, c) in raw.customers.iter().enumerate() {
+            if let Some(parent) = &c.parent {
+                self.customer_exists(&world, parent, format!("customers[{i}].parent"));
+                if world.customers.contains_key(&CustomerId(parent.value))
+                    && self.has_cycle(&world, CustomerId(c.id.value))
+                {
+                    self.at(
+                        &parent.referenced,
+                        format!("customers[{i}].parent"),
+                        "the parents of this customer form a loop",
+                    );
+                }
+            }
+            if !world
+                .rate_plans
+                .contains_key(&RatePlanId(c.rate_plan.value))
+            {
+                self.at(
+                    &c.rate_plan.referenced,
+                    format!("customers[{i}].rate_plan"),
+                    format!("no rate plan {}", c.rate_plan.value),
+                );
+            }
+        }
+        for (i, r) in raw.roles.iter().enumerate() {
+            let role = Role {
+                name: r.name.value.clone(),
+                privileges: r.privileges.clone(),
+            };
+            if world.roles.insert(role.name.clone(), role).is_some() {
+                self.at(
+                    &r.name.referenced,
+                    format!("roles[{i}].name"),
+                    format!("role {} is defined twice", r.name.value),
+                );
+            }
+        }
+        for (i, u) in raw.users.iter().enumerate() {
+            self.customer_exists(&world, &u.customer, format!("users[{i}].customer"));
+            if !world.roles.contains_key(&u.role.value) {
+                self.at(
+                    &u.role.referenced,
+                    format!("users[{i}].role"),
+                    format!("no role {:?}", u.role.value),
+                );
+            }
+            let user = User {
+                username: u.username.value.clone(),
+                password: u.password.clone(),
+                customer: CustomerId(u.customer.value),
+                role: u.role.value.clone(),
+            };
+            if world.users.insert(user.username.clone(), user).is_some() {
+                self.at(
+                    &u.username.referenced,
+                    format!("users[{i}].username"),
+                    format!("user {:?} is defined twice", u.username.value),
+                );
+            }
+        }
+        for (i, g) in raw.card_groups.iter().enumerate() {
+            if let Some(group) = self.card_group(spec, &world, i, g)
+                && world.card_groups.insert(group.id, group).is_some()
+            {
+                self.at(
+                    &g.id.referenced,
+                    format!("card_groups[{i}].id"),
+                    format!("card group {} is defined twice", g.id.value),
+                );
+            }
+        }
+        world
+    }
+
+    fn customer_exists(&mut self, world: &World, id: &Spanned<i64>, field: String) -> bool {
+        let exists = world.customers.contains_key(&CustomerId(id.value));
+        if !exists {
+            self.at(&id.referenced, field, format!("no customer {}", id.value));
+        }
+        exists
+    }
+
+    fn has_cycle(&self, world: &World, start: CustomerId) -> bool {
+        let mut seen = BTreeSet::new();
+        let mut current = Some(start);
+        while let Some(id) = current {
+            if !seen.insert(id) {
+                return true;
+            }
+            current = world.customers.get(&id).and_then(|c| c.parent);
+        }
+        false
+    }
+
+    /// A group goes through the same checks as `cards/groups/create` would give it: the spec's
+    /// rules, the references (a plan its customer may use), the defaults and the constraints.
+    fn card_group(
+        &mut self,
+        spec: &Spec,
+        world: &World,
+        i: usize,
+        raw: &RawCardGroup,
+    ) -> Option<CardGroup> {
+        if !self.customer_exists(world, &raw.customer, format!("card_groups[{i}].customer")) {
+            return None;
+        }
+        let Some(create) = spec.function(card_groups::CREATE) else {
+            let message = format!(
+                "the spec has no {} to define a group's fields",
+                card_groups::CREATE
+            );
+            self.at(&raw.id.referenced, format!("card_groups[{i}]"), message);
+            return None;
+        };
+        let mut pairs = Vec::new();
+        for (name, text) in &raw.fields {
+            if create.param(name).is_some_and(card_groups::is_field) {
+                pairs.push((name.clone(), text.value.clone()));
+            } else {
+                let message = format!("{name} is not a field of a card group");
+                self.at(
+                    &text.referenced,
+                    format!("card_groups[{i}].fields.{name}"),
+                    message,
+                );
+            }
+        }
+        let customer = CustomerId(raw.customer.value);
+        let owner = Principal {
+            username: String::new(),
+            customer,
+        };
+        let input = validate(create, &RawParams::from_pairs(pairs), u64::MAX)
+            .and_then(|params| Input::resolve(create, &params, world, &owner));
+        match input {
+            Ok(input) => Some(CardGroup {
+                id: CardGroupId(raw.id.value),
+                customer,
+                fields: card_groups::fields_from(create, &input),
+            }),
+            Err(error) => {
+                // Point at the offending field if the file gives it, else at the group.
+                let location = raw
+                    .fields
+                    .get(&error.key)
+                    .map_or(&raw.id.referenced, |t| &t.referenced);
+                self.at(
+                    location,
+                    format!("card_groups[{i}].fields.{}", error.key),
+                    error.message,
+                );
+                None
+            }
+        }
+    }
+}

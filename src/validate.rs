@@ -1,0 +1,210 @@
+//! `RawParams` → `Params`: every parameter of the function checked by the spec's rules alone, in
+//! the spec's order, and the first failure answered (D5): required, then type, then allowed
+//! values, range and format; then the constraints that need no stored state. No function has
+//! code of its own here: a new rule is a line of YAML.
+
+use std::collections::BTreeMap;
+
+use crate::error::ApiError;
+use crate::params::RawParams;
+use crate::spec::{DefaultSource, Function, Param, Rule};
+use crate::value::Value;
+
+/// The parameters a request gave, typed and checked. Defaults are not filled in here: most need
+/// stored state (the group's, the current value), so `Input` resolves them all in one place.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Params {
+    given: BTreeMap<String, Value>,
+}
+
+impl Params {
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.given.get(name)
+    }
+}
+
+/// The parameters authentication reads; validation leaves them to `auth`.
+pub const AUTH_PARAMS: [&str; 2] = ["auth_username", "auth_password"];
+
+/// Checks `raw` against `function`'s parameters and stateless constraints. `max_cards` is the
+/// server's cap on the cards one call may create (D12).
+pub fn validate(function: &Function, raw: &RawParams, max_cards: u64) -> Result<Params, ApiError> {
+    let mut given = BTreeMap::new();
+    for param in function
+        .parameters
+        .iter()
+        .filter(|p| !AUTH_PARAMS.contains(&p.name.as_str()))
+    {
+        if let Some(value) = check(param, raw.get(&param.name))? {
+            given.insert(param.name.clone(), value);
+        }
+    }
+    let params = Params { given };
+    for constraint in &function.constraints {
+        match constraint.rule {
+            Rule::OneRequired => {
+                if constraint
+                    .params
+                    .iter()
+                    .all(|name| params.get(name).is_none())
+                {
+                    let names = constraint.params.join(" or ");
+                    return Err(ApiError::constraint(
+                        &constraint.key,
+                        format!("{names} is required."),
+                    ));
+                }
+            }
+            Rule::CardCap => {
+                let mut product: Option<u64> = Some(1);
+                for name in &constraint.params {
+                    let factor = stateless_value(function, &params, name).and_then(|v| match v {
+                        Value::Integer(i) => u64::try_from(i).ok(),
+                        _ => None,
+                    });
+                    product = product.zip(factor).and_then(|(p, f)| p.checked_mul(f));
+                }
+                if product.is_none_or(|cards| cards > max_cards) {
+                    let names = constraint.params.join(" × ");
+                    return Err(ApiError::constraint(
+                        &constraint.key,
+                        format!("{names} may not exceed {max_cards} cards in one call."),
+                    ));
+                }
+            }
+            // Needs the stored value of a parameter not given: checked with state, in `input`.
+            Rule::NotGreater => {}
+        }
+    }
+    Ok(params)
+}
+
+/// One parameter: absent (fine unless required), or text that must parse as its type and keep
+/// its rules.
+fn check(param: &Param, text: Option<&str>) -> Result<Option<Value>, ApiError> {
+    let Some(text) = text else {
+        return if param.required {
+            Err(ApiError::required(&param.name))
+        } else {
+            Ok(None)
+        };
+    };
+    let value = param
+        .ty
+        .parse(text)
+        .map_err(|e| ApiError::bad_type(&param.name, &e))?;
+    param
+        .check(&value)
+        .map_err(|why| ApiError::invalid(&param.name, why))?;
+    Ok(Some(value))
+}
+
+/// The given value, or a literal default: what a parameter is without looking at stored state.
+fn stateless_value(function: &Function, params: &Params, name: &str) -> Option<Value> {
+    params
+        .get(name)
+        .cloned()
+        .or_else(|| match &function.param(name)?.default.as_ref()?.source {
+            DefaultSource::Literal(value) => Some(value.clone()),
+            _ => None,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::Spec;
+
+    fn run(path: &str, query: &str) -> Result<Params, ApiError> {
+        let spec = Spec::embedded().unwrap();
+        validate(
+            spec.function(path).unwrap(),
+            &RawParams::parse(query, None),
+            100,
+        )
+    }
+
+    fn key_and_message(result: Result<Params, ApiError>) -> (String, String) {
+        let error = result.expect_err("the request is invalid");
+        assert_eq!(error.code.as_u16(), 400);
+        (error.key, error.message)
+    }
+
+    #[test]
+    fn the_first_failing_parameter_in_spec_order_wins() {
+        // batch_name (4th) is missing and number (12th) is not a number: batch_name is reported.
+        let (key, _) = key_and_message(run("cards/batches/create", "cardgroup=1;number=x"));
+        assert_eq!(key, "batch_name");
+        let (key, message) = key_and_message(run(
+            "cards/batches/create",
+            "cardgroup=1;batch_name=b;number=x",
+        ));
+        assert_eq!(key, "number");
+        assert_eq!(
+            message,
+            "number must be a whole number: digits with an optional leading '-'."
+        );
+    }
+
+    #[test]
+    fn allowed_values_and_ranges_come_from_the_spec() {
+        let (key, message) = key_and_message(run("cards/groups/update", "id=1;method=shuffled"));
+        assert_eq!(
+            (key.as_str(), message.as_str()),
+            (
+                "method",
+                "method must be one of \"random\", \"sequential\"."
+            )
+        );
+        let (key, message) = key_and_message(run("cards/groups/update", "id=1;card_length=3"));
+        assert_eq!(
+            (key.as_str(), message.as_str()),
+            ("card_length", "card_length must be at least 4.")
+        );
+        let (key, _) = key_and_message(run("cards/groups/update", "id=1;currency=usd"));
+        assert_eq!(key, "currency");
+    }
+
+    #[test]
+    fn the_card_cap_counts_every_batch_and_defaults() {
+        assert!(
+            run(
+                "cards/batches/create",
+                "cardgroup=1;batch_name=b;number=100"
+            )
+            .is_ok()
+        );
+        let (key, message) = key_and_message(run(
+            "cards/batches/create",
+            "cardgroup=1;batch_name=b;number=51;batch_number=2",
+        ));
+        assert_eq!(key, "number");
+        assert_eq!(
+            message,
+            "batch_number × number may not exceed 100 cards in one call."
+        );
+        let (key, _) = key_and_message(run(
+            "cards/batches/create",
+            "cardgroup=1;batch_name=b;number=9223372036854775807;batch_number=9223372036854775807",
+        ));
+        assert_eq!(key, "number");
+    }
+
+    #[test]
+    fn one_of_batch_and_cardgroup_is_required_by_cards_list() {
+        let (key, message) = key_and_message(run("cards/list", "sort=card"));
+        assert_eq!(
+            (key.as_str(), message.as_str()),
+            ("batch", "batch or cardgroup is required.")
+        );
+        assert!(run("cards/list", "cardgroup=123").is_ok());
+    }
+
+    #[test]
+    fn given_values_are_typed() {
+        let params = run("cards/groups/update", "id=7;balance=1.50;name=x").unwrap();
+        assert_eq!(params.get("id"), Some(&Value::Integer(7)));
+        assert_eq!(params.get("balance").unwrap().to_string(), "1.50");
+        assert_eq!(params.get("card_length"), None);
+    }
+}

@@ -1,0 +1,96 @@
+//! Reading our YAML files (the spec, the seed) into serde types with errors a person can act on:
+//! each names the file, the line and column, and the path of the field inside the file.
+//! serde-saphyr refuses duplicate keys and reports where; serde_path_to_error adds the path.
+
+use std::fmt;
+
+use serde::de::DeserializeOwned;
+
+/// One problem in one file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}:{column}: {field}: {message}")]
+pub struct FileError {
+    pub file: String,
+    pub line: u64,
+    pub column: u64,
+    /// Path of the field inside the file: `parameters[4].default`.
+    pub field: String,
+    pub message: String,
+}
+
+/// Every problem found, in file order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileErrors(pub Vec<FileError>);
+
+impl std::error::Error for FileErrors {}
+
+impl fmt::Display for FileErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, error) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{error}")?;
+        }
+        Ok(())
+    }
+}
+
+impl FileErrors {
+    /// One error about a whole file or directory (it cannot be read, say).
+    pub fn whole(file: impl Into<String>, message: impl Into<String>) -> FileErrors {
+        FileErrors(vec![FileError {
+            file: file.into(),
+            line: 0,
+            column: 0,
+            field: String::new(),
+            message: message.into(),
+        }])
+    }
+}
+
+/// Parses `text` (the contents of `file`) into `T`.
+pub fn parse<T: DeserializeOwned>(file: &str, text: &str) -> Result<T, FileError> {
+    let options = serde_saphyr::options! { with_snippet: false };
+    let mut path = String::new();
+    let result = serde_saphyr::with_deserializer_from_str_with_options(text, options, |de| {
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            path = e.path().to_string();
+            e.into_inner()
+        })
+    });
+    result.map_err(|error| {
+        let (line, column) = error.location().map_or((0, 0), |l| (l.line(), l.column()));
+        let (field, message) = describe(&path, &error.without_snippet().to_string());
+        FileError {
+            file: file.to_owned(),
+            line,
+            column,
+            field,
+            message,
+        }
+    })
+}
+
+/// Makes serde-saphyr's message and serde_path_to_error's path read as one of ours: the location
+/// suffix goes (we print our own), `Spanned`'s inner `value` step goes, and a duplicate key's
+/// unknown last step (`?`) becomes the key's name.
+fn describe(path: &str, message: &str) -> (String, String) {
+    let message = match message.rsplit_once(" at line ") {
+        Some((text, _)) => text,
+        None => message,
+    };
+    let steps: Vec<&str> = path.split('.').filter(|step| *step != "value").collect();
+    let mut field = steps.join(".");
+    if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
+        let key = rest.split_once(", set ").map_or(rest, |(key, _)| key);
+        if let Some(parent) = field.strip_suffix('?') {
+            field = format!("{parent}{key}");
+        }
+        return (field, format!("duplicate key `{key}`"));
+    }
+    if field == "." || field.is_empty() {
+        field = "(top)".into();
+    }
+    (field, message.to_owned())
+}
