@@ -5,7 +5,16 @@
 //!   under `tests/bad-specs/`.
 //! - `export`: the exports pinned by insta snapshots; OpenAPI parses as 3.1.
 //! - `spec`: the embedded spec holds what the vendor documents and what API-NOTES decides.
+//! - `server`: the wire over loopback HTTP: request forms (D1 to D4), the control plane,
+//!   determinism, `serve` as a process.
+//! - `codes`: every code the core functions list, pinned as envelopes; check order (D5, D6).
+//! - `behaviour`: what the functions do to state, read back (defaults, D7 to D14, tenancy).
+//! - `support`: the fake on a random port and a raw HTTP client (not tests).
 
+mod behaviour;
 mod cli;
+mod codes;
 mod export;
+mod server;
 mod spec;
+mod support;

@@ -1,0 +1,449 @@
+//! What the functions do to state, over HTTP and read back through the observation functions:
+//! defaults from the group, "Current value.", batches and cards (D7 to D11), validation=1 (D14),
+//! all-or-nothing (D10), tenancy.
+
+use std::collections::BTreeSet;
+
+use enswitch_fake::app::Config;
+use serde_json::{Value, json};
+
+use crate::support::Fake;
+
+fn cards(fake: &Fake, rest: &str) -> Vec<Value> {
+    let reply = fake.call("cards/list", "user", rest);
+    assert_eq!(reply.code(), "200", "{}", reply.body);
+    reply.data().as_array().unwrap().clone()
+}
+
+#[test]
+fn a_batch_takes_the_groups_new_defaults_after_an_update() {
+    let fake = Fake::start();
+    let update = "id=123;card_length=8;method=sequential;pin_minimum=5;pin_maximum=6;currency=EUR";
+    assert_eq!(
+        fake.call("cards/groups/update", "user", update).code(),
+        "204"
+    );
+    let created = fake.call(
+        "cards/batches/create",
+        "user",
+        "cardgroup=123;batch_name=new;number=4",
+    );
+    assert_eq!(created.code(), "200");
+    let batch = created.data()["id"].clone();
+
+    let rows = cards(&fake, &format!("batch={batch}"));
+    assert_eq!(rows.len(), 4);
+    let numbers: Vec<u64> = rows
+        .iter()
+        .map(|c| c["card"].as_str().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(
+        numbers,
+        [10_000_000, 10_000_001, 10_000_002, 10_000_003],
+        "sequential from the lowest 8-digit number"
+    );
+    for card in &rows {
+        assert_eq!(
+            card["pin"].as_str().unwrap().len(),
+            5,
+            "pin_length defaults to pin_minimum (D11)"
+        );
+        assert_eq!(card["currency"], "EUR");
+        assert_eq!(card["balance"], "0.00");
+        assert_eq!(card["cardgroup"], 123);
+        assert_eq!(card["locked"], 0);
+    }
+}
+
+#[test]
+fn parameters_given_to_a_batch_override_the_groups_defaults() {
+    let fake = Fake::start();
+    let rest = "cardgroup=123;batch_name=x;number=2;card_length=16;pin_length=0;currency=GBP;balance=5.25;lock_cards=1;locked=1";
+    let batch = fake.call("cards/batches/create", "user", rest).data()["id"].clone();
+    for card in cards(&fake, &format!("batch={batch}")) {
+        let number = card["card"].as_str().unwrap();
+        assert_eq!(number.len(), 16);
+        assert!(!number.starts_with('0'));
+        assert_eq!(card["pin"], "");
+        assert_eq!(
+            (
+                card["currency"].clone(),
+                card["balance"].clone(),
+                card["locked"].clone()
+            ),
+            (json!("GBP"), json!("5.25"), json!(1))
+        );
+    }
+    let batches = fake
+        .call("cards/batches/list", "user", "cardgroup=123")
+        .data();
+    assert_eq!(batches[0]["locked"], 1);
+}
+
+#[test]
+fn an_update_changes_only_the_fields_it_names() {
+    let fake = Fake::start();
+    let before = fake.call("cards/groups/get", "user", "id=123").data();
+    assert_eq!(
+        fake.call("cards/groups/update", "user", "id=123;name=Renamed")
+            .code(),
+        "204"
+    );
+    let after = fake.call("cards/groups/get", "user", "id=123").data();
+    let mut expected = before.clone();
+    expected["name"] = json!("Renamed");
+    assert_eq!(after, expected);
+}
+
+#[test]
+fn pin_minimum_is_checked_against_the_stored_pin_maximum() {
+    let fake = Fake::start();
+    // Group 123 has pin_maximum 8 (the create default): raising only the minimum past it fails.
+    let reply = fake.call("cards/groups/update", "user", "id=123;pin_minimum=9");
+    assert_eq!(
+        (reply.code(), reply.key()),
+        ("400".to_owned(), "pin_minimum".to_owned())
+    );
+    assert_eq!(
+        fake.call(
+            "cards/groups/update",
+            "user",
+            "id=123;pin_minimum=9;pin_maximum=9"
+        )
+        .code(),
+        "204"
+    );
+    let reply = fake.call("cards/groups/update", "user", "id=123;pin_maximum=3");
+    assert_eq!(reply.code(), "400");
+}
+
+#[test]
+fn several_batches_get_distinct_ids_and_numbered_names_d7_d8() {
+    let fake = Fake::start();
+    let reply = fake.call(
+        "cards/batches/create",
+        "user",
+        "cardgroup=123;batch_name=Promo;batch_number=3;number=2",
+    );
+    let ids: Vec<i64> = reply
+        .data()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 3);
+    assert_eq!(ids.iter().collect::<BTreeSet<_>>().len(), 3);
+    let batches = fake
+        .call("cards/batches/list", "user", "cardgroup=123")
+        .data();
+    let names: Vec<&str> = batches
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Promo 1", "Promo 2", "Promo 3"]);
+    assert!(batches.as_array().unwrap().iter().all(|b| b["cards"] == 2));
+    // One batch answers an object, not an array of one.
+    let one = fake
+        .call(
+            "cards/batches/create",
+            "user",
+            "cardgroup=123;batch_name=Solo",
+        )
+        .data();
+    assert!(one.is_object() && one["id"].is_i64());
+}
+
+#[test]
+fn card_numbers_are_unique_across_the_system_and_pins_are_digits_d9() {
+    let fake = Fake::start();
+    for (group, user) in [(123, "user"), (124, "other")] {
+        let rest = format!("cardgroup={group};batch_name=x;card_length=5;number=2000");
+        assert_eq!(fake.call("cards/batches/create", user, &rest).code(), "200");
+    }
+    let mut all = cards(&fake, "cardgroup=123");
+    let other = fake.call("cards/list", "other", "cardgroup=124").data();
+    all.extend(other.as_array().unwrap().iter().cloned());
+    let numbers: BTreeSet<&str> = all.iter().map(|c| c["card"].as_str().unwrap()).collect();
+    assert_eq!(
+        numbers.len(),
+        4000,
+        "no number is given twice, even to another customer"
+    );
+    for card in &all {
+        let number = card["card"].as_str().unwrap();
+        assert!(
+            number.len() == 5
+                && !number.starts_with('0')
+                && number.bytes().all(|b| b.is_ascii_digit())
+        );
+        let pin = card["pin"].as_str().unwrap();
+        assert!(pin.len() == 4 && pin.bytes().all(|b| b.is_ascii_digit()));
+    }
+}
+
+#[test]
+fn sequential_numbers_continue_after_the_highest_of_their_length() {
+    let fake = Fake::start();
+    // Group 125 is sequential with 10-digit numbers.
+    fake.call(
+        "cards/batches/create",
+        "user",
+        "cardgroup=125;batch_name=a;number=3",
+    );
+    fake.call(
+        "cards/batches/create",
+        "user",
+        "cardgroup=125;batch_name=b;number=2",
+    );
+    let numbers: Vec<u64> = cards(&fake, "cardgroup=125")
+        .iter()
+        .map(|c| c["card"].as_str().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(
+        numbers,
+        (1_000_000_000..1_000_000_005).collect::<Vec<u64>>()
+    );
+}
+
+#[test]
+fn running_out_of_numbers_is_500_and_creates_nothing_d10() {
+    let fake = Fake::start();
+    let fill = "cardgroup=123;batch_name=fill;card_length=4;number=8999";
+    assert_eq!(
+        fake.call("cards/batches/create", "user", fill).code(),
+        "200"
+    );
+    let before = fake.state();
+    // One 4-digit number is left; two batches of one card each need two.
+    let reply = fake.call(
+        "cards/batches/create",
+        "user",
+        "cardgroup=123;batch_name=x;card_length=4;batch_number=2",
+    );
+    assert_eq!(
+        (reply.code(), reply.key()),
+        ("500".to_owned(), "number".to_owned())
+    );
+    assert_eq!(fake.state(), before, "all or nothing: no batch, no card");
+    // The last free number can still be had, at random.
+    assert_eq!(
+        fake.call(
+            "cards/batches/create",
+            "user",
+            "cardgroup=123;batch_name=last;card_length=4"
+        )
+        .code(),
+        "200"
+    );
+}
+
+#[test]
+fn validation_1_changes_nothing_d14() {
+    let fake = Fake::start();
+    let before = fake.state();
+    let checks = [
+        (
+            "cards/batches/create",
+            "cardgroup=123;batch_name=x;number=50;validation=1",
+        ),
+        (
+            "cards/groups/update",
+            "id=123;name=changed;card_length=5;validation=1",
+        ),
+        ("cards/groups/create", "name=new;plan=2;validation=1"),
+    ];
+    for (function, rest) in checks {
+        let reply = fake.call(function, "user", rest);
+        assert_eq!(
+            reply.body, r#"{"responses":[{"code":"201","key":"","message":"OK"}]}"#,
+            "{function}"
+        );
+    }
+    assert_eq!(fake.state(), before);
+}
+
+#[test]
+fn more_cards_than_the_cap_is_400_on_number() {
+    let fake = Fake::with(
+        Config {
+            max_cards: 10,
+            ..Config::default()
+        },
+        1,
+    );
+    assert_eq!(
+        fake.call(
+            "cards/batches/create",
+            "user",
+            "cardgroup=123;batch_name=x;number=10"
+        )
+        .code(),
+        "200"
+    );
+    let reply = fake.call(
+        "cards/batches/create",
+        "user",
+        "cardgroup=123;batch_name=x;number=6;batch_number=2",
+    );
+    assert_eq!(
+        (reply.code(), reply.key()),
+        ("400".to_owned(), "number".to_owned())
+    );
+}
+
+#[test]
+fn d11_d12_value_rules() {
+    let fake = Fake::start();
+    let rejected = [
+        ("card_length=3", "card_length"),
+        ("card_length=21", "card_length"),
+        ("pin_length=21", "pin_length"),
+        ("number=0", "number"),
+        ("batch_number=-1", "batch_number"),
+        ("balance=-0.01", "balance"),
+        ("balance=1.23456", "balance"),
+        ("balance=1e3", "balance"),
+        ("number=+1", "number"),
+        ("number=1.0", "number"),
+        ("number=0x10", "number"),
+        ("number=99999999999999999999", "number"),
+        ("currency=usd", "currency"),
+        ("lock_cards=2", "lock_cards"),
+        ("validation=2", "validation"),
+        ("cardgroup=", "cardgroup"),
+    ];
+    for (bad, key) in rejected {
+        // The first occurrence of a name wins (D3), so the bad value goes first.
+        let rest = format!("{bad};batch_name=x;cardgroup=123");
+        let reply = fake.call("cards/batches/create", "user", &rest);
+        assert_eq!(
+            (reply.code(), reply.key()),
+            ("400".to_owned(), key.to_owned()),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn tenancy_a_reseller_acts_below_itself_a_customer_only_on_itself() {
+    let fake = Fake::start();
+    // The reseller (customer 2) sees groups of customers 10 and 11 below it.
+    assert_eq!(
+        fake.call("cards/groups/update", "reseller", "id=123;name=by+reseller")
+            .code(),
+        "204"
+    );
+    assert_eq!(
+        fake.call("cards/groups/get", "reseller", "id=124").code(),
+        "200"
+    );
+    // A customer sees neither its sibling's groups nor its reseller's view.
+    assert_eq!(
+        fake.call("cards/groups/get", "other", "id=123").code(),
+        "404"
+    );
+    assert_eq!(
+        fake.call(
+            "cards/batches/create",
+            "other",
+            "cardgroup=123;batch_name=x"
+        )
+        .code(),
+        "404"
+    );
+    // The system owner sees everyone.
+    assert_eq!(
+        fake.call("cards/groups/get", "admin", "id=126").code(),
+        "200"
+    );
+    // Listing another customer's batches is 400 (the page's own wording), one's own is fine.
+    let reply = fake.call("cards/batches/list", "user", "customer=11");
+    assert_eq!(
+        (reply.code(), reply.key()),
+        ("400".to_owned(), "customer".to_owned())
+    );
+    assert_eq!(
+        fake.call("cards/batches/list", "reseller", "customer=11")
+            .code(),
+        "200"
+    );
+    // A rate plan of a sibling customer cannot be given to one's own group.
+    let reply = fake.call("cards/groups/update", "user", "id=123;plan=4");
+    assert_eq!(
+        (reply.code(), reply.key()),
+        ("400".to_owned(), "plan".to_owned())
+    );
+}
+
+#[test]
+fn a_created_group_reads_back_with_its_defaults() {
+    let fake = Fake::start();
+    let reply = fake.call(
+        "cards/groups/create",
+        "user",
+        "name=Fresh;plan=2;card_length=14",
+    );
+    assert_eq!(reply.code(), "200");
+    let id = reply.data()["id"].as_i64().unwrap();
+    assert!(id > 126);
+    let group = fake
+        .call("cards/groups/get", "user", &format!("id={id}"))
+        .data();
+    assert_eq!(group["customer"], 10, "the caller's customer by default");
+    assert_eq!(group["card_length"], 14);
+    assert_eq!(group["currency"], "USD", "the system currency by default");
+    assert_eq!(group["method"], "random");
+    assert_eq!(group["charge_period"], "monthly");
+    assert_eq!(group["balance"], "0.00");
+}
+
+#[test]
+fn cards_list_sorts_pages_and_counts() {
+    let fake = Fake::start();
+    let batch = fake
+        .call(
+            "cards/batches/create",
+            "user",
+            "cardgroup=123;batch_name=x;number=7",
+        )
+        .data()["id"]
+        .clone();
+    let numbers = |rest: &str| -> Vec<String> {
+        cards(&fake, &format!("batch={batch};{rest}"))
+            .iter()
+            .map(|c| c["card"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let sorted = numbers("sort=card");
+    let mut expected = sorted.clone();
+    expected.sort();
+    assert_eq!(sorted, expected);
+    let descending = numbers("sort=card;descending=1");
+    assert_eq!(
+        descending,
+        expected.iter().rev().cloned().collect::<Vec<_>>()
+    );
+    assert_eq!(numbers("limit=3;offset=2"), expected[2..5]);
+    assert_eq!(
+        fake.call("cards/list", "user", &format!("batch={batch};count=1"))
+            .data(),
+        json!({"count": 7})
+    );
+    assert_eq!(
+        fake.call(
+            "cards/list",
+            "user",
+            &format!("batch={batch};pages=1;limit=3")
+        )
+        .data(),
+        json!({"pages": 3})
+    );
+    let reply = fake.call("cards/list", "user", "batch=999");
+    assert_eq!(
+        (reply.code(), reply.key()),
+        ("404".to_owned(), "batch".to_owned())
+    );
+}

@@ -1,0 +1,142 @@
+//! What the wire tests share: a fake on a random loopback port, and a small HTTP/1.1 client over a
+//! raw `TcpStream`, so a test controls every byte it sends.
+
+use std::io::{Read as _, Write as _};
+use std::net::{SocketAddr, TcpStream};
+
+use enswitch_fake::app::{App, Config, DEFAULT_RNG_SEED};
+use enswitch_fake::clock::Clock;
+use enswitch_fake::server::FakeServer;
+use enswitch_fake::spec::Spec;
+use enswitch_fake::{seed, world::World};
+
+/// The seed's principals (fixtures/seed.yaml) and their passwords.
+pub fn password(user: &str) -> &'static str {
+    match user {
+        "user" => "password",
+        "reader" => "reader-password",
+        "nocards" => "nocards-password",
+        "noplan" => "noplan-password",
+        "other" => "other-password",
+        "reseller" => "reseller-password",
+        "admin" => "admin-password",
+        _ => "wrong",
+    }
+}
+
+pub struct Fake {
+    server: FakeServer,
+}
+
+impl Fake {
+    pub fn start() -> Fake {
+        Fake::with(Config::default(), DEFAULT_RNG_SEED)
+    }
+
+    pub fn with(config: Config, rng_seed: u64) -> Fake {
+        let spec = Spec::embedded().unwrap();
+        let world: World =
+            seed::load(&spec, seed::EMBEDDED_NAME, seed::EMBEDDED, rng_seed).unwrap();
+        let app = App::new(spec, world, Clock::logical(), config);
+        Fake {
+            server: FakeServer::start(app).unwrap(),
+        }
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.server.addr()
+    }
+
+    /// A GET of `path_and_query` as written.
+    pub fn get(&self, path_and_query: &str) -> Reply {
+        send(
+            self.addr(),
+            &format!("GET {path_and_query} HTTP/1.1\r\nHost: fake\r\nConnection: close\r\n\r\n"),
+        )
+    }
+
+    /// A POST with a body of the given content type (none if `None`).
+    pub fn post(&self, path_and_query: &str, content_type: Option<&str>, body: &str) -> Reply {
+        let content_type = content_type
+            .map(|t| format!("Content-Type: {t}\r\n"))
+            .unwrap_or_default();
+        send(
+            self.addr(),
+            &format!(
+                "POST {path_and_query} HTTP/1.1\r\nHost: fake\r\nConnection: close\r\n{content_type}Content-Length: {}\r\n\r\n{body}",
+                body.len()
+            ),
+        )
+    }
+
+    /// `function` called by `user` with its password, then `rest` (`;`-separated), by GET.
+    pub fn call(&self, function: &str, user: &str, rest: &str) -> Reply {
+        let separator = if rest.is_empty() { "" } else { ";" };
+        self.get(&format!(
+            "/api/json/{function}/?auth_username={user};auth_password={}{separator}{rest}",
+            password(user)
+        ))
+    }
+
+    /// The whole state, as `/_fake/state` gives it.
+    pub fn state(&self) -> String {
+        let reply = self.get("/_fake/state");
+        assert_eq!(reply.status, 200);
+        reply.body
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub content_type: String,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    /// `responses[0].code`.
+    pub fn code(&self) -> String {
+        self.json()["responses"][0]["code"]
+            .as_str()
+            .expect("a code")
+            .to_owned()
+    }
+
+    pub fn key(&self) -> String {
+        self.json()["responses"][0]["key"]
+            .as_str()
+            .expect("a key")
+            .to_owned()
+    }
+
+    pub fn data(&self) -> serde_json::Value {
+        self.json()["data"].clone()
+    }
+}
+
+pub fn send(addr: SocketAddr, request: &str) -> Reply {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8(raw).expect("answers are UTF-8");
+    let (head, body) = text.split_once("\r\n\r\n").expect("a complete HTTP answer");
+    let status = head[9..12].parse().expect("a status code");
+    let content_type = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-type: ")
+                .map(str::to_owned)
+        })
+        .unwrap_or_default();
+    Reply {
+        status,
+        content_type,
+        body: body.to_owned(),
+    }
+}
