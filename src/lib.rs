@@ -54,3 +54,8 @@ pub mod validate;
 pub mod value;
 pub mod world;
 pub mod yaml;
+
+/// The README's Rust examples, compiled and run by `cargo test` so they cannot go stale.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
