@@ -137,13 +137,14 @@ impl Checker<'_> {
                 parent: c.parent.as_ref().map(|p| CustomerId(p.value)),
                 rate_plan: RatePlanId(c.rate_plan.value),
             };
-            if world.customers.insert(customer.id, customer).is_some() {
-                self.at(
-                    &c.id.referenced,
-                    format!("customers[{i}].id"),
-                    format!("customer {} is defined twice", c.id.value),
-                );
-            }
+            let field = format!("customers[{i}].id");
+            self.insert_once(
+                &mut world.customers,
+                customer.id,
+                customer,
+                &c.id.referenced,
+                field,
+            );
         }
         for (i, p) in raw.rate_plans.iter().enumerate() {
             let plan = RatePlan {
@@ -152,13 +153,14 @@ impl Checker<'_> {
                 customer: CustomerId(p.customer.value),
                 privileges: p.privileges.clone(),
             };
-            if world.rate_plans.insert(plan.id, plan).is_some() {
-                self.at(
-                    &p.id.referenced,
-                    format!("rate_plans[{i}].id"),
-                    format!("rate plan {} is defined twice", p.id.value),
-                );
-            }
+            let field = format!("rate_plans[{i}].id");
+            self.insert_once(
+                &mut world.rate_plans,
+                plan.id,
+                plan,
+                &p.id.referenced,
+                field,
+            );
             self.customer_exists(&world, &p.customer, format!("rate_plans[{i}].customer"));
         }
         for (i, c) in raw.customers.iter().enumerate() {
@@ -190,13 +192,14 @@ impl Checker<'_> {
                 name: r.name.value.clone(),
                 privileges: r.privileges.clone(),
             };
-            if world.roles.insert(role.name.clone(), role).is_some() {
-                self.at(
-                    &r.name.referenced,
-                    format!("roles[{i}].name"),
-                    format!("role {} is defined twice", r.name.value),
-                );
-            }
+            let field = format!("roles[{i}].name");
+            self.insert_once(
+                &mut world.roles,
+                role.name.clone(),
+                role,
+                &r.name.referenced,
+                field,
+            );
         }
         for (i, u) in raw.users.iter().enumerate() {
             self.customer_exists(&world, &u.customer, format!("users[{i}].customer"));
@@ -213,26 +216,38 @@ impl Checker<'_> {
                 customer: CustomerId(u.customer.value),
                 role: u.role.value.clone(),
             };
-            if world.users.insert(user.username.clone(), user).is_some() {
-                self.at(
-                    &u.username.referenced,
-                    format!("users[{i}].username"),
-                    format!("user {:?} is defined twice", u.username.value),
-                );
-            }
+            let field = format!("users[{i}].username");
+            let name = user.username.clone();
+            self.insert_once(&mut world.users, name, user, &u.username.referenced, field);
         }
         for (i, g) in raw.card_groups.iter().enumerate() {
-            if let Some(group) = self.card_group(spec, &world, i, g)
-                && world.card_groups.insert(group.id, group).is_some()
-            {
-                self.at(
+            if let Some(group) = self.card_group(spec, &world, i, g) {
+                let field = format!("card_groups[{i}].id");
+                self.insert_once(
+                    &mut world.card_groups,
+                    group.id,
+                    group,
                     &g.id.referenced,
-                    format!("card_groups[{i}].id"),
-                    format!("card group {} is defined twice", g.id.value),
+                    field,
                 );
             }
         }
         world
+    }
+
+    /// Inserts `value` under `key`, unless the file already defined that key.
+    fn insert_once<K: Ord + std::fmt::Display, V>(
+        &mut self,
+        map: &mut BTreeMap<K, V>,
+        key: K,
+        value: V,
+        location: &Location,
+        field: String,
+    ) {
+        let message = format!("{key} is defined twice");
+        if map.insert(key, value).is_some() {
+            self.at(location, field, message);
+        }
     }
 
     fn customer_exists(&mut self, world: &World, id: &Spanned<i64>, field: String) -> bool {
@@ -315,5 +330,111 @@ impl Checker<'_> {
                 None
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors(edit: impl Fn(&str) -> String) -> Vec<String> {
+        let spec = Spec::embedded().unwrap();
+        let text = edit(EMBEDDED);
+        match load(&spec, "seed.yaml", &text, 1) {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors.0.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    fn line_of(needle: &str) -> usize {
+        EMBEDDED
+            .lines()
+            .position(|l| l.contains(needle))
+            .expect("the seed has the line")
+            + 1
+    }
+
+    #[test]
+    fn the_embedded_seed_loads() {
+        assert_eq!(errors(str::to_owned), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_username_given_twice_is_refused_where_it_repeats() {
+        let found = errors(|s| s.replace("username: other,", "username: reader,"));
+        let line = line_of("username: other,");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].starts_with(&format!("seed.yaml:{line}:")),
+            "{found:?}"
+        );
+        assert!(
+            found[0].ends_with("users[4].username: reader is defined twice"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn group_fields_pass_the_rules_of_cards_groups_create() {
+        let found = errors(|s| {
+            s.replace(
+                "method: sequential, card_length: 10",
+                "method: sequential, card_length: 30",
+            )
+        });
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].contains("card_groups[2].fields.card_length: card_length must be at most 20."),
+            "{found:?}"
+        );
+        let found = errors(|s| {
+            s.replace(
+                "fields: {name: Example cards, plan: 2}",
+                "fields: {name: Example cards, plan: 2, colour: red}",
+            )
+        });
+        assert!(
+            found[0]
+                .ends_with("card_groups[0].fields.colour: colour is not a field of a card group"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn a_group_may_only_use_a_rate_plan_its_customer_may_use() {
+        // Plan 4 belongs to customer 11; customer 10's group cannot take it.
+        let found = errors(|s| {
+            s.replace(
+                "fields: {name: Example cards, plan: 2}",
+                "fields: {name: Example cards, plan: 4}",
+            )
+        });
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].contains("card_groups[0].fields.plan: "),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn references_must_name_something_in_the_file() {
+        let found = errors(|s| s.replace("role: cards-read}", "role: cards-maybe}"));
+        assert!(
+            found[0].ends_with("users[1].role: no role \"cards-maybe\""),
+            "{found:?}"
+        );
+        let found = errors(|s| {
+            s.replace(
+                "{id: 2, name: Example Reseller, parent: 1,",
+                "{id: 2, name: Example Reseller, parent: 10,",
+            )
+        });
+        assert!(
+            found
+                .iter()
+                .any(|e| e
+                    .ends_with("customers[1].parent: the parents of this customer form a loop")),
+            "{found:?}"
+        );
     }
 }

@@ -100,10 +100,7 @@ fn pin_minimum_is_checked_against_the_stored_pin_maximum() {
     let fake = Fake::start();
     // Group 123 has pin_maximum 8 (the create default): raising only the minimum past it fails.
     let reply = fake.call("cards/groups/update", "user", "id=123;pin_minimum=9");
-    assert_eq!(
-        (reply.code(), reply.key()),
-        ("400".to_owned(), "pin_minimum".to_owned())
-    );
+    assert_eq!(reply.outcome(), "400 pin_minimum");
     assert_eq!(
         fake.call(
             "cards/groups/update",
@@ -223,10 +220,7 @@ fn running_out_of_numbers_is_500_and_creates_nothing_d10() {
         "user",
         "cardgroup=123;batch_name=x;card_length=4;batch_number=2",
     );
-    assert_eq!(
-        (reply.code(), reply.key()),
-        ("500".to_owned(), "number".to_owned())
-    );
+    assert_eq!(reply.outcome(), "500 number");
     assert_eq!(fake.state(), before, "all or nothing: no batch, no card");
     // The last free number can still be had, at random.
     assert_eq!(
@@ -288,10 +282,7 @@ fn more_cards_than_the_cap_is_400_on_number() {
         "user",
         "cardgroup=123;batch_name=x;number=6;batch_number=2",
     );
-    assert_eq!(
-        (reply.code(), reply.key()),
-        ("400".to_owned(), "number".to_owned())
-    );
+    assert_eq!(reply.outcome(), "400 number");
 }
 
 #[test]
@@ -319,11 +310,7 @@ fn d11_d12_value_rules() {
         // The first occurrence of a name wins (D3), so the bad value goes first.
         let rest = format!("{bad};batch_name=x;cardgroup=123");
         let reply = fake.call("cards/batches/create", "user", &rest);
-        assert_eq!(
-            (reply.code(), reply.key()),
-            ("400".to_owned(), key.to_owned()),
-            "{bad}"
-        );
+        assert_eq!(reply.outcome(), format!("400 {key}"), "{bad}");
     }
 }
 
@@ -361,10 +348,7 @@ fn tenancy_a_reseller_acts_below_itself_a_customer_only_on_itself() {
     );
     // Listing another customer's batches is 400 (the page's own wording), one's own is fine.
     let reply = fake.call("cards/batches/list", "user", "customer=11");
-    assert_eq!(
-        (reply.code(), reply.key()),
-        ("400".to_owned(), "customer".to_owned())
-    );
+    assert_eq!(reply.outcome(), "400 customer");
     assert_eq!(
         fake.call("cards/batches/list", "reseller", "customer=11")
             .code(),
@@ -372,10 +356,7 @@ fn tenancy_a_reseller_acts_below_itself_a_customer_only_on_itself() {
     );
     // A rate plan of a sibling customer cannot be given to one's own group.
     let reply = fake.call("cards/groups/update", "user", "id=123;plan=4");
-    assert_eq!(
-        (reply.code(), reply.key()),
-        ("400".to_owned(), "plan".to_owned())
-    );
+    assert_eq!(reply.outcome(), "400 plan");
 }
 
 #[test]
@@ -442,8 +423,5 @@ fn cards_list_sorts_pages_and_counts() {
         json!({"pages": 3})
     );
     let reply = fake.call("cards/list", "user", "batch=999");
-    assert_eq!(
-        (reply.code(), reply.key()),
-        ("404".to_owned(), "batch".to_owned())
-    );
+    assert_eq!(reply.outcome(), "404 batch");
 }

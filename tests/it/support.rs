@@ -113,6 +113,16 @@ impl Reply {
             .to_owned()
     }
 
+    /// The code, and the key if there is one: `"400 number"`, `"204"`.
+    pub fn outcome(&self) -> String {
+        let (code, key) = (self.code(), self.key());
+        if key.is_empty() {
+            code
+        } else {
+            format!("{code} {key}")
+        }
+    }
+
     pub fn data(&self) -> serde_json::Value {
         self.json()["data"].clone()
     }
