@@ -29,6 +29,22 @@ pub enum Command {
     /// Prints `listening on http://ADDR` once it accepts connections. SIGINT or SIGTERM stop it
     /// after the requests in flight are answered.
     Serve(ServeArgs),
+    /// Run the conformance suite against an implementation and compare with reviewed snapshots.
+    ///
+    /// Exit codes: 0 every case passed (unverified and skipped cases do not fail a run); 1 some
+    /// case failed, is new (no reviewed snapshot) or could not be run; 2 a usage or setup error.
+    Check(CheckArgs),
+    /// Promote every pending `.json.new` snapshot under the fixtures directory to the reviewed one.
+    Accept {
+        /// The fixtures directory holding `snapshots/`.
+        #[arg(
+            long,
+            value_name = "DIR",
+            default_value = "fixtures",
+            env = "ENSWITCH_FAKE_FIXTURES"
+        )]
+        fixtures: PathBuf,
+    },
     /// Check or export the spec of the cards functions.
     #[command(subcommand)]
     Spec(SpecCommand),
@@ -47,6 +63,64 @@ pub enum SpecCommand {
     Lint(SpecSource),
     /// Render the spec as the vendor's pages (markdown), an OpenAPI 3.1 document, or JSON.
     Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("where").required(true).args(["target", "in_process"]))]
+pub struct CheckArgs {
+    /// The base URL a client would configure: `https://enswitch.example.com/api/json/`.
+    #[arg(long, value_name = "BASE_URL", env = "ENSWITCH_FAKE_TARGET")]
+    pub target: Option<String>,
+    /// Run against the fake inside this process, without a socket.
+    #[arg(long)]
+    pub in_process: bool,
+    /// Principals and objects of the target (YAML). Without it, the embedded seed's, with reset
+    /// through the fake's control plane.
+    #[arg(long, value_name = "FILE", env = "ENSWITCH_FAKE_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub source: SpecSource,
+    /// The fixtures directory (scenarios, normalize.yaml, snapshots/). Default: ./fixtures if it
+    /// holds snapshots, else the copy built into the binary.
+    #[arg(long, value_name = "DIR", env = "ENSWITCH_FAKE_FIXTURES")]
+    pub fixtures: Option<PathBuf>,
+    /// Compare messages too, and fail on inferred rules as on documented ones.
+    #[arg(long)]
+    pub strict: bool,
+    /// What to write for a changed or new answer: nothing, a `.new` file beside the snapshot, or
+    /// the snapshot itself. Default: `no` when CI is set, else `new`.
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub update: Option<UpdateArg>,
+    /// The report's format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: ReportArg,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Only cases whose id matches PATTERN (`*` for any run of characters; without one, a
+    /// substring), such as `cards/groups/update/*` or `missing`.
+    #[arg(long, value_name = "PATTERN")]
+    pub filter: Option<String>,
+    /// Only cases that change nothing (errors and validation=1): safe against a production system.
+    #[arg(long)]
+    pub read_only: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum UpdateArg {
+    No,
+    New,
+    Always,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ReportArg {
+    /// Progress, a diff per failing case, and a summary by function.
+    Human,
+    /// One JSON object per line.
+    Json,
+    /// JUnit XML (use with --output).
+    Junit,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,8 @@
 
 /// Everything succeeded.
 pub const OK: u8 = 0;
+/// `check` ran, and some case failed, is new, or could not be run.
+pub const FAILED: u8 = 1;
 /// The command ran and found problems the user asked about (a spec with errors) or could not do
 /// its work (a file it could not write). Clap's own usage errors use the same code.
 pub const ERROR: u8 = 2;

@@ -35,6 +35,7 @@
 pub mod app;
 pub mod auth;
 pub mod clock;
+pub mod conformance;
 pub mod control;
 pub mod domain;
 pub mod error;

@@ -10,9 +10,18 @@ use anyhow::{Context as _, bail};
 use clap::{CommandFactory as _, Parser as _};
 use enswitch_fake::app::{App, Config};
 use enswitch_fake::clock::Clock;
+use enswitch_fake::conformance::config::{Reset, TargetConfig};
+use enswitch_fake::conformance::fixtures::Fixtures;
+use enswitch_fake::conformance::report::{self, ReportFormat};
+use enswitch_fake::conformance::runner::{Options, Runner, UpdateMode};
+use enswitch_fake::conformance::snapshot;
+use enswitch_fake::conformance::target::{Http, InProcess, Target};
 use enswitch_fake::{exit, export, seed, server, spec::Spec};
 
-use crate::cli::{Cli, ClockArg, Command, ExportArgs, ServeArgs, SpecCommand, SpecSource};
+use crate::cli::{
+    CheckArgs, Cli, ClockArg, Command, ExportArgs, ReportArg, ServeArgs, SpecCommand, SpecSource,
+    UpdateArg,
+};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -28,6 +37,17 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Serve(args) => serve(&args).map(|()| exit::OK),
+        Command::Check(args) => check(&args),
+        Command::Accept { fixtures } => {
+            let snapshots = fixtures.join("snapshots");
+            let accepted = snapshot::accept(&snapshots)
+                .with_context(|| format!("--fixtures {}", fixtures.display()))?;
+            for path in &accepted {
+                println!("accepted {}", path.display());
+            }
+            println!("{} snapshot(s) accepted", accepted.len());
+            Ok(exit::OK)
+        }
         Command::Spec(SpecCommand::Lint(source)) => Ok(lint(&source)),
         Command::Spec(SpecCommand::Export(args)) => export(&args).map(|()| exit::OK),
         Command::Completions { shell } => {
@@ -147,4 +167,88 @@ async fn stop_signal() {
     }
     #[cfg(not(unix))]
     interrupt.await.unwrap_or_default();
+}
+
+fn check(args: &CheckArgs) -> anyhow::Result<u8> {
+    let spec = load(&args.source).context("the spec has errors (run `enswitch-fake spec lint`)")?;
+    let config = match &args.config {
+        Some(file) => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("--config {}", file.display()))?;
+            TargetConfig::from_yaml(&file.display().to_string(), &text)
+                .context("the target config has errors")?
+        }
+        None => TargetConfig::fake_seed(),
+    };
+    let fixtures = match &args.fixtures {
+        Some(dir) => Fixtures::Dir(dir.clone()),
+        None => Fixtures::default_location(),
+    };
+    let (cases, rules) = fixtures.suite(&spec).context("the fixtures have errors")?;
+
+    let target: Box<dyn Target> = match &args.target {
+        Some(url) => Box::new(Http::new(url, config.reset == Reset::ControlPlane)),
+        None => {
+            let world = seed::load(
+                &spec,
+                seed::EMBEDDED_NAME,
+                seed::EMBEDDED,
+                enswitch_fake::app::DEFAULT_RNG_SEED,
+            )
+            .context("the seed has errors")?;
+            Box::new(InProcess {
+                app: App::new(spec, world, Clock::logical(), Config::default()),
+            })
+        }
+    };
+    // A target that cannot be reached or reset is a setup error, not a run of broken cases.
+    if config.reset == Reset::ControlPlane {
+        target
+            .reset()
+            .map_err(anyhow::Error::msg)
+            .context("resetting the target before the run")?;
+    }
+
+    let update = match args.update {
+        Some(UpdateArg::No) => UpdateMode::No,
+        Some(UpdateArg::New) => UpdateMode::New,
+        Some(UpdateArg::Always) => UpdateMode::Always,
+        None if std::env::var_os("CI").is_some() => UpdateMode::No,
+        None => UpdateMode::New,
+    };
+    let options = Options {
+        strict: args.strict,
+        update,
+        filter: args.filter.clone(),
+        read_only: args.read_only,
+    };
+    let format = match args.format {
+        ReportArg::Human => ReportFormat::Human,
+        ReportArg::Json => ReportFormat::Json,
+        ReportArg::Junit => ReportFormat::Junit,
+    };
+    let out: Box<dyn std::io::Write> = match &args.output {
+        Some(file) => Box::new(
+            std::fs::File::create(file).with_context(|| format!("--output {}", file.display()))?,
+        ),
+        None => Box::new(std::io::stdout()),
+    };
+    let progress =
+        format == ReportFormat::Human && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let mut reporter = report::reporter(format, out, progress);
+
+    let runner = Runner {
+        target: target.as_ref(),
+        config: &config,
+        rules: &rules,
+        fixtures: &fixtures,
+        options: &options,
+    };
+    let summary = runner.run(&cases, reporter.as_mut());
+    reporter.finish(&summary).context("writing the report")?;
+    Ok(if summary.failed {
+        exit::FAILED
+    } else {
+        exit::OK
+    })
 }

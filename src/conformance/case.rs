@@ -1,0 +1,110 @@
+//! A conformance case: one or more requests (steps) and the rule they check. Cases are data:
+//! generated from the spec or read from `fixtures/scenarios/`, never code per case.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::spec::Provenance;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Case {
+    /// Stable, path-like: `cards/batches/create/missing/cardgroup`. Also the snapshot's path.
+    pub id: String,
+    /// The function the case is about (the first step's, for scenarios).
+    pub function: String,
+    /// The rule checked, in words.
+    pub rule: String,
+    /// A mismatch on a documented rule fails; on an inferred one it is unverified.
+    pub provenance: Provenance,
+    /// Whether running it changes nothing on the target (errors and `validation=1`).
+    pub read_only: bool,
+    pub steps: Vec<Step>,
+}
+
+/// One request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    pub function: String,
+    /// Who calls.
+    #[serde(rename = "as", default)]
+    pub principal: Principal,
+    /// `name=value` pairs in order, before encoding; `{placeholder}`s name config resources or
+    /// values captured by an earlier step.
+    #[serde(default)]
+    pub params: Vec<String>,
+    #[serde(default)]
+    pub form: Form,
+    /// Placeholder name ← field of this step's `data` (`batch: id`), for later steps.
+    #[serde(default)]
+    pub capture: BTreeMap<String, String>,
+    /// Per-field normalization overriding `fixtures/normalize.yaml` for this step.
+    #[serde(default)]
+    pub normalize: BTreeMap<String, crate::conformance::normalize::Kind>,
+}
+
+/// The principals a target config names. `Nobody` is the full user with a wrong password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Principal {
+    #[default]
+    Full,
+    ReadOnly,
+    NoPrivilege,
+    NoPlan,
+    OtherCustomer,
+    Nobody,
+}
+
+impl Principal {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Principal::Full => "full",
+            Principal::ReadOnly => "read_only",
+            Principal::NoPrivilege => "no_privilege",
+            Principal::NoPlan => "no_plan",
+            Principal::OtherCustomer => "other_customer",
+            Principal::Nobody => "nobody",
+        }
+    }
+}
+
+/// How the request is written on the wire (D2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Form {
+    /// GET, `;` separators, trailing slash: the vendor's own examples.
+    #[default]
+    GetSemicolon,
+    GetAmpersand,
+    GetNoSlash,
+    /// POST with everything in a form body.
+    PostBody,
+    /// POST with everything in the query string and an empty body.
+    PostQuery,
+    /// POST with authentication in the query and the rest in the body.
+    PostBoth,
+}
+
+impl Form {
+    pub const ALL: [Form; 6] = [
+        Form::GetSemicolon,
+        Form::GetAmpersand,
+        Form::GetNoSlash,
+        Form::PostBody,
+        Form::PostQuery,
+        Form::PostBoth,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Form::GetSemicolon => "get-semicolon",
+            Form::GetAmpersand => "get-ampersand",
+            Form::GetNoSlash => "get-no-slash",
+            Form::PostBody => "post-body",
+            Form::PostQuery => "post-query",
+            Form::PostBoth => "post-both",
+        }
+    }
+}

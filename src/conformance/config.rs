@@ -1,0 +1,140 @@
+//! What the runner needs to know about a target: the principals (username and password of each
+//! kind of user) and the objects to act on. Read from `--config target.yaml`; without one, the
+//! defaults match the embedded seed, so checking the fake needs no config. A case that needs a
+//! principal or object the config lacks is skipped, with the reason shown.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::conformance::case::Principal;
+use crate::yaml::FileErrors;
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetConfig {
+    #[serde(default)]
+    pub principals: BTreeMap<Principal, Credentials>,
+    #[serde(default)]
+    pub resources: Resources,
+    /// How to return the target to a known state before each case.
+    #[serde(default)]
+    pub reset: Reset,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Credentials {
+    pub username: String,
+    pub password: String,
+}
+
+/// Ids on the target. Each is optional; cases needing a missing one are skipped.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Resources {
+    /// A card group the full user owns.
+    pub group: Option<i64>,
+    /// A card group of another customer, which the full user must not see.
+    pub foreign_group: Option<i64>,
+    /// An id no card group has.
+    pub missing_group: Option<i64>,
+    /// A rate plan the full user may give its groups.
+    pub plan: Option<i64>,
+    /// A rate plan the full user may not use.
+    pub foreign_plan: Option<i64>,
+    /// The full user's customer.
+    pub customer: Option<i64>,
+    /// A customer the full user must not see.
+    pub foreign_customer: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reset {
+    /// Nothing: the target keeps what earlier cases did (a real Enswitch).
+    #[default]
+    None,
+    /// `POST /_fake/reset` beside the base URL: this fake.
+    ControlPlane,
+}
+
+impl Resources {
+    /// The value of the resource placeholder `name`, if the config has it.
+    pub fn get(&self, name: &str) -> Option<i64> {
+        match name {
+            "group" => self.group,
+            "foreign_group" => self.foreign_group,
+            "missing_group" => self.missing_group,
+            "plan" => self.plan,
+            "foreign_plan" => self.foreign_plan,
+            "customer" => self.customer,
+            "foreign_customer" => self.foreign_customer,
+            _ => None,
+        }
+    }
+
+    /// The name of the resource whose id is `value`, preferring the order above.
+    pub fn name_of(&self, value: i64) -> Option<&'static str> {
+        [
+            "group",
+            "foreign_group",
+            "plan",
+            "foreign_plan",
+            "customer",
+            "foreign_customer",
+        ]
+        .into_iter()
+        .find(|name| self.get(name) == Some(value))
+    }
+}
+
+impl TargetConfig {
+    /// The embedded seed's principals and objects, with reset through the control plane.
+    pub fn fake_seed() -> TargetConfig {
+        let principal = |username: &str, password: &str| Credentials {
+            username: username.into(),
+            password: password.into(),
+        };
+        TargetConfig {
+            principals: BTreeMap::from([
+                (Principal::Full, principal("user", "password")),
+                (Principal::ReadOnly, principal("reader", "reader-password")),
+                (
+                    Principal::NoPrivilege,
+                    principal("nocards", "nocards-password"),
+                ),
+                (Principal::NoPlan, principal("noplan", "noplan-password")),
+                (
+                    Principal::OtherCustomer,
+                    principal("other", "other-password"),
+                ),
+            ]),
+            resources: Resources {
+                group: Some(123),
+                foreign_group: Some(124),
+                missing_group: Some(999_999_999),
+                plan: Some(2),
+                foreign_plan: Some(4),
+                customer: Some(10),
+                foreign_customer: Some(11),
+            },
+            reset: Reset::ControlPlane,
+        }
+    }
+
+    pub fn from_yaml(file: &str, text: &str) -> Result<TargetConfig, FileErrors> {
+        crate::yaml::parse(file, text).map_err(|e| FileErrors(vec![e]))
+    }
+
+    /// The credentials `principal` logs in with; `Nobody` is the full user with a wrong password.
+    pub fn credentials(&self, principal: Principal) -> Option<Credentials> {
+        match principal {
+            Principal::Nobody => self.principals.get(&Principal::Full).map(|c| Credentials {
+                username: c.username.clone(),
+                password: format!("{}-wrong", c.password),
+            }),
+            other => self.principals.get(&other).cloned(),
+        }
+    }
+}

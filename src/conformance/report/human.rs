@@ -1,0 +1,108 @@
+//! For people: a progress line while the run goes (on a terminal), then every case that did not
+//! pass with its rule and diff, then a table by function and outcome, and a closing count.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use crate::conformance::runner::{CaseResult, Outcome, Reporter, Summary};
+
+const COLUMNS: [&str; 6] = ["passed", "failed", "unverified", "new", "skipped", "broken"];
+
+pub struct Human {
+    out: Box<dyn Write>,
+    progress: bool,
+    total: usize,
+    done: usize,
+    skipped: BTreeMap<String, usize>,
+}
+
+impl Human {
+    pub fn new(out: Box<dyn Write>, progress: bool) -> Human {
+        Human {
+            out,
+            progress,
+            total: 0,
+            done: 0,
+            skipped: BTreeMap::new(),
+        }
+    }
+}
+
+impl Reporter for Human {
+    fn start(&mut self, total: usize) {
+        self.total = total;
+    }
+
+    fn case(&mut self, result: &CaseResult) {
+        self.done += 1;
+        if self.progress {
+            let width = 30;
+            let filled = width * self.done / self.total.max(1);
+            eprint!(
+                "\r[{}{}] {}/{} {:<60.60}",
+                "#".repeat(filled),
+                " ".repeat(width - filled),
+                self.done,
+                self.total,
+                result.id
+            );
+            if self.done == self.total {
+                eprintln!();
+            }
+        }
+        // Output errors are the terminal's business; the summary still decides the exit code.
+        let _ = match &result.outcome {
+            Outcome::Passed => Ok(()),
+            Outcome::Skipped { reason } => {
+                *self.skipped.entry(reason.clone()).or_default() += 1;
+                Ok(())
+            }
+            Outcome::Failed { diff } | Outcome::Unverified { diff } | Outcome::New { diff } => {
+                let label = result.outcome.label().to_uppercase();
+                let wrote = result
+                    .wrote
+                    .as_ref()
+                    .map(|p| format!("\n  wrote {}", p.display()))
+                    .unwrap_or_default();
+                writeln!(
+                    self.out,
+                    "\n{label} {}\n  rule ({}): {}{wrote}\n{diff}",
+                    result.id, result.provenance, result.rule
+                )
+            }
+            Outcome::Broken { error } => writeln!(self.out, "\nBROKEN {}\n  {error}", result.id),
+        };
+    }
+
+    fn finish(&mut self, summary: &Summary) -> std::io::Result<()> {
+        for (reason, count) in &self.skipped {
+            writeln!(self.out, "skipped {count}: {reason}")?;
+        }
+        writeln!(
+            self.out,
+            "\n{:<24} {}",
+            "function",
+            COLUMNS.map(|c| format!("{c:>11}")).join("")
+        )?;
+        for (function, counts) in &summary.by_function {
+            let cells: String = COLUMNS
+                .iter()
+                .map(|c| format!("{:>11}", counts.get(c).copied().unwrap_or(0)))
+                .collect();
+            writeln!(self.out, "{function:<24} {cells}")?;
+        }
+        let total: String = COLUMNS
+            .iter()
+            .map(|c| format!("{:>11}", summary.count(c)))
+            .collect();
+        writeln!(self.out, "{:<24} {total}", "total")?;
+        writeln!(
+            self.out,
+            "\n{} passed, {} failed, {} skipped",
+            summary.count("passed") + summary.count("unverified"),
+            summary.count("failed") + summary.count("new") + summary.count("broken"),
+            summary.count("skipped"),
+        )?;
+        self.out.flush()
+    }
+}

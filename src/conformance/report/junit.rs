@@ -1,0 +1,130 @@
+//! For CI: JUnit XML, one `<testsuite>` per function and one `<testcase>` per case. Failed and
+//! new cases are failures (with the diff), broken ones errors, skipped ones skipped; unverified
+//! cases pass with their diff in `<system-out>`.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use crate::conformance::runner::{CaseResult, Outcome, Reporter, Summary};
+
+pub struct Junit {
+    out: Box<dyn Write>,
+    results: Vec<CaseResult>,
+}
+
+impl Junit {
+    pub fn new(out: Box<dyn Write>) -> Junit {
+        Junit {
+            out,
+            results: Vec::new(),
+        }
+    }
+}
+
+impl Reporter for Junit {
+    fn start(&mut self, _total: usize) {}
+
+    fn case(&mut self, result: &CaseResult) {
+        self.results.push(result.clone());
+    }
+
+    fn finish(&mut self, summary: &Summary) -> std::io::Result<()> {
+        let mut suites: BTreeMap<&str, Vec<&CaseResult>> = BTreeMap::new();
+        for result in &self.results {
+            suites.entry(&result.function).or_default().push(result);
+        }
+        let failures = summary.count("failed") + summary.count("new");
+        writeln!(self.out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+        writeln!(
+            self.out,
+            r#"<testsuites name="enswitch-fake check" tests="{}" failures="{failures}" errors="{}" skipped="{}">"#,
+            self.results.len(),
+            summary.count("broken"),
+            summary.count("skipped")
+        )?;
+        for (function, cases) in suites {
+            let count = |label: &str| cases.iter().filter(|c| c.outcome.label() == label).count();
+            writeln!(
+                self.out,
+                r#"  <testsuite name="{}" tests="{}" failures="{}" errors="{}" skipped="{}">"#,
+                escape(function),
+                cases.len(),
+                count("failed") + count("new"),
+                count("broken"),
+                count("skipped")
+            )?;
+            for case in cases {
+                let open = format!(
+                    r#"    <testcase classname="{}" name="{}""#,
+                    escape(&case.function),
+                    escape(&case.id)
+                );
+                match &case.outcome {
+                    Outcome::Passed => writeln!(self.out, "{open}/>")?,
+                    Outcome::Failed { diff } | Outcome::New { diff } => {
+                        let message = format!(
+                            "{} ({}): {}",
+                            case.outcome.label(),
+                            case.provenance,
+                            case.rule
+                        );
+                        writeln!(
+                            self.out,
+                            "{open}>\n      <failure message=\"{}\">{}</failure>\n    </testcase>",
+                            escape(&message),
+                            escape(diff)
+                        )?;
+                    }
+                    Outcome::Unverified { diff } => {
+                        writeln!(
+                            self.out,
+                            "{open}>\n      <system-out>unverified (inferred rule): {}</system-out>\n    </testcase>",
+                            escape(diff)
+                        )?;
+                    }
+                    Outcome::Skipped { reason } => writeln!(
+                        self.out,
+                        "{open}>\n      <skipped message=\"{}\"/>\n    </testcase>",
+                        escape(reason)
+                    )?,
+                    Outcome::Broken { error } => writeln!(
+                        self.out,
+                        "{open}>\n      <error message=\"{}\"/>\n    </testcase>",
+                        escape(error)
+                    )?,
+                }
+            }
+            writeln!(self.out, "  </testsuite>")?;
+        }
+        writeln!(self.out, "</testsuites>")?;
+        self.out.flush()
+    }
+}
+
+/// Text safe inside XML attributes and elements; characters XML 1.0 forbids are dropped.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn markup_and_control_characters_are_made_safe() {
+        assert_eq!(escape("a<b & \"c\"\u{1}"), "a&lt;b &amp; &quot;c&quot;");
+    }
+}

@@ -1,0 +1,469 @@
+//! Runs cases against a target and turns each into an `Outcome`. A mismatch is an outcome, never
+//! an error: documented rules fail, inferred ones are unverified (unless strict), a case without a
+//! snapshot is new, one the config cannot serve is skipped with its reason, and one the target
+//! could not answer is broken. Output belongs to reporters, which see each result as it comes.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Serialize;
+use serde_json::Value as Json;
+
+use crate::conformance::case::Case;
+use crate::conformance::config::TargetConfig;
+use crate::conformance::fixtures::Fixtures;
+use crate::conformance::normalize::{Numbering, Rules};
+use crate::conformance::snapshot::{self, Recorded, Snapshot};
+use crate::conformance::target::{Target, WireAnswer, WireRequest};
+use crate::spec::Provenance;
+
+/// What to do with an answer that differs from its snapshot, or has none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpdateMode {
+    /// Write nothing (the default when `CI` is set).
+    No,
+    /// Write `<snapshot>.new` beside it, for review and `accept`.
+    New,
+    /// Overwrite the snapshot.
+    Always,
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Compare messages too, and fail on inferred rules.
+    pub strict: bool,
+    pub update: UpdateMode,
+    /// Only cases whose id matches (`*` is any run of characters; without one, a substring).
+    pub filter: Option<String>,
+    /// Only cases that change nothing.
+    pub read_only: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    Passed,
+    /// A documented rule (or any rule, when strict) answered otherwise than its snapshot.
+    Failed {
+        diff: String,
+    },
+    /// An inferred rule answered otherwise: reported, not failed.
+    Unverified {
+        diff: String,
+    },
+    /// No snapshot yet: the answer needs review.
+    New {
+        diff: String,
+    },
+    Skipped {
+        reason: String,
+    },
+    /// The target could not be asked (connection refused, a broken snapshot file).
+    Broken {
+        error: String,
+    },
+}
+
+impl Outcome {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Outcome::Passed => "passed",
+            Outcome::Failed { .. } => "failed",
+            Outcome::Unverified { .. } => "unverified",
+            Outcome::New { .. } => "new",
+            Outcome::Skipped { .. } => "skipped",
+            Outcome::Broken { .. } => "broken",
+        }
+    }
+
+    /// Whether the run as a whole fails because of it (exit 1).
+    pub fn fails(&self) -> bool {
+        matches!(
+            self,
+            Outcome::Failed { .. } | Outcome::New { .. } | Outcome::Broken { .. }
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaseResult {
+    pub id: String,
+    pub function: String,
+    pub rule: String,
+    pub provenance: Provenance,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+    /// The snapshot or `.new` file written, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wrote: Option<PathBuf>,
+}
+
+/// Counts by outcome, overall and per function.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Summary {
+    pub total: BTreeMap<&'static str, usize>,
+    pub by_function: BTreeMap<String, BTreeMap<&'static str, usize>>,
+    pub failed: bool,
+}
+
+impl Summary {
+    fn add(&mut self, result: &CaseResult) {
+        let label = result.outcome.label();
+        *self.total.entry(label).or_default() += 1;
+        *self
+            .by_function
+            .entry(result.function.clone())
+            .or_default()
+            .entry(label)
+            .or_default() += 1;
+        self.failed |= result.outcome.fails();
+    }
+
+    pub fn count(&self, label: &str) -> usize {
+        self.total.get(label).copied().unwrap_or(0)
+    }
+}
+
+/// Sees each result as the run goes; owns all output.
+pub trait Reporter {
+    fn start(&mut self, total: usize);
+    fn case(&mut self, result: &CaseResult);
+    fn finish(&mut self, summary: &Summary) -> std::io::Result<()>;
+}
+
+pub struct Runner<'a> {
+    pub target: &'a dyn Target,
+    pub config: &'a TargetConfig,
+    pub rules: &'a Rules,
+    pub fixtures: &'a Fixtures,
+    pub options: &'a Options,
+}
+
+impl Runner<'_> {
+    pub fn run(&self, cases: &[Case], reporter: &mut dyn Reporter) -> Summary {
+        let selected: Vec<&Case> = cases
+            .iter()
+            .filter(|c| {
+                self.options
+                    .filter
+                    .as_deref()
+                    .is_none_or(|p| matches(p, &c.id))
+            })
+            .collect();
+        reporter.start(selected.len());
+        let mut summary = Summary::default();
+        for case in selected {
+            let result = self.run_case(case);
+            summary.add(&result);
+            reporter.case(&result);
+        }
+        summary
+    }
+
+    fn run_case(&self, case: &Case) -> CaseResult {
+        let (outcome, wrote) = match self.answers(case) {
+            Ok(actual) => self.compare(case, &actual),
+            Err(outcome) => (outcome, None),
+        };
+        CaseResult {
+            id: case.id.clone(),
+            function: case.function.clone(),
+            rule: case.rule.clone(),
+            provenance: case.provenance,
+            outcome,
+            wrote,
+        }
+    }
+
+    /// Sends every step of `case` and records the normalized answers.
+    fn answers(&self, case: &Case) -> Result<Snapshot, Outcome> {
+        if self.options.read_only && !case.read_only {
+            return Err(Outcome::Skipped {
+                reason: "changes state (--read-only)".into(),
+            });
+        }
+        let mut credentials = Vec::new();
+        for step in &case.steps {
+            match self.config.credentials(step.principal) {
+                Some(c) => credentials.push(c),
+                None => {
+                    return Err(Outcome::Skipped {
+                        reason: format!(
+                            "the config names no {} principal",
+                            step.principal.as_str()
+                        ),
+                    });
+                }
+            }
+        }
+        let captured_later: Vec<&String> =
+            case.steps.iter().flat_map(|s| s.capture.keys()).collect();
+        for step in &case.steps {
+            for name in step.params.iter().flat_map(|p| placeholders(p)) {
+                if self.config.resources.get(&name).is_none() && !captured_later.contains(&&name) {
+                    return Err(Outcome::Skipped {
+                        reason: format!("the config has no resource {name}"),
+                    });
+                }
+            }
+        }
+        self.target
+            .reset()
+            .map_err(|error| Outcome::Broken { error })?;
+
+        let mut captures: BTreeMap<String, String> = BTreeMap::new();
+        let mut numbering = Numbering::default();
+        let mut steps = Vec::new();
+        for (step, who) in case.steps.iter().zip(&credentials) {
+            let request = WireRequest::describe(
+                &step.function,
+                step.form,
+                step.principal.as_str(),
+                &step.params,
+            );
+            let substituted: Result<Vec<(String, String)>, String> = step
+                .params
+                .iter()
+                .map(|p| {
+                    let text = self.substitute(p, &captures)?;
+                    let (name, value) = text.split_once('=').unwrap_or((&text, ""));
+                    Ok((name.to_owned(), value.to_owned()))
+                })
+                .collect();
+            let params = match substituted {
+                Ok(params) => params,
+                Err(missing) => {
+                    let message = format!("not sent: no earlier step captured {missing}");
+                    steps.push(Recorded {
+                        request,
+                        code: String::new(),
+                        key: String::new(),
+                        message,
+                        data: None,
+                    });
+                    break;
+                }
+            };
+            let wire = WireRequest::new(&step.function, step.form, who, &params);
+            let answer = self
+                .target
+                .send(&wire)
+                .map_err(|error| Outcome::Broken { error })?;
+            let (mut recorded, raw_data) = record(request, &answer);
+            if let Some(data) = &raw_data {
+                for (name, field) in &step.capture {
+                    if let Some(value) = data.get(field) {
+                        let text = value
+                            .as_str()
+                            .map_or_else(|| value.to_string(), str::to_owned);
+                        captures.insert(name.clone(), text);
+                    }
+                }
+            }
+            if let Some(data) = recorded.data.as_mut() {
+                numbering.apply(
+                    data,
+                    self.rules.get(&step.function),
+                    &step.normalize,
+                    &self.config.resources,
+                );
+            }
+            steps.push(recorded);
+        }
+        Ok(Snapshot {
+            case: case.id.clone(),
+            rule: case.rule.clone(),
+            provenance: case.provenance,
+            steps,
+        })
+    }
+
+    fn compare(&self, case: &Case, actual: &Snapshot) -> (Outcome, Option<PathBuf>) {
+        let relative = format!("snapshots/{}.json", case.id);
+        let expected = match self
+            .fixtures
+            .read(&relative)
+            .map(|text| serde_json::from_str::<Snapshot>(&text))
+        {
+            None => None,
+            Some(Ok(snapshot)) => Some(snapshot),
+            Some(Err(e)) => {
+                return (
+                    Outcome::Broken {
+                        error: format!("{relative}: {e}"),
+                    },
+                    None,
+                );
+            }
+        };
+        if expected
+            .as_ref()
+            .is_some_and(|e| e.matches(actual, self.options.strict))
+        {
+            return (Outcome::Passed, None);
+        }
+        let diff = snapshot::diff(expected.as_ref(), actual);
+        let wrote = self.write(&case.id, actual);
+        let outcome = match expected {
+            None => Outcome::New { diff },
+            Some(_) if case.provenance == Provenance::Inferred && !self.options.strict => {
+                Outcome::Unverified { diff }
+            }
+            Some(_) => Outcome::Failed { diff },
+        };
+        (outcome, wrote)
+    }
+
+    /// Writes the answer as `--update` says, where the fixtures are a directory.
+    fn write(&self, case_id: &str, actual: &Snapshot) -> Option<PathBuf> {
+        let dir = self.fixtures.dir()?.join("snapshots");
+        let path = snapshot::path(&dir, case_id);
+        let path = match self.options.update {
+            UpdateMode::No => return None,
+            UpdateMode::New => snapshot::pending(&path),
+            UpdateMode::Always => path,
+        };
+        snapshot::write(&path, actual).ok().map(|()| path)
+    }
+
+    /// `{name}` replaced by a config resource or a captured value.
+    fn substitute(
+        &self,
+        text: &str,
+        captures: &BTreeMap<String, String>,
+    ) -> Result<String, String> {
+        let mut out = text.to_owned();
+        for name in placeholders(text) {
+            let value = match self.config.resources.get(&name) {
+                Some(id) => id.to_string(),
+                None => captures
+                    .get(&name)
+                    .cloned()
+                    .ok_or_else(|| format!("{{{name}}}"))?,
+            };
+            out = out.replace(&format!("{{{name}}}"), &value);
+        }
+        Ok(out)
+    }
+}
+
+/// The envelope's parts, as strings however the target wrote them, and the raw `data`.
+fn record(request: String, answer: &WireAnswer) -> (Recorded, Option<Json>) {
+    let not_an_envelope = |why: &str| Recorded {
+        request: request.clone(),
+        code: format!("HTTP {}", answer.status),
+        key: String::new(),
+        message: format!(
+            "{why}: {}",
+            answer.body.chars().take(200).collect::<String>()
+        ),
+        data: None,
+    };
+    let Ok(json) = serde_json::from_str::<Json>(&answer.body) else {
+        return (not_an_envelope("not JSON"), None);
+    };
+    let Some([item]) = json
+        .get("responses")
+        .and_then(Json::as_array)
+        .map(Vec::as_slice)
+    else {
+        return (not_an_envelope("not one element in responses"), None);
+    };
+    // A code sent as a JSON number must not pass for the string the vendor sends.
+    let text = |field: &str| match &item[field] {
+        Json::String(s) => s.clone(),
+        Json::Null => "(missing)".to_owned(),
+        other => format!("{other} (not a string)"),
+    };
+    let mut code = text("code");
+    if answer.status != 200 {
+        code = format!("{code} (HTTP {})", answer.status);
+    }
+    let data = json.get("data").cloned();
+    let recorded = Recorded {
+        request,
+        code,
+        key: text("key"),
+        message: text("message"),
+        data: data.clone(),
+    };
+    (recorded, data)
+}
+
+/// The `{name}` placeholders in `text`.
+fn placeholders(text: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('{') {
+        let Some(end) = rest[start..].find('}') else {
+            break;
+        };
+        names.push(rest[start + 1..start + end].to_owned());
+        rest = &rest[start + end + 1..];
+    }
+    names
+}
+
+/// `*` matches any run of characters; a pattern without `*` matches anywhere in the id.
+pub fn matches(pattern: &str, id: &str) -> bool {
+    if !pattern.contains('*') {
+        return id.contains(pattern);
+    }
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !id.starts_with(first)
+        || !id[first.len()..].ends_with(last)
+        || id.len() < first.len() + last.len()
+    {
+        return false;
+    }
+    let mut rest = &id[first.len()..id.len() - last.len()];
+    for part in &parts[1..parts.len() - 1] {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_match_substrings_or_wildcards() {
+        assert!(matches("missing", "cards/list/missing/x"));
+        assert!(matches(
+            "cards/groups/*/auth/*",
+            "cards/groups/update/auth/read-only"
+        ));
+        assert!(!matches(
+            "cards/groups/*/auth/*",
+            "cards/batches/create/auth/read-only"
+        ));
+        assert!(matches("*", "anything"));
+        assert!(matches("cards/*create", "cards/batches/create"));
+        assert!(!matches("cards/*create/x", "cards/batches/create"));
+    }
+
+    #[test]
+    fn placeholders_are_found_in_order() {
+        assert_eq!(placeholders("id={group};x={batch}"), ["group", "batch"]);
+        assert!(placeholders("name=plain").is_empty());
+    }
+
+    #[test]
+    fn a_numeric_code_or_a_bare_page_is_recorded_as_what_it_is() {
+        let answer = WireAnswer {
+            status: 200,
+            body: r#"{"responses":[{"code":204,"key":"","message":"OK"}]}"#.into(),
+        };
+        assert_eq!(record(String::new(), &answer).0.code, "204 (not a string)");
+        let page = WireAnswer {
+            status: 404,
+            body: "<html>Not Found</html>".into(),
+        };
+        assert_eq!(record(String::new(), &page).0.code, "HTTP 404");
+    }
+}

@@ -1,0 +1,103 @@
+//! The reviewed expectations: one JSON file per case under `fixtures/snapshots/`, named by the
+//! case id (`cards/batches/create/missing/cardgroup.json`). A changed or new answer goes to a
+//! `.json.new` file beside it, never over the reviewed one unless asked; `accept` promotes them.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+
+use crate::spec::Provenance;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Snapshot {
+    pub case: String,
+    pub rule: String,
+    pub provenance: Provenance,
+    pub steps: Vec<Recorded>,
+}
+
+/// One step's request, as written, and its normalized answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recorded {
+    pub request: String,
+    pub code: String,
+    pub key: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Json>,
+}
+
+impl Snapshot {
+    pub fn to_text(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).expect("snapshots serialize");
+        text.push('\n');
+        text
+    }
+
+    /// Whether `actual` answers as this snapshot says: code, key and data exactly; the message
+    /// only when `strict` (the vendor's wording is unknown).
+    pub fn matches(&self, actual: &Snapshot, strict: bool) -> bool {
+        self.steps.len() == actual.steps.len()
+            && self.steps.iter().zip(&actual.steps).all(|(want, got)| {
+                want.request == got.request
+                    && want.code == got.code
+                    && want.key == got.key
+                    && want.data == got.data
+                    && (!strict || want.message == got.message)
+            })
+    }
+}
+
+/// Where the snapshot of `case_id` lives under `dir`.
+pub fn path(dir: &Path, case_id: &str) -> PathBuf {
+    dir.join(format!("{case_id}.json"))
+}
+
+/// The pending file beside a snapshot.
+pub fn pending(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".new");
+    PathBuf::from(name)
+}
+
+pub fn write(path: &Path, snapshot: &Snapshot) -> std::io::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(path, snapshot.to_text())
+}
+
+/// Renames every `*.json.new` below `dir` over its snapshot; returns the snapshots accepted.
+pub fn accept(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut accepted = Vec::new();
+    accept_in(dir, &mut accepted)?;
+    accepted.sort();
+    Ok(accepted)
+}
+
+fn accept_in(dir: &Path, accepted: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            accept_in(&path, accepted)?;
+        } else if let Some(target) = path.to_str().and_then(|p| p.strip_suffix(".new")) {
+            std::fs::rename(&path, target)?;
+            accepted.push(PathBuf::from(target));
+        }
+    }
+    Ok(())
+}
+
+/// A unified diff from `expected` to `actual`, both as their JSON text.
+pub fn diff(expected: Option<&Snapshot>, actual: &Snapshot) -> String {
+    let old = expected.map(Snapshot::to_text).unwrap_or_default();
+    let new = actual.to_text();
+    similar::TextDiff::from_lines(&old, &new)
+        .unified_diff()
+        .context_radius(3)
+        .header("expected", "actual")
+        .to_string()
+}

@@ -1,0 +1,264 @@
+//! Where cases are sent: the fake inside this process (no socket), or any base URL over HTTP or
+//! HTTPS. A step becomes a request here, written in the step's form (GET or POST, `;` or `&`,
+//! with or without the trailing slash); everything else in the runner is transport-free.
+
+use std::time::Duration;
+
+use crate::app::App;
+use crate::conformance::case::Form;
+use crate::conformance::config::Credentials;
+use crate::request::{ApiRequest, Method};
+
+/// A request as it goes on the wire: path relative to the base URL, query, and form body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WireRequest {
+    pub post: bool,
+    /// `cards/groups/update/` (or without the slash).
+    pub path: String,
+    pub query: String,
+    pub body: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WireAnswer {
+    pub status: u16,
+    pub body: String,
+}
+
+impl WireRequest {
+    /// `params` (already substituted, not yet encoded) after the credentials, in `form`.
+    pub fn new(
+        function: &str,
+        form: Form,
+        who: &Credentials,
+        params: &[(String, String)],
+    ) -> WireRequest {
+        let auth = [
+            ("auth_username", who.username.as_str()),
+            ("auth_password", who.password.as_str()),
+        ];
+        let auth: Vec<String> = auth.iter().map(|(n, v)| pair(n, v)).collect();
+        let rest: Vec<String> = params.iter().map(|(n, v)| pair(n, v)).collect();
+        let all: Vec<String> = auth.iter().chain(&rest).cloned().collect();
+        let slashed = format!("{function}/");
+        let get = |separator: &str, path: String| WireRequest {
+            post: false,
+            path,
+            query: all.join(separator),
+            body: None,
+        };
+        match form {
+            Form::GetSemicolon => get(";", slashed),
+            Form::GetAmpersand => get("&", slashed),
+            Form::GetNoSlash => get(";", function.to_owned()),
+            Form::PostBody => WireRequest {
+                post: true,
+                path: slashed,
+                query: String::new(),
+                body: Some(all.join("&")),
+            },
+            Form::PostQuery => WireRequest {
+                post: true,
+                path: slashed,
+                query: all.join(";"),
+                body: Some(String::new()),
+            },
+            Form::PostBoth => WireRequest {
+                post: true,
+                path: slashed,
+                query: auth.join(";"),
+                body: Some(rest.join("&")),
+            },
+        }
+    }
+
+    /// How the request reads in a snapshot: without the credentials, which differ per target.
+    pub fn describe(function: &str, form: Form, principal: &str, params: &[String]) -> String {
+        format!(
+            "{} {function} as {principal}: {}",
+            form.as_str(),
+            params.join(";")
+        )
+    }
+}
+
+fn pair(name: &str, value: &str) -> String {
+    format!("{}={}", encode(name), encode(value))
+}
+
+/// Percent-encodes everything but unreserved characters, so `;`, `&`, `+` and `=` in a value
+/// arrive as themselves.
+fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+pub trait Target {
+    fn send(&self, request: &WireRequest) -> Result<WireAnswer, String>;
+    /// Back to a known state before a case; `Ok(false)` when the target cannot be reset.
+    fn reset(&self) -> Result<bool, String>;
+}
+
+/// The fake, in this process.
+#[derive(Debug)]
+pub struct InProcess {
+    pub app: App,
+}
+
+impl Target for InProcess {
+    fn send(&self, request: &WireRequest) -> Result<WireAnswer, String> {
+        let answer = self.app.serve(ApiRequest {
+            method: if request.post {
+                Method::Post
+            } else {
+                Method::Get
+            },
+            path: format!("/api/json/{}", request.path),
+            query: request.query.clone(),
+            content_type: request
+                .body
+                .as_ref()
+                .map(|_| "application/x-www-form-urlencoded".into()),
+            body: request.body.clone().unwrap_or_default().into_bytes(),
+        });
+        Ok(WireAnswer {
+            status: answer.status,
+            body: String::from_utf8_lossy(&answer.body).into_owned(),
+        })
+    }
+
+    fn reset(&self) -> Result<bool, String> {
+        self.app.reset();
+        Ok(true)
+    }
+}
+
+/// Any implementation, at the base URL a client would configure (`…/api/json/`).
+pub struct Http {
+    base: String,
+    agent: ureq::Agent,
+    /// `POST` here resets the target, for this fake's control plane.
+    reset_url: Option<String>,
+}
+
+impl Http {
+    pub fn new(base: &str, reset_through_control_plane: bool) -> Http {
+        let base = if base.ends_with('/') {
+            base.to_owned()
+        } else {
+            format!("{base}/")
+        };
+        let reset_url = reset_through_control_plane.then(|| {
+            let root = base.trim_end_matches('/').trim_end_matches("/api/json");
+            format!("{root}/_fake/reset")
+        });
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build()
+            .into();
+        Http {
+            base,
+            agent,
+            reset_url,
+        }
+    }
+}
+
+impl Target for Http {
+    fn send(&self, request: &WireRequest) -> Result<WireAnswer, String> {
+        let mut url = format!("{}{}", self.base, request.path);
+        if !request.query.is_empty() {
+            url.push('?');
+            url.push_str(&request.query);
+        }
+        let sent = match &request.body {
+            None => self.agent.get(&url).call(),
+            Some(body) => self
+                .agent
+                .post(&url)
+                .content_type("application/x-www-form-urlencoded")
+                .send(body.as_str()),
+        };
+        let mut response = sent.map_err(|e| format!("{url}: {e}"))?;
+        let status = response.status().as_u16();
+        let body = response
+            .body_mut()
+            .read_to_string()
+            .map_err(|e| format!("{url}: reading the answer: {e}"))?;
+        Ok(WireAnswer { status, body })
+    }
+
+    fn reset(&self) -> Result<bool, String> {
+        let Some(url) = &self.reset_url else {
+            return Ok(false);
+        };
+        let response = self
+            .agent
+            .post(url)
+            .send("")
+            .map_err(|e| format!("{url}: {e}"))?;
+        match response.status().as_u16() {
+            200 => Ok(true),
+            status => Err(format!(
+                "{url} answered HTTP {status}; is the target this fake? (set `reset: none` in the config otherwise)"
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn who() -> Credentials {
+        Credentials {
+            username: "user".into(),
+            password: "p;w&d".into(),
+        }
+    }
+
+    #[test]
+    fn each_form_writes_the_request_its_own_way() {
+        let params = [("name".to_owned(), "a b+c".to_owned())];
+        let get = WireRequest::new("cards/x", Form::GetSemicolon, &who(), &params);
+        assert_eq!(
+            (get.path.as_str(), get.query.as_str()),
+            (
+                "cards/x/",
+                "auth_username=user;auth_password=p%3Bw%26d;name=a%20b%2Bc"
+            )
+        );
+        assert_eq!(
+            WireRequest::new("cards/x", Form::GetAmpersand, &who(), &params)
+                .query
+                .matches('&')
+                .count(),
+            2
+        );
+        assert_eq!(
+            WireRequest::new("cards/x", Form::GetNoSlash, &who(), &params).path,
+            "cards/x"
+        );
+        let both = WireRequest::new("cards/x", Form::PostBoth, &who(), &params);
+        assert_eq!(both.query, "auth_username=user;auth_password=p%3Bw%26d");
+        assert_eq!(both.body.as_deref(), Some("name=a%20b%2Bc"));
+    }
+
+    #[test]
+    fn the_reset_url_sits_beside_the_api() {
+        let http = Http::new("http://127.0.0.1:9/_ns/a/api/json/", true);
+        assert_eq!(
+            http.reset_url.as_deref(),
+            Some("http://127.0.0.1:9/_ns/a/_fake/reset")
+        );
+        assert_eq!(Http::new("http://h/api/json", false).reset_url, None);
+    }
+}
