@@ -9,11 +9,13 @@
 //!   determinism, `serve` as a process.
 //! - `codes`: every code the core functions list, pinned as envelopes; check order (D5, D6).
 //! - `behaviour`: what the functions do to state, read back (defaults, D7 to D14, tenancy).
+//! - `conformance`: the runner and its suite against the fake; reports, updates, skips.
 //! - `support`: the fake on a random port and a raw HTTP client (not tests).
 
 mod behaviour;
 mod cli;
 mod codes;
+mod conformance;
 mod export;
 mod server;
 mod spec;

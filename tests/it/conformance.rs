@@ -1,0 +1,392 @@
+//! The conformance runner: the whole suite passes against the fake, in-process and over HTTP;
+//! reports, filters, read-only runs, skipped cases and snapshot updates behave as documented.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use enswitch_fake::app::App;
+use enswitch_fake::conformance::config::TargetConfig;
+use enswitch_fake::conformance::fixtures::Fixtures;
+use enswitch_fake::conformance::runner::{
+    CaseResult, Options, Reporter, Runner, Summary, UpdateMode,
+};
+use enswitch_fake::conformance::target::{Http, InProcess, Target};
+use enswitch_fake::server::FakeServer;
+use enswitch_fake::spec::Spec;
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+/// Keeps every result, prints nothing.
+#[derive(Default)]
+struct Collect(Vec<CaseResult>);
+
+impl Reporter for Collect {
+    fn start(&mut self, _total: usize) {}
+    fn case(&mut self, result: &CaseResult) {
+        self.0.push(result.clone());
+    }
+    fn finish(&mut self, _summary: &Summary) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn run(
+    target: &dyn Target,
+    config: &TargetConfig,
+    options: &Options,
+) -> (Vec<CaseResult>, Summary) {
+    let fixtures = Fixtures::Dir(fixtures_dir());
+    let (cases, rules) = fixtures.suite(&Spec::embedded().unwrap()).unwrap();
+    let runner = Runner {
+        target,
+        config,
+        rules: &rules,
+        fixtures: &fixtures,
+        options,
+    };
+    let mut collect = Collect::default();
+    let summary = runner.run(&cases, &mut collect);
+    (collect.0, summary)
+}
+
+fn options() -> Options {
+    Options {
+        strict: true,
+        update: UpdateMode::No,
+        filter: None,
+        read_only: false,
+    }
+}
+
+fn not_passed(results: &[CaseResult]) -> Vec<String> {
+    results
+        .iter()
+        .filter(|r| r.outcome.label() != "passed")
+        .map(|r| format!("{} {}: {:?}", r.outcome.label(), r.id, r.outcome))
+        .collect()
+}
+
+#[test]
+fn the_whole_suite_passes_in_process_even_when_strict() {
+    let target = InProcess {
+        app: App::embedded().unwrap(),
+    };
+    let (results, summary) = run(&target, &TargetConfig::fake_seed(), &options());
+    assert_eq!(not_passed(&results), Vec::<String>::new());
+    assert!(!summary.failed);
+    let core = results
+        .iter()
+        .filter(|r| r.function == "cards/batches/create" || r.function == "cards/groups/update")
+        .count();
+    assert!(core >= 150, "{core} cases on the core functions");
+    assert!(results.iter().any(|r| r.id.starts_with("scenario/")));
+}
+
+#[test]
+fn the_whole_suite_passes_over_http() {
+    let fake = FakeServer::start(App::embedded().unwrap()).unwrap();
+    let target = Http::new(&fake.api_url(), true);
+    let (results, _) = run(&target, &TargetConfig::fake_seed(), &options());
+    assert_eq!(not_passed(&results), Vec::<String>::new());
+}
+
+#[test]
+fn case_ids_are_unique() {
+    let (cases, _) = Fixtures::Dir(fixtures_dir())
+        .suite(&Spec::embedded().unwrap())
+        .unwrap();
+    let mut ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+    ids.sort_unstable();
+    let before = ids.len();
+    ids.dedup();
+    assert_eq!(ids.len(), before);
+}
+
+#[test]
+fn every_snapshot_file_belongs_to_a_case() {
+    let (cases, _) = Fixtures::Dir(fixtures_dir())
+        .suite(&Spec::embedded().unwrap())
+        .unwrap();
+    let mut stale = Vec::new();
+    let mut stack = vec![fixtures_dir().join("snapshots")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let relative = path
+                .strip_prefix(fixtures_dir().join("snapshots"))
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_owned();
+            let id = relative.strip_suffix(".json").unwrap_or(&relative);
+            if !cases.iter().any(|c| c.id == id) {
+                stale.push(relative);
+            }
+        }
+    }
+    assert_eq!(stale, Vec::<String>::new(), "snapshots without a case");
+}
+
+#[test]
+fn read_only_runs_change_nothing_on_a_target_that_is_never_reset() {
+    let fake = FakeServer::start(App::embedded().unwrap()).unwrap();
+    let before = ureq::get(&format!("{}/_fake/state", fake.url()))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    let config = TargetConfig {
+        reset: Default::default(),
+        ..TargetConfig::fake_seed()
+    };
+    let target = Http::new(&fake.api_url(), false);
+    let (results, _) = run(
+        &target,
+        &config,
+        &Options {
+            read_only: true,
+            ..options()
+        },
+    );
+    let after = ureq::get(&format!("{}/_fake/state", fake.url()))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    assert_eq!(before, after);
+    let skipped = results
+        .iter()
+        .filter(|r| r.outcome.label() == "skipped")
+        .count();
+    assert!(skipped > 0 && skipped < results.len());
+    assert!(
+        results
+            .iter()
+            .filter(|r| r.outcome.label() == "skipped")
+            .all(|r| r.outcome
+                == enswitch_fake::conformance::runner::Outcome::Skipped {
+                    reason: "changes state (--read-only)".into()
+                })
+    );
+}
+
+#[test]
+fn cases_needing_what_the_config_lacks_are_skipped_with_the_reason() {
+    let mut config = TargetConfig::fake_seed();
+    config
+        .principals
+        .remove(&enswitch_fake::conformance::case::Principal::NoPlan);
+    config.resources.foreign_group = None;
+    let target = InProcess {
+        app: App::embedded().unwrap(),
+    };
+    let (results, _) = run(
+        &target,
+        &config,
+        &Options {
+            filter: Some("cards/groups/update/".into()),
+            ..options()
+        },
+    );
+    let reason = |id: &str| match &results.iter().find(|r| r.id == id).unwrap().outcome {
+        enswitch_fake::conformance::runner::Outcome::Skipped { reason } => reason.clone(),
+        other => panic!("{id}: {other:?}"),
+    };
+    assert_eq!(
+        reason("cards/groups/update/auth/no-rate-plan"),
+        "the config names no no_plan principal"
+    );
+    assert_eq!(
+        reason("cards/groups/update/reference/id/foreign"),
+        "the config has no resource foreign_group"
+    );
+}
+
+fn check(args: &[&str], dir: &Path) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_enswitch-fake"))
+        .arg("check")
+        .args(args)
+        .current_dir(dir)
+        .env_remove("CI")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn check_against_a_running_fake_exits_0_and_junit_has_one_testcase_per_case() {
+    let fake = FakeServer::start(App::embedded().unwrap()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("report.xml");
+    let fixtures = fixtures_dir();
+    let out = check(
+        &[
+            "--target",
+            &fake.api_url(),
+            "--fixtures",
+            fixtures.to_str().unwrap(),
+            "--update",
+            "no",
+            "--format",
+            "junit",
+            "--output",
+            junit.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let document = roxmltree::Document::parse(&xml).expect("the JUnit report is XML");
+    let testcases = document
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .count();
+    let (cases, _) = Fixtures::Dir(fixtures_dir())
+        .suite(&Spec::embedded().unwrap())
+        .unwrap();
+    assert_eq!(testcases, cases.len());
+    assert_eq!(document.root_element().attribute("failures"), Some("0"));
+}
+
+#[test]
+fn a_changed_answer_fails_with_a_diff_writes_a_new_file_and_accept_promotes_it() {
+    // A copy of the fixtures in which one reviewed answer is wrong.
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = dir.path().join("fixtures");
+    copy_dir(&fixtures_dir(), &fixtures);
+    let snapshot = fixtures.join("snapshots/cards/groups/update/missing/id.json");
+    let reviewed = std::fs::read_to_string(&snapshot).unwrap();
+    std::fs::write(
+        &snapshot,
+        reviewed.replace("\"key\": \"id\"", "\"key\": \"identifier\""),
+    )
+    .unwrap();
+
+    let out = check(
+        &[
+            "--in-process",
+            "--filter",
+            "cards/groups/update/missing/",
+            "--update",
+            "new",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("FAILED cards/groups/update/missing/id"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("-      \"key\": \"identifier\",\n+      \"key\": \"id\","),
+        "{stdout}"
+    );
+    let pending = fixtures.join("snapshots/cards/groups/update/missing/id.json.new");
+    assert!(pending.exists());
+
+    let accept = std::process::Command::new(env!("CARGO_BIN_EXE_enswitch-fake"))
+        .arg("accept")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(accept.status.code(), Some(0));
+    assert!(!pending.exists());
+    assert_eq!(std::fs::read_to_string(&snapshot).unwrap(), reviewed);
+    let out = check(
+        &[
+            "--in-process",
+            "--filter",
+            "cards/groups/update/missing/",
+            "--update",
+            "no",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn under_ci_nothing_is_written_and_a_missing_snapshot_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = dir.path().join("fixtures");
+    copy_dir(&fixtures_dir(), &fixtures);
+    let snapshot = fixtures.join("snapshots/cards/list/ok/required.json");
+    std::fs::remove_file(&snapshot).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_enswitch-fake"))
+        .args(["check", "--in-process", "--filter", "cards/list/ok/"])
+        .current_dir(dir.path())
+        .env("CI", "true")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("NEW cards/list/ok/required"));
+    assert!(
+        !snapshot.exists()
+            && !fixtures
+                .join("snapshots/cards/list/ok/required.json.new")
+                .exists()
+    );
+}
+
+#[test]
+fn the_json_report_is_one_object_per_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = fixtures_dir();
+    let out = check(
+        &[
+            "--in-process",
+            "--fixtures",
+            fixtures.to_str().unwrap(),
+            "--format",
+            "json",
+            "--filter",
+            "cards/groups/get/",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(lines.len() > 2);
+    assert!(
+        lines[..lines.len() - 1]
+            .iter()
+            .all(|l| l["type"] == "case" && l["outcome"] == "passed")
+    );
+    assert_eq!(lines.last().unwrap()["type"], "summary");
+}
+
+#[test]
+fn check_without_a_target_is_a_usage_error() {
+    let out = check(&[], Path::new(env!("CARGO_MANIFEST_DIR")));
+    assert_eq!(out.status.code(), Some(2));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
