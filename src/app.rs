@@ -13,14 +13,17 @@
 //! assert_eq!(answer.to_json(), r#"{"responses":[{"code":"204","key":"","message":"OK"}]}"#);
 //! ```
 
+use std::panic::AssertUnwindSafe;
+
 use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::input::Input;
 use crate::journal::Journal;
+use crate::mutant::{self, Mutant};
 use crate::params::RawParams;
 use crate::render::{ApiResponse, HttpAnswer, HttpStatusMode};
 use crate::request::{ApiRequest, Method};
-use crate::spec::{Function, Spec};
+use crate::spec::{Code, Function, Spec};
 use crate::store::Store;
 use crate::value::Value;
 use crate::world::World;
@@ -38,6 +41,8 @@ pub struct Config {
     /// The most cards one call may create (`--max-cards`, D12).
     pub max_cards: u64,
     pub http_status: HttpStatusMode,
+    /// A deliberate fault to run with (`--mutant`); `None` for the faithful fake.
+    pub mutant: Option<Mutant>,
 }
 
 impl Default for Config {
@@ -45,6 +50,7 @@ impl Default for Config {
         Config {
             max_cards: 100_000,
             http_status: HttpStatusMode::AlwaysOk,
+            mutant: None,
         }
     }
 }
@@ -91,6 +97,11 @@ impl App {
         let status_mode = self.config.http_status;
         let answer = self.handle(&request);
         let mut http = HttpAnswer::api(&answer, status_mode);
+        if mutant::is(self.config.mutant, Mutant::CodeAsNumber) {
+            let quoted = format!("\"code\":\"{}\"", answer.code);
+            let bare = format!("\"code\":{}", answer.code);
+            http.body = answer.to_json().replace(&quoted, &bare).into_bytes();
+        }
         // Transport-level faults keep their own HTTP status whatever the mode.
         if let Some(status) = transport_status(&request) {
             http.status = status;
@@ -103,8 +114,15 @@ impl App {
         let path = function_path(&request.path);
         let (answer, params) = match self.read(request, path) {
             Ok((function, raw)) => {
-                let answer = self.store.with(|world| self.call(function, &raw, world));
-                (answer.unwrap_or_else(ApiResponse::from), raw)
+                // A panic is a bug of the fake's; the client still gets an answer, and the lock
+                // recovers (see `Store`).
+                let call =
+                    AssertUnwindSafe(|| self.store.with(|world| self.call(function, &raw, world)));
+                let answer = match std::panic::catch_unwind(call) {
+                    Ok(answer) => answer.unwrap_or_else(ApiResponse::from),
+                    Err(_) => ApiError::panicked(function).into(),
+                };
+                (self.with_answer_faults(answer), raw)
             }
             Err(error) => (error.into(), RawParams::default()),
         };
@@ -126,14 +144,37 @@ impl App {
         raw: &RawParams,
         world: &mut World,
     ) -> Result<ApiResponse, ApiError> {
-        let who = auth::authenticate(world, raw)?;
-        auth::authorize(world, &who, function)?;
-        let params = validate::validate(function, raw, self.config.max_cards)?;
-        let input = Input::resolve(function, &params, world, &who)?;
-        if input.value("validation") == Some(&Value::Integer(1)) {
-            return Ok(ApiResponse::validated());
+        let faults = self.config.mutant;
+        if mutant::is(faults, Mutant::ValidateBeforeAuth) {
+            validate::validate(function, raw, self.config.max_cards, faults)?;
         }
-        domain::act(function, &input, world, &self.clock)
+        let who = auth::authenticate(world, raw)?;
+        auth::authorize(world, &who, function, faults)?;
+        let params = validate::validate(function, raw, self.config.max_cards, faults)?;
+        let input = Input::resolve(function, &params, world, &who, faults)?;
+        if input.value("validation") == Some(&Value::Integer(1)) {
+            if mutant::is(faults, Mutant::ValidationActs) {
+                domain::act(function, &input, world, &self.clock, faults)?;
+            }
+            let mut validated = ApiResponse::validated();
+            if mutant::is(faults, Mutant::ValidatedAs200) {
+                validated.code = Code::new(200).unwrap_or(validated.code);
+            }
+            return Ok(validated);
+        }
+        domain::act(function, &input, world, &self.clock, faults)
+    }
+
+    /// The mutants that spoil an answer's envelope rather than a rule.
+    fn with_answer_faults(&self, mut answer: ApiResponse) -> ApiResponse {
+        let faults = self.config.mutant;
+        if mutant::is(faults, Mutant::EmptyKeyOn400) && answer.code.as_u16() == 400 {
+            answer.key.clear();
+        }
+        if mutant::is(faults, Mutant::DataOn204) && answer.code.as_u16() == 204 {
+            answer.data = Some(serde_json::json!({}));
+        }
+        answer
     }
 
     /// The function and the parameters, or why the request cannot be read as an API call.

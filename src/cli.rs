@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use enswitch_fake::app::DEFAULT_RNG_SEED;
 use enswitch_fake::export::ExportFormat;
+use enswitch_fake::mutant::Mutant;
 use enswitch_fake::render::HttpStatusMode;
 
 /// A machine-readable spec, a fake server and a conformance runner for the cards functions of the
@@ -45,6 +46,8 @@ pub enum Command {
         )]
         fixtures: PathBuf,
     },
+    /// List the deliberate faults the fake can run with (`serve --mutant`, `check --mutants`).
+    Mutants,
     /// Check or export the spec of the cards functions.
     #[command(subcommand)]
     Spec(SpecCommand),
@@ -104,6 +107,21 @@ pub struct CheckArgs {
     /// Only cases that change nothing (errors and validation=1): safe against a production system.
     #[arg(long)]
     pub read_only: bool,
+    /// With --in-process: run the fake with this deliberate fault (see `enswitch-fake mutants`).
+    #[arg(long, value_name = "NAME", value_parser = parse_mutant, requires = "in_process")]
+    pub mutant: Option<Mutant>,
+    /// With --in-process: run the suite against every mutant and print which it killed; exits 1
+    /// if any survived.
+    #[arg(long, requires = "in_process", conflicts_with = "mutant")]
+    pub mutants: bool,
+}
+
+/// A mutant by name, or the list of names.
+fn parse_mutant(name: &str) -> Result<Mutant, String> {
+    Mutant::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = Mutant::ALL.iter().map(|m| m.name()).collect();
+        format!("no mutant {name:?}; there are: {}", names.join(", "))
+    })
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -169,6 +187,10 @@ pub struct ServeArgs {
         env = "ENSWITCH_FAKE_CLOCK"
     )]
     pub clock: ClockArg,
+    /// Run with a deliberate fault, to see a client's or a suite's tests catch it (see
+    /// `enswitch-fake mutants`).
+    #[arg(long, value_name = "NAME", value_parser = parse_mutant, env = "ENSWITCH_FAKE_MUTANT")]
+    pub mutant: Option<Mutant>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

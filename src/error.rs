@@ -88,6 +88,15 @@ impl ApiError {
         )
     }
 
+    /// 500 when the fake itself failed: a bug of enswitch-fake's, never an Enswitch answer.
+    pub fn panicked(function: &Function) -> ApiError {
+        let message = format!(
+            "The fake failed while answering {}; please report it.",
+            function.path
+        );
+        ApiError::new(500, "", message)
+    }
+
     /// 404 for a path that names no function of the spec.
     pub fn unknown_function(path: &str) -> ApiError {
         ApiError::new(404, "", format!("There is no function {path}."))

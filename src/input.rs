@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 
 use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::spec::{Context, DefaultSource, Function, ResourceKind, Rule};
+use crate::mutant::{self, Mutant};
+use crate::spec::{Code, Context, DefaultSource, Function, ResourceKind, Rule};
 use crate::validate::{AUTH_PARAMS, Params};
 use crate::value::Value;
 use crate::world::{BatchId, CardGroupId, CustomerId, RatePlanId, World};
@@ -31,6 +32,7 @@ impl Input {
         params: &Params,
         world: &World,
         who: &Principal,
+        faults: Option<Mutant>,
     ) -> Result<Input, ApiError> {
         let mut input = Input {
             values: BTreeMap::new(),
@@ -53,9 +55,13 @@ impl Input {
                 }
                 let seen = match refers.resource {
                     ResourceKind::CardGroup => {
-                        let found = world
-                            .visible_group(who.customer, CardGroupId(*id))
-                            .map(|g| g.id);
+                        let found = if mutant::is(faults, Mutant::ForeignGroupVisible) {
+                            world.card_groups.get(&CardGroupId(*id)).map(|g| g.id)
+                        } else {
+                            world
+                                .visible_group(who.customer, CardGroupId(*id))
+                                .map(|g| g.id)
+                        };
                         input.group = input.group.or(found);
                         found.is_some()
                     }
@@ -73,7 +79,12 @@ impl Input {
                     }
                 };
                 if !seen {
-                    return Err(ApiError::missing(function, &param.name, refers.missing));
+                    let code = if mutant::is(faults, Mutant::MissingAs400) {
+                        Code::new(400).unwrap_or(refers.missing)
+                    } else {
+                        refers.missing
+                    };
+                    return Err(ApiError::missing(function, &param.name, code));
                 }
             }
         }
@@ -94,6 +105,12 @@ impl Input {
                     .as_ref()
                     .and_then(|default| match &default.source {
                         DefaultSource::Literal(value) => Some(value.clone()),
+                        DefaultSource::GroupField(field)
+                            if field == "currency"
+                                && mutant::is(faults, Mutant::GroupDefaultIgnored) =>
+                        {
+                            Some(Value::String(world.system_currency.clone()))
+                        }
                         DefaultSource::GroupField(field) => {
                             group.and_then(|g| g.field(field)).cloned()
                         }

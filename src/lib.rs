@@ -21,6 +21,7 @@
 //! - [`error`], [`render`], [`request`]: the wire types; all wording in `error`.
 //! - [`app`], [`control`], [`journal`], [`server`]: the fake, its control plane, its log, its socket.
 //! - [`clock`], [`rng`]: injected time and the seeded generator, for byte-identical reruns.
+//! - [`conformance`]: the runner and its suite; [`mutant`]: the faults the suite must catch.
 //! - [`export`]: the spec as the vendor's pages (Markdown), as OpenAPI 3.1, or as JSON.
 //! - [`yaml`], [`exit`]: reading our YAML files; the process exit codes.
 //!
@@ -43,6 +44,7 @@ pub mod exit;
 pub mod export;
 pub mod input;
 pub mod journal;
+pub mod mutant;
 pub mod params;
 pub mod render;
 pub mod request;

@@ -12,10 +12,12 @@ use enswitch_fake::app::{App, Config};
 use enswitch_fake::clock::Clock;
 use enswitch_fake::conformance::config::{Reset, TargetConfig};
 use enswitch_fake::conformance::fixtures::Fixtures;
+use enswitch_fake::conformance::mutants;
 use enswitch_fake::conformance::report::{self, ReportFormat};
 use enswitch_fake::conformance::runner::{Options, Runner, UpdateMode};
 use enswitch_fake::conformance::snapshot;
 use enswitch_fake::conformance::target::{Http, InProcess, Target};
+use enswitch_fake::mutant::Mutant;
 use enswitch_fake::{exit, export, seed, server, spec::Spec};
 
 use crate::cli::{
@@ -37,7 +39,14 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Serve(args) => serve(&args).map(|()| exit::OK),
+        Command::Check(args) if args.mutants => hunt(&args),
         Command::Check(args) => check(&args),
+        Command::Mutants => {
+            for mutant in Mutant::ALL {
+                println!("{:<24} {}", mutant.name(), mutant.describe());
+            }
+            Ok(exit::OK)
+        }
         Command::Accept { fixtures } => {
             let snapshots = fixtures.join("snapshots");
             let accepted = snapshot::accept(&snapshots)
@@ -127,6 +136,7 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         ClockArg::System => Clock::System,
     };
     let config = Config {
+        mutant: args.mutant,
         max_cards: args.max_cards,
         http_status: args.http_status.into(),
     };
@@ -250,5 +260,42 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
         exit::FAILED
     } else {
         exit::OK
+    })
+}
+
+/// `check --in-process --mutants`: which deliberate faults the suite catches.
+fn hunt(args: &CheckArgs) -> anyhow::Result<u8> {
+    let spec = load(&args.source).context("the spec has errors (run `enswitch-fake spec lint`)")?;
+    let fixtures = match &args.fixtures {
+        Some(dir) => Fixtures::Dir(dir.clone()),
+        None => Fixtures::default_location(),
+    };
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let verdicts =
+        mutants::judge_all(&spec, &fixtures, threads).context("the fixtures have errors")?;
+    let killed = verdicts.iter().filter(|v| v.killed()).count();
+    for verdict in &verdicts {
+        match verdict.caught_by.as_slice() {
+            [] => println!(
+                "SURVIVED {:<24} {}",
+                verdict.mutant.name(),
+                verdict.mutant.describe()
+            ),
+            [first, ..] => println!(
+                "killed   {:<24} by {} case(s), first {first}",
+                verdict.mutant.name(),
+                verdict.caught_by.len()
+            ),
+        }
+    }
+    println!(
+        "\n{killed} of {} mutants killed ({}%)",
+        verdicts.len(),
+        killed * 100 / verdicts.len().max(1)
+    );
+    Ok(if killed == verdicts.len() {
+        exit::OK
+    } else {
+        exit::FAILED
     })
 }

@@ -308,8 +308,8 @@ impl Checker<'_> {
             username: String::new(),
             customer,
         };
-        let input = validate(create, &RawParams::from_pairs(pairs), u64::MAX)
-            .and_then(|params| Input::resolve(create, &params, world, &owner));
+        let input = validate(create, &RawParams::from_pairs(pairs), u64::MAX, None)
+            .and_then(|params| Input::resolve(create, &params, world, &owner, None));
         match input {
             Ok(input) => Some(CardGroup {
                 id: CardGroupId(raw.id.value),

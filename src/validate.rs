@@ -6,8 +6,9 @@
 use std::collections::BTreeMap;
 
 use crate::error::ApiError;
+use crate::mutant::{self, Mutant};
 use crate::params::RawParams;
-use crate::spec::{DefaultSource, Function, Param, Rule};
+use crate::spec::{DefaultSource, Function, Param, Rule, Violation};
 use crate::value::Value;
 
 /// The parameters a request gave, typed and checked. Defaults are not filled in here: most need
@@ -28,14 +29,19 @@ pub const AUTH_PARAMS: [&str; 2] = ["auth_username", "auth_password"];
 
 /// Checks `raw` against `function`'s parameters and stateless constraints. `max_cards` is the
 /// server's cap on the cards one call may create (D12).
-pub fn validate(function: &Function, raw: &RawParams, max_cards: u64) -> Result<Params, ApiError> {
+pub fn validate(
+    function: &Function,
+    raw: &RawParams,
+    max_cards: u64,
+    faults: Option<Mutant>,
+) -> Result<Params, ApiError> {
     let mut given = BTreeMap::new();
     for param in function
         .parameters
         .iter()
         .filter(|p| !AUTH_PARAMS.contains(&p.name.as_str()))
     {
-        if let Some(value) = check(param, raw.get(&param.name))? {
+        if let Some(value) = check(param, raw.get(&param.name), faults)? {
             given.insert(param.name.clone(), value);
         }
     }
@@ -81,21 +87,31 @@ pub fn validate(function: &Function, raw: &RawParams, max_cards: u64) -> Result<
 
 /// One parameter: absent (fine unless required), or text that must parse as its type and keep
 /// its rules.
-fn check(param: &Param, text: Option<&str>) -> Result<Option<Value>, ApiError> {
-    let Some(text) = text else {
-        return if param.required {
-            Err(ApiError::required(&param.name))
-        } else {
-            Ok(None)
-        };
+fn check(
+    param: &Param,
+    text: Option<&str>,
+    faults: Option<Mutant>,
+) -> Result<Option<Value>, ApiError> {
+    let text = match text {
+        Some(text) => text,
+        None if param.required && mutant::is(faults, Mutant::RequiredDropped) => "",
+        None if param.required => return Err(ApiError::required(&param.name)),
+        None => return Ok(None),
     };
-    let value = param
-        .ty
-        .parse(text)
-        .map_err(|e| ApiError::bad_type(&param.name, &e))?;
-    param
-        .check(&value)
-        .map_err(|why| ApiError::invalid(&param.name, why))?;
+    let value = match param.ty.parse(text) {
+        Ok(value) => value,
+        Err(_) if !param.required && mutant::is(faults, Mutant::TypeDropped) => return Ok(None),
+        Err(e) => return Err(ApiError::bad_type(&param.name, &e)),
+    };
+    match param.check(&value) {
+        Ok(()) => {}
+        Err(Violation::NotAllowed { .. }) if mutant::is(faults, Mutant::AllowedDropped) => {}
+        Err(Violation::AboveMaximum { max })
+            if mutant::is(faults, Mutant::RangeOffByOne)
+                && matches!((&value, &max), (Value::Integer(v), Value::Integer(m)) if *v == m + 1) =>
+            {}
+        Err(why) => return Err(ApiError::invalid(&param.name, why)),
+    }
     Ok(Some(value))
 }
 
@@ -121,6 +137,7 @@ mod tests {
             spec.function(path).unwrap(),
             &RawParams::parse(query, None),
             100,
+            None,
         )
     }
 

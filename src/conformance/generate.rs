@@ -337,6 +337,22 @@ impl Generator<'_> {
             Principal::Nobody,
             base.clone(),
         );
+        // Bad parameters and a bad password: authentication answers first (D5).
+        let broken = match base.first() {
+            Some((first, _)) => base.iter().filter(|(n, _)| n != first).cloned().collect(),
+            None => match params(f).find(|p| p.ty == ParamType::Integer) {
+                Some(p) => with(base, &p.name, "abc"),
+                None => base.clone(),
+            },
+        };
+        self.push(
+            "auth/before-parameters",
+            "authentication is checked before parameters (D5)",
+            Provenance::Inferred,
+            true,
+            Principal::Nobody,
+            broken,
+        );
         self.push(
             "auth/no-privilege",
             "a role without the cards privilege answers 402",

@@ -11,6 +11,7 @@
 //! - `normalize`: volatile values (ids, card numbers, PINs, times) become named placeholders, as
 //!   `fixtures/normalize.yaml` declares per function.
 //! - `snapshot`: the reviewed expectations under `fixtures/snapshots/`, `.new` files, accepting.
+//! - `mutants`: runs the suite against each deliberate fault of the fake, to prove it.
 //! - `runner`: runs cases and turns each into an `Outcome`; a mismatch is an outcome, not an
 //!   error. Reporters (`report/`) own every line of output.
 
@@ -18,6 +19,7 @@ pub mod case;
 pub mod config;
 pub mod fixtures;
 pub mod generate;
+pub mod mutants;
 pub mod normalize;
 pub mod report;
 pub mod runner;

@@ -8,23 +8,44 @@ use crate::clock::Clock;
 use crate::domain::cards;
 use crate::error::ApiError;
 use crate::input::Input;
+use crate::mutant::{self, Mutant};
 use crate::render::ApiResponse;
 use crate::world::{Batch, Card, CardGroupId, CustomerId, World};
 
 /// `cards/batches/create`: `batch_number` batches of `number` cards each. 200 with `{"id":N}`
 /// for one batch, an array of them for several (D7).
-pub fn create(world: &mut World, input: &Input, clock: &Clock) -> Result<ApiResponse, ApiError> {
+pub fn create(
+    world: &mut World,
+    input: &Input,
+    clock: &Clock,
+    faults: Option<Mutant>,
+) -> Result<ApiResponse, ApiError> {
     let group = &world.card_groups[&input.group.expect("cardgroup was checked to name a group")];
     let (cardgroup, customer) = (group.id, group.customer);
     let batch_number = input.integer("batch_number");
     let number = input.integer("number");
-    let card_length = input.integer("card_length");
-    let pin_length =
-        usize::try_from(input.integer("pin_length")).expect("the spec keeps pin_length 0 to 20");
+    let card_length = if mutant::is(faults, Mutant::CardLengthIgnored) {
+        12
+    } else {
+        input.integer("card_length")
+    };
+    let method = if mutant::is(faults, Mutant::SequentialRandom) {
+        "random"
+    } else {
+        input.string("method")
+    };
+    let pin_length = usize::try_from(input.integer("pin_length"))
+        .expect("the spec keeps pin_length 0 to 20")
+        + usize::from(mutant::is(faults, Mutant::PinWrongLength));
     let total = u64::try_from(batch_number * number)
         .expect("the card cap keeps the product small and positive");
 
-    let numbers = cards::allocate(world, card_length, input.string("method"), total)?;
+    let mut numbers = cards::allocate(world, card_length, method, total)?;
+    if mutant::is(faults, Mutant::DuplicateCardNumbers)
+        && let Some(first) = numbers.first().copied()
+    {
+        numbers.fill(first);
+    }
 
     let created = clock.now();
     let batch_name = input.string("batch_name");
@@ -74,7 +95,7 @@ pub fn create(world: &mut World, input: &Input, clock: &Clock) -> Result<ApiResp
         );
         ids.push(json!({ "id": id }));
     }
-    let data = if ids.len() == 1 {
+    let data = if ids.len() == 1 || mutant::is(faults, Mutant::WrongDataShape) {
         ids.remove(0)
     } else {
         Json::Array(ids)

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value as Json, json};
 
 use crate::input::Input;
+use crate::mutant::{self, Mutant};
 use crate::render::ApiResponse;
 use crate::spec::{Function, Param};
 use crate::value::Value;
@@ -64,7 +65,7 @@ pub fn get(world: &World, input: &Input, function: &Function) -> ApiResponse {
 }
 
 /// `cards/groups/update`: the given fields change, the rest keep their current value. 204.
-pub fn update(world: &mut World, input: &Input) -> ApiResponse {
+pub fn update(world: &mut World, input: &Input, faults: Option<Mutant>) -> ApiResponse {
     let id = input.group.expect("the id was checked to name a group");
     let group = world
         .card_groups
@@ -74,12 +75,20 @@ pub fn update(world: &mut World, input: &Input) -> ApiResponse {
         .given()
         .iter()
         .filter(|n| !matches!(n.as_str(), "id" | "validation"))
+        .filter(|n| {
+            !(n.as_str() == "card_length" && mutant::is(faults, Mutant::GroupFieldNotUpdated))
+        })
     {
         let value = input
             .value(name)
             .expect("a given parameter has a value")
             .clone();
         group.fields.insert(name.clone(), value);
+    }
+    if mutant::is(faults, Mutant::CurrentValueReset) && !input.is_given("description") {
+        group
+            .fields
+            .insert("description".into(), Value::String(String::new()));
     }
     ApiResponse::ok(None)
 }

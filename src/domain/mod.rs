@@ -10,6 +10,7 @@ pub mod cards;
 use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::input::Input;
+use crate::mutant::Mutant;
 use crate::render::ApiResponse;
 use crate::spec::Function;
 use crate::world::World;
@@ -19,12 +20,13 @@ pub fn act(
     input: &Input,
     world: &mut World,
     clock: &Clock,
+    faults: Option<Mutant>,
 ) -> Result<ApiResponse, ApiError> {
     match function.path.as_str() {
         card_groups::CREATE => Ok(card_groups::create(world, input, function)),
         "cards/groups/get" => Ok(card_groups::get(world, input, function)),
-        "cards/groups/update" => Ok(card_groups::update(world, input)),
-        "cards/batches/create" => batches::create(world, input, clock),
+        "cards/groups/update" => Ok(card_groups::update(world, input, faults)),
+        "cards/batches/create" => batches::create(world, input, clock, faults),
         "cards/batches/list" => Ok(batches::list(world, input)),
         "cards/list" => Ok(cards::list(world, input)),
         other => Err(ApiError::not_implemented(other)),

@@ -390,3 +390,93 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+#[test]
+fn every_mutant_is_killed_by_the_suite() {
+    let verdicts = enswitch_fake::conformance::mutants::judge_all(
+        &Spec::embedded().unwrap(),
+        &Fixtures::Dir(fixtures_dir()),
+        2,
+    )
+    .unwrap();
+    assert_eq!(verdicts.len(), enswitch_fake::mutant::Mutant::ALL.len());
+    let survivors: Vec<&str> = verdicts
+        .iter()
+        .filter(|v| !v.killed())
+        .map(|v| v.mutant.name())
+        .collect();
+    assert_eq!(survivors, Vec::<&str>::new(), "mutants no case caught");
+}
+
+#[test]
+fn check_against_serve_with_a_mutant_exits_1_with_a_diff_naming_the_case() {
+    use std::io::BufRead as _;
+    let mut serve = std::process::Command::new(env!("CARGO_BIN_EXE_enswitch-fake"))
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--mutant",
+            "empty-key-on-400",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(serve.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let base = format!(
+        "{}/api/json/",
+        first.trim().strip_prefix("listening on ").unwrap()
+    );
+    let fixtures = fixtures_dir();
+    let dir = tempfile::tempdir().unwrap();
+    let out = check(
+        &[
+            "--target",
+            &base,
+            "--fixtures",
+            fixtures.to_str().unwrap(),
+            "--update",
+            "no",
+            "--filter",
+            "cards/groups/update/missing/",
+        ],
+        dir.path(),
+    );
+    serve.kill().unwrap();
+    serve.wait().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("FAILED cards/groups/update/missing/id"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("-      \"key\": \"id\",\n+      \"key\": \"\","),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn mutants_lists_every_mutant_and_an_unknown_name_is_a_usage_error() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_enswitch-fake"))
+        .arg("mutants")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().count(),
+        enswitch_fake::mutant::Mutant::ALL.len()
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_enswitch-fake"))
+        .args(["serve", "--mutant", "nope"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("no mutant \"nope\"; there are: required-dropped")
+    );
+}
