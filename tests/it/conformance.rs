@@ -480,3 +480,19 @@ fn mutants_lists_every_mutant_and_an_unknown_name_is_a_usage_error() {
             .contains("no mutant \"nope\"; there are: required-dropped")
     );
 }
+
+#[test]
+fn the_example_target_config_parses() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/target.yaml");
+    let config = TargetConfig::from_yaml(
+        "examples/target.yaml",
+        &std::fs::read_to_string(file).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(config.principals.len(), 5);
+    assert_eq!(config.resources.group, Some(4711));
+    assert_eq!(
+        config.reset,
+        enswitch_fake::conformance::config::Reset::None
+    );
+}
