@@ -77,6 +77,14 @@ pub struct CheckArgs {
     /// Run against the fake inside this process, without a socket.
     #[arg(long)]
     pub in_process: bool,
+    /// Trust the PEM certificates in FILE for HTTPS instead of the public roots (a private CA).
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "ENSWITCH_FAKE_CA_CERT",
+        requires = "target"
+    )]
+    pub ca_cert: Option<PathBuf>,
     /// Principals and objects of the target (YAML). Without it, the embedded seed's, with reset
     /// through the fake's control plane.
     #[arg(long, value_name = "FILE", env = "ENSWITCH_FAKE_CONFIG")]

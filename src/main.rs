@@ -197,7 +197,26 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
     let (cases, rules) = fixtures.suite(&spec).context("the fixtures have errors")?;
 
     let target: Box<dyn Target> = match &args.target {
-        Some(url) => Box::new(Http::new(url, config.reset == Reset::ControlPlane)),
+        Some(url) => {
+            let pem = match &args.ca_cert {
+                Some(file) => Some(
+                    std::fs::read(file).with_context(|| format!("--ca-cert {}", file.display()))?,
+                ),
+                None => None,
+            };
+            let http = Http::new(url, config.reset == Reset::ControlPlane, pem.as_deref())
+                .map_err(anyhow::Error::msg)
+                .with_context(|| {
+                    format!(
+                        "--ca-cert {}",
+                        args.ca_cert
+                            .as_deref()
+                            .unwrap_or(std::path::Path::new(""))
+                            .display()
+                    )
+                })?;
+            Box::new(http)
+        }
         None => {
             let world = seed::load(
                 &spec,

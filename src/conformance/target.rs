@@ -149,7 +149,14 @@ pub struct Http {
 }
 
 impl Http {
-    pub fn new(base: &str, reset_through_control_plane: bool) -> Http {
+    /// A target at `base`. `reset_through_control_plane` resets this fake before each case.
+    /// `ca_pem`, if given, holds the certificates to trust for HTTPS instead of the public roots
+    /// (a private CA, a self-signed test certificate).
+    pub fn new(
+        base: &str,
+        reset_through_control_plane: bool,
+        ca_pem: Option<&[u8]>,
+    ) -> Result<Http, String> {
         let base = if base.ends_with('/') {
             base.to_owned()
         } else {
@@ -159,16 +166,28 @@ impl Http {
             let root = base.trim_end_matches('/').trim_end_matches("/api/json");
             format!("{root}/_fake/reset")
         });
-        let agent = ureq::Agent::config_builder()
+        let mut config = ureq::Agent::config_builder()
             .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(60)))
-            .build()
-            .into();
-        Http {
-            base,
-            agent,
-            reset_url,
+            .timeout_global(Some(Duration::from_secs(60)));
+        if let Some(pem) = ca_pem {
+            let certificates = ureq::tls::parse_pem(pem)
+                .filter_map(|item| match item {
+                    Ok(ureq::tls::PemItem::Certificate(c)) => Some(Ok(c)),
+                    Ok(_) => None,
+                    Err(e) => Some(Err(e.to_string())),
+                })
+                .collect::<Result<Vec<_>, String>>()?;
+            if certificates.is_empty() {
+                return Err("holds no PEM certificate".into());
+            }
+            let roots = ureq::tls::RootCerts::new_with_certs(&certificates);
+            config = config.tls_config(ureq::tls::TlsConfig::builder().root_certs(roots).build());
         }
+        Ok(Http {
+            base,
+            agent: config.build().into(),
+            reset_url,
+        })
     }
 }
 
@@ -254,11 +273,22 @@ mod tests {
 
     #[test]
     fn the_reset_url_sits_beside_the_api() {
-        let http = Http::new("http://127.0.0.1:9/_ns/a/api/json/", true);
+        let http = Http::new("http://127.0.0.1:9/_ns/a/api/json/", true, None).unwrap();
         assert_eq!(
             http.reset_url.as_deref(),
             Some("http://127.0.0.1:9/_ns/a/_fake/reset")
         );
-        assert_eq!(Http::new("http://h/api/json", false).reset_url, None);
+        assert_eq!(
+            Http::new("http://h/api/json", false, None)
+                .unwrap()
+                .reset_url,
+            None
+        );
+    }
+
+    #[test]
+    fn a_ca_file_without_a_certificate_is_refused() {
+        let refused = Http::new("https://h/api/json/", false, Some(b"nothing")).err();
+        assert_eq!(refused.as_deref(), Some("holds no PEM certificate"));
     }
 }

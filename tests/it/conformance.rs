@@ -87,7 +87,7 @@ fn the_whole_suite_passes_in_process_even_when_strict() {
 #[test]
 fn the_whole_suite_passes_over_http() {
     let fake = FakeServer::start(App::embedded().unwrap()).unwrap();
-    let target = Http::new(&fake.api_url(), true);
+    let target = Http::new(&fake.api_url(), true, None).unwrap();
     let (results, _) = run(&target, &TargetConfig::fake_seed(), &options());
     assert_eq!(not_passed(&results), Vec::<String>::new());
 }
@@ -146,7 +146,7 @@ fn read_only_runs_change_nothing_on_a_target_that_is_never_reset() {
         reset: Default::default(),
         ..TargetConfig::fake_seed()
     };
-    let target = Http::new(&fake.api_url(), false);
+    let target = Http::new(&fake.api_url(), false, None).unwrap();
     let (results, _) = run(
         &target,
         &config,
@@ -495,4 +495,78 @@ fn the_example_target_config_parses() {
         config.reset,
         enswitch_fake::conformance::config::Reset::None
     );
+}
+
+/// HTTPS: the runner speaks TLS to a proxy in front of the fake, trusting its self-signed
+/// certificate through --ca-cert, and refuses the same certificate without it.
+#[test]
+fn check_speaks_https_and_trusts_a_private_ca_only_when_told() {
+    use tokio_rustls::rustls;
+
+    let fake = FakeServer::start(App::embedded().unwrap()).unwrap();
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, certified.cert.pem()).unwrap();
+
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(certified.signing_key.serialize_der().into());
+    let tls = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![certified.cert.der().clone()], key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(tls));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let upstream = fake.addr();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.spawn(async move {
+        let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(stream).await else {
+                    return;
+                };
+                let mut plain = tokio::net::TcpStream::connect(upstream).await.unwrap();
+                let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
+            });
+        }
+    });
+
+    let base = format!("https://localhost:{port}/api/json/");
+    let fixtures = fixtures_dir();
+    let args = [
+        "--target",
+        &base,
+        "--fixtures",
+        fixtures.to_str().unwrap(),
+        "--update",
+        "no",
+        "--filter",
+        "cards/groups/update/ok/",
+    ];
+    let trusted = check(
+        &[&args[..], &["--ca-cert", ca.to_str().unwrap()]].concat(),
+        dir.path(),
+    );
+    assert_eq!(
+        trusted.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&trusted.stdout),
+        String::from_utf8_lossy(&trusted.stderr)
+    );
+    assert!(String::from_utf8_lossy(&trusted.stdout).contains("2 passed, 0 failed"));
+    let untrusted = check(&args, dir.path());
+    assert_eq!(
+        untrusted.status.code(),
+        Some(2),
+        "the reset before the run fails on an unknown certificate"
+    );
+    assert!(String::from_utf8_lossy(&untrusted.stderr).contains("resetting the target"));
 }
