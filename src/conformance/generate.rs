@@ -402,7 +402,7 @@ impl Generator<'_> {
                 "{name} naming another customer's object answers {}",
                 refers.missing
             );
-            let case = self.case(
+            self.push(
                 &format!("reference/{name}/foreign"),
                 &rule,
                 refers.provenance,
@@ -410,10 +410,9 @@ impl Generator<'_> {
                 Principal::Full,
                 with(base, name, foreign),
             );
-            self.cases.push(case);
             if let Some(missing) = missing {
                 let rule = format!("{name} naming no object answers {}", refers.missing);
-                let case = self.case(
+                self.push(
                     &format!("reference/{name}/missing"),
                     &rule,
                     refers.provenance,
@@ -421,7 +420,6 @@ impl Generator<'_> {
                     Principal::Full,
                     with(base, name, missing),
                 );
-                self.cases.push(case);
             }
         }
     }

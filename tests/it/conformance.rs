@@ -7,29 +7,14 @@ use std::process::Output;
 use enswitch_fake::app::App;
 use enswitch_fake::conformance::config::TargetConfig;
 use enswitch_fake::conformance::fixtures::Fixtures;
-use enswitch_fake::conformance::runner::{
-    CaseResult, Options, Reporter, Runner, Summary, UpdateMode,
-};
+use enswitch_fake::conformance::mutants::Collected;
+use enswitch_fake::conformance::runner::{CaseResult, Options, Runner, Summary, UpdateMode};
 use enswitch_fake::conformance::target::{Http, InProcess, Target};
 use enswitch_fake::server::FakeServer;
 use enswitch_fake::spec::Spec;
 
 fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
-}
-
-/// Keeps every result, prints nothing.
-#[derive(Default)]
-struct Collect(Vec<CaseResult>);
-
-impl Reporter for Collect {
-    fn start(&mut self, _total: usize) {}
-    fn case(&mut self, result: &CaseResult) {
-        self.0.push(result.clone());
-    }
-    fn finish(&mut self, _summary: &Summary) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 fn run(
@@ -46,7 +31,7 @@ fn run(
         fixtures: &fixtures,
         options,
     };
-    let mut collect = Collect::default();
+    let mut collect = Collected::default();
     let summary = runner.run(&cases, &mut collect);
     (collect.0, summary)
 }
@@ -284,16 +269,8 @@ fn a_changed_answer_fails_with_a_diff_writes_a_new_file_and_accept_promotes_it()
         ],
         dir.path(),
     );
-    assert_eq!(out.status.code(), Some(1));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        stdout.contains("FAILED cards/groups/update/missing/id"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("-      \"key\": \"identifier\",\n+      \"key\": \"id\","),
-        "{stdout}"
-    );
+    let diff = "-      \"key\": \"identifier\",\n+      \"key\": \"id\",";
+    assert_failed_with(&out, "cards/groups/update/missing/id", diff);
     let pending = fixtures.join("snapshots/cards/groups/update/missing/id.json.new");
     assert!(pending.exists());
 
@@ -378,6 +355,14 @@ fn check_without_a_target_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+/// `check` exited 1 and reported `case` as failed, with `diff` in its diff.
+fn assert_failed_with(out: &Output, case: &str, diff: &str) {
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(&format!("FAILED {case}")), "{stdout}");
+    assert!(stdout.contains(diff), "{stdout}");
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
@@ -447,16 +432,8 @@ fn check_against_serve_with_a_mutant_exits_1_with_a_diff_naming_the_case() {
     );
     serve.kill().unwrap();
     serve.wait().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        stdout.contains("FAILED cards/groups/update/missing/id"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("-      \"key\": \"id\",\n+      \"key\": \"\","),
-        "{stdout}"
-    );
+    let diff = "-      \"key\": \"id\",\n+      \"key\": \"\",";
+    assert_failed_with(&out, "cards/groups/update/missing/id", diff);
 }
 
 #[test]
