@@ -14,17 +14,17 @@
 //! ```
 
 use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::input::Input;
-use crate::journal::Journal;
 use crate::mutant::{self, Mutant};
+use crate::namespace::{self, Namespace, Namespaces};
 use crate::params::RawParams;
 use crate::render::{ApiResponse, HttpAnswer, HttpStatusMode};
 use crate::request::{ApiRequest, Method};
 use crate::spec::{Code, Function, Spec};
-use crate::store::Store;
 use crate::value::Value;
 use crate::world::World;
 use crate::yaml::FileErrors;
@@ -61,19 +61,16 @@ pub const DEFAULT_RNG_SEED: u64 = 1;
 #[derive(Debug)]
 pub struct App {
     pub(crate) spec: Spec,
-    pub(crate) store: Store,
-    pub(crate) journal: Journal,
-    pub(crate) clock: Clock,
+    pub(crate) namespaces: Namespaces,
     config: Config,
 }
 
 impl App {
+    /// A fake whose default world (and every namespace, on first use) starts as `seed`.
     pub fn new(spec: Spec, seed: World, clock: Clock, config: Config) -> App {
         App {
             spec,
-            store: Store::new(seed),
-            journal: Journal::default(),
-            clock,
+            namespaces: Namespaces::new(seed, clock),
             config,
         }
     }
@@ -89,14 +86,17 @@ impl App {
         &self.spec
     }
 
-    /// Routes a request to the API or the control plane and makes its HTTP answer.
+    /// Routes a request to a namespace's API or control plane and makes its HTTP answer.
     pub fn serve(&self, request: ApiRequest) -> HttpAnswer {
-        if request.path.starts_with(CONTROL_PREFIX) {
-            return self.control(&request);
+        let (name, path) = namespace::split(&request.path);
+        let Some(world) = self.world(name) else {
+            return HttpAnswer::api(&ApiError::bad_namespace().into(), HttpStatusMode::Mirror);
+        };
+        if path.starts_with(CONTROL_PREFIX) {
+            return self.control(&world, name, path, &request);
         }
-        let status_mode = self.config.http_status;
-        let answer = self.handle(&request);
-        let mut http = HttpAnswer::api(&answer, status_mode);
+        let answer = self.handle_in(&world, path, &request);
+        let mut http = HttpAnswer::api(&answer, self.config.http_status);
         if mutant::is(self.config.mutant, Mutant::CodeAsNumber) {
             let quoted = format!("\"code\":\"{}\"", answer.code);
             let bare = format!("\"code\":{}", answer.code);
@@ -109,15 +109,35 @@ impl App {
         http
     }
 
-    /// One API call, start to finish. Every outcome is an answer; nothing here fails.
+    /// One API call, start to finish, in the namespace its path names (`/_ns/<name>/…`) or the
+    /// default world. Every outcome is an answer; nothing here fails.
     pub fn handle(&self, request: &ApiRequest) -> ApiResponse {
-        let path = function_path(&request.path);
-        let (answer, params) = match self.read(request, path) {
+        let (name, path) = namespace::split(&request.path);
+        match self.world(name) {
+            Some(world) => self.handle_in(&world, path, request),
+            None => ApiError::bad_namespace().into(),
+        }
+    }
+
+    /// The default world, or the namespace `name` (made on first use); `None` for a bad name.
+    fn world(&self, name: Option<&str>) -> Option<Arc<Namespace>> {
+        match name {
+            None => Some(Arc::clone(self.namespaces.default_world())),
+            Some(name) => self.namespaces.get_or_create(name),
+        }
+    }
+
+    fn handle_in(&self, world: &Namespace, path: &str, request: &ApiRequest) -> ApiResponse {
+        let function_path = function_path(path);
+        let (answer, params) = match self.read(request, function_path) {
             Ok((function, raw)) => {
                 // A panic is a bug of the fake's; the client still gets an answer, and the lock
                 // recovers (see `Store`).
-                let call =
-                    AssertUnwindSafe(|| self.store.with(|world| self.call(function, &raw, world)));
+                let call = AssertUnwindSafe(|| {
+                    world
+                        .store
+                        .with(|state| self.call(function, &raw, state, &world.clock))
+                });
                 let answer = match std::panic::catch_unwind(call) {
                     Ok(answer) => answer.unwrap_or_else(ApiResponse::from),
                     Err(_) => ApiError::panicked(function).into(),
@@ -126,11 +146,12 @@ impl App {
             }
             Err(error) => (error.into(), RawParams::default()),
         };
-        let time = self.clock.now();
-        self.journal.record(
+        let time = world.clock.now();
+        let method = request.method.as_str();
+        world.journal.record(
             time,
-            path,
-            request.method.as_str(),
+            function_path,
+            method,
             params.pairs(),
             answer.code.to_string(),
         );
@@ -143,6 +164,7 @@ impl App {
         function: &Function,
         raw: &RawParams,
         world: &mut World,
+        clock: &Clock,
     ) -> Result<ApiResponse, ApiError> {
         let faults = self.config.mutant;
         if mutant::is(faults, Mutant::ValidateBeforeAuth) {
@@ -154,7 +176,7 @@ impl App {
         let input = Input::resolve(function, &params, world, &who, faults)?;
         if input.value("validation") == Some(&Value::Integer(1)) {
             if mutant::is(faults, Mutant::ValidationActs) {
-                domain::act(function, &input, world, &self.clock, faults)?;
+                domain::act(function, &input, world, clock, faults)?;
             }
             let mut validated = ApiResponse::validated();
             if mutant::is(faults, Mutant::ValidatedAs200) {
@@ -162,7 +184,7 @@ impl App {
             }
             return Ok(validated);
         }
-        domain::act(function, &input, world, &self.clock, faults)
+        domain::act(function, &input, world, clock, faults)
     }
 
     /// The mutants that spoil an answer's envelope rather than a rule.
@@ -200,10 +222,9 @@ impl App {
         Ok((function, RawParams::parse(&request.query, body)))
     }
 
-    pub(crate) fn reset(&self) {
-        self.store.reset();
-        self.journal.clear();
-        self.clock.reset();
+    /// The default world back to the seed (named namespaces keep theirs).
+    pub fn reset(&self) {
+        self.namespaces.default_world().reset();
     }
 }
 

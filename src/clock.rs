@@ -31,6 +31,14 @@ impl Clock {
         format_utc(seconds)
     }
 
+    /// A new clock of the same kind, at its start: for a new namespace.
+    pub fn fresh(&self) -> Clock {
+        match self {
+            Clock::Logical(_) => Clock::logical(),
+            Clock::System => Clock::System,
+        }
+    }
+
     /// Back to where it started, as after a reset.
     pub fn reset(&self) {
         if let Clock::Logical(next) = self {

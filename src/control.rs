@@ -1,44 +1,67 @@
-//! The control plane under `/_fake/`: not part of Enswitch, never inside `/api/json/`. Health,
-//! the whole state as JSON, reset to the seed, and the request journal.
+//! The control plane under `/_fake/`: not part of Enswitch, never inside `/api/json/`. Per world
+//! (the default one, or `/_ns/<name>/_fake/...`): health, the whole state as JSON, reset to the
+//! seed, and the request journal. At the root only: listing and dropping namespaces.
 
 use serde_json::json;
 
 use crate::app::{App, CONTROL_PREFIX};
+use crate::namespace::{self, Namespace};
 use crate::render::HttpAnswer;
 use crate::request::{ApiRequest, Method};
 
 impl App {
-    pub(crate) fn control(&self, request: &ApiRequest) -> HttpAnswer {
-        let what = request
-            .path
+    /// `path` is the request's path without any `/_ns/<name>` prefix; `name` is that name.
+    pub(crate) fn control(
+        &self,
+        world: &Namespace,
+        name: Option<&str>,
+        path: &str,
+        request: &ApiRequest,
+    ) -> HttpAnswer {
+        let what = path
             .strip_prefix(CONTROL_PREFIX)
             .unwrap_or_default()
             .trim_end_matches('/');
-        match (&request.method, what) {
-            (Method::Get, "health") => HttpAnswer::json(200, &json!({ "status": "ok" })),
-            (Method::Get, "state") => self.store.with(|world| HttpAnswer::json(200, &*world)),
-            (Method::Post, "reset") => {
-                self.reset();
+        let method = &request.method;
+        match (method, what, name) {
+            (Method::Get, "health", _) => HttpAnswer::json(200, &json!({ "status": "ok" })),
+            (Method::Get, "state", _) => world.store.with(|state| HttpAnswer::json(200, &*state)),
+            (Method::Post, "reset", _) => {
+                world.reset();
                 HttpAnswer::json(200, &json!({ "status": "reset" }))
             }
-            (Method::Get, "requests") => {
+            (Method::Get, "requests", _) => {
                 let function = query_value(&request.query, "function");
-                let requests = self.journal.entries(function.as_deref());
+                let requests = world.journal.entries(function.as_deref());
                 HttpAnswer::json(
                     200,
                     &json!({ "count": requests.len(), "requests": requests }),
                 )
             }
-            (_, "health" | "state" | "reset" | "requests") => HttpAnswer::json(
+            (Method::Get, "ns", None) => {
+                HttpAnswer::json(200, &json!({ "namespaces": self.namespaces.names() }))
+            }
+            (Method::Delete, dropped, None) if dropped.starts_with("ns/") => {
+                let dropped = &dropped["ns/".len()..];
+                if !namespace::valid_name(dropped) {
+                    return error(400, namespace::NAME_RULE.to_owned());
+                }
+                match self.namespaces.remove(dropped) {
+                    true => HttpAnswer::json(200, &json!({ "dropped": dropped })),
+                    false => error(404, format!("no namespace {dropped}")),
+                }
+            }
+            (_, "health" | "state" | "reset" | "requests" | "ns", _) => error(
                 405,
-                &json!({ "error": format!("{} is not allowed on {}", request.method.as_str(), request.path) }),
+                format!("{} is not allowed on {}", method.as_str(), request.path),
             ),
-            _ => HttpAnswer::json(
-                404,
-                &json!({ "error": format!("no control endpoint {}", request.path) }),
-            ),
+            _ => error(404, format!("no control endpoint {}", request.path)),
         }
     }
+}
+
+fn error(status: u16, message: String) -> HttpAnswer {
+    HttpAnswer::json(status, &json!({ "error": message }))
 }
 
 fn query_value(query: &str, name: &str) -> Option<String> {

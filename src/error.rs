@@ -97,6 +97,12 @@ impl ApiError {
         ApiError::new(500, "", message)
     }
 
+    /// 400 for a `/_ns/<name>/` whose name breaks the rule.
+    pub fn bad_namespace() -> ApiError {
+        let rule = crate::namespace::NAME_RULE;
+        ApiError::new(400, "", format!("Unknown namespace: {rule}."))
+    }
+
     /// 404 for a path that names no function of the spec.
     pub fn unknown_function(path: &str) -> ApiError {
         ApiError::new(404, "", format!("There is no function {path}."))

@@ -19,7 +19,8 @@
 //! - [`params`], [`validate`], [`auth`], [`input`]: the stages above.
 //! - [`world`], [`seed`], [`store`], [`domain`]: the state, where it starts, its lock, its changes.
 //! - [`error`], [`render`], [`request`]: the wire types; all wording in `error`.
-//! - [`app`], [`control`], [`journal`], [`server`]: the fake, its control plane, its log, its socket.
+//! - [`app`], [`control`], [`journal`], [`server`]: the fake, its control plane, its log, its socket;
+//!   [`namespace`]: isolated worlds on one server.
 //! - [`clock`], [`rng`]: injected time and the seeded generator, for byte-identical reruns.
 //! - [`conformance`]: the runner and its suite; [`mutant`]: the faults the suite must catch.
 //! - [`export`]: the spec as the vendor's pages (Markdown), as OpenAPI 3.1, or as JSON.
@@ -45,6 +46,7 @@ pub mod export;
 pub mod input;
 pub mod journal;
 pub mod mutant;
+pub mod namespace;
 pub mod params;
 pub mod render;
 pub mod request;

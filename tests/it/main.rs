@@ -10,6 +10,7 @@
 //! - `codes`: every code the core functions list, pinned as envelopes; check order (D5, D6).
 //! - `behaviour`: what the functions do to state, read back (defaults, D7 to D14, tenancy).
 //! - `conformance`: the runner and its suite against the fake; reports, updates, skips.
+//! - `workbench`: namespaces, faults, the journal, persistence, recording.
 //! - `support`: the fake on a random port and a raw HTTP client (not tests).
 
 mod behaviour;
@@ -20,3 +21,4 @@ mod export;
 mod server;
 mod spec;
 mod support;
+mod workbench;

@@ -1,0 +1,147 @@
+//! Namespaces: isolated worlds on one server, so parallel tests never see each other. A request
+//! to `/_ns/<name>/api/json/...` (or `/_ns/<name>/_fake/...`) acts on the world `<name>`, made
+//! from the seed on first use; every other path acts on the default world. Each world has its own
+//! state, journal and clock, so one test's requests never shift another's ids or times.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use crate::clock::Clock;
+use crate::journal::Journal;
+use crate::store::Store;
+use crate::world::World;
+
+/// Where namespaced paths start.
+pub const PREFIX: &str = "/_ns/";
+
+/// One world and what belongs to it.
+#[derive(Debug)]
+pub struct Namespace {
+    pub store: Store,
+    pub journal: Journal,
+    pub clock: Clock,
+}
+
+impl Namespace {
+    fn new(seed: World, clock: Clock) -> Namespace {
+        Namespace {
+            store: Store::new(seed),
+            journal: Journal::default(),
+            clock,
+        }
+    }
+
+    /// Back to the seed: state, generator, clock and journal.
+    pub fn reset(&self) {
+        self.store.reset();
+        self.journal.clear();
+        self.clock.reset();
+    }
+}
+
+/// The default world and the named ones.
+#[derive(Debug)]
+pub struct Namespaces {
+    seed: World,
+    default: Arc<Namespace>,
+    named: Mutex<BTreeMap<String, Arc<Namespace>>>,
+}
+
+/// Why a namespace name was refused, as the client is told.
+pub const NAME_RULE: &str = "a namespace name is 1 to 64 characters of A-Z, a-z, 0-9, '_' and '-'";
+
+impl Namespaces {
+    pub fn new(seed: World, clock: Clock) -> Namespaces {
+        let default = Arc::new(Namespace::new(seed.clone(), clock));
+        Namespaces {
+            seed,
+            default,
+            named: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    pub fn default_world(&self) -> &Arc<Namespace> {
+        &self.default
+    }
+
+    /// The namespace `name`, made from the seed if it is new; `None` for an invalid name.
+    pub fn get_or_create(&self, name: &str) -> Option<Arc<Namespace>> {
+        if !valid_name(name) {
+            return None;
+        }
+        let mut named = self.named.lock().unwrap_or_else(|p| p.into_inner());
+        let namespace = named.entry(name.to_owned()).or_insert_with(|| {
+            Arc::new(Namespace::new(
+                self.seed.clone(),
+                self.default.clock.fresh(),
+            ))
+        });
+        Some(Arc::clone(namespace))
+    }
+
+    /// Drops `name`; whether it existed.
+    pub fn remove(&self, name: &str) -> bool {
+        self.named
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(name)
+            .is_some()
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        self.named
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .keys()
+            .cloned()
+            .collect()
+    }
+}
+
+/// `[A-Za-z0-9_-]{1,64}`.
+pub fn valid_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// Splits `/_ns/<name>/rest` into `(Some(name), "/rest")`; other paths into `(None, path)`.
+pub fn split(path: &str) -> (Option<&str>, &str) {
+    match path.strip_prefix(PREFIX) {
+        Some(rest) => match rest.find('/') {
+            Some(at) => (Some(&rest[..at]), &rest[at..]),
+            None => (Some(rest), "/"),
+        },
+        None => (None, path),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_rule() {
+        for good in ["a", "test-1", "CI_run_42", &"x".repeat(64)] {
+            assert!(valid_name(good), "{good}");
+        }
+        for bad in ["", "a/b", "a b", "ü", "a.b", &"x".repeat(65)] {
+            assert!(!valid_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn paths_split_into_namespace_and_rest() {
+        assert_eq!(
+            split("/_ns/t1/api/json/cards/list/"),
+            (Some("t1"), "/api/json/cards/list/")
+        );
+        assert_eq!(split("/_ns/t1/_fake/state"), (Some("t1"), "/_fake/state"));
+        assert_eq!(split("/_ns/t1"), (Some("t1"), "/"));
+        assert_eq!(
+            split("/api/json/cards/list/"),
+            (None, "/api/json/cards/list/")
+        );
+    }
+}
