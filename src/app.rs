@@ -18,7 +18,9 @@ use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::error::ApiError;
+use crate::fault::{Action, Faults};
 use crate::input::Input;
+use crate::journal::Entry;
 use crate::mutant::{self, Mutant};
 use crate::namespace::{self, Namespace, Namespaces};
 use crate::params::RawParams;
@@ -43,6 +45,8 @@ pub struct Config {
     pub http_status: HttpStatusMode,
     /// A deliberate fault to run with (`--mutant`); `None` for the faithful fake.
     pub mutant: Option<Mutant>,
+    /// Seeds the generator that fault probabilities are drawn from (`--rng-seed`).
+    pub rng_seed: u64,
 }
 
 impl Default for Config {
@@ -51,6 +55,7 @@ impl Default for Config {
             max_cards: 100_000,
             http_status: HttpStatusMode::AlwaysOk,
             mutant: None,
+            rng_seed: DEFAULT_RNG_SEED,
         }
     }
 }
@@ -62,15 +67,18 @@ pub const DEFAULT_RNG_SEED: u64 = 1;
 pub struct App {
     pub(crate) spec: Spec,
     pub(crate) namespaces: Namespaces,
+    pub(crate) faults: Faults,
     config: Config,
 }
 
 impl App {
     /// A fake whose default world (and every namespace, on first use) starts as `seed`.
     pub fn new(spec: Spec, seed: World, clock: Clock, config: Config) -> App {
+        let faults = Faults::new(config.rng_seed);
         App {
             spec,
             namespaces: Namespaces::new(seed, clock),
+            faults,
             config,
         }
     }
@@ -95,8 +103,15 @@ impl App {
         if path.starts_with(CONTROL_PREFIX) {
             return self.control(&world, name, path, &request);
         }
-        let answer = self.handle_in(&world, path, &request);
+        let fault = self.faults.fire(function_path(path), name);
+        let answer = self.handle_in(&world, path, &request, fault.as_ref());
         let mut http = HttpAnswer::api(&answer, self.config.http_status);
+        match fault {
+            Some(Action::Delay { ms }) => http.delay_ms = ms,
+            Some(Action::Http503) => return HttpAnswer::text(503, "Service Unavailable\n"),
+            Some(Action::Close | Action::ActThenDrop) => http.drop = true,
+            Some(Action::Error { .. }) | None => {}
+        }
         if mutant::is(self.config.mutant, Mutant::CodeAsNumber) {
             let quoted = format!("\"code\":\"{}\"", answer.code);
             let bare = format!("\"code\":{}", answer.code);
@@ -114,7 +129,7 @@ impl App {
     pub fn handle(&self, request: &ApiRequest) -> ApiResponse {
         let (name, path) = namespace::split(&request.path);
         match self.world(name) {
-            Some(world) => self.handle_in(&world, path, request),
+            Some(world) => self.handle_in(&world, path, request, None),
             None => ApiError::bad_namespace().into(),
         }
     }
@@ -127,7 +142,15 @@ impl App {
         }
     }
 
-    fn handle_in(&self, world: &Namespace, path: &str, request: &ApiRequest) -> ApiResponse {
+    /// The call in `world`; a `fault` that answers instead of acting (an error, 503, a closed
+    /// connection) stops it before the pipeline.
+    fn handle_in(
+        &self,
+        world: &Namespace,
+        path: &str,
+        request: &ApiRequest,
+        fault: Option<&Action>,
+    ) -> ApiResponse {
         let function_path = function_path(path);
         let (answer, params) = match self.read(request, function_path) {
             Ok((function, raw)) => {
@@ -138,9 +161,17 @@ impl App {
                         .store
                         .with(|state| self.call(function, &raw, state, &world.clock))
                 });
-                let answer = match std::panic::catch_unwind(call) {
-                    Ok(answer) => answer.unwrap_or_else(ApiResponse::from),
-                    Err(_) => ApiError::panicked(function).into(),
+                let answer = match fault {
+                    Some(Action::Error { code, key, message }) => {
+                        ApiError::injected(code, key, message).into()
+                    }
+                    Some(Action::Http503 | Action::Close) => {
+                        ApiError::injected("500", "", "not answered").into()
+                    }
+                    _ => match std::panic::catch_unwind(call) {
+                        Ok(answer) => answer.unwrap_or_else(ApiResponse::from),
+                        Err(_) => ApiError::panicked(function).into(),
+                    },
                 };
                 (self.with_answer_faults(answer), raw)
             }
@@ -148,12 +179,18 @@ impl App {
         };
         let time = world.clock.now();
         let method = request.method.as_str();
+        let code = match fault {
+            Some(Action::Http503) => "HTTP 503".to_owned(),
+            Some(Action::Close) => "closed".to_owned(),
+            _ => answer.code.to_string(),
+        };
         world.journal.record(
             time,
             function_path,
             method,
             params.pairs(),
-            answer.code.to_string(),
+            code,
+            fault.map(Action::name),
         );
         answer
     }
@@ -220,6 +257,33 @@ impl App {
             _ => return Err(ApiError::unreadable("Use GET or POST.")),
         };
         Ok((function, RawParams::parse(&request.query, body)))
+    }
+
+    /// The fault rules in force; add one to make the next matching call fail.
+    pub fn faults(&self) -> &Faults {
+        &self.faults
+    }
+
+    /// The journal of the default world or of `namespace`, of one function if given.
+    pub fn requests(&self, namespace: Option<&str>, function: Option<&str>) -> Vec<Entry> {
+        self.world(namespace)
+            .map(|w| w.journal.entries(function))
+            .unwrap_or_default()
+    }
+
+    /// The whole state of the default world or of `namespace`, as `/_fake/state` shows it.
+    pub fn state_json(&self, namespace: Option<&str>) -> Option<String> {
+        let world = self.world(namespace)?;
+        Some(
+            world
+                .store
+                .with(|state| serde_json::to_string(&*state).expect("the state serializes")),
+        )
+    }
+
+    /// Drops `namespace`; whether it existed.
+    pub fn drop_namespace(&self, namespace: &str) -> bool {
+        self.namespaces.remove(namespace)
     }
 
     /// The default world back to the seed (named namespaces keep theirs).

@@ -199,6 +199,10 @@ pub struct ServeArgs {
     /// `enswitch-fake mutants`).
     #[arg(long, value_name = "NAME", value_parser = parse_mutant, env = "ENSWITCH_FAKE_MUTANT")]
     pub mutant: Option<Mutant>,
+    /// A fault rule to start with, as JSON (as `POST /_fake/faults` takes); may be repeated:
+    /// `{"function":"cards/batches/create","times":1,"action":{"error":{"code":"500","message":"boom"}}}`.
+    #[arg(long = "fault", value_name = "JSON")]
+    pub faults: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

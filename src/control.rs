@@ -1,10 +1,12 @@
 //! The control plane under `/_fake/`: not part of Enswitch, never inside `/api/json/`. Per world
 //! (the default one, or `/_ns/<name>/_fake/...`): health, the whole state as JSON, reset to the
-//! seed, and the request journal. At the root only: listing and dropping namespaces.
+//! seed, the request journal, and fault rules (scoped to the namespace they are posted in). At
+//! the root only: listing and dropping namespaces.
 
 use serde_json::json;
 
 use crate::app::{App, CONTROL_PREFIX};
+use crate::fault::FaultSpec;
 use crate::namespace::{self, Namespace};
 use crate::render::HttpAnswer;
 use crate::request::{ApiRequest, Method};
@@ -38,6 +40,13 @@ impl App {
                     &json!({ "count": requests.len(), "requests": requests }),
                 )
             }
+            (Method::Post, "faults", _) => self.add_fault(name, &request.body),
+            (Method::Get, "faults", _) => {
+                HttpAnswer::json(200, &json!({ "faults": self.faults.list() }))
+            }
+            (Method::Delete, "faults", _) => {
+                HttpAnswer::json(200, &json!({ "cleared": self.faults.clear(name) }))
+            }
             (Method::Get, "ns", None) => {
                 HttpAnswer::json(200, &json!({ "namespaces": self.namespaces.names() }))
             }
@@ -56,6 +65,24 @@ impl App {
                 format!("{} is not allowed on {}", method.as_str(), request.path),
             ),
             _ => error(404, format!("no control endpoint {}", request.path)),
+        }
+    }
+}
+
+impl App {
+    /// A rule from a JSON body; under `/_ns/<name>/` it applies to that namespace by default.
+    fn add_fault(&self, namespace: Option<&str>, body: &[u8]) -> HttpAnswer {
+        let text = String::from_utf8_lossy(body);
+        let mut spec = match FaultSpec::from_json(&text) {
+            Ok(spec) => spec,
+            Err(why) => return error(400, format!("fault rule: {why}")),
+        };
+        if spec.namespace.is_none() {
+            spec.namespace = namespace.map(str::to_owned);
+        }
+        match self.faults.add(spec) {
+            Ok(rule) => HttpAnswer::json(200, &rule),
+            Err(why) => error(400, format!("fault rule: {why}")),
         }
     }
 }

@@ -97,6 +97,20 @@ impl ApiError {
         ApiError::new(500, "", message)
     }
 
+    /// The envelope an injected fault asks for; its code was checked when the rule was added.
+    pub fn injected(code: &str, key: &str, message: &str) -> ApiError {
+        let code = code
+            .parse()
+            .ok()
+            .and_then(Code::new)
+            .unwrap_or(self::code(500));
+        ApiError {
+            code,
+            key: key.to_owned(),
+            message: message.to_owned(),
+        }
+    }
+
     /// 400 for a `/_ns/<name>/` whose name breaks the rule.
     pub fn bad_namespace() -> ApiError {
         let rule = crate::namespace::NAME_RULE;

@@ -23,8 +23,11 @@ pub struct Entry {
     pub method: String,
     /// Every parameter in the order sent, repeats included.
     pub params: Vec<(String, String)>,
-    /// The envelope's code.
+    /// The envelope's code, or what a fault did instead of answering.
     pub code: String,
+    /// The injected fault that fired, if one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -40,6 +43,7 @@ impl Journal {
         method: &str,
         params: &[(String, String)],
         code: String,
+        fault: Option<&str>,
     ) {
         let params = params
             .iter()
@@ -65,6 +69,7 @@ impl Journal {
             method: method.to_owned(),
             params,
             code,
+            fault: fault.map(str::to_owned),
         });
     }
 
@@ -95,7 +100,7 @@ mod tests {
             ("auth_username".into(), "user".into()),
             ("auth_password".into(), "secret".into()),
         ];
-        journal.record("t".into(), "cards/list", "GET", &params, "200".into());
+        journal.record("t".into(), "cards/list", "GET", &params, "200".into(), None);
         let entries = journal.entries(None);
         assert_eq!(
             entries[0].params[1],
@@ -107,8 +112,8 @@ mod tests {
     #[test]
     fn entries_filter_by_function_and_number_from_one() {
         let journal = Journal::default();
-        journal.record("t".into(), "a", "GET", &[], "200".into());
-        journal.record("t".into(), "b", "GET", &[], "200".into());
+        journal.record("t".into(), "a", "GET", &[], "200".into(), None);
+        journal.record("t".into(), "b", "GET", &[], "200".into(), None);
         let b = journal.entries(Some("b"));
         assert_eq!(b.len(), 1);
         assert_eq!(b[0].seq, 2);

@@ -20,7 +20,7 @@
 //! - [`world`], [`seed`], [`store`], [`domain`]: the state, where it starts, its lock, its changes.
 //! - [`error`], [`render`], [`request`]: the wire types; all wording in `error`.
 //! - [`app`], [`control`], [`journal`], [`server`]: the fake, its control plane, its log, its socket;
-//!   [`namespace`]: isolated worlds on one server.
+//!   [`namespace`]: isolated worlds on one server; [`fault`]: failures on demand.
 //! - [`clock`], [`rng`]: injected time and the seeded generator, for byte-identical reruns.
 //! - [`conformance`]: the runner and its suite; [`mutant`]: the faults the suite must catch.
 //! - [`export`]: the spec as the vendor's pages (Markdown), as OpenAPI 3.1, or as JSON.
@@ -43,6 +43,7 @@ pub mod domain;
 pub mod error;
 pub mod exit;
 pub mod export;
+pub mod fault;
 pub mod input;
 pub mod journal;
 pub mod mutant;

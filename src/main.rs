@@ -17,6 +17,7 @@ use enswitch_fake::conformance::report::{self, ReportFormat};
 use enswitch_fake::conformance::runner::{Options, Runner, UpdateMode};
 use enswitch_fake::conformance::snapshot;
 use enswitch_fake::conformance::target::{Http, InProcess, Target};
+use enswitch_fake::fault::FaultSpec;
 use enswitch_fake::mutant::Mutant;
 use enswitch_fake::{exit, export, seed, server, spec::Spec};
 
@@ -136,11 +137,22 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         ClockArg::System => Clock::System,
     };
     let config = Config {
+        rng_seed: args.rng_seed,
         mutant: args.mutant,
         max_cards: args.max_cards,
         http_status: args.http_status.into(),
     };
-    let app = std::sync::Arc::new(App::new(spec, world, clock, config));
+    let app = App::new(spec, world, clock, config);
+    for rule in &args.faults {
+        let spec = FaultSpec::from_json(rule)
+            .map_err(anyhow::Error::msg)
+            .with_context(|| format!("--fault {rule}"))?;
+        app.faults()
+            .add(spec)
+            .map_err(anyhow::Error::msg)
+            .with_context(|| format!("--fault {rule}"))?;
+    }
+    let app = std::sync::Arc::new(app);
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -85,12 +85,16 @@ pub enum HttpStatusMode {
     Mirror,
 }
 
-/// Status, content type and body: everything `server.rs` needs to answer.
+/// Status, content type and body: everything `server.rs` needs to answer; and, for injected
+/// faults, a delay before answering or a connection closed instead of an answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpAnswer {
     pub status: u16,
     pub content_type: &'static str,
     pub body: Vec<u8>,
+    pub delay_ms: u64,
+    /// Close the connection without answering.
+    pub drop: bool,
 }
 
 impl HttpAnswer {
@@ -103,6 +107,8 @@ impl HttpAnswer {
             status,
             content_type: "application/json",
             body: response.to_json().into_bytes(),
+            delay_ms: 0,
+            drop: false,
         }
     }
 
@@ -113,6 +119,19 @@ impl HttpAnswer {
             status,
             content_type: "application/json",
             body,
+            delay_ms: 0,
+            drop: false,
+        }
+    }
+
+    /// Plain text with its own status (HTTP 503 from a fault).
+    pub fn text(status: u16, text: &str) -> HttpAnswer {
+        HttpAnswer {
+            status,
+            content_type: "text/plain",
+            body: text.as_bytes().to_vec(),
+            delay_ms: 0,
+            drop: false,
         }
     }
 }

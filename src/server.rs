@@ -13,7 +13,6 @@
 //! // The server stops when `fake` is dropped.
 //! ```
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -68,10 +67,22 @@ pub async fn run(
     Ok(())
 }
 
+/// Returned instead of an answer to make hyper close the connection (a `close` fault).
+#[derive(Debug)]
+struct Dropped;
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by an injected fault")
+    }
+}
+
+impl std::error::Error for Dropped {}
+
 async fn answer(
     app: Arc<App>,
     request: Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
+) -> Result<Response<Full<Bytes>>, Dropped> {
     let (parts, body) = request.into_parts();
     let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
         Ok(collected) => collected.to_bytes().to_vec(),
@@ -100,6 +111,12 @@ async fn answer(
         body,
     };
     let answer = app.serve(request);
+    if answer.delay_ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(answer.delay_ms)).await;
+    }
+    if answer.drop {
+        return Err(Dropped);
+    }
     let mut response = Response::new(Full::new(Bytes::from(answer.body)));
     *response.status_mut() = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
     response
@@ -175,6 +192,11 @@ impl FakeServer {
     /// `http://127.0.0.1:PORT/api/json/`: what an Enswitch client takes as its base URL.
     pub fn api_url(&self) -> String {
         format!("http://{}/api/json/", self.addr)
+    }
+
+    /// `http://127.0.0.1:PORT/_ns/<name>/api/json/`: the base URL of an isolated world.
+    pub fn namespace_url(&self, name: &str) -> String {
+        format!("http://{}/_ns/{name}/api/json/", self.addr)
     }
 
     /// The app behind the server, to inspect or reset without HTTP.

@@ -128,6 +128,9 @@ impl Target for InProcess {
                 .map(|_| "application/x-www-form-urlencoded".into()),
             body: request.body.clone().unwrap_or_default().into_bytes(),
         });
+        if answer.drop {
+            return Err("the connection was closed without an answer".into());
+        }
         Ok(WireAnswer {
             status: answer.status,
             body: String::from_utf8_lossy(&answer.body).into_owned(),

@@ -137,3 +137,280 @@ fn a_dropped_namespace_starts_again_from_the_seed_and_reset_is_per_namespace() {
     assert_eq!(fake.post("/_ns/b/_fake/reset", None, "").status, 200);
     assert_eq!(fake.get("/_ns/b/_fake/state").body, seeded);
 }
+
+/// Sends `request` and returns every byte the server wrote before closing.
+fn raw(addr: std::net::SocketAddr, request: &str) -> Vec<u8> {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut bytes = Vec::new();
+    let _ = stream.read_to_end(&mut bytes);
+    bytes
+}
+
+fn add_fault(fake: &Fake, path: &str, rule: &str) -> crate::support::Reply {
+    let reply = fake.post(path, Some("application/json"), rule);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply
+}
+
+const CREATE: &str = "/api/json/cards/batches/create/?auth_username=user;auth_password=password;cardgroup=123;batch_name=f";
+
+fn batches(fake: &Fake) -> usize {
+    let state = fake.get("/_fake/state").json();
+    state["batches"].as_object().unwrap().len()
+}
+
+#[test]
+fn an_error_fault_answers_its_envelope_without_acting_for_the_first_n_calls() {
+    let fake = Fake::start();
+    let rule = r#"{"function":"cards/batches/create","times":1,"action":{"error":{"code":"500","key":"number","message":"Injected."}}}"#;
+    let added = add_fault(&fake, "/_fake/faults", rule);
+    assert_eq!(added.status, 200, "{}", added.body);
+    assert_eq!(added.json()["id"], 1);
+
+    let failed = fake.get(CREATE);
+    assert_eq!(
+        failed.body,
+        r#"{"responses":[{"code":"500","key":"number","message":"Injected."}]}"#
+    );
+    assert_eq!(batches(&fake), 0);
+    assert_eq!(fake.get(CREATE).code(), "200", "only the first call");
+    assert_eq!(batches(&fake), 1);
+
+    let journal = fake
+        .get("/_fake/requests?function=cards/batches/create")
+        .json();
+    assert_eq!(journal["count"], 2);
+    assert_eq!(journal["requests"][0]["fault"], "error");
+    assert_eq!(journal["requests"][0]["code"], "500");
+    assert!(journal["requests"][1].get("fault").is_none());
+    assert_eq!(fake.get("/_fake/faults").json()["faults"][0]["fired"], 1);
+}
+
+#[test]
+fn http_503_and_close_answer_without_acting() {
+    let fake = Fake::start();
+    add_fault(
+        &fake,
+        "/_fake/faults",
+        r#"{"function":"cards/batches/create","times":1,"action":"http_503"}"#,
+    );
+    let unavailable = fake.get(CREATE);
+    assert_eq!(
+        (unavailable.status, unavailable.body.as_str()),
+        (503, "Service Unavailable\n")
+    );
+
+    add_fault(
+        &fake,
+        "/_fake/faults",
+        r#"{"function":"cards/batches/create","times":1,"action":"close"}"#,
+    );
+    let bytes = raw(
+        fake.addr(),
+        &format!("GET {CREATE} HTTP/1.1\r\nHost: f\r\nConnection: close\r\n\r\n"),
+    );
+    assert!(
+        bytes.is_empty(),
+        "no answer at all: {}",
+        String::from_utf8_lossy(&bytes)
+    );
+    assert_eq!(batches(&fake), 0);
+    let codes: Vec<String> = fake.get("/_fake/requests").json()["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(codes, ["HTTP 503", "closed"]);
+}
+
+#[test]
+fn act_then_drop_makes_the_batch_and_leaves_the_client_without_an_answer() {
+    let fake = Fake::start();
+    add_fault(
+        &fake,
+        "/_fake/faults",
+        r#"{"function":"cards/batches/create","action":"act_then_drop"}"#,
+    );
+    let bytes = raw(
+        fake.addr(),
+        &format!("GET {CREATE} HTTP/1.1\r\nHost: f\r\nConnection: close\r\n\r\n"),
+    );
+    assert!(
+        bytes.is_empty(),
+        "the client gets a connection error, not an answer"
+    );
+    assert_eq!(batches(&fake), 1, "yet the batch was created");
+    // ureq, as a real client, sees an error.
+    let url = format!("http://{}{CREATE}", fake.addr());
+    assert!(ureq::get(&url).call().is_err());
+    assert_eq!(batches(&fake), 2);
+}
+
+#[test]
+fn a_delay_fault_answers_normally_after_waiting() {
+    let fake = Fake::start();
+    add_fault(
+        &fake,
+        "/_fake/faults",
+        r#"{"function":"cards/groups/get","action":{"delay":{"ms":300}}}"#,
+    );
+    let started = std::time::Instant::now();
+    let reply =
+        fake.get("/api/json/cards/groups/get/?auth_username=user;auth_password=password;id=123");
+    assert!(started.elapsed() >= std::time::Duration::from_millis(300));
+    assert_eq!(reply.code(), "200");
+}
+
+#[test]
+fn faults_posted_in_a_namespace_fire_only_there_and_can_be_cleared() {
+    let fake = Fake::start();
+    let added = add_fault(
+        &fake,
+        "/_ns/a/_fake/faults",
+        r#"{"function":"*","action":"http_503"}"#,
+    );
+    assert_eq!(added.json()["namespace"], "a");
+    assert_eq!(
+        fake.get(&CREATE.replacen("/api", "/_ns/a/api", 1)).status,
+        503
+    );
+    assert_eq!(
+        fake.get(&CREATE.replacen("/api", "/_ns/b/api", 1)).status,
+        200
+    );
+    assert_eq!(fake.get(CREATE).status, 200);
+
+    let cleared = crate::support::send(
+        fake.addr(),
+        "DELETE /_fake/faults HTTP/1.1\r\nHost: f\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(cleared.json()["cleared"], 1);
+    assert_eq!(
+        fake.get(&CREATE.replacen("/api", "/_ns/a/api", 1)).status,
+        200
+    );
+}
+
+#[test]
+fn a_bad_fault_rule_is_refused_with_the_reason() {
+    let fake = Fake::start();
+    let reply = fake.post(
+        "/_fake/faults",
+        None,
+        r#"{"function":"*","action":{"error":{"code":"418","message":"x"}}}"#,
+    );
+    assert_eq!(reply.status, 400);
+    assert!(
+        reply.json()["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("fault rule: code \"418\" is not one the API uses")
+    );
+    let reply = fake.post("/_fake/faults", None, "{not json");
+    assert_eq!(reply.status, 400);
+    assert!(
+        reply.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("line 1 column 2")
+    );
+    assert_eq!(
+        fake.get("/_fake/faults").json()["faults"],
+        serde_json::json!([])
+    );
+}
+
+#[test]
+fn serve_takes_fault_rules_at_start_and_refuses_a_bad_one() {
+    use std::io::BufRead as _;
+    let rule =
+        r#"{"function":"cards/groups/get","action":{"error":{"code":"500","message":"down"}}}"#;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_enswitch-fake"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--fault", rule])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let addr = first
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let reply = crate::support::send(
+        addr,
+        "GET /api/json/cards/groups/get/?auth_username=user;auth_password=password;id=123 HTTP/1.1\r\nHost: f\r\nConnection: close\r\n\r\n",
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        reply.body,
+        r#"{"responses":[{"code":"500","key":"","message":"down"}]}"#
+    );
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_enswitch-fake"))
+        .args(["serve", "--fault", r#"{"function":"*"}"#])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("--fault {\"function\":\"*\"}: missing field `action`")
+    );
+}
+
+/// The library use the issue describes: start, inject a 500 on the next batch creation, run a
+/// client, assert one request was sent.
+#[test]
+fn a_rust_test_can_inject_a_fault_and_read_the_journal() {
+    use enswitch_fake::app::App;
+    use enswitch_fake::fault::{Action, FaultSpec};
+    use enswitch_fake::server::FakeServer;
+
+    let fake = FakeServer::start(App::embedded().unwrap()).unwrap();
+    let error = Action::Error {
+        code: "500".into(),
+        key: String::new(),
+        message: "boom".into(),
+    };
+    let spec = FaultSpec {
+        function: "cards/batches/create".into(),
+        namespace: Some("mine".into()),
+        times: Some(1),
+        probability: None,
+        action: error,
+    };
+    fake.app().faults().add(spec).unwrap();
+
+    // "The client": anything that takes a base URL.
+    let url = format!(
+        "{}cards/batches/create/?auth_username=user;auth_password=password;cardgroup=123;batch_name=x",
+        fake.namespace_url("mine")
+    );
+    let body = ureq::get(&url)
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    assert!(body.contains(r#""code":"500""#));
+
+    let sent = fake
+        .app()
+        .requests(Some("mine"), Some("cards/batches/create"));
+    assert_eq!(sent.len(), 1, "exactly one batch creation was sent");
+    assert_eq!(
+        sent[0].params[1],
+        ("auth_password".to_owned(), "[redacted]".to_owned())
+    );
+    assert!(
+        fake.app().requests(None, None).is_empty(),
+        "the default world saw nothing"
+    );
+}
