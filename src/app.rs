@@ -15,6 +15,7 @@
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::clock::Clock;
 use crate::error::ApiError;
@@ -26,7 +27,7 @@ use crate::namespace::{self, Namespace, Namespaces};
 use crate::params::RawParams;
 use crate::render::{ApiResponse, HttpAnswer, HttpStatusMode};
 use crate::request::{ApiRequest, Method};
-use crate::spec::{Code, Function, Spec};
+use crate::spec::{Access, Code, Function, Spec};
 use crate::value::Value;
 use crate::world::World;
 use crate::yaml::FileErrors;
@@ -68,6 +69,8 @@ pub struct App {
     pub(crate) spec: Spec,
     pub(crate) namespaces: Namespaces,
     pub(crate) faults: Faults,
+    /// Counts requests that may have changed a world, so the state writer knows when to save.
+    changes: AtomicU64,
     config: Config,
 }
 
@@ -79,6 +82,7 @@ impl App {
             spec,
             namespaces: Namespaces::new(seed, clock),
             faults,
+            changes: AtomicU64::new(0),
             config,
         }
     }
@@ -154,6 +158,9 @@ impl App {
         let function_path = function_path(path);
         let (answer, params) = match self.read(request, function_path) {
             Ok((function, raw)) => {
+                if function.access.value == Access::Write {
+                    self.changed();
+                }
                 // A panic is a bug of the fake's; the client still gets an answer, and the lock
                 // recovers (see `Store`).
                 let call = AssertUnwindSafe(|| {
@@ -257,6 +264,15 @@ impl App {
             _ => return Err(ApiError::unreadable("Use GET or POST.")),
         };
         Ok((function, RawParams::parse(&request.query, body)))
+    }
+
+    /// A number that moves whenever a world may have changed.
+    pub fn changes(&self) -> u64 {
+        self.changes.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn changed(&self) {
+        self.changes.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The fault rules in force; add one to make the next matching call fail.

@@ -199,6 +199,10 @@ pub struct ServeArgs {
     /// `enswitch-fake mutants`).
     #[arg(long, value_name = "NAME", value_parser = parse_mutant, env = "ENSWITCH_FAKE_MUTANT")]
     pub mutant: Option<Mutant>,
+    /// Keep the state in FILE: loaded at start if it exists, written atomically within 100 ms
+    /// of each change and at shutdown. A file that is not a state file is refused, not replaced.
+    #[arg(long, value_name = "FILE", env = "ENSWITCH_FAKE_STATE")]
+    pub state: Option<PathBuf>,
     /// A fault rule to start with, as JSON (as `POST /_fake/faults` takes); may be repeated:
     /// `{"function":"cards/batches/create","times":1,"action":{"error":{"code":"500","message":"boom"}}}`.
     #[arg(long = "fault", value_name = "JSON")]

@@ -39,6 +39,21 @@ impl Clock {
         }
     }
 
+    /// The logical clock's next reading in seconds, to save it; `None` for the wall clock.
+    pub fn position(&self) -> Option<i64> {
+        match self {
+            Clock::Logical(next) => Some(next.load(Ordering::Relaxed)),
+            Clock::System => None,
+        }
+    }
+
+    /// Moves the logical clock to a saved position; the wall clock ignores it.
+    pub fn set_position(&self, seconds: i64) {
+        if let Clock::Logical(next) = self {
+            next.store(seconds, Ordering::Relaxed);
+        }
+    }
+
     /// Back to where it started, as after a reset.
     pub fn reset(&self) {
         if let Clock::Logical(next) = self {

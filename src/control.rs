@@ -30,6 +30,7 @@ impl App {
             (Method::Get, "state", _) => world.store.with(|state| HttpAnswer::json(200, &*state)),
             (Method::Post, "reset", _) => {
                 world.reset();
+                self.changed();
                 HttpAnswer::json(200, &json!({ "status": "reset" }))
             }
             (Method::Get, "requests", _) => {
@@ -55,6 +56,7 @@ impl App {
                 if !namespace::valid_name(dropped) {
                     return error(400, namespace::NAME_RULE.to_owned());
                 }
+                self.changed();
                 match self.namespaces.remove(dropped) {
                     true => HttpAnswer::json(200, &json!({ "dropped": dropped })),
                     false => error(404, format!("no namespace {dropped}")),

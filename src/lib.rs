@@ -49,6 +49,7 @@ pub mod journal;
 pub mod mutant;
 pub mod namespace;
 pub mod params;
+pub mod persist;
 pub mod render;
 pub mod request;
 pub mod rng;

@@ -19,7 +19,7 @@ use enswitch_fake::conformance::snapshot;
 use enswitch_fake::conformance::target::{Http, InProcess, Target};
 use enswitch_fake::fault::FaultSpec;
 use enswitch_fake::mutant::Mutant;
-use enswitch_fake::{exit, export, seed, server, spec::Spec};
+use enswitch_fake::{exit, export, persist, seed, server, spec::Spec};
 
 use crate::cli::{
     CheckArgs, Cli, ClockArg, Command, ExportArgs, ReportArg, ServeArgs, SpecCommand, SpecSource,
@@ -152,7 +152,14 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
             .map_err(anyhow::Error::msg)
             .with_context(|| format!("--fault {rule}"))?;
     }
+    if let Some(file) = args.state.as_deref().filter(|f| f.exists()) {
+        persist::load(&app, file).context("--state")?;
+    }
     let app = std::sync::Arc::new(app);
+    let writer = args
+        .state
+        .clone()
+        .map(|file| persist::Writer::start(std::sync::Arc::clone(&app), file));
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -169,7 +176,12 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         server::run(listener, app, stop_signal())
             .await
             .context("serving")
-    })
+    })?;
+    // After the last request is answered: nothing a client was told about is lost.
+    if let Some(writer) = writer {
+        writer.finish().context("writing --state")?;
+    }
+    Ok(())
 }
 
 /// Completes on SIGINT or SIGTERM.

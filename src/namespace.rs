@@ -88,6 +88,18 @@ impl Namespaces {
             .is_some()
     }
 
+    /// Every world with its name (`None` for the default), for saving.
+    pub fn all(&self) -> Vec<(Option<String>, Arc<Namespace>)> {
+        let named = self.named.lock().unwrap_or_else(|p| p.into_inner());
+        let mut all = vec![(None, Arc::clone(&self.default))];
+        all.extend(
+            named
+                .iter()
+                .map(|(name, ns)| (Some(name.clone()), Arc::clone(ns))),
+        );
+        all
+    }
+
     pub fn names(&self) -> Vec<String> {
         self.named
             .lock()

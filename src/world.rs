@@ -117,7 +117,8 @@ impl CardGroup {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Batch {
     pub id: BatchId,
     pub name: String,

@@ -414,3 +414,167 @@ fn a_rust_test_can_inject_a_fault_and_read_the_journal() {
         "the default world saw nothing"
     );
 }
+
+/// `serve` as a process, on a random port, with `args`; its address.
+fn spawn_serve(args: &[&str]) -> (std::process::Child, std::net::SocketAddr) {
+    use std::io::BufRead as _;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_enswitch-fake"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let addr = first
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("{first:?}"))
+        .parse()
+        .unwrap();
+    (child, addr)
+}
+
+fn get(addr: std::net::SocketAddr, path: &str) -> crate::support::Reply {
+    crate::support::send(
+        addr,
+        &format!("GET {path} HTTP/1.1\r\nHost: f\r\nConnection: close\r\n\r\n"),
+    )
+}
+
+fn terminate(mut child: std::process::Child) -> Option<i32> {
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    child.wait().unwrap().code()
+}
+
+#[test]
+fn sigterm_then_restart_with_state_gives_byte_identical_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("state.json");
+    let state_arg = ["--state", file.to_str().unwrap()];
+    let (child, addr) = spawn_serve(&state_arg);
+    let auth = "auth_username=user;auth_password=password";
+    assert_eq!(
+        get(
+            addr,
+            &format!("/api/json/cards/groups/update/?{auth};id=123;name=kept;balance=2.50")
+        )
+        .code(),
+        "204"
+    );
+    assert_eq!(
+        get(
+            addr,
+            &format!(
+                "/api/json/cards/batches/create/?{auth};cardgroup=123;batch_name=kept;number=3"
+            )
+        )
+        .code(),
+        "200"
+    );
+    assert_eq!(
+        get(
+            addr,
+            &format!(
+                "/_ns/other/api/json/cards/batches/create/?{auth};cardgroup=125;batch_name=ns"
+            )
+        )
+        .code(),
+        "200"
+    );
+    let before = get(addr, "/_fake/state").body;
+    let before_ns = get(addr, "/_ns/other/_fake/state").body;
+    assert_eq!(terminate(child), Some(0));
+
+    let (child, addr) = spawn_serve(&state_arg);
+    assert_eq!(get(addr, "/_fake/state").body, before);
+    assert_eq!(get(addr, "/_ns/other/_fake/state").body, before_ns);
+    // The generator and the clock continue where they were: the next batch is as it would have been.
+    let next = get(
+        addr,
+        &format!("/api/json/cards/batches/create/?{auth};cardgroup=123;batch_name=next"),
+    )
+    .data();
+    assert_eq!(next, serde_json::json!({"id": 2}));
+    assert_eq!(terminate(child), Some(0));
+}
+
+#[test]
+fn sigkill_after_the_batching_window_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("state.json");
+    let (mut child, addr) = spawn_serve(&["--state", file.to_str().unwrap()]);
+    let update = "/api/json/cards/groups/update/?auth_username=user;auth_password=password;id=123;name=durable";
+    assert_eq!(get(addr, update).code(), "204");
+    // Past the 100 ms window (with room for a slow machine), then no chance to say goodbye.
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let (child, addr) = spawn_serve(&["--state", file.to_str().unwrap()]);
+    let group = get(
+        addr,
+        "/api/json/cards/groups/get/?auth_username=user;auth_password=password;id=123",
+    )
+    .data();
+    assert_eq!(group["name"], "durable");
+    terminate(child);
+}
+
+#[test]
+fn a_corrupt_or_foreign_state_file_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "corrupt",
+            "{\"format\": \"enswitch-fake-sta",
+            "not a state file (not JSON",
+        ),
+        (
+            "foreign",
+            "{\"name\": \"something else\"}",
+            "not an enswitch-fake state file",
+        ),
+        (
+            "wrong-version",
+            "{\"format\": \"enswitch-fake-state\", \"version\": 9, \"worlds\": {}}",
+            "state file version 9 is not 1",
+        ),
+        (
+            "unknown-customer",
+            r#"{"format":"enswitch-fake-state","version":1,"worlds":{"":{"card_groups":[{"id":5,"customer":77,"fields":{}}],"batches":[],"cards":[],"rng":1,"clock":null}}}"#,
+            "card group 5 belongs to customer 77, whom the seed lacks",
+        ),
+    ];
+    for (name, text, message) in cases {
+        let file = dir.path().join(format!("{name}.json"));
+        std::fs::write(&file, text).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_enswitch-fake"))
+            .args([
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--state",
+                file.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!("{}: ", file.display())) && stderr.contains(message),
+            "{name}: {stderr}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            text,
+            "{name} was not touched"
+        );
+    }
+}

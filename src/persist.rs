@@ -1,0 +1,316 @@
+//! The state file (`serve --state FILE`): what the API changed in each world, saved so that a
+//! restart continues where the last run stopped. Only what requests change is saved (card
+//! groups, batches, cards, the generator, the logical clock); customers, users and plans come
+//! from the seed. Writes are atomic (a temporary file, then a rename), so a crash leaves the old
+//! file or the new one, never half of one. A file that is not ours, or does not fit the seed and
+//! spec, is refused before anything could overwrite it.
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+
+use crate::app::App;
+use crate::domain::card_groups;
+use crate::rng::Rng;
+use crate::value::ParamType;
+use crate::world::{Batch, BatchId, Card, CardGroup, CardGroupId, CustomerId, World};
+
+/// The first field of every state file, so a foreign file is told apart from a corrupt one.
+const FORMAT: &str = "enswitch-fake-state";
+const VERSION: u32 = 1;
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    format: String,
+    version: u32,
+    /// `""` for the default world, else the namespace's name.
+    worlds: BTreeMap<String, SavedWorld>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedWorld {
+    card_groups: Vec<SavedGroup>,
+    batches: Vec<Batch>,
+    cards: Vec<SavedCard>,
+    rng: Rng,
+    clock: Option<i64>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedGroup {
+    id: CardGroupId,
+    customer: CustomerId,
+    fields: BTreeMap<String, Json>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedCard {
+    card: String,
+    pin: String,
+    batch: BatchId,
+    cardgroup: CardGroupId,
+    balance: String,
+    currency: String,
+    locked: i64,
+    created: String,
+}
+
+/// Why a state file was refused; the message names the file.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct StateError {
+    pub file: String,
+    pub message: String,
+}
+
+/// Writes every world of `app` to `path`, atomically.
+pub fn save(app: &App, path: &Path) -> std::io::Result<()> {
+    let mut worlds = BTreeMap::new();
+    for (name, namespace) in app.namespaces.all() {
+        let saved = namespace.store.with(|world| saved(world));
+        worlds.insert(
+            name.unwrap_or_default(),
+            SavedWorld {
+                clock: namespace.clock.position(),
+                ..saved
+            },
+        );
+    }
+    let file = File {
+        format: FORMAT.into(),
+        version: VERSION,
+        worlds,
+    };
+    let text = serde_json::to_vec(&file).expect("the state serializes");
+
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(format!(".tmp-{}", std::process::id()));
+    let temporary = std::path::PathBuf::from(temporary);
+    let mut out = std::fs::File::create(&temporary)?;
+    out.write_all(&text)?;
+    out.sync_all()?;
+    std::fs::rename(&temporary, path)
+}
+
+fn saved(world: &World) -> SavedWorld {
+    SavedWorld {
+        card_groups: world
+            .card_groups
+            .values()
+            .map(|g| SavedGroup {
+                id: g.id,
+                customer: g.customer,
+                fields: g
+                    .fields
+                    .iter()
+                    .map(|(k, v)| {
+                        (
+                            k.clone(),
+                            serde_json::to_value(v).expect("values serialize"),
+                        )
+                    })
+                    .collect(),
+            })
+            .collect(),
+        batches: world.batches.values().cloned().collect(),
+        cards: world
+            .cards
+            .iter()
+            .map(|c| SavedCard {
+                card: c.card.clone(),
+                pin: c.pin.clone(),
+                batch: c.batch,
+                cardgroup: c.cardgroup,
+                balance: c.balance.to_string(),
+                currency: c.currency.clone(),
+                locked: c.locked,
+                created: c.created.clone(),
+            })
+            .collect(),
+        rng: world.rng.clone(),
+        clock: None,
+    }
+}
+
+/// Reads `path` into the worlds of `app`. Refuses a file that is not a state file of this
+/// version, or whose objects do not fit the seed (a group of an unknown customer, a field the
+/// spec does not have).
+pub fn load(app: &App, path: &Path) -> Result<(), StateError> {
+    let refuse = |message: String| StateError {
+        file: path.display().to_string(),
+        message,
+    };
+    let text = std::fs::read(path).map_err(|e| refuse(format!("cannot read: {e}")))?;
+    let header: Json = serde_json::from_slice(&text)
+        .map_err(|e| refuse(format!("not a state file (not JSON: {e})")))?;
+    if header.get("format").and_then(Json::as_str) != Some(FORMAT) {
+        return Err(refuse(format!(
+            "not an enswitch-fake state file (no \"format\": \"{FORMAT}\")"
+        )));
+    }
+    if header.get("version").and_then(Json::as_u64) != Some(u64::from(VERSION)) {
+        return Err(refuse(format!(
+            "state file version {} is not {VERSION}",
+            header["version"]
+        )));
+    }
+    let file: File = serde_json::from_value(header).map_err(|e| refuse(format!("damaged: {e}")))?;
+    let create = app
+        .spec
+        .function(card_groups::CREATE)
+        .ok_or_else(|| refuse(format!("the spec has no {}", card_groups::CREATE)))?;
+
+    // Everything is checked before any world changes, so a refused file changes nothing.
+    let mut restored = Vec::new();
+    for (name, saved) in file.worlds {
+        let namespace = if name.is_empty() {
+            None
+        } else {
+            Some(name.clone())
+        };
+        let world = app
+            .namespaces
+            .default_world()
+            .store
+            .with(|seed| restore(seed, &saved, create))
+            .map_err(|e| refuse(format!("world {name:?}: {e}")))?;
+        restored.push((namespace, world, saved.clock));
+    }
+    for (name, world, clock) in restored {
+        let namespace = match &name {
+            None => Some(std::sync::Arc::clone(app.namespaces.default_world())),
+            Some(name) => app.namespaces.get_or_create(name),
+        };
+        let namespace =
+            namespace.ok_or_else(|| refuse(format!("{name:?} is not a namespace name")))?;
+        namespace.store.with(|state| *state = world);
+        if let Some(seconds) = clock {
+            namespace.clock.set_position(seconds);
+        }
+    }
+    Ok(())
+}
+
+/// The seed's world with a saved world's groups, batches and cards in it.
+fn restore(
+    seed: &World,
+    saved: &SavedWorld,
+    create: &crate::spec::Function,
+) -> Result<World, String> {
+    let mut world = seed.clone();
+    world.card_groups.clear();
+    for group in &saved.card_groups {
+        if !world.customers.contains_key(&group.customer) {
+            return Err(format!(
+                "card group {} belongs to customer {}, whom the seed lacks",
+                group.id, group.customer
+            ));
+        }
+        let mut fields = BTreeMap::new();
+        for (name, json) in &group.fields {
+            let param = create
+                .param(name)
+                .filter(|p| card_groups::is_field(p))
+                .ok_or_else(|| {
+                    format!("card group {}: {name} is not a card group field", group.id)
+                })?;
+            let text = json
+                .as_str()
+                .map_or_else(|| json.to_string(), str::to_owned);
+            let value = param
+                .ty
+                .parse(&text)
+                .map_err(|e| format!("card group {}: {name} {e}", group.id))?;
+            fields.insert(name.clone(), value);
+        }
+        world.card_groups.insert(
+            group.id,
+            CardGroup {
+                id: group.id,
+                customer: group.customer,
+                fields,
+            },
+        );
+    }
+    world.batches = saved.batches.iter().map(|b| (b.id, b.clone())).collect();
+    world.cards = Vec::with_capacity(saved.cards.len());
+    for card in &saved.cards {
+        let number: u128 = card
+            .card
+            .parse()
+            .map_err(|_| format!("card number {:?} is not digits", card.card))?;
+        let balance = ParamType::Decimal
+            .parse(&card.balance)
+            .map_err(|e| format!("card {}: balance {e}", card.card))?;
+        if !world.batches.contains_key(&card.batch)
+            || !world.card_groups.contains_key(&card.cardgroup)
+        {
+            return Err(format!(
+                "card {} names a batch or group the file lacks",
+                card.card
+            ));
+        }
+        world.numbers.insert(number);
+        world.cards.push(Card {
+            card: card.card.clone(),
+            pin: card.pin.clone(),
+            batch: card.batch,
+            cardgroup: card.cardgroup,
+            balance,
+            currency: card.currency.clone(),
+            locked: card.locked,
+            created: card.created.clone(),
+        });
+    }
+    world.rng = saved.rng.clone();
+    Ok(world)
+}
+
+/// Saves `app` to a file whenever its state has changed, checking every `BATCH_MS`, and once
+/// more when finished: a SIGKILL loses at most that window, a clean stop nothing.
+pub struct Writer {
+    stop: std::sync::mpsc::Sender<()>,
+    thread: std::thread::JoinHandle<std::io::Result<()>>,
+}
+
+/// How long a change may wait before it is written.
+pub const BATCH_MS: u64 = 100;
+
+impl Writer {
+    pub fn start(app: std::sync::Arc<App>, path: std::path::PathBuf) -> Writer {
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let mut written = app.changes();
+            loop {
+                let finished = !matches!(
+                    stopped.recv_timeout(std::time::Duration::from_millis(BATCH_MS)),
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout)
+                );
+                let now = app.changes();
+                if now != written || finished {
+                    save(&app, &path)?;
+                    written = now;
+                }
+                if finished {
+                    return Ok(());
+                }
+            }
+        });
+        Writer { stop, thread }
+    }
+
+    /// Writes the last changes and stops; the first write error, if any.
+    pub fn finish(self) -> std::io::Result<()> {
+        let _ = self.stop.send(());
+        self.thread
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("the state writer panicked")))
+    }
+}
