@@ -46,6 +46,11 @@ pub enum Command {
         )]
         fixtures: PathBuf,
     },
+    /// Record real traffic as conformance cases: a proxy to an upstream Enswitch that answers
+    /// clients with the upstream's answers and writes each exchange as a case and snapshot.
+    ///
+    /// Prints `listening on http://ADDR` once it accepts connections; SIGINT or SIGTERM stop it.
+    Record(RecordArgs),
     /// List the deliberate faults the fake can run with (`serve --mutant`, `check --mutants`).
     Mutants,
     /// Check or export the spec of the cards functions.
@@ -130,6 +135,32 @@ fn parse_mutant(name: &str) -> Result<Mutant, String> {
         let names: Vec<&str> = Mutant::ALL.iter().map(|m| m.name()).collect();
         format!("no mutant {name:?}; there are: {}", names.join(", "))
     })
+}
+
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// The upstream's base URL: `https://enswitch.example.com/api/json/`.
+    #[arg(long, value_name = "BASE_URL")]
+    pub upstream: String,
+    /// Address the proxy listens on; clients use `http://ADDR/api/json/` as their base URL.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8081")]
+    pub listen: SocketAddr,
+    /// Where to write `scenarios/`, `snapshots/` and `normalize.yaml`: a fixtures directory for
+    /// `check --fixtures DIR`.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Principals and objects of the upstream (as for `check`), to name credentials and ids.
+    /// Without it, the embedded seed's.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Forward only read functions and validation=1; refuse the rest with HTTP 403.
+    #[arg(long)]
+    pub read_only: bool,
+    /// Trust the PEM certificates in FILE for the upstream's HTTPS.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+    #[command(flatten)]
+    pub source: SpecSource,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -20,7 +20,8 @@
 //! - [`world`], [`seed`], [`store`], [`domain`]: the state, where it starts, its lock, its changes.
 //! - [`error`], [`render`], [`request`]: the wire types; all wording in `error`.
 //! - [`app`], [`control`], [`journal`], [`server`]: the fake, its control plane, its log, its socket;
-//!   [`namespace`]: isolated worlds on one server; [`fault`]: failures on demand.
+//!   [`namespace`]: isolated worlds on one server; [`fault`]: failures on demand;
+//!   [`persist`]: the state file; [`record`]: the recording proxy.
 //! - [`clock`], [`rng`]: injected time and the seeded generator, for byte-identical reruns.
 //! - [`conformance`]: the runner and its suite; [`mutant`]: the faults the suite must catch.
 //! - [`export`]: the spec as the vendor's pages (Markdown), as OpenAPI 3.1, or as JSON.
@@ -50,6 +51,7 @@ pub mod mutant;
 pub mod namespace;
 pub mod params;
 pub mod persist;
+pub mod record;
 pub mod render;
 pub mod request;
 pub mod rng;

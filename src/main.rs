@@ -22,8 +22,8 @@ use enswitch_fake::mutant::Mutant;
 use enswitch_fake::{exit, export, persist, seed, server, spec::Spec};
 
 use crate::cli::{
-    CheckArgs, Cli, ClockArg, Command, ExportArgs, ReportArg, ServeArgs, SpecCommand, SpecSource,
-    UpdateArg,
+    CheckArgs, Cli, ClockArg, Command, ExportArgs, RecordArgs, ReportArg, ServeArgs, SpecCommand,
+    SpecSource, UpdateArg,
 };
 
 fn main() -> ExitCode {
@@ -40,6 +40,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Serve(args) => serve(&args).map(|()| exit::OK),
+        Command::Record(args) => record(&args).map(|()| exit::OK),
         Command::Check(args) if args.mutants => hunt(&args),
         Command::Check(args) => check(&args),
         Command::Mutants => {
@@ -341,4 +342,65 @@ fn hunt(args: &CheckArgs) -> anyhow::Result<u8> {
     } else {
         exit::FAILED
     })
+}
+
+fn record(args: &RecordArgs) -> anyhow::Result<()> {
+    let spec = load(&args.source).context("the spec has errors (run `enswitch-fake spec lint`)")?;
+    let config = match &args.config {
+        Some(file) => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("--config {}", file.display()))?;
+            TargetConfig::from_yaml(&file.display().to_string(), &text)
+                .context("the target config has errors")?
+        }
+        None => TargetConfig::fake_seed(),
+    };
+    let pem = match &args.ca_cert {
+        Some(file) => {
+            Some(std::fs::read(file).with_context(|| format!("--ca-cert {}", file.display()))?)
+        }
+        None => None,
+    };
+    let upstream = Http::new(&args.upstream, false, pem.as_deref())
+        .map_err(anyhow::Error::msg)
+        .context("--ca-cert")?;
+    let rules = Fixtures::default_location()
+        .read("normalize.yaml")
+        .context("no normalize.yaml in the fixtures")?;
+    let recorder = enswitch_fake::record::Recorder::new(
+        spec,
+        upstream,
+        config,
+        &rules,
+        &args.out,
+        args.read_only,
+    )
+    .map_err(anyhow::Error::msg)
+    .with_context(|| format!("--out {}", args.out.display()))?;
+    let recorder = std::sync::Arc::new(recorder);
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .with_context(|| format!("--listen {}", args.listen))?;
+        let addr = listener.local_addr().context("reading the bound address")?;
+        println!("listening on http://{addr}");
+        std::io::stdout().flush().context("writing to stdout")?;
+        server::run(listener, std::sync::Arc::clone(&recorder), stop_signal())
+            .await
+            .context("serving")
+    })?;
+    for problem in recorder.problems() {
+        eprintln!("not recorded: {problem}");
+    }
+    println!(
+        "recorded {} exchange(s) in {}",
+        recorder.recorded(),
+        args.out.display()
+    );
+    Ok(())
 }

@@ -29,15 +29,28 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use crate::app::App;
+use crate::render::HttpAnswer;
 use crate::request::{ApiRequest, Method};
 
 /// The largest request body read; a larger one is answered 413.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// What answers requests: the fake (`App`), or the recording proxy. Synchronous: called once per
+/// request with the owned request, it returns the whole answer.
+pub trait Handler: Send + Sync + 'static {
+    fn serve(&self, request: ApiRequest) -> HttpAnswer;
+}
+
+impl Handler for App {
+    fn serve(&self, request: ApiRequest) -> HttpAnswer {
+        App::serve(self, request)
+    }
+}
+
 /// Serves `app` on `listener` until `shutdown` completes, then waits for open requests.
-pub async fn run(
+pub async fn run<H: Handler>(
     listener: TcpListener,
-    app: Arc<App>,
+    app: Arc<H>,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let graceful = GracefulShutdown::new();
@@ -79,8 +92,8 @@ impl std::fmt::Display for Dropped {
 
 impl std::error::Error for Dropped {}
 
-async fn answer(
-    app: Arc<App>,
+async fn answer<H: Handler>(
+    app: Arc<H>,
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Dropped> {
     let (parts, body) = request.into_parts();

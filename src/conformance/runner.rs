@@ -348,7 +348,7 @@ impl Runner<'_> {
 }
 
 /// The envelope's parts, as strings however the target wrote them, and the raw `data`.
-fn record(request: String, answer: &WireAnswer) -> (Recorded, Option<Json>) {
+pub(crate) fn record(request: String, answer: &WireAnswer) -> (Recorded, Option<Json>) {
     let not_an_envelope = |why: &str| Recorded {
         request: request.clone(),
         code: format!("HTTP {}", answer.status),

@@ -578,3 +578,159 @@ fn a_corrupt_or_foreign_state_file_is_refused_and_left_untouched() {
         );
     }
 }
+
+fn spawn_record(args: &[&str]) -> (std::process::Child, std::net::SocketAddr) {
+    use std::io::BufRead as _;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_enswitch-fake"))
+        .args(["record", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    let addr = first
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("{first:?}"))
+        .parse()
+        .unwrap();
+    // Keep reading so the child never blocks on a full pipe.
+    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+    (child, addr)
+}
+
+#[test]
+fn recording_against_a_running_fake_gives_cases_that_check_passes() {
+    let upstream =
+        enswitch_fake::server::FakeServer::start(enswitch_fake::app::App::embedded().unwrap())
+            .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("recorded");
+    let (child, proxy) = spawn_record(&[
+        "--upstream",
+        &upstream.api_url(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+
+    let auth = "auth_username=user;auth_password=password";
+    let exchanges = [
+        (format!("/api/json/cards/groups/get/?{auth};id=123"), "200"),
+        (format!("/api/json/cards/groups/update/?{auth};id=123;name=x;validation=1"), "201"),
+        (format!("/api/json/cards/batches/create?{auth}&cardgroup=123"), "400"),
+        ("/api/json/cards/groups/update/?auth_username=user;auth_password=nope;id=123".to_owned(), "401"),
+        ("/api/json/cards/groups/update/?auth_username=reader;auth_password=reader-password;id=123;name=x".to_owned(), "402"),
+        (format!("/api/json/cards/batches/create/?{auth};cardgroup=123;batch_name=recorded;number=2"), "200"),
+    ];
+    for (path, code) in &exchanges {
+        assert_eq!(
+            get(proxy, path).code(),
+            *code,
+            "{path}: the client gets the upstream's answer"
+        );
+    }
+    let body = "auth_username=user&auth_password=password&id=123&name=Recorded";
+    let posted = crate::support::send(
+        proxy,
+        &format!(
+            "POST /api/json/cards/groups/update/ HTTP/1.1\r\nHost: f\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ),
+    );
+    assert_eq!(posted.code(), "204");
+    // A user the config does not know is forwarded but not recorded.
+    assert_eq!(
+        get(
+            proxy,
+            "/api/json/cards/groups/get/?auth_username=stranger;auth_password=x;id=123"
+        )
+        .code(),
+        "401"
+    );
+    let output = {
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        child.wait_with_output().unwrap()
+    };
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("not recorded: cards/groups/get: user \"stranger\"")
+    );
+
+    let scenarios = std::fs::read_dir(out.join("scenarios")).unwrap().count();
+    assert_eq!(scenarios, 7);
+    let snapshot = std::fs::read_to_string(
+        out.join("snapshots/scenario/recorded-0006-cards-batches-create.json"),
+    )
+    .unwrap();
+    assert!(snapshot.contains("\"request\": \"get-semicolon cards/batches/create as full: cardgroup={group};batch_name=recorded;number=2\""), "{snapshot}");
+    assert!(
+        !snapshot.contains("password"),
+        "credentials never reach a fixture"
+    );
+
+    let check = std::process::Command::new(env!("CARGO_BIN_EXE_enswitch-fake"))
+        .args([
+            "check",
+            "--in-process",
+            "--fixtures",
+            out.to_str().unwrap(),
+            "--filter",
+            "scenario/recorded-",
+            "--update",
+            "no",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&check.stdout);
+    assert_eq!(check.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("7 passed, 0 failed, 0 skipped"), "{stdout}");
+}
+
+#[test]
+fn record_read_only_forwards_reads_and_validation_but_refuses_changes() {
+    let upstream =
+        enswitch_fake::server::FakeServer::start(enswitch_fake::app::App::embedded().unwrap())
+            .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("recorded");
+    let (mut child, proxy) = spawn_record(&[
+        "--upstream",
+        &upstream.api_url(),
+        "--out",
+        out.to_str().unwrap(),
+        "--read-only",
+    ]);
+    let auth = "auth_username=user;auth_password=password";
+    assert_eq!(
+        get(proxy, &format!("/api/json/cards/groups/get/?{auth};id=123")).code(),
+        "200"
+    );
+    assert_eq!(
+        get(
+            proxy,
+            &format!("/api/json/cards/groups/update/?{auth};id=123;name=x;validation=1")
+        )
+        .code(),
+        "201"
+    );
+    let refused = get(
+        proxy,
+        &format!("/api/json/cards/groups/update/?{auth};id=123;name=x"),
+    );
+    assert_eq!((refused.status, refused.code().as_str()), (403, "400"));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        upstream.app().requests(None, None).len(),
+        2,
+        "the refused change never reached the upstream"
+    );
+}
