@@ -184,7 +184,7 @@ impl App {
             }
             Err(error) => (error.into(), RawParams::default()),
         };
-        let time = world.clock.now();
+        let time = world.clock.tick();
         let method = request.method.as_str();
         let code = match fault {
             Some(Action::Http503) => "HTTP 503".to_owned(),
@@ -195,7 +195,7 @@ impl App {
             time,
             function_path,
             method,
-            params.pairs(),
+            params.into_pairs(),
             code,
             fault.map(Action::name),
         );
@@ -238,7 +238,7 @@ impl App {
             answer.key.clear();
         }
         if mutant::is(faults, Mutant::DataOn204) && answer.code.as_u16() == 204 {
-            answer.data = Some(serde_json::json!({}));
+            answer.data = Some("{}".to_owned());
         }
         answer
     }

@@ -22,13 +22,17 @@ impl Clock {
 
     /// The current time as the API shows it.
     pub fn now(&self) -> String {
-        let seconds = match self {
+        format_utc(self.tick())
+    }
+
+    /// The current time in seconds since 1970, moving the logical clock on by one.
+    pub fn tick(&self) -> i64 {
+        match self {
             Clock::Logical(next) => next.fetch_add(1, Ordering::Relaxed),
             Clock::System => SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs() as i64),
-        };
-        format_utc(seconds)
+        }
     }
 
     /// A new clock of the same kind, at its start: for a new namespace.

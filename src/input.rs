@@ -15,7 +15,8 @@ use crate::validate::{AUTH_PARAMS, Params};
 use crate::value::Value;
 use crate::world::{BatchId, CardGroupId, CustomerId, RatePlanId, World};
 
-/// What the domain acts on: each parameter's effective value, and the objects the request named.
+/// What the domain acts on: each parameter's effective value ("Current value." defaults stay in
+/// the stored group, unread), and the objects the request named.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Input {
     values: BTreeMap<String, Value>,
@@ -114,9 +115,9 @@ impl Input {
                         DefaultSource::GroupField(field) => {
                             group.and_then(|g| g.field(field)).cloned()
                         }
-                        DefaultSource::CurrentValue => {
-                            group.and_then(|g| g.field(&param.name)).cloned()
-                        }
+                        // Left in the stored group: an update of one field must not copy the
+                        // other thirty (see `current` below for the checks that need them).
+                        DefaultSource::CurrentValue => None,
                         DefaultSource::Context(Context::SystemCurrency) => {
                             Some(Value::String(world.system_currency.clone()))
                         }
@@ -131,7 +132,13 @@ impl Input {
             }
         }
 
-        check_not_greater(function, |name| input.value(name))?;
+        // A field an update leaves out keeps its stored value; constraints see that one.
+        let current = |name: &str| {
+            input
+                .value(name)
+                .or_else(|| group.and_then(|g| g.field(name)))
+        };
+        check_not_greater(function, current)?;
         Ok(input)
     }
 

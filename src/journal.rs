@@ -17,7 +17,9 @@ pub const REDACTED: &str = "[redacted]";
 pub struct Entry {
     /// 1 for the first request since start or reset.
     pub seq: u64,
-    pub time: String,
+    /// Seconds since 1970; shown as `YYYY-MM-DD HH:MM:SS`, formatted only when the journal is read.
+    #[serde(serialize_with = "as_utc")]
+    pub time: i64,
     /// The function path asked for (`cards/groups/update`), as sent.
     pub function: String,
     pub method: String,
@@ -36,26 +38,21 @@ pub struct Journal {
 }
 
 impl Journal {
+    /// Stores one call; takes the parameters by value, redacting the password in place.
     pub fn record(
         &self,
-        time: String,
+        time: i64,
         function: &str,
         method: &str,
-        params: &[(String, String)],
+        mut params: Vec<(String, String)>,
         code: String,
         fault: Option<&str>,
     ) {
-        let params = params
-            .iter()
-            .map(|(name, value)| {
-                let value = if name == "auth_password" {
-                    REDACTED.to_owned()
-                } else {
-                    value.clone()
-                };
-                (name.clone(), value)
-            })
-            .collect();
+        for (name, value) in &mut params {
+            if name == "auth_password" {
+                *value = REDACTED.to_owned();
+            }
+        }
         let mut guard = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         let (count, entries) = &mut *guard;
         *count += 1;
@@ -89,6 +86,10 @@ impl Journal {
     }
 }
 
+fn as_utc<S: serde::Serializer>(seconds: &i64, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(&crate::clock::format_utc(*seconds))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,7 +101,7 @@ mod tests {
             ("auth_username".into(), "user".into()),
             ("auth_password".into(), "secret".into()),
         ];
-        journal.record("t".into(), "cards/list", "GET", &params, "200".into(), None);
+        journal.record(0, "cards/list", "GET", params, "200".into(), None);
         let entries = journal.entries(None);
         assert_eq!(
             entries[0].params[1],
@@ -112,8 +113,8 @@ mod tests {
     #[test]
     fn entries_filter_by_function_and_number_from_one() {
         let journal = Journal::default();
-        journal.record("t".into(), "a", "GET", &[], "200".into(), None);
-        journal.record("t".into(), "b", "GET", &[], "200".into(), None);
+        journal.record(0, "a", "GET", Vec::new(), "200".into(), None);
+        journal.record(0, "b", "GET", Vec::new(), "200".into(), None);
         let b = journal.entries(Some("b"));
         assert_eq!(b.len(), 1);
         assert_eq!(b[0].seq, 2);

@@ -33,6 +33,11 @@ impl RawParams {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Every pair, in order, repeats included, owned.
+    pub fn into_pairs(self) -> Vec<(String, String)> {
+        self.pairs
+    }
+
     /// Every pair, in order, repeats included.
     pub fn pairs(&self) -> &[(String, String)] {
         &self.pairs
@@ -55,6 +60,12 @@ fn split_into(input: &[u8], pairs: &mut Vec<(String, String)>) {
 /// `+` is a space and `%XX` a byte; a `%` not followed by two hex digits stays as it is. Bytes
 /// that are not UTF-8 become U+FFFD.
 fn decode(input: &[u8]) -> String {
+    // Most names and values carry no escapes: one copy, no byte-by-byte rebuild.
+    if !input.iter().any(|b| *b == b'%' || *b == b'+')
+        && let Ok(text) = std::str::from_utf8(input)
+    {
+        return text.to_owned();
+    }
     let mut out = Vec::with_capacity(input.len());
     let mut i = 0;
     while i < input.len() {

@@ -4,7 +4,6 @@
 //! the function returns some.
 
 use serde::Serialize;
-use serde_json::Value as Json;
 
 use crate::error::ApiError;
 use crate::spec::Code;
@@ -15,12 +14,18 @@ pub struct ApiResponse {
     pub code: Code,
     pub key: String,
     pub message: String,
-    pub data: Option<Json>,
+    /// The JSON text of `data`, serialized once from typed values by the domain function.
+    pub data: Option<String>,
+}
+
+/// `value` as the JSON text of an answer's `data`.
+pub fn data(value: &impl Serialize) -> String {
+    serde_json::to_string(value).expect("answer data serializes")
 }
 
 impl ApiResponse {
     /// 200 with data, or 204 without (`data` is `None`).
-    pub fn ok(data: Option<Json>) -> ApiResponse {
+    pub fn ok(data: Option<String>) -> ApiResponse {
         let code = if data.is_some() { 200 } else { 204 };
         ApiResponse::success(code, data)
     }
@@ -30,7 +35,7 @@ impl ApiResponse {
         ApiResponse::success(201, None)
     }
 
-    fn success(code: u16, data: Option<Json>) -> ApiResponse {
+    fn success(code: u16, data: Option<String>) -> ApiResponse {
         let code = Code::new(code).expect("success codes are codes the API uses");
         ApiResponse {
             code,
@@ -38,6 +43,13 @@ impl ApiResponse {
             message: "OK".into(),
             data,
         }
+    }
+
+    /// `data` parsed, for callers that want to look inside.
+    pub fn data_json(&self) -> Option<serde_json::Value> {
+        self.data
+            .as_deref()
+            .map(|text| serde_json::from_str(text).expect("data is JSON"))
     }
 
     /// The envelope as compact JSON, the way the vendor sends it.
@@ -48,21 +60,23 @@ impl ApiResponse {
             key: &'a str,
             message: &'a str,
         }
-        #[derive(Serialize)]
-        struct Envelope<'a> {
-            responses: [Item<'a>; 1],
-            #[serde(skip_serializing_if = "Option::is_none")]
-            data: Option<&'a Json>,
+        let item = serde_json::to_string(&Item {
+            code: self.code,
+            key: &self.key,
+            message: &self.message,
+        })
+        .expect("an envelope serializes");
+        let data_len = self.data.as_ref().map_or(0, |d| d.len() + 8);
+        let mut out = String::with_capacity(item.len() + data_len + 16);
+        out.push_str("{\"responses\":[");
+        out.push_str(&item);
+        out.push(']');
+        if let Some(data) = &self.data {
+            out.push_str(",\"data\":");
+            out.push_str(data);
         }
-        let envelope = Envelope {
-            responses: [Item {
-                code: self.code,
-                key: &self.key,
-                message: &self.message,
-            }],
-            data: self.data.as_ref(),
-        };
-        serde_json::to_string(&envelope).expect("an envelope serializes")
+        out.push('}');
+        out
     }
 }
 
@@ -150,7 +164,7 @@ mod tests {
 
     #[test]
     fn data_follows_responses_only_when_there_is_some() {
-        let answer = ApiResponse::ok(Some(serde_json::json!({"id": 123})));
+        let answer = ApiResponse::ok(Some(data(&serde_json::json!({"id": 123}))));
         assert_eq!(
             answer.to_json(),
             r#"{"responses":[{"code":"200","key":"","message":"OK"}],"data":{"id":123}}"#

@@ -2,14 +2,14 @@
 //! is allocated before anything is stored, so running out of numbers (500, D10) leaves the world
 //! as it was.
 
-use serde_json::{Value as Json, json};
+use serde_json::json;
 
 use crate::clock::Clock;
 use crate::domain::cards;
 use crate::error::ApiError;
 use crate::input::Input;
 use crate::mutant::{self, Mutant};
-use crate::render::ApiResponse;
+use crate::render::{ApiResponse, data};
 use crate::world::{Batch, Card, CardGroupId, CustomerId, World};
 
 /// `cards/batches/create`: `batch_number` batches of `number` cards each. 200 with `{"id":N}`
@@ -96,9 +96,9 @@ pub fn create(
         ids.push(json!({ "id": id }));
     }
     let data = if ids.len() == 1 || mutant::is(faults, Mutant::WrongDataShape) {
-        ids.remove(0)
+        data(&ids[0])
     } else {
-        Json::Array(ids)
+        data(&ids)
     };
     Ok(ApiResponse::ok(Some(data)))
 }
@@ -110,11 +110,10 @@ pub fn list(world: &World, input: &Input) -> ApiResponse {
     let group = input
         .value("cardgroup")
         .map(|_| CardGroupId(input.integer("cardgroup")));
-    let rows: Vec<Json> = world
+    let rows: Vec<&Batch> = world
         .batches
         .values()
         .filter(|b| b.customer == customer && group.is_none_or(|g| b.cardgroup == g))
-        .map(|b| json!(b))
         .collect();
-    ApiResponse::ok(Some(Json::Array(rows)))
+    ApiResponse::ok(Some(data(&rows)))
 }

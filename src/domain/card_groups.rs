@@ -4,12 +4,13 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Map, Value as Json, json};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::json;
 
 use crate::input::Input;
 use crate::mutant::{self, Mutant};
-use crate::render::ApiResponse;
-use crate::spec::{Function, Param};
+use crate::render::{ApiResponse, data};
+use crate::spec::{Field, Function, Param};
 use crate::value::Value;
 use crate::world::{CardGroup, CustomerId, World};
 
@@ -46,22 +47,36 @@ pub fn create(world: &mut World, input: &Input, create: &Function) -> ApiRespons
             fields,
         },
     );
-    ApiResponse::ok(Some(json!({ "id": id })))
+    ApiResponse::ok(Some(data(&json!({ "id": id }))))
 }
 
 /// `cards/groups/get`: every field the spec's data section lists, in its order.
 pub fn get(world: &World, input: &Input, function: &Function) -> ApiResponse {
     let group = &world.card_groups[&input.group.expect("the id was checked to name a group")];
-    let mut data = Map::new();
-    for field in &function.data.fields {
-        let value = match field.name.as_str() {
-            "id" => json!(group.id),
-            "customer" => json!(group.customer),
-            name => group.field(name).map_or(Json::Null, |v| json!(v)),
-        };
-        data.insert(field.name.clone(), value);
+    ApiResponse::ok(Some(data(&GroupView {
+        group,
+        fields: &function.data.fields,
+    })))
+}
+
+/// A group as `cards/groups/get` shows it, serialized straight from the stored values.
+struct GroupView<'a> {
+    group: &'a CardGroup,
+    fields: &'a [Field],
+}
+
+impl Serialize for GroupView<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.fields.len()))?;
+        for field in self.fields {
+            match field.name.as_str() {
+                "id" => map.serialize_entry("id", &self.group.id)?,
+                "customer" => map.serialize_entry("customer", &self.group.customer)?,
+                name => map.serialize_entry(name, &self.group.field(name))?,
+            }
+        }
+        map.end()
     }
-    ApiResponse::ok(Some(Json::Object(data)))
 }
 
 /// `cards/groups/update`: the given fields change, the rest keep their current value. 204.

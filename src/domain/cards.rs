@@ -6,11 +6,11 @@
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
 
-use serde_json::{Value as Json, json};
+use serde_json::json;
 
 use crate::error::ApiError;
 use crate::input::Input;
-use crate::render::ApiResponse;
+use crate::render::{ApiResponse, data};
 use crate::world::{Card, World};
 
 /// `count` new card numbers of `length` digits, or 500 (D10) if there are not that many left.
@@ -81,7 +81,7 @@ pub fn list(world: &World, input: &Input) -> ApiResponse {
         .filter(|c| input.group.is_none_or(|g| c.cardgroup == g))
         .collect();
     if input.integer("count") == 1 {
-        return ApiResponse::ok(Some(json!({ "count": rows.len() })));
+        return ApiResponse::ok(Some(data(&json!({ "count": rows.len() }))));
     }
     let limit = input.integer("limit") as usize;
     if input.integer("pages") == 1 {
@@ -90,7 +90,7 @@ pub fn list(world: &World, input: &Input) -> ApiResponse {
         } else {
             rows.len().div_ceil(limit)
         };
-        return ApiResponse::ok(Some(json!({ "pages": pages })));
+        return ApiResponse::ok(Some(data(&json!({ "pages": pages }))));
     }
     // Stable sorts on creation order, so equal keys keep the order the cards were made in. Cards
     // have no serial or expiry of their own here, so those sort by creation.
@@ -104,13 +104,8 @@ pub fn list(world: &World, input: &Input) -> ApiResponse {
     }
     let offset = input.integer("offset") as usize;
     let take = if limit == 0 { usize::MAX } else { limit };
-    let rows: Vec<Json> = rows
-        .into_iter()
-        .skip(offset)
-        .take(take)
-        .map(|c| json!(c))
-        .collect();
-    ApiResponse::ok(Some(Json::Array(rows)))
+    let rows: Vec<&Card> = rows.into_iter().skip(offset).take(take).collect();
+    ApiResponse::ok(Some(data(&rows)))
 }
 
 /// Card numbers have no leading zeros, so a shorter one is smaller.

@@ -1,0 +1,192 @@
+#!/usr/bin/env python3
+"""Measures enswitch-fake against a bare hyper baseline on this machine; run through bench/run.sh.
+
+Throughput and latency: each server pinned to core 0, wrk pinned to core 1, one wrk thread, at
+1, 16 and 64 connections, for each workload:
+  a  cards/groups/update, valid (changes state), `;` separators
+  b  cards/batches/create with validation=1
+  c  a 400 (cards/batches/create without cardgroup)
+  d  cards/groups/get
+  e  cards/batches/create making 100 cards per call (reported as cards/s too)
+The baseline answers a fixed envelope to every request: the same requests measure the stack alone.
+"ratio" is the fake's requests/s over the baseline's at the same point, measured in the same run.
+
+Also: time from process start to the first answered request (median of 5), RSS idle and after
+workload e, one call creating 1,000,000 cards (time and RSS growth), workload a at 16 connections
+with 10 cards in the store versus 1,000,000, and the whole conformance suite in-process (wall time).
+"""
+
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+
+SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
+FAKE = "target/release/enswitch-fake"
+BASELINE = "target/release/examples/baseline"
+AUTH = "auth_username=user;auth_password=password"
+WORKLOADS = {
+    "a": f"/api/json/cards/groups/update/?{AUTH};id=123;name=bench;clock=150",
+    "b": f"/api/json/cards/batches/create/?{AUTH};cardgroup=123;batch_name=bench;number=1;validation=1",
+    "c": f"/api/json/cards/batches/create/?{AUTH};batch_name=bench",
+    "d": f"/api/json/cards/groups/get/?{AUTH};id=123",
+    "e": f"/api/json/cards/batches/create/?{AUTH};cardgroup=123;batch_name=bench;number=100",
+}
+CONNECTIONS = [1, 16, 64]
+
+
+def start(cmd, cpu=None):
+    """Starts a server, waits for its `listening on http://ADDR` line, returns (process, base)."""
+    if cpu is not None:
+        cmd = ["taskset", "-c", str(cpu)] + cmd
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    line = proc.stdout.readline()
+    match = re.match(r"listening on (http://\S+)", line)
+    if not match:
+        proc.kill()
+        sys.exit(f"{cmd}: no 'listening on' line, got {line!r}")
+    return proc, match.group(1)
+
+
+def stop(proc):
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def rss_mb(pid):
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def to_ms(text):
+    value, unit = float(re.match(r"([\d.]+)", text).group(1)), re.sub(r"[\d.]", "", text)
+    return value * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+
+def wrk(base, path, connections, seconds=SECONDS):
+    out = subprocess.run(
+        ["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", base + path],
+        capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = to_ms(re.search(r"\s50%\s+(\S+)", out).group(1))
+    p99 = to_ms(re.search(r"\s99%\s+(\S+)", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors: .*", out)
+    return {"rps": rps, "p50": p50, "p99": p99, "errors": errors.group(0) if errors else ""}
+
+
+def get(url, timeout=600):
+    with urllib.request.urlopen(url, timeout=timeout) as answer:
+        return json.loads(answer.read())
+
+
+def throughput():
+    results = {}
+    for name, cmd in [("baseline", [BASELINE, "127.0.0.1:0"]), ("fake", [FAKE, "serve", "--addr", "127.0.0.1:0"])]:
+        for workload, path in WORKLOADS.items():
+            # A fresh server per workload, so e's cards do not slow the others.
+            proc, base = start(cmd, cpu=0)
+            for c in CONNECTIONS:
+                seconds = min(SECONDS, 3) if workload == "e" else SECONDS
+                results[(name, workload, c)] = wrk(base, path, c, seconds)
+            if name == "fake" and workload == "e":
+                results["rss_after_e"] = rss_mb(proc.pid)
+            stop(proc)
+    return results
+
+
+def start_to_first_answer():
+    times = []
+    for _ in range(5):
+        began = time.perf_counter()
+        proc = subprocess.Popen([FAKE, "serve", "--addr", "127.0.0.1:0"], stdout=subprocess.PIPE, text=True)
+        base = proc.stdout.readline().split()[-1]
+        while True:
+            try:
+                get(base + "/_fake/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.001)
+        times.append((time.perf_counter() - began) * 1000)
+        idle = rss_mb(proc.pid)
+        stop(proc)
+    return statistics.median(times), idle
+
+
+def million_cards():
+    proc, base = start([FAKE, "serve", "--addr", "127.0.0.1:0", "--max-cards", "1000000"], cpu=0)
+    # Ten cards, then workload a at 16 connections.
+    get(base + WORKLOADS["e"].replace("number=100", "number=10"))
+    with_10 = wrk(base, WORKLOADS["a"], 16)
+    before = rss_mb(proc.pid)
+    began = time.perf_counter()
+    answer = get(base + f"/api/json/cards/batches/create/?{AUTH};cardgroup=123;batch_name=million;batch_number=10;number=100000")
+    seconds = time.perf_counter() - began
+    assert answer["responses"][0]["code"] == "200", answer
+    growth = rss_mb(proc.pid) - before
+    with_million = wrk(base, WORKLOADS["a"], 16)
+    stop(proc)
+    return seconds, growth, with_10["rps"], with_million["rps"]
+
+
+def conformance_suite():
+    times = []
+    for _ in range(3):
+        began = time.perf_counter()
+        subprocess.run([FAKE, "check", "--in-process", "--update", "no"], capture_output=True, check=True)
+        times.append(time.perf_counter() - began)
+    return statistics.median(times)
+
+
+def main():
+    print(f"enswitch-fake benchmark, {SECONDS} s per point, {os.cpu_count()} cores\n", flush=True)
+    results = throughput()
+    start_ms, idle_mb = start_to_first_answer()
+    million_s, million_mb, rps_10, rps_million = million_cards()
+    suite_s = conformance_suite()
+
+    verdicts = []
+    print("| workload | conns | baseline req/s | fake req/s | ratio | baseline p50 / p99 ms | fake p50 / p99 ms | p99 ratio |")
+    print("|---|---|---|---|---|---|---|---|")
+    for workload in WORKLOADS:
+        for c in CONNECTIONS:
+            b, f = results[("baseline", workload, c)], results[("fake", workload, c)]
+            ratio, p99_ratio = f["rps"] / b["rps"], f["p99"] / max(b["p99"], 1e-9)
+            extra = f" ({f['rps'] * 100:,.0f} cards/s)" if workload == "e" else ""
+            print(f"| {workload} | {c} | {b['rps']:,.0f} | {f['rps']:,.0f}{extra} | {ratio:.2f} | "
+                  f"{b['p50']:.3f} / {b['p99']:.3f} | {f['p50']:.3f} / {f['p99']:.3f} | {p99_ratio:.2f} |")
+            if workload in "abcd" and c in (16, 64):
+                verdicts.append((f"{workload} at {c} connections: ≥ 0.8 × baseline req/s", ratio >= 0.8, f"{ratio:.2f}"))
+                verdicts.append((f"{workload} at {c} connections: p99 ≤ 1.5 × baseline", p99_ratio <= 1.5, f"{p99_ratio:.2f}"))
+    print()
+    print("| measure | value |")
+    print("|---|---|")
+    print(f"| start to first answer (median of 5) | {start_ms:.1f} ms |")
+    print(f"| RSS idle | {idle_mb:.1f} MB |")
+    print(f"| RSS after workload e | {results['rss_after_e']:.1f} MB |")
+    print(f"| 1,000,000 cards in one call | {million_s:.2f} s, RSS +{million_mb:.0f} MB |")
+    print(f"| workload a, 16 conns, 10 cards vs 1,000,000 in store | {rps_10:,.0f} vs {rps_million:,.0f} req/s ({rps_million / rps_10:.2f}) |")
+    print(f"| conformance suite in-process (median of 3) | {suite_s:.2f} s |")
+    verdicts += [
+        ("start to first answer < 30 ms", start_ms < 30, f"{start_ms:.1f} ms"),
+        ("idle RSS < 8 MB", idle_mb < 8, f"{idle_mb:.1f} MB"),
+        ("1,000,000 cards < 1.5 s", million_s < 1.5, f"{million_s:.2f} s"),
+        ("1,000,000 cards: RSS growth < 300 MB", million_mb < 300, f"{million_mb:.0f} MB"),
+        ("workload a with 1,000,000 cards within 10% of 10", rps_million >= 0.9 * rps_10, f"{rps_million / rps_10:.2f}"),
+        ("conformance suite in-process < 2 s", suite_s < 2, f"{suite_s:.2f} s"),
+    ]
+    print()
+    print("| budget | met | measured |")
+    print("|---|---|---|")
+    for name, met, value in verdicts:
+        print(f"| {name} | {'yes' if met else '**no**'} | {value} |")
+
+
+if __name__ == "__main__":
+    main()

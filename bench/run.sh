@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The benchmark harness: builds in release, then measures the bare hyper baseline and the fake one
+# after the other, each pinned to core 0 with the load generator (wrk) pinned to core 1, and
+# prints one table (see bench/bench.py for what each figure means). Installs wrk if missing.
+#
+#   bench/run.sh                      # about 4 minutes
+#   BENCH_SECONDS=10 bench/run.sh     # longer runs per point
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v wrk >/dev/null 2>&1; then
+  echo "installing wrk from the system's packages" >&2
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk; else sudo apt-get update -qq && sudo apt-get install -y -qq wrk; fi
+fi
+command -v taskset >/dev/null 2>&1 || { echo "taskset (util-linux) is needed" >&2; exit 2; }
+
+cargo build --release --locked --quiet --bin enswitch-fake --example baseline
+exec python3 bench/bench.py "$@"
