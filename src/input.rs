@@ -5,7 +5,6 @@
 //! "Current value."), the caller, or the system. Last, the constraints between parameters.
 
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
 
 use crate::auth::Principal;
 use crate::error::ApiError;
@@ -18,25 +17,26 @@ use crate::world::{BatchId, CardGroupId, CustomerId, RatePlanId, World};
 /// What the domain acts on: each parameter's effective value ("Current value." defaults stay in
 /// the stored group, unread), and the objects the request named.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Input {
-    values: BTreeMap<String, Value>,
-    given: Vec<String>,
+pub struct Input<'a> {
+    /// By parameter name, borrowed from the spec: a handful of entries, searched in order.
+    values: Vec<(&'a str, Value)>,
+    given: Vec<&'a str>,
     pub caller: CustomerId,
     /// The card group a parameter named, seen by the caller.
     pub group: Option<CardGroupId>,
     pub batch: Option<BatchId>,
 }
 
-impl Input {
+impl<'a> Input<'a> {
     pub fn resolve(
-        function: &Function,
+        function: &'a Function,
         params: &Params,
         world: &World,
         who: &Principal,
         faults: Option<Mutant>,
-    ) -> Result<Input, ApiError> {
+    ) -> Result<Input<'a>, ApiError> {
         let mut input = Input {
-            values: BTreeMap::new(),
+            values: Vec::new(),
             given: Vec::new(),
             caller: who.customer,
             group: None,
@@ -46,14 +46,17 @@ impl Input {
         // Existence and tenancy (404) before the references whose absence is a 400.
         for missing_code in [404, 400] {
             for param in &function.parameters {
-                let (Some(refers), Some(Value::Integer(id))) =
-                    (&param.refers_to, params.get(&param.name))
+                // Most parameters name nothing: skip them before looking up what was given.
+                let Some(refers) = param
+                    .refers_to
+                    .as_ref()
+                    .filter(|r| r.missing.as_u16() == missing_code)
                 else {
                     continue;
                 };
-                if refers.missing.as_u16() != missing_code {
+                let Some(Value::Integer(id)) = params.get(&param.name) else {
                     continue;
-                }
+                };
                 let seen = match refers.resource {
                     ResourceKind::CardGroup => {
                         let found = if mutant::is(faults, Mutant::ForeignGroupVisible) {
@@ -98,7 +101,7 @@ impl Input {
         {
             let value = match params.get(&param.name) {
                 Some(value) => {
-                    input.given.push(param.name.clone());
+                    input.given.push(&param.name);
                     Some(value.clone())
                 }
                 None => param
@@ -128,7 +131,7 @@ impl Input {
                     }),
             };
             if let Some(value) = value {
-                input.values.insert(param.name.clone(), value);
+                input.values.push((&param.name, value));
             }
         }
 
@@ -143,22 +146,22 @@ impl Input {
     }
 
     pub fn value(&self, name: &str) -> Option<&Value> {
-        self.values.get(name)
+        self.values.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
     }
 
     /// Whether the request gave `name` itself, rather than leaving it to its default.
     pub fn is_given(&self, name: &str) -> bool {
-        self.given.iter().any(|g| g == name)
+        self.given.contains(&name)
     }
 
     /// The names the request gave, in spec order.
-    pub fn given(&self) -> &[String] {
+    pub fn given(&self) -> &[&'a str] {
         &self.given
     }
 
     /// An Integer parameter that always has a value (required, or defaulted).
     pub fn integer(&self, name: &str) -> i64 {
-        match self.values.get(name) {
+        match self.value(name) {
             Some(Value::Integer(i)) => *i,
             other => {
                 panic!("parameter {name} is {other:?}, not an Integer; the spec guarantees one")
@@ -168,7 +171,7 @@ impl Input {
 
     /// A String parameter that always has a value.
     pub fn string(&self, name: &str) -> &str {
-        match self.values.get(name) {
+        match self.value(name) {
             Some(Value::String(s)) => s,
             other => panic!("parameter {name} is {other:?}, not a String; the spec guarantees one"),
         }

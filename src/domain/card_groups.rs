@@ -89,16 +89,14 @@ pub fn update(world: &mut World, input: &Input, faults: Option<Mutant>) -> ApiRe
     for name in input
         .given()
         .iter()
-        .filter(|n| !matches!(n.as_str(), "id" | "validation"))
-        .filter(|n| {
-            !(n.as_str() == "card_length" && mutant::is(faults, Mutant::GroupFieldNotUpdated))
-        })
+        .filter(|n| !matches!(**n, "id" | "validation"))
+        .filter(|n| !(**n == "card_length" && mutant::is(faults, Mutant::GroupFieldNotUpdated)))
     {
         let value = input
             .value(name)
             .expect("a given parameter has a value")
             .clone();
-        group.fields.insert(name.clone(), value);
+        group.fields.insert((*name).to_owned(), value);
     }
     if mutant::is(faults, Mutant::CurrentValueReset) && !input.is_given("description") {
         group
