@@ -129,7 +129,8 @@ impl Serialize for Value {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
             Value::Integer(i) => serializer.serialize_i64(*i),
-            Value::String(_) | Value::Decimal(_) => serializer.collect_str(self),
+            Value::String(s) => serializer.serialize_str(s),
+            Value::Decimal(_) => serializer.collect_str(self),
         }
     }
 }
