@@ -99,7 +99,7 @@ fn lint(source: &SpecSource) -> u8 {
 }
 
 fn export(args: &ExportArgs) -> anyhow::Result<()> {
-    let spec = load(&args.source).context("the spec has errors (run `enswitch-fake spec lint`)")?;
+    let spec = spec(&args.source)?;
     let mut functions = Vec::new();
     for path in &args.functions {
         match spec.function(path.trim_matches('/')) {
@@ -123,7 +123,7 @@ fn export(args: &ExportArgs) -> anyhow::Result<()> {
 }
 
 fn serve(args: &ServeArgs) -> anyhow::Result<()> {
-    let spec = load(&args.source).context("the spec has errors (run `enswitch-fake spec lint`)")?;
+    let spec = spec(&args.source)?;
     let world = match &args.seed_file {
         Some(file) => {
             let text = std::fs::read_to_string(file)
@@ -162,22 +162,7 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         .clone()
         .map(|file| persist::Writer::start(std::sync::Arc::clone(&app), file));
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the runtime")?;
-    runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(args.addr)
-            .await
-            .with_context(|| format!("--addr {}", args.addr))?;
-        let addr = listener.local_addr().context("reading the bound address")?;
-        // Scripts wait for this line, so it goes out (flushed) before anything else.
-        println!("listening on http://{addr}");
-        std::io::stdout().flush().context("writing to stdout")?;
-        server::run(listener, app, stop_signal())
-            .await
-            .context("serving")
-    })?;
+    serve_until_stopped(args.addr, "--addr", app)?;
     // After the last request is answered: nothing a client was told about is lost.
     if let Some(writer) = writer {
         writer.finish().context("writing --state")?;
@@ -205,43 +190,17 @@ async fn stop_signal() {
 }
 
 fn check(args: &CheckArgs) -> anyhow::Result<u8> {
-    let spec = load(&args.source).context("the spec has errors (run `enswitch-fake spec lint`)")?;
-    let config = match &args.config {
-        Some(file) => {
-            let text = std::fs::read_to_string(file)
-                .with_context(|| format!("--config {}", file.display()))?;
-            TargetConfig::from_yaml(&file.display().to_string(), &text)
-                .context("the target config has errors")?
-        }
-        None => TargetConfig::fake_seed(),
-    };
-    let fixtures = match &args.fixtures {
-        Some(dir) => Fixtures::Dir(dir.clone()),
-        None => Fixtures::default_location(),
-    };
+    let spec = spec(&args.source)?;
+    let config = target_config(args.config.as_deref())?;
+    let fixtures = fixtures(args.fixtures.as_ref());
     let (cases, rules) = fixtures.suite(&spec).context("the fixtures have errors")?;
 
     let target: Box<dyn Target> = match &args.target {
-        Some(url) => {
-            let pem = match &args.ca_cert {
-                Some(file) => Some(
-                    std::fs::read(file).with_context(|| format!("--ca-cert {}", file.display()))?,
-                ),
-                None => None,
-            };
-            let http = Http::new(url, config.reset == Reset::ControlPlane, pem.as_deref())
-                .map_err(anyhow::Error::msg)
-                .with_context(|| {
-                    format!(
-                        "--ca-cert {}",
-                        args.ca_cert
-                            .as_deref()
-                            .unwrap_or(std::path::Path::new(""))
-                            .display()
-                    )
-                })?;
-            Box::new(http)
-        }
+        Some(url) => Box::new(http(
+            url,
+            config.reset == Reset::ControlPlane,
+            args.ca_cert.as_deref(),
+        )?),
         None => {
             let world = seed::load(
                 &spec,
@@ -309,11 +268,8 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
 
 /// `check --in-process --mutants`: which deliberate faults the suite catches.
 fn hunt(args: &CheckArgs) -> anyhow::Result<u8> {
-    let spec = load(&args.source).context("the spec has errors (run `enswitch-fake spec lint`)")?;
-    let fixtures = match &args.fixtures {
-        Some(dir) => Fixtures::Dir(dir.clone()),
-        None => Fixtures::default_location(),
-    };
+    let spec = spec(&args.source)?;
+    let fixtures = fixtures(args.fixtures.as_ref());
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     let verdicts =
         mutants::judge_all(&spec, &fixtures, threads).context("the fixtures have errors")?;
@@ -345,25 +301,9 @@ fn hunt(args: &CheckArgs) -> anyhow::Result<u8> {
 }
 
 fn record(args: &RecordArgs) -> anyhow::Result<()> {
-    let spec = load(&args.source).context("the spec has errors (run `enswitch-fake spec lint`)")?;
-    let config = match &args.config {
-        Some(file) => {
-            let text = std::fs::read_to_string(file)
-                .with_context(|| format!("--config {}", file.display()))?;
-            TargetConfig::from_yaml(&file.display().to_string(), &text)
-                .context("the target config has errors")?
-        }
-        None => TargetConfig::fake_seed(),
-    };
-    let pem = match &args.ca_cert {
-        Some(file) => {
-            Some(std::fs::read(file).with_context(|| format!("--ca-cert {}", file.display()))?)
-        }
-        None => None,
-    };
-    let upstream = Http::new(&args.upstream, false, pem.as_deref())
-        .map_err(anyhow::Error::msg)
-        .context("--ca-cert")?;
+    let spec = spec(&args.source)?;
+    let config = target_config(args.config.as_deref())?;
+    let upstream = http(&args.upstream, false, args.ca_cert.as_deref())?;
     let rules = Fixtures::default_location()
         .read("normalize.yaml")
         .context("no normalize.yaml in the fixtures")?;
@@ -379,21 +319,7 @@ fn record(args: &RecordArgs) -> anyhow::Result<()> {
     .with_context(|| format!("--out {}", args.out.display()))?;
     let recorder = std::sync::Arc::new(recorder);
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the runtime")?;
-    runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(args.listen)
-            .await
-            .with_context(|| format!("--listen {}", args.listen))?;
-        let addr = listener.local_addr().context("reading the bound address")?;
-        println!("listening on http://{addr}");
-        std::io::stdout().flush().context("writing to stdout")?;
-        server::run(listener, std::sync::Arc::clone(&recorder), stop_signal())
-            .await
-            .context("serving")
-    })?;
+    serve_until_stopped(args.listen, "--listen", std::sync::Arc::clone(&recorder))?;
     for problem in recorder.problems() {
         eprintln!("not recorded: {problem}");
     }
@@ -403,4 +329,69 @@ fn record(args: &RecordArgs) -> anyhow::Result<()> {
         args.out.display()
     );
     Ok(())
+}
+
+/// The spec, embedded or from `--spec`.
+fn spec(source: &SpecSource) -> anyhow::Result<Spec> {
+    load(source).context("the spec has errors (run `enswitch-fake spec lint`)")
+}
+
+/// `--config FILE`, or the embedded seed's principals and objects.
+fn target_config(file: Option<&std::path::Path>) -> anyhow::Result<TargetConfig> {
+    let Some(file) = file else {
+        return Ok(TargetConfig::fake_seed());
+    };
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("--config {}", file.display()))?;
+    TargetConfig::from_yaml(&file.display().to_string(), &text)
+        .context("the target config has errors")
+}
+
+/// `--fixtures DIR`, else `./fixtures` if it holds snapshots, else the embedded copy.
+fn fixtures(dir: Option<&std::path::PathBuf>) -> Fixtures {
+    dir.map_or_else(Fixtures::default_location, |dir| Fixtures::Dir(dir.clone()))
+}
+
+/// An HTTP(S) target at `url`, trusting the certificates of `--ca-cert FILE` if given.
+fn http(url: &str, reset: bool, ca_cert: Option<&std::path::Path>) -> anyhow::Result<Http> {
+    let pem = match ca_cert {
+        Some(file) => {
+            Some(std::fs::read(file).with_context(|| format!("--ca-cert {}", file.display()))?)
+        }
+        None => None,
+    };
+    let named = || {
+        format!(
+            "--ca-cert {}",
+            ca_cert.map(|f| f.display().to_string()).unwrap_or_default()
+        )
+    };
+    Http::new(url, reset, pem.as_deref())
+        .map_err(anyhow::Error::msg)
+        .with_context(named)
+}
+
+/// Binds `addr` (named by `flag` in errors), prints `listening on http://ADDR` and serves
+/// `handler` until SIGINT or SIGTERM, letting requests in flight finish.
+fn serve_until_stopped<H: server::Handler>(
+    addr: std::net::SocketAddr,
+    flag: &str,
+    handler: std::sync::Arc<H>,
+) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("{flag} {addr}"))?;
+        let bound = listener.local_addr().context("reading the bound address")?;
+        // Scripts wait for this line, so it goes out (flushed) before anything else.
+        println!("listening on http://{bound}");
+        std::io::stdout().flush().context("writing to stdout")?;
+        server::run(listener, handler, stop_signal())
+            .await
+            .context("serving")
+    })
 }
