@@ -30,7 +30,7 @@ pub struct Input<'a> {
 impl<'a> Input<'a> {
     pub fn resolve(
         function: &'a Function,
-        params: &Params,
+        params: &Params<'_>,
         world: &World,
         who: &Principal,
         faults: Option<Mutant>,
@@ -45,7 +45,7 @@ impl<'a> Input<'a> {
 
         // Existence and tenancy (404) before the references whose absence is a 400.
         for missing_code in [404, 400] {
-            for param in &function.parameters {
+            for (position, param) in function.parameters.iter().enumerate() {
                 // Most parameters name nothing: skip them before looking up what was given.
                 let Some(refers) = param
                     .refers_to
@@ -54,7 +54,7 @@ impl<'a> Input<'a> {
                 else {
                     continue;
                 };
-                let Some(Value::Integer(id)) = params.get(&param.name) else {
+                let Some(Value::Integer(id)) = params.at(position) else {
                     continue;
                 };
                 let seen = match refers.resource {
@@ -94,12 +94,13 @@ impl<'a> Input<'a> {
         }
 
         let group = input.group.map(|id| &world.card_groups[&id]);
-        for param in function
+        for (position, param) in function
             .parameters
             .iter()
-            .filter(|p| !AUTH_PARAMS.contains(&p.name.as_str()))
+            .enumerate()
+            .skip(AUTH_PARAMS.len())
         {
-            let value = match params.get(&param.name) {
+            let value = match params.at(position) {
                 Some(value) => {
                     input.given.push(&param.name);
                     Some(value.clone())

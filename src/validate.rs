@@ -3,8 +3,6 @@
 //! values, range and format; then the constraints that need no stored state. No function has
 //! code of its own here: a new rule is a line of YAML.
 
-use std::collections::BTreeMap;
-
 use crate::error::ApiError;
 use crate::mutant::{self, Mutant};
 use crate::params::RawParams;
@@ -13,14 +11,21 @@ use crate::value::Value;
 
 /// The parameters a request gave, typed and checked. Defaults are not filled in here: most need
 /// stored state (the group's, the current value), so `Input` resolves them all in one place.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Params {
-    given: BTreeMap<String, Value>,
+#[derive(Debug, Clone)]
+pub struct Params<'a> {
+    function: &'a Function,
+    /// By position in `function.parameters`; `None` where the request gave nothing.
+    given: Vec<Option<Value>>,
 }
 
-impl Params {
+impl Params<'_> {
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.given.get(name)
+        self.function.position(name).and_then(|i| self.at(i))
+    }
+
+    /// The value given for the parameter at `position` in the function's parameters.
+    pub fn at(&self, position: usize) -> Option<&Value> {
+        self.given.get(position).and_then(Option::as_ref)
     }
 }
 
@@ -29,23 +34,33 @@ pub const AUTH_PARAMS: [&str; 2] = ["auth_username", "auth_password"];
 
 /// Checks `raw` against `function`'s parameters and stateless constraints. `max_cards` is the
 /// server's cap on the cards one call may create (D12).
-pub fn validate(
-    function: &Function,
+pub fn validate<'a>(
+    function: &'a Function,
     raw: &RawParams,
     max_cards: u64,
     faults: Option<Mutant>,
-) -> Result<Params, ApiError> {
-    let mut given = BTreeMap::new();
-    for param in function
-        .parameters
-        .iter()
-        .filter(|p| !AUTH_PARAMS.contains(&p.name.as_str()))
-    {
-        if let Some(value) = check(param, raw.get(&param.name), faults)? {
-            given.insert(param.name.clone(), value);
+) -> Result<Params<'a>, ApiError> {
+    // One pass over what was sent: the first value of each known name, by position (D3, D4).
+    let count = function.parameters.len();
+    let mut sent: Vec<Option<&str>> = vec![None; count];
+    for (name, value) in raw.pairs() {
+        if let Some(i) = function.position(name)
+            && sent[i].is_none()
+        {
+            sent[i] = Some(value);
         }
     }
-    let params = Params { given };
+    // The spec loader puts the authentication parameters first; `auth` reads those.
+    let mut given = vec![None; count];
+    for (i, param) in function
+        .parameters
+        .iter()
+        .enumerate()
+        .skip(AUTH_PARAMS.len())
+    {
+        given[i] = check(param, sent[i], faults)?;
+    }
+    let params = Params { function, given };
     for constraint in &function.constraints {
         match constraint.rule {
             Rule::OneRequired => {
@@ -116,7 +131,7 @@ fn check(
 }
 
 /// The given value, or a literal default: what a parameter is without looking at stored state.
-fn stateless_value(function: &Function, params: &Params, name: &str) -> Option<Value> {
+fn stateless_value(function: &Function, params: &Params<'_>, name: &str) -> Option<Value> {
     params
         .get(name)
         .cloned()
@@ -131,8 +146,9 @@ mod tests {
     use super::*;
     use crate::spec::Spec;
 
-    fn run(path: &str, query: &str) -> Result<Params, ApiError> {
-        let spec = Spec::embedded().unwrap();
+    fn run(path: &str, query: &str) -> Result<Params<'static>, ApiError> {
+        static SPEC: std::sync::OnceLock<Spec> = std::sync::OnceLock::new();
+        let spec = SPEC.get_or_init(|| Spec::embedded().unwrap());
         validate(
             spec.function(path).unwrap(),
             &RawParams::parse(query, None),

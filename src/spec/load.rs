@@ -246,56 +246,60 @@ impl Checker<'_> {
         if self.errors.len() > before {
             return None;
         }
-        Some(Function {
-            path: path.value.clone(),
-            kind: raw.kind,
-            summary: raw.summary.clone(),
-            authentication: raw.authentication.clone(),
-            privilege: raw.privilege.clone(),
-            access: Ruled {
-                value: raw.access.level,
-                provenance: raw.access.provenance,
-            },
-            parameters,
-            constraints,
-            responses,
-            data: Data {
-                description: data.description.clone(),
-                form: Ruled {
-                    value: data.shape.form,
-                    provenance: data.shape.provenance,
+        Some(
+            Function {
+                path: path.value.clone(),
+                kind: raw.kind,
+                summary: raw.summary.clone(),
+                authentication: raw.authentication.clone(),
+                privilege: raw.privilege.clone(),
+                access: Ruled {
+                    value: raw.access.level,
+                    provenance: raw.access.provenance,
                 },
-                fields: data
-                    .fields
+                parameters,
+                constraints,
+                responses,
+                data: Data {
+                    description: data.description.clone(),
+                    form: Ruled {
+                        value: data.shape.form,
+                        provenance: data.shape.provenance,
+                    },
+                    fields: data
+                        .fields
+                        .iter()
+                        .map(|f| Field {
+                            name: f.name.clone(),
+                            ty: f.ty,
+                            description: f.description.clone(),
+                        })
+                        .collect(),
+                    fields_provenance: data.fields_provenance,
+                },
+                examples: raw
+                    .examples
                     .iter()
-                    .map(|f| Field {
-                        name: f.name.clone(),
-                        ty: f.ty,
-                        description: f.description.clone(),
+                    .map(|e| Example {
+                        title: e.title.clone(),
+                        request: e.request.clone(),
+                        response: e.response.clone(),
+                        note: e.note.clone(),
                     })
                     .collect(),
-                fields_provenance: data.fields_provenance,
-            },
-            examples: raw
-                .examples
-                .iter()
-                .map(|e| Example {
-                    title: e.title.clone(),
-                    request: e.request.clone(),
-                    response: e.response.clone(),
-                    note: e.note.clone(),
-                })
-                .collect(),
-            history: raw
-                .history
-                .iter()
-                .map(|c| Change {
-                    version: c.version.clone(),
-                    changes: c.changes.clone(),
-                })
-                .collect(),
-            source: self.file.to_owned(),
-        })
+                history: raw
+                    .history
+                    .iter()
+                    .map(|c| Change {
+                        version: c.version.clone(),
+                        changes: c.changes.clone(),
+                    })
+                    .collect(),
+                source: self.file.to_owned(),
+                positions: std::collections::HashMap::new(),
+            }
+            .index_parameters(),
+        )
     }
 
     /// The authentication stage reads these two by name, so every function must declare them.

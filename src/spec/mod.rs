@@ -76,11 +76,31 @@ pub struct Function {
     /// The file the function was read from, for messages.
     #[serde(skip)]
     pub source: String,
+    /// Parameter name to its index in `parameters`, so a request's pairs are matched without
+    /// comparing each name with every parameter's.
+    #[serde(skip)]
+    positions: std::collections::HashMap<String, usize>,
 }
 
 impl Function {
     pub fn param(&self, name: &str) -> Option<&Param> {
-        self.parameters.iter().find(|p| p.name == name)
+        self.position(name).map(|i| &self.parameters[i])
+    }
+
+    /// The index of parameter `name` in `parameters`.
+    pub fn position(&self, name: &str) -> Option<usize> {
+        self.positions.get(name).copied()
+    }
+
+    /// Fills the name index; the loader calls it once the parameters are final.
+    pub(crate) fn index_parameters(mut self) -> Function {
+        self.positions = self
+            .parameters
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.name.clone(), i))
+            .collect();
+        self
     }
 
     pub fn has_code(&self, code: Code) -> bool {
