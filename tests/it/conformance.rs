@@ -395,26 +395,15 @@ fn every_mutant_is_killed_by_the_suite() {
 
 #[test]
 fn check_against_serve_with_a_mutant_exits_1_with_a_diff_naming_the_case() {
-    use std::io::BufRead as _;
-    let mut serve = std::process::Command::new(env!("CARGO_BIN_EXE_enswitch-fake"))
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--mutant",
-            "empty-key-on-400",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    std::io::BufReader::new(serve.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let base = format!(
-        "{}/api/json/",
-        first.trim().strip_prefix("listening on ").unwrap()
-    );
+    let serve_args = [
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--mutant",
+        "empty-key-on-400",
+    ];
+    let (mut serve, addr) = crate::support::spawn(&serve_args);
+    let base = format!("http://{addr}/api/json/");
     let fixtures = fixtures_dir();
     let dir = tempfile::tempdir().unwrap();
     let out = check(

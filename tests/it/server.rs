@@ -290,22 +290,8 @@ fn the_same_requests_give_byte_identical_answers() {
 
 #[test]
 fn serve_prints_its_address_first_and_stops_cleanly_on_sigterm() {
-    use std::io::BufRead as _;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_enswitch-fake"))
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let addr: std::net::SocketAddr = first
-        .trim()
-        .strip_prefix("listening on http://")
-        .expect("the first line")
-        .parse()
-        .unwrap();
+    // `spawn` itself fails unless the first line is `listening on http://ADDR`.
+    let (mut child, addr) = crate::support::spawn(&["serve", "--addr", "127.0.0.1:0"]);
     let reply = send(
         addr,
         "GET /_fake/health HTTP/1.1\r\nHost: f\r\nConnection: close\r\n\r\n",

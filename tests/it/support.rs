@@ -150,3 +150,27 @@ pub fn send(addr: SocketAddr, request: &str) -> Reply {
         body: body.to_owned(),
     }
 }
+
+/// Runs `enswitch-fake ARGS` (a server: `serve`, `record`) and waits for its first line,
+/// `listening on http://ADDR`. Its stdout is drained from then on so it never blocks on a full
+/// pipe; its stderr is piped for the caller (`wait_with_output`).
+pub fn spawn(args: &[&str]) -> (std::process::Child, SocketAddr) {
+    use std::io::BufRead as _;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_enswitch-fake"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    let addr = first
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("{args:?}: the first line is {first:?}"))
+        .parse()
+        .unwrap();
+    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+    (child, addr)
+}

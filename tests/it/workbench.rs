@@ -325,24 +325,9 @@ fn a_bad_fault_rule_is_refused_with_the_reason() {
 
 #[test]
 fn serve_takes_fault_rules_at_start_and_refuses_a_bad_one() {
-    use std::io::BufRead as _;
     let rule =
         r#"{"function":"cards/groups/get","action":{"error":{"code":"500","message":"down"}}}"#;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_enswitch-fake"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--fault", rule])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let addr = first
-        .trim()
-        .strip_prefix("listening on http://")
-        .unwrap()
-        .parse()
-        .unwrap();
+    let (mut child, addr) = spawn_serve(&["--fault", rule]);
     let reply = crate::support::send(
         addr,
         "GET /api/json/cards/groups/get/?auth_username=user;auth_password=password;id=123 HTTP/1.1\r\nHost: f\r\nConnection: close\r\n\r\n",
@@ -417,24 +402,7 @@ fn a_rust_test_can_inject_a_fault_and_read_the_journal() {
 
 /// `serve` as a process, on a random port, with `args`; its address.
 fn spawn_serve(args: &[&str]) -> (std::process::Child, std::net::SocketAddr) {
-    use std::io::BufRead as _;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_enswitch-fake"))
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .args(args)
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let addr = first
-        .trim()
-        .strip_prefix("listening on http://")
-        .unwrap_or_else(|| panic!("{first:?}"))
-        .parse()
-        .unwrap();
-    (child, addr)
+    crate::support::spawn(&[&["serve", "--addr", "127.0.0.1:0"], args].concat())
 }
 
 fn get(addr: std::net::SocketAddr, path: &str) -> crate::support::Reply {
@@ -580,26 +548,7 @@ fn a_corrupt_or_foreign_state_file_is_refused_and_left_untouched() {
 }
 
 fn spawn_record(args: &[&str]) -> (std::process::Child, std::net::SocketAddr) {
-    use std::io::BufRead as _;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_enswitch-fake"))
-        .args(["record", "--listen", "127.0.0.1:0"])
-        .args(args)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    stdout.read_line(&mut first).unwrap();
-    let addr = first
-        .trim()
-        .strip_prefix("listening on http://")
-        .unwrap_or_else(|| panic!("{first:?}"))
-        .parse()
-        .unwrap();
-    // Keep reading so the child never blocks on a full pipe.
-    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-    (child, addr)
+    crate::support::spawn(&[&["record", "--listen", "127.0.0.1:0"], args].concat())
 }
 
 #[test]
