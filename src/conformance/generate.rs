@@ -145,8 +145,9 @@ impl Generator<'_> {
                     _ => Provenance::Inferred,
                 };
                 let rule = format!("the request written as {} (D2)", form.as_str());
-                let mut case = self.case(
-                    &format!("form/{}", form.as_str()),
+                let detail = format!("form/{}", form.as_str());
+                let case = self.push(
+                    &detail,
                     &rule,
                     provenance,
                     !writes,
@@ -154,7 +155,6 @@ impl Generator<'_> {
                     base.clone(),
                 );
                 case.steps[0].form = form;
-                self.cases.push(case);
             }
         }
     }
@@ -424,6 +424,7 @@ impl Generator<'_> {
         }
     }
 
+    /// Adds a one-step case (GET with `;`, as the vendor writes it) and returns it for tweaks.
     fn push(
         &mut self,
         detail: &str,
@@ -432,22 +433,9 @@ impl Generator<'_> {
         read_only: bool,
         who: Principal,
         params: Params,
-    ) {
-        let case = self.case(detail, rule, provenance, read_only, who, params);
-        self.cases.push(case);
-    }
-
-    fn case(
-        &self,
-        detail: &str,
-        rule: &str,
-        provenance: Provenance,
-        read_only: bool,
-        who: Principal,
-        params: Params,
-    ) -> Case {
+    ) -> &mut Case {
         let f = self.f;
-        Case {
+        self.cases.push(Case {
             id: format!("{}/{detail}", f.path),
             function: f.path.clone(),
             rule: rule.to_owned(),
@@ -464,7 +452,8 @@ impl Generator<'_> {
                 capture: Default::default(),
                 normalize: Default::default(),
             }],
-        }
+        });
+        self.cases.last_mut().expect("a case was just pushed")
     }
 }
 

@@ -248,9 +248,7 @@ fn check_against_a_running_fake_exits_0_and_junit_has_one_testcase_per_case() {
 #[test]
 fn a_changed_answer_fails_with_a_diff_writes_a_new_file_and_accept_promotes_it() {
     // A copy of the fixtures in which one reviewed answer is wrong.
-    let dir = tempfile::tempdir().unwrap();
-    let fixtures = dir.path().join("fixtures");
-    copy_dir(&fixtures_dir(), &fixtures);
+    let (dir, fixtures) = fixtures_copy();
     let snapshot = fixtures.join("snapshots/cards/groups/update/missing/id.json");
     let reviewed = std::fs::read_to_string(&snapshot).unwrap();
     std::fs::write(
@@ -297,9 +295,7 @@ fn a_changed_answer_fails_with_a_diff_writes_a_new_file_and_accept_promotes_it()
 
 #[test]
 fn under_ci_nothing_is_written_and_a_missing_snapshot_fails() {
-    let dir = tempfile::tempdir().unwrap();
-    let fixtures = dir.path().join("fixtures");
-    copy_dir(&fixtures_dir(), &fixtures);
+    let (dir, fixtures) = fixtures_copy();
     let snapshot = fixtures.join("snapshots/cards/list/ok/required.json");
     std::fs::remove_file(&snapshot).unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_enswitch-fake"))
@@ -361,6 +357,15 @@ fn assert_failed_with(out: &Output, case: &str, diff: &str) {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains(&format!("FAILED {case}")), "{stdout}");
     assert!(stdout.contains(diff), "{stdout}");
+}
+
+/// A temporary directory holding a copy of the repository's fixtures (as `fixtures/`), for
+/// tests that change snapshots.
+fn fixtures_copy() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = dir.path().join("fixtures");
+    copy_dir(&fixtures_dir(), &fixtures);
+    (dir, fixtures)
 }
 
 fn copy_dir(from: &Path, to: &Path) {
