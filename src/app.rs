@@ -195,7 +195,7 @@ impl App {
             time,
             function_path,
             method,
-            params.into_pairs(),
+            params,
             code,
             fault.map(Action::name),
         );

@@ -7,6 +7,8 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
+use crate::params::RawParams;
+
 /// The most entries kept.
 pub const LIMIT: usize = 10_000;
 
@@ -24,7 +26,7 @@ pub struct Entry {
     pub function: String,
     pub method: String,
     /// Every parameter in the order sent, repeats included.
-    pub params: Vec<(String, String)>,
+    pub params: RawParams,
     /// The envelope's code, or what a fault did instead of answering.
     pub code: String,
     /// The injected fault that fired, if one did.
@@ -44,15 +46,11 @@ impl Journal {
         time: i64,
         function: &str,
         method: &str,
-        mut params: Vec<(String, String)>,
+        mut params: RawParams,
         code: String,
         fault: Option<&str>,
     ) {
-        for (name, value) in &mut params {
-            if name == "auth_password" {
-                *value = REDACTED.to_owned();
-            }
-        }
+        params.redact("auth_password", REDACTED);
         let mut guard = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         let (count, entries) = &mut *guard;
         *count += 1;
@@ -97,15 +95,12 @@ mod tests {
     #[test]
     fn passwords_are_redacted_before_they_are_stored() {
         let journal = Journal::default();
-        let params = vec![
-            ("auth_username".into(), "user".into()),
-            ("auth_password".into(), "secret".into()),
-        ];
+        let params = RawParams::parse("auth_username=user;auth_password=secret", None);
         journal.record(0, "cards/list", "GET", params, "200".into(), None);
         let entries = journal.entries(None);
         assert_eq!(
-            entries[0].params[1],
-            ("auth_password".to_owned(), REDACTED.to_owned())
+            entries[0].params.pairs().nth(1),
+            Some(("auth_password", REDACTED))
         );
         assert!(!format!("{entries:?}").contains("secret"));
     }
@@ -113,8 +108,8 @@ mod tests {
     #[test]
     fn entries_filter_by_function_and_number_from_one() {
         let journal = Journal::default();
-        journal.record(0, "a", "GET", Vec::new(), "200".into(), None);
-        journal.record(0, "b", "GET", Vec::new(), "200".into(), None);
+        journal.record(0, "a", "GET", RawParams::default(), "200".into(), None);
+        journal.record(0, "b", "GET", RawParams::default(), "200".into(), None);
         let b = journal.entries(Some("b"));
         assert_eq!(b.len(), 1);
         assert_eq!(b[0].seq, 2);

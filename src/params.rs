@@ -3,86 +3,159 @@
 //! keeps every pair in order: the query string first, then the form body, so that the first
 //! occurrence of a name wins (D3). Knows nothing of types or of the spec.
 
-/// Parameters in the order they were sent.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Parameters in the order they were sent. Every decoded name and value lives in one text
+/// buffer, and each pair is a pair of spans into it: two allocations per request, however many
+/// parameters it has.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct RawParams {
-    pairs: Vec<(String, String)>,
+    text: String,
+    spans: Vec<Span>,
+}
+
+/// Where one pair's name and value lie in `RawParams::text`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span {
+    name: (usize, usize),
+    value: (usize, usize),
 }
 
 impl RawParams {
     /// The query string, then the form body (if any).
     pub fn parse(query: &str, body: Option<&[u8]>) -> RawParams {
-        let mut pairs = Vec::new();
-        split_into(query.as_bytes(), &mut pairs);
+        let mut params = RawParams {
+            text: String::with_capacity(query.len() + body.map_or(0, <[u8]>::len)),
+            spans: Vec::new(),
+        };
+        params.split(query.as_bytes());
         if let Some(body) = body {
-            split_into(body, &mut pairs);
+            params.split(body);
         }
-        RawParams { pairs }
+        params
     }
 
     /// Pairs already decoded, in order (for callers that are not HTTP, such as the seed).
-    pub fn from_pairs(pairs: Vec<(String, String)>) -> RawParams {
-        RawParams { pairs }
+    pub fn from_pairs<N: AsRef<str>, V: AsRef<str>>(
+        pairs: impl IntoIterator<Item = (N, V)>,
+    ) -> RawParams {
+        let mut params = RawParams::default();
+        for (name, value) in pairs {
+            let name = params.push_text(name.as_ref());
+            let value = params.push_text(value.as_ref());
+            params.spans.push(Span { name, value });
+        }
+        params
     }
 
     /// The first value given for `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// Every pair, in order, repeats included, owned.
-    pub fn into_pairs(self) -> Vec<(String, String)> {
-        self.pairs
+        self.pairs().find(|(n, _)| *n == name).map(|(_, v)| v)
     }
 
     /// Every pair, in order, repeats included.
-    pub fn pairs(&self) -> &[(String, String)] {
-        &self.pairs
+    pub fn pairs(&self) -> impl ExactSizeIterator<Item = (&str, &str)> + '_ {
+        self.spans
+            .iter()
+            .map(|s| (self.slice(s.name), self.slice(s.value)))
+    }
+
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// Every value of `name` becomes `with`; the old bytes are overwritten, so the value is gone
+    /// from memory, not only from view.
+    pub fn redact(&mut self, name: &str, with: &str) {
+        let mut replacement = None;
+        for i in 0..self.spans.len() {
+            if self.slice(self.spans[i].name) != name {
+                continue;
+            }
+            let (start, end) = self.spans[i].value;
+            // The span holds whole characters and `*` is one ASCII byte: still UTF-8.
+            let blanked = "*".repeat(end - start);
+            self.text.replace_range(start..end, &blanked);
+            let at = *replacement.get_or_insert_with(|| self.push_text(with));
+            self.spans[i].value = at;
+        }
+    }
+
+    fn slice(&self, (start, end): (usize, usize)) -> &str {
+        &self.text[start..end]
+    }
+
+    fn push_text(&mut self, text: &str) -> (usize, usize) {
+        let start = self.text.len();
+        self.text.push_str(text);
+        (start, self.text.len())
+    }
+
+    fn split(&mut self, input: &[u8]) {
+        for piece in input.split(|b| *b == b';' || *b == b'&') {
+            if piece.is_empty() {
+                continue;
+            }
+            let (name, value) = match piece.iter().position(|b| *b == b'=') {
+                Some(at) => (&piece[..at], &piece[at + 1..]),
+                None => (piece, &b""[..]),
+            };
+            let name = self.decode(name);
+            let value = self.decode(value);
+            self.spans.push(Span { name, value });
+        }
+    }
+
+    /// Appends `input` decoded to the buffer and returns its span.
+    fn decode(&mut self, input: &[u8]) -> (usize, usize) {
+        let start = self.text.len();
+        decode_into(input, &mut self.text);
+        (start, self.text.len())
     }
 }
 
-fn split_into(input: &[u8], pairs: &mut Vec<(String, String)>) {
-    for piece in input.split(|b| *b == b';' || *b == b'&') {
-        if piece.is_empty() {
-            continue;
-        }
-        let (name, value) = match piece.iter().position(|b| *b == b'=') {
-            Some(at) => (&piece[..at], &piece[at + 1..]),
-            None => (piece, &b""[..]),
-        };
-        pairs.push((decode(name), decode(value)));
+impl std::fmt::Debug for RawParams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.pairs()).finish()
+    }
+}
+
+/// Shown as a list of `[name, value]` pairs, as the journal has always shown them.
+impl serde::Serialize for RawParams {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.pairs())
     }
 }
 
 /// `+` is a space and `%XX` a byte; a `%` not followed by two hex digits stays as it is. Bytes
 /// that are not UTF-8 become U+FFFD.
-fn decode(input: &[u8]) -> String {
+fn decode_into(input: &[u8], out: &mut String) {
     // Most names and values carry no escapes: one copy, no byte-by-byte rebuild.
     if !input.iter().any(|b| *b == b'%' || *b == b'+')
         && let Ok(text) = std::str::from_utf8(input)
     {
-        return text.to_owned();
+        out.push_str(text);
+        return;
     }
-    let mut out = Vec::with_capacity(input.len());
+    let mut bytes = Vec::with_capacity(input.len());
     let mut i = 0;
     while i < input.len() {
         match input[i] {
-            b'+' => out.push(b' '),
+            b'+' => bytes.push(b' '),
             b'%' if i + 2 < input.len() => match (hex(input[i + 1]), hex(input[i + 2])) {
                 (Some(hi), Some(lo)) => {
-                    out.push(hi << 4 | lo);
+                    bytes.push(hi << 4 | lo);
                     i += 2;
                 }
-                _ => out.push(b'%'),
+                _ => bytes.push(b'%'),
             },
-            byte => out.push(byte),
+            byte => bytes.push(byte),
         }
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    out.push_str(&String::from_utf8_lossy(&bytes));
 }
 
 fn hex(byte: u8) -> Option<u8> {
@@ -94,7 +167,10 @@ mod tests {
     use super::*;
 
     fn pairs(query: &str) -> Vec<(String, String)> {
-        RawParams::parse(query, None).pairs().to_vec()
+        RawParams::parse(query, None)
+            .pairs()
+            .map(|(n, v)| (n.to_owned(), v.to_owned()))
+            .collect()
     }
 
     #[test]
@@ -126,10 +202,26 @@ mod tests {
     }
 
     #[test]
+    fn a_redacted_value_is_gone_from_the_buffer_too() {
+        let mut p = RawParams::parse("auth_password=s3cret;a=1;auth_password=other", None);
+        p.redact("auth_password", "[redacted]");
+        let shown: Vec<_> = p.pairs().collect();
+        assert_eq!(
+            shown,
+            [
+                ("auth_password", "[redacted]"),
+                ("a", "1"),
+                ("auth_password", "[redacted]")
+            ]
+        );
+        assert!(!p.text.contains("s3cret") && !p.text.contains("other"));
+    }
+
+    #[test]
     fn a_name_without_a_value_is_empty_and_empty_pieces_are_skipped() {
         let p = RawParams::parse(";;flag;&a=", None);
         assert_eq!(p.get("flag"), Some(""));
         assert_eq!(p.get("a"), Some(""));
-        assert_eq!(p.pairs().len(), 2);
+        assert_eq!(p.len(), 2);
     }
 }

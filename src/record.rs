@@ -116,8 +116,7 @@ impl Recorder {
         let spec_function = self.spec.function(function);
         let params: Vec<String> = raw
             .pairs()
-            .iter()
-            .filter(|(name, _)| !AUTH_PARAMS.contains(&name.as_str()))
+            .filter(|(name, _)| !AUTH_PARAMS.contains(name))
             .map(|(name, value)| {
                 let refers = spec_function
                     .and_then(|f| f.param(name))

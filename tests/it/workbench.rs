@@ -391,8 +391,8 @@ fn a_rust_test_can_inject_a_fault_and_read_the_journal() {
         .requests(Some("mine"), Some("cards/batches/create"));
     assert_eq!(sent.len(), 1, "exactly one batch creation was sent");
     assert_eq!(
-        sent[0].params[1],
-        ("auth_password".to_owned(), "[redacted]".to_owned())
+        sent[0].params.pairs().nth(1),
+        Some(("auth_password", "[redacted]"))
     );
     assert!(
         fake.app().requests(None, None).is_empty(),
