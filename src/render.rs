@@ -60,23 +60,22 @@ impl ApiResponse {
             key: &'a str,
             message: &'a str,
         }
-        let item = serde_json::to_string(&Item {
+        let data_len = self.data.as_ref().map_or(0, |d| d.len() + 8);
+        let mut out = Vec::with_capacity(64 + self.key.len() + self.message.len() + data_len);
+        out.extend_from_slice(b"{\"responses\":[");
+        let item = Item {
             code: self.code,
             key: &self.key,
             message: &self.message,
-        })
-        .expect("an envelope serializes");
-        let data_len = self.data.as_ref().map_or(0, |d| d.len() + 8);
-        let mut out = String::with_capacity(item.len() + data_len + 16);
-        out.push_str("{\"responses\":[");
-        out.push_str(&item);
-        out.push(']');
+        };
+        serde_json::to_writer(&mut out, &item).expect("an envelope serializes");
+        out.push(b']');
         if let Some(data) = &self.data {
-            out.push_str(",\"data\":");
-            out.push_str(data);
+            out.extend_from_slice(b",\"data\":");
+            out.extend_from_slice(data.as_bytes());
         }
-        out.push('}');
-        out
+        out.push(b'}');
+        String::from_utf8(out).expect("serde_json writes UTF-8")
     }
 }
 

@@ -296,7 +296,7 @@ impl Checker<'_> {
                     })
                     .collect(),
                 source: self.file.to_owned(),
-                positions: std::collections::HashMap::new(),
+                positions: super::NameIndex::default(),
             }
             .index_parameters(),
         )
