@@ -48,6 +48,20 @@ pub struct Config {
     pub mutant: Option<Mutant>,
     /// Seeds the generator that fault probabilities are drawn from (`--rng-seed`).
     pub rng_seed: u64,
+    /// Who may use `/_fake/` (`--admin-token`, `--no-admin`).
+    pub control: ControlAccess,
+}
+
+/// Who may use the control plane.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ControlAccess {
+    /// Anyone who can reach the port: the default, for a fake on loopback.
+    #[default]
+    Open,
+    /// Only requests with `Authorization: Bearer <token>`.
+    Token(String),
+    /// Nobody: `/_fake/` answers 404 as if it were not there.
+    Off,
 }
 
 impl Default for Config {
@@ -57,6 +71,7 @@ impl Default for Config {
             http_status: HttpStatusMode::AlwaysOk,
             mutant: None,
             rng_seed: DEFAULT_RNG_SEED,
+            control: ControlAccess::Open,
         }
     }
 }
@@ -105,7 +120,27 @@ impl App {
             return HttpAnswer::api(&ApiError::bad_namespace().into(), HttpStatusMode::Mirror);
         };
         if path.starts_with(CONTROL_PREFIX) {
-            return self.control(&world, name, path, &request);
+            return match &self.config.control {
+                ControlAccess::Open => self.control(&world, name, path, &request),
+                ControlAccess::Token(token)
+                    if request
+                        .admin_token
+                        .as_deref()
+                        .is_some_and(|t| auth::same_secret(token.as_bytes(), t.as_bytes())) =>
+                {
+                    self.control(&world, name, path, &request)
+                }
+                ControlAccess::Token(_) => HttpAnswer::json(
+                    401,
+                    &serde_json::json!({
+                        "error": "the control plane needs the header Authorization: Bearer <--admin-token>"
+                    }),
+                ),
+                ControlAccess::Off => HttpAnswer::json(
+                    404,
+                    &serde_json::json!({ "error": "the control plane is switched off (--no-admin)" }),
+                ),
+            };
         }
         let fault = self.faults.fire(function_path(path), name);
         let answer = self.handle_in(&world, path, &request, fault.as_ref());

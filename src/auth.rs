@@ -65,7 +65,7 @@ pub fn authorize(
 
 /// Compares two secrets in time that depends on their lengths only, not on where they differ,
 /// so a client cannot find a password one byte at a time by timing answers.
-fn same_secret(expected: &[u8], given: &[u8]) -> bool {
+pub(crate) fn same_secret(expected: &[u8], given: &[u8]) -> bool {
     let mut difference = u8::from(expected.len() != given.len());
     for i in 0..expected.len().max(given.len()) {
         let a = expected.get(i).copied().unwrap_or(0);

@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use enswitch_fake::app::DEFAULT_RNG_SEED;
 use enswitch_fake::export::ExportFormat;
+use enswitch_fake::limits::Limits;
 use enswitch_fake::mutant::Mutant;
 use enswitch_fake::render::HttpStatusMode;
 
@@ -238,6 +239,55 @@ pub struct ServeArgs {
     /// `{"function":"cards/batches/create","times":1,"action":{"error":{"code":"500","message":"boom"}}}`.
     #[arg(long = "fault", value_name = "JSON")]
     pub faults: Vec<String>,
+    /// Require `Authorization: Bearer TOKEN` on every `/_fake/` request (compared in constant
+    /// time); others are answered 401. The API itself is unaffected.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "ENSWITCH_FAKE_ADMIN_TOKEN",
+        hide_env_values = true
+    )]
+    pub admin_token: Option<String>,
+    /// Switch the control plane (`/_fake/`) off: it answers 404, as if it were not there.
+    #[arg(long, conflicts_with = "admin_token", env = "ENSWITCH_FAKE_NO_ADMIN")]
+    pub no_admin: bool,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// `Limits`, as flags. Past each one a client gets a plain HTTP error, not an envelope.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Limits")]
+pub struct LimitArgs {
+    /// The largest request body read, in bytes; a larger one is answered 413.
+    #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024, value_parser = clap::value_parser!(u64).range(1..), env = "ENSWITCH_FAKE_MAX_BODY_BYTES")]
+    pub max_body_bytes: u64,
+    /// The largest request line plus headers, in bytes; a larger one is answered 431.
+    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024, value_parser = clap::value_parser!(u64).range(1024..), env = "ENSWITCH_FAKE_MAX_HEADER_BYTES")]
+    pub max_header_bytes: u64,
+    /// The most header lines in one request; more are answered 431.
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=10_000), env = "ENSWITCH_FAKE_MAX_HEADERS")]
+    pub max_headers: u64,
+    /// Seconds a client may take to send a request's headers (else the connection is closed),
+    /// and then again its body (else 408).
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..), env = "ENSWITCH_FAKE_READ_TIMEOUT")]
+    pub read_timeout: u64,
+    /// The most connections open at once; more wait to be accepted until one closes.
+    #[arg(long, value_name = "N", default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..=1_000_000), env = "ENSWITCH_FAKE_MAX_CONNECTIONS")]
+    pub max_connections: u64,
+}
+
+impl From<&LimitArgs> for Limits {
+    fn from(args: &LimitArgs) -> Limits {
+        let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        Limits {
+            max_body_bytes: size(args.max_body_bytes),
+            max_header_bytes: size(args.max_header_bytes),
+            max_headers: size(args.max_headers),
+            read_timeout: std::time::Duration::from_secs(args.read_timeout),
+            max_connections: size(args.max_connections),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -47,6 +47,7 @@ pub mod export;
 pub mod fault;
 pub mod input;
 pub mod journal;
+pub mod limits;
 pub mod mutant;
 pub mod namespace;
 pub mod params;

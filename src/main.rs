@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use clap::{CommandFactory as _, Parser as _};
-use enswitch_fake::app::{App, Config};
+use enswitch_fake::app::{App, Config, ControlAccess};
 use enswitch_fake::clock::Clock;
 use enswitch_fake::conformance::config::{Reset, TargetConfig};
 use enswitch_fake::conformance::fixtures::Fixtures;
@@ -18,6 +18,7 @@ use enswitch_fake::conformance::runner::{Options, Runner, UpdateMode};
 use enswitch_fake::conformance::snapshot;
 use enswitch_fake::conformance::target::{Http, InProcess, Target};
 use enswitch_fake::fault::FaultSpec;
+use enswitch_fake::limits::Limits;
 use enswitch_fake::mutant::Mutant;
 use enswitch_fake::{exit, export, persist, seed, server, spec::Spec};
 
@@ -142,6 +143,11 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         mutant: args.mutant,
         max_cards: args.max_cards,
         http_status: args.http_status.into(),
+        control: match (&args.admin_token, args.no_admin) {
+            (_, true) => ControlAccess::Off,
+            (Some(token), false) => ControlAccess::Token(token.clone()),
+            (None, false) => ControlAccess::Open,
+        },
     };
     let app = App::new(spec, world, clock, config);
     for rule in &args.faults {
@@ -162,7 +168,7 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         .clone()
         .map(|file| persist::Writer::start(std::sync::Arc::clone(&app), file));
 
-    serve_until_stopped(args.addr, "--addr", app)?;
+    serve_until_stopped(args.addr, "--addr", &(&args.limits).into(), app)?;
     // After the last request is answered: nothing a client was told about is lost.
     if let Some(writer) = writer {
         writer.finish().context("writing --state")?;
@@ -319,7 +325,12 @@ fn record(args: &RecordArgs) -> anyhow::Result<()> {
     .with_context(|| format!("--out {}", args.out.display()))?;
     let recorder = std::sync::Arc::new(recorder);
 
-    serve_until_stopped(args.listen, "--listen", std::sync::Arc::clone(&recorder))?;
+    serve_until_stopped(
+        args.listen,
+        "--listen",
+        &Limits::default(),
+        std::sync::Arc::clone(&recorder),
+    )?;
     for problem in recorder.problems() {
         eprintln!("not recorded: {problem}");
     }
@@ -372,10 +383,11 @@ fn http(url: &str, reset: bool, ca_cert: Option<&std::path::Path>) -> anyhow::Re
 }
 
 /// Binds `addr` (named by `flag` in errors), prints `listening on http://ADDR` and serves
-/// `handler` until SIGINT or SIGTERM, letting requests in flight finish.
+/// `handler` within `limits` until SIGINT or SIGTERM, letting requests in flight finish.
 fn serve_until_stopped<H: server::Handler>(
     addr: std::net::SocketAddr,
     flag: &str,
+    limits: &Limits,
     handler: std::sync::Arc<H>,
 ) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -390,7 +402,7 @@ fn serve_until_stopped<H: server::Handler>(
         // Scripts wait for this line, so it goes out (flushed) before anything else.
         println!("listening on http://{bound}");
         std::io::stdout().flush().context("writing to stdout")?;
-        server::run(listener, handler, stop_signal())
+        server::run(listener, handler, limits, stop_signal())
             .await
             .context("serving")
     })

@@ -17,14 +17,23 @@ pub struct RawParams {
 struct Span {
     name: (usize, usize),
     value: (usize, usize),
+    /// Whether the value's bytes, once decoded, were UTF-8 (if not, `text` holds U+FFFD for
+    /// each bad sequence).
+    utf8: bool,
 }
 
 impl RawParams {
     /// The query string, then the form body (if any).
     pub fn parse(query: &str, body: Option<&[u8]>) -> RawParams {
+        let body_len = body.map_or(0, <[u8]>::len);
+        // Room for every pair up front: one allocation each for the text and the spans.
+        let separators = query
+            .bytes()
+            .chain(body.unwrap_or_default().iter().copied());
+        let pairs = separators.filter(|b| *b == b';' || *b == b'&').count() + 2;
         let mut params = RawParams {
-            text: String::with_capacity(query.len() + body.map_or(0, <[u8]>::len)),
-            spans: Vec::new(),
+            text: String::with_capacity(query.len() + body_len),
+            spans: Vec::with_capacity(pairs),
         };
         params.split(query.as_bytes());
         if let Some(body) = body {
@@ -41,7 +50,11 @@ impl RawParams {
         for (name, value) in pairs {
             let name = params.push_text(name.as_ref());
             let value = params.push_text(value.as_ref());
-            params.spans.push(Span { name, value });
+            params.spans.push(Span {
+                name,
+                value,
+                utf8: true,
+            });
         }
         params
     }
@@ -56,6 +69,14 @@ impl RawParams {
         self.spans
             .iter()
             .map(|s| (self.slice(s.name), self.slice(s.value)))
+    }
+
+    /// Every pair with whether its value was UTF-8 as sent: a value that was not is shown with
+    /// U+FFFD in place of its bad bytes, and validation refuses it.
+    pub fn pairs_checked(&self) -> impl ExactSizeIterator<Item = (&str, &str, bool)> + '_ {
+        self.spans
+            .iter()
+            .map(|s| (self.slice(s.name), self.slice(s.value), s.utf8))
     }
 
     pub fn len(&self) -> usize {
@@ -102,17 +123,17 @@ impl RawParams {
                 Some(at) => (&piece[..at], &piece[at + 1..]),
                 None => (piece, &b""[..]),
             };
-            let name = self.decode(name);
-            let value = self.decode(value);
-            self.spans.push(Span { name, value });
+            let (name, _) = self.decode(name);
+            let (value, utf8) = self.decode(value);
+            self.spans.push(Span { name, value, utf8 });
         }
     }
 
-    /// Appends `input` decoded to the buffer and returns its span.
-    fn decode(&mut self, input: &[u8]) -> (usize, usize) {
+    /// Appends `input` decoded to the buffer; its span, and whether it was UTF-8.
+    fn decode(&mut self, input: &[u8]) -> ((usize, usize), bool) {
         let start = self.text.len();
-        decode_into(input, &mut self.text);
-        (start, self.text.len())
+        let utf8 = decode_into(input, &mut self.text);
+        ((start, self.text.len()), utf8)
     }
 }
 
@@ -130,14 +151,14 @@ impl serde::Serialize for RawParams {
 }
 
 /// `+` is a space and `%XX` a byte; a `%` not followed by two hex digits stays as it is. Bytes
-/// that are not UTF-8 become U+FFFD.
-fn decode_into(input: &[u8], out: &mut String) {
+/// that are not UTF-8 become U+FFFD, and the answer is `false`.
+fn decode_into(input: &[u8], out: &mut String) -> bool {
     // Most names and values carry no escapes: one copy, no byte-by-byte rebuild.
     if !input.iter().any(|b| *b == b'%' || *b == b'+')
         && let Ok(text) = std::str::from_utf8(input)
     {
         out.push_str(text);
-        return;
+        return true;
     }
     let mut bytes = Vec::with_capacity(input.len());
     let mut i = 0;
@@ -155,7 +176,16 @@ fn decode_into(input: &[u8], out: &mut String) {
         }
         i += 1;
     }
-    out.push_str(&String::from_utf8_lossy(&bytes));
+    match String::from_utf8(bytes) {
+        Ok(text) => {
+            out.push_str(&text);
+            true
+        }
+        Err(bad) => {
+            out.push_str(&String::from_utf8_lossy(bad.as_bytes()));
+            false
+        }
+    }
 }
 
 fn hex(byte: u8) -> Option<u8> {
@@ -199,6 +229,20 @@ mod tests {
         let p = RawParams::parse("id=1;id=2", Some(b"id=3&name=x"));
         assert_eq!(p.get("id"), Some("1"));
         assert_eq!(p.get("name"), Some("x"));
+    }
+
+    #[test]
+    fn values_that_are_not_utf8_are_marked() {
+        let p = RawParams::parse("a=%FF;b=%C3%A9;%FF=c", None);
+        let checked: Vec<_> = p.pairs_checked().collect();
+        assert_eq!(
+            checked,
+            [
+                ("a", "\u{FFFD}", false),
+                ("b", "é", true),
+                ("\u{FFFD}", "c", true)
+            ]
+        );
     }
 
     #[test]

@@ -11,6 +11,8 @@ pub struct ApiRequest {
     pub query: String,
     /// The `Content-Type` header, if any.
     pub content_type: Option<String>,
+    /// The token of an `Authorization: Bearer` header, which the control plane may require.
+    pub admin_token: Option<String>,
     pub body: Vec<u8>,
 }
 
@@ -45,6 +47,7 @@ impl ApiRequest {
             path: path.to_owned(),
             query: query.to_owned(),
             content_type: None,
+            admin_token: None,
             body: Vec::new(),
         }
     }

@@ -1,6 +1,7 @@
 //! The only async, hyper-aware file: accepts connections, turns each hyper request into an owned
-//! `ApiRequest` once, hands it to the synchronous `App`, and writes the answer back. Shutdown is
-//! graceful: the listener closes, and requests in flight get their answers before `run` returns.
+//! `ApiRequest` once, hands it to the synchronous `App`, and writes the answer back. It enforces
+//! the `Limits` (see there for what a client gets past each one). Shutdown is graceful: the
+//! listener closes, and requests in flight get their answers before `run` returns.
 //!
 //! `FakeServer` runs all of this on a thread of its own, for tests and for library users:
 //!
@@ -18,22 +19,20 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use http_body_util::{BodyExt as _, Full, Limited};
-use hyper::body::{Bytes, Incoming};
-use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper::body::{Body as _, Bytes, Incoming};
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::{Semaphore, oneshot};
 
 use crate::app::App;
+use crate::limits::{HYPER_MAX_HEADERS, Limits};
 use crate::render::HttpAnswer;
 use crate::request::{ApiRequest, Method};
-
-/// The largest request body read; a larger one is answered 413.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// What answers requests: the fake (`App`), or the recording proxy. Synchronous: called once per
 /// request with the owned request, it returns the whole answer.
@@ -47,29 +46,52 @@ impl Handler for App {
     }
 }
 
-/// Serves `app` on `listener` until `shutdown` completes, then waits for open requests.
+/// Serves `app` on `listener` within `limits` until `shutdown` completes, then waits for open
+/// requests.
 pub async fn run<H: Handler>(
     listener: TcpListener,
     app: Arc<H>,
+    limits: &Limits,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let graceful = GracefulShutdown::new();
+    let connections = Arc::new(Semaphore::new(limits.max_connections));
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.read_timeout)
+        .max_header_size(limits.max_header_bytes);
+    if limits.max_headers != HYPER_MAX_HEADERS {
+        http.max_headers(limits.max_headers);
+    }
+    let limits = Arc::new(limits.clone());
     tokio::pin!(shutdown);
     loop {
+        // A connection over the cap waits, unaccepted, until one closes.
+        let next = async {
+            let permit = Arc::clone(&connections).acquire_owned().await;
+            (permit, listener.accept().await)
+        };
         tokio::select! {
-            accepted = listener.accept() => {
-                let (stream, _) = match accepted {
-                    Ok(accepted) => accepted,
-                    // Out of file descriptors and the like: the next accept may work.
-                    Err(_) => continue,
+            (permit, accepted) = next => {
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    // Out of file descriptors and the like: the next accept may work, once a
+                    // connection closes; don't spin meanwhile.
+                    Err(_) => {
+                        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                        continue;
+                    }
                 };
                 let app = Arc::clone(&app);
-                let service = service_fn(move |request| answer(Arc::clone(&app), request));
-                let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
-                let connection = graceful.watch(connection);
+                let limits = Arc::clone(&limits);
+                let service = service_fn(move |request| {
+                    answer(Arc::clone(&app), Arc::clone(&limits), request)
+                });
+                let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
                 tokio::spawn(async move {
                     // A client that goes away mid-request is its own business.
                     let _ = connection.await;
+                    drop(permit);
                 });
             }
             () = &mut shutdown => break,
@@ -94,15 +116,26 @@ impl std::error::Error for Dropped {}
 
 async fn answer<H: Handler>(
     app: Arc<H>,
+    limits: Arc<Limits>,
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Dropped> {
     let (parts, body) = request.into_parts();
-    let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
-        Ok(collected) => collected.to_bytes().to_vec(),
+    // An announced length over the limit is refused before a byte of it is awaited.
+    if usize::try_from(body.size_hint().lower()).map_or(true, |n| n > limits.max_body_bytes) {
+        return Ok(too_large());
+    }
+    let body = Limited::new(body, limits.max_body_bytes).collect();
+    let body = match tokio::time::timeout(limits.read_timeout, body).await {
+        Ok(Ok(collected)) => collected.to_bytes().to_vec(),
+        Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => {
+            return Ok(too_large());
+        }
+        // The client went away or broke the framing (a bad chunk size, say).
+        Ok(Err(_)) => return Ok(plain(StatusCode::BAD_REQUEST, "unreadable request body\n")),
         Err(_) => {
             return Ok(plain(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "request body too large\n",
+                StatusCode::REQUEST_TIMEOUT,
+                "request body not received in time\n",
             ));
         }
     };
@@ -121,6 +154,7 @@ async fn answer<H: Handler>(
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
+        admin_token: bearer_token(&parts.headers),
         body,
     };
     let answer = app.serve(request);
@@ -136,6 +170,19 @@ async fn answer<H: Handler>(
         .headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(answer.content_type));
     Ok(response)
+}
+
+/// The token of an `Authorization: Bearer TOKEN` header, for the control plane.
+fn bearer_token(headers: &hyper::HeaderMap) -> Option<String> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
+}
+
+fn too_large() -> Response<Full<Bytes>> {
+    plain(StatusCode::PAYLOAD_TOO_LARGE, "request body too large\n")
 }
 
 fn plain(status: StatusCode, text: &'static str) -> Response<Full<Bytes>> {
@@ -162,8 +209,13 @@ impl FakeServer {
         FakeServer::start_on(app, SocketAddr::from(([127, 0, 0, 1], 0)))
     }
 
-    /// Starts `app` on `addr` (port 0 picks a free one).
+    /// Starts `app` on `addr` (port 0 picks a free one), with the default limits.
     pub fn start_on(app: App, addr: SocketAddr) -> std::io::Result<FakeServer> {
+        FakeServer::start_with(app, addr, Limits::default())
+    }
+
+    /// Starts `app` on `addr` within `limits`.
+    pub fn start_with(app: App, addr: SocketAddr, limits: Limits) -> std::io::Result<FakeServer> {
         let std_listener = std::net::TcpListener::bind(addr)?;
         std_listener.set_nonblocking(true)?;
         let addr = std_listener.local_addr()?;
@@ -179,7 +231,7 @@ impl FakeServer {
                     .build()?;
                 runtime.block_on(async move {
                     let listener = TcpListener::from_std(std_listener)?;
-                    run(listener, served, async {
+                    run(listener, served, &limits, async {
                         let _ = stopped.await;
                     })
                     .await

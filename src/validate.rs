@@ -7,7 +7,7 @@ use crate::error::ApiError;
 use crate::mutant::{self, Mutant};
 use crate::params::RawParams;
 use crate::spec::{DefaultSource, Function, Param, Rule, Violation};
-use crate::value::Value;
+use crate::value::{TypeError, Value};
 
 /// The parameters a request gave, typed and checked. Defaults are not filled in here: most need
 /// stored state (the group's, the current value), so `Input` resolves them all in one place.
@@ -42,12 +42,12 @@ pub fn validate<'a>(
 ) -> Result<Params<'a>, ApiError> {
     // One pass over what was sent: the first value of each known name, by position (D3, D4).
     let count = function.parameters.len();
-    let mut sent: Vec<Option<&str>> = vec![None; count];
-    for (name, value) in raw.pairs() {
+    let mut sent: Vec<Option<(&str, bool)>> = vec![None; count];
+    for (name, value, utf8) in raw.pairs_checked() {
         if let Some(i) = function.position(name)
             && sent[i].is_none()
         {
-            sent[i] = Some(value);
+            sent[i] = Some((value, utf8));
         }
     }
     // The spec loader puts the authentication parameters first; `auth` reads those.
@@ -58,7 +58,10 @@ pub fn validate<'a>(
         .enumerate()
         .skip(AUTH_PARAMS.len())
     {
-        given[i] = check(param, sent[i], faults)?;
+        given[i] = match sent[i] {
+            Some((_, false)) => return Err(ApiError::bad_type(&param.name, &TypeError::NotUtf8)),
+            sent => check(param, sent.map(|(text, _)| text), faults)?,
+        };
     }
     let params = Params { function, given };
     for constraint in &function.constraints {

@@ -40,12 +40,18 @@ pub enum TypeError {
     NotDecimal,
     #[error("has more digits than a decimal can hold")]
     DecimalTooLarge,
+    #[error("must be UTF-8 text; its percent escapes make bytes that are not")]
+    NotUtf8,
+    #[error("may not contain a NUL byte (%00)")]
+    Nul,
 }
 
 impl ParamType {
-    /// Parses `text` as a value of this type. Strings accept anything, including the empty text.
+    /// Parses `text` as a value of this type. Strings accept any text but NUL, including the
+    /// empty text.
     pub fn parse(self, text: &str) -> Result<Value, TypeError> {
         match self {
+            ParamType::String if text.contains('\0') => Err(TypeError::Nul),
             ParamType::String => Ok(Value::String(text.to_owned())),
             ParamType::Integer => parse_integer(text).map(Value::Integer),
             ParamType::Decimal => parse_decimal(text).map(Value::Decimal),

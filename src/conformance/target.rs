@@ -126,6 +126,7 @@ impl Target for InProcess {
                 .body
                 .as_ref()
                 .map(|_| "application/x-www-form-urlencoded".into()),
+            admin_token: None,
             body: request.body.clone().unwrap_or_default().into_bytes(),
         });
         if answer.drop {

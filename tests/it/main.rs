@@ -10,6 +10,8 @@
 //! - `codes`: every code the core functions list, pinned as envelopes; check order (D5, D6).
 //! - `behaviour`: what the functions do to state, read back (defaults, D7 to D14, tenancy).
 //! - `conformance`: the runner and its suite against the fake; reports, updates, skips.
+//! - `hostile`: the bad-input corpus, byte for byte over loopback.
+//! - `limits`: slow clients, the connection cap, the limit flags.
 //! - `workbench`: namespaces, faults, the journal, persistence, recording.
 //! - `support`: the fake on a random port and a raw HTTP client (not tests).
 
@@ -18,6 +20,8 @@ mod cli;
 mod codes;
 mod conformance;
 mod export;
+mod hostile;
+mod limits;
 mod server;
 mod spec;
 mod support;
