@@ -9,6 +9,7 @@
 //!   determinism, `serve` as a process.
 //! - `codes`: every code the core functions list, pinned as envelopes; check order (D5, D6).
 //! - `behaviour`: what the functions do to state, read back (defaults, D7 to D14, tenancy).
+//! - `concurrency`: 32 clients at once; SIGTERM with requests in flight.
 //! - `conformance`: the runner and its suite against the fake; reports, updates, skips.
 //! - `hostile`: the bad-input corpus, byte for byte over loopback.
 //! - `limits`: slow clients, the connection cap, the limit flags.
@@ -19,6 +20,7 @@
 mod behaviour;
 mod cli;
 mod codes;
+mod concurrency;
 mod conformance;
 mod export;
 mod hostile;
