@@ -13,6 +13,7 @@
 //! - `conformance`: the runner and its suite against the fake; reports, updates, skips.
 //! - `hostile`: the bad-input corpus, byte for byte over loopback.
 //! - `limits`: slow clients, the connection cap, the limit flags.
+//! - `properties`: proptest on the parser and validator; the fuzzers' saved inputs replayed.
 //! - `secrets`: passwords never shown again; the control plane's token and off switch.
 //! - `workbench`: namespaces, faults, the journal, persistence, recording.
 //! - `support`: the fake on a random port and a raw HTTP client (not tests).
@@ -25,6 +26,7 @@ mod conformance;
 mod export;
 mod hostile;
 mod limits;
+mod properties;
 mod secrets;
 mod server;
 mod spec;
