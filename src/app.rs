@@ -23,7 +23,7 @@ use crate::fault::{Action, Faults};
 use crate::input::Input;
 use crate::journal::Entry;
 use crate::mutant::{self, Mutant};
-use crate::namespace::{self, Namespace, Namespaces};
+use crate::namespace::{self, Namespace, Namespaces, Refused};
 use crate::params::RawParams;
 use crate::render::{ApiResponse, HttpAnswer, HttpStatusMode};
 use crate::request::{ApiRequest, Method};
@@ -116,8 +116,9 @@ impl App {
     /// Routes a request to a namespace's API or control plane and makes its HTTP answer.
     pub fn serve(&self, request: ApiRequest) -> HttpAnswer {
         let (name, path) = namespace::split(&request.path);
-        let Some(world) = self.world(name) else {
-            return HttpAnswer::api(&ApiError::bad_namespace().into(), HttpStatusMode::Mirror);
+        let world = match self.world(name) {
+            Ok(world) => world,
+            Err(error) => return HttpAnswer::api(&error.into(), HttpStatusMode::Mirror),
         };
         if path.starts_with(CONTROL_PREFIX) {
             return match &self.config.control {
@@ -168,16 +169,22 @@ impl App {
     pub fn handle(&self, request: &ApiRequest) -> ApiResponse {
         let (name, path) = namespace::split(&request.path);
         match self.world(name) {
-            Some(world) => self.handle_in(&world, path, request, None),
-            None => ApiError::bad_namespace().into(),
+            Ok(world) => self.handle_in(&world, path, request, None),
+            Err(error) => error.into(),
         }
     }
 
-    /// The default world, or the namespace `name` (made on first use); `None` for a bad name.
-    fn world(&self, name: Option<&str>) -> Option<Arc<Namespace>> {
+    /// The default world, or the namespace `name` (made on first use).
+    fn world(&self, name: Option<&str>) -> Result<Arc<Namespace>, ApiError> {
         match name {
-            None => Some(Arc::clone(self.namespaces.default_world())),
-            Some(name) => self.namespaces.get_or_create(name),
+            None => Ok(Arc::clone(self.namespaces.default_world())),
+            Some(name) => self
+                .namespaces
+                .get_or_create(name)
+                .map_err(|why| match why {
+                    Refused::BadName => ApiError::bad_namespace(),
+                    Refused::Full => ApiError::namespaces_full(),
+                }),
         }
     }
 
@@ -324,7 +331,7 @@ impl App {
 
     /// The whole state of the default world or of `namespace`, as `/_fake/state` shows it.
     pub fn state_json(&self, namespace: Option<&str>) -> Option<String> {
-        let world = self.world(namespace)?;
+        let world = self.world(namespace).ok()?;
         Some(
             world
                 .store

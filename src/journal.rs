@@ -1,6 +1,7 @@
 //! The request journal: what each API call sent and what it was answered, so a test can assert
 //! what its client did. `auth_password` is redacted before anything is stored. Bounded: the
-//! oldest entries go first once `LIMIT` is reached.
+//! oldest entries go first once `LIMIT` entries or `BYTES_LIMIT` bytes of parameters are held,
+//! so clients sending megabyte bodies cannot make the fake hold gigabytes.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -11,6 +12,9 @@ use crate::params::RawParams;
 
 /// The most entries kept.
 pub const LIMIT: usize = 10_000;
+
+/// The most bytes of parameters kept, across entries.
+pub const BYTES_LIMIT: usize = 32 * 1024 * 1024;
 
 /// Replaces every `auth_password` value.
 pub const REDACTED: &str = "[redacted]";
@@ -36,7 +40,16 @@ pub struct Entry {
 
 #[derive(Debug, Default)]
 pub struct Journal {
-    entries: Mutex<(u64, VecDeque<Entry>)>,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    /// Entries ever recorded since start or reset: the next `seq` is one more.
+    count: u64,
+    /// The bytes of parameters `entries` holds.
+    bytes: usize,
+    entries: VecDeque<Entry>,
 }
 
 impl Journal {
@@ -51,14 +64,18 @@ impl Journal {
         fault: Option<&str>,
     ) {
         params.redact("auth_password", REDACTED);
-        let mut guard = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        let (count, entries) = &mut *guard;
-        *count += 1;
-        if entries.len() == LIMIT {
-            entries.pop_front();
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        inner.count += 1;
+        inner.bytes += params.text_len();
+        while inner.entries.len() >= LIMIT
+            || (inner.bytes > BYTES_LIMIT && !inner.entries.is_empty())
+        {
+            let oldest = inner.entries.pop_front().expect("not empty");
+            inner.bytes -= oldest.params.text_len();
         }
-        entries.push_back(Entry {
-            seq: *count,
+        let seq = inner.count;
+        inner.entries.push_back(Entry {
+            seq,
             time,
             function: function.to_owned(),
             method: method.to_owned(),
@@ -70,9 +87,9 @@ impl Journal {
 
     /// The entries, oldest first, of one function if `function` is given.
     pub fn entries(&self, function: Option<&str>) -> Vec<Entry> {
-        let guard = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        guard
-            .1
+        let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        inner
+            .entries
             .iter()
             .filter(|e| function.is_none_or(|f| e.function == f))
             .cloned()
@@ -80,7 +97,7 @@ impl Journal {
     }
 
     pub fn clear(&self) {
-        *self.entries.lock().unwrap_or_else(|p| p.into_inner()) = (0, VecDeque::new());
+        *self.inner.lock().unwrap_or_else(|p| p.into_inner()) = Inner::default();
     }
 }
 
@@ -103,6 +120,21 @@ mod tests {
             Some(("auth_password", REDACTED))
         );
         assert!(!format!("{entries:?}").contains("secret"));
+    }
+
+    #[test]
+    fn the_oldest_entries_go_once_the_bytes_are_spent() {
+        let journal = Journal::default();
+        let big = format!("name={}", "x".repeat(BYTES_LIMIT / 4));
+        for _ in 0..10 {
+            let params = RawParams::parse(&big, None);
+            journal.record(0, "a", "GET", params, "200".into(), None);
+        }
+        let entries = journal.entries(None);
+        let held: usize = entries.iter().map(|e| e.params.text_len()).sum();
+        assert!(held <= BYTES_LIMIT, "{held} bytes held");
+        assert_eq!(entries.len(), 3);
+        assert_eq!(entries.last().map(|e| e.seq), Some(10));
     }
 
     #[test]

@@ -50,6 +50,19 @@ pub struct Namespaces {
 /// Why a namespace name was refused, as the client is told.
 pub const NAME_RULE: &str = "a namespace name is 1 to 64 characters of A-Z, a-z, 0-9, '_' and '-'";
 
+/// The most named worlds at once: each is a copy of the seed, and a client making names up must
+/// not be able to exhaust memory. Dropping one (`DELETE /_fake/ns/<name>`) makes room.
+pub const MAX_NAMESPACES: usize = 1000;
+
+/// Why a namespace could not be had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// The name breaks `NAME_RULE`.
+    BadName,
+    /// `MAX_NAMESPACES` exist already.
+    Full,
+}
+
 impl Namespaces {
     pub fn new(seed: World, clock: Clock) -> Namespaces {
         let default = Arc::new(Namespace::new(seed.clone(), clock));
@@ -64,19 +77,24 @@ impl Namespaces {
         &self.default
     }
 
-    /// The namespace `name`, made from the seed if it is new; `None` for an invalid name.
-    pub fn get_or_create(&self, name: &str) -> Option<Arc<Namespace>> {
+    /// The namespace `name`, made from the seed if it is new.
+    pub fn get_or_create(&self, name: &str) -> Result<Arc<Namespace>, Refused> {
         if !valid_name(name) {
-            return None;
+            return Err(Refused::BadName);
         }
         let mut named = self.named.lock().unwrap_or_else(|p| p.into_inner());
-        let namespace = named.entry(name.to_owned()).or_insert_with(|| {
-            Arc::new(Namespace::new(
-                self.seed.clone(),
-                self.default.clock.fresh(),
-            ))
-        });
-        Some(Arc::clone(namespace))
+        if let Some(namespace) = named.get(name) {
+            return Ok(Arc::clone(namespace));
+        }
+        if named.len() >= MAX_NAMESPACES {
+            return Err(Refused::Full);
+        }
+        let namespace = Arc::new(Namespace::new(
+            self.seed.clone(),
+            self.default.clock.fresh(),
+        ));
+        named.insert(name.to_owned(), Arc::clone(&namespace));
+        Ok(namespace)
     }
 
     /// Drops `name`; whether it existed.

@@ -87,6 +87,11 @@ impl RawParams {
         self.spans.is_empty()
     }
 
+    /// The bytes of decoded text held: what keeping these parameters costs.
+    pub fn text_len(&self) -> usize {
+        self.text.len()
+    }
+
     /// Every value of `name` becomes `with`; the old bytes are overwritten, so the value is gone
     /// from memory, not only from view.
     pub fn redact(&mut self, name: &str, with: &str) {

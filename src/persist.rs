@@ -185,11 +185,10 @@ pub fn load(app: &App, path: &Path) -> Result<(), StateError> {
     }
     for (name, world, clock) in restored {
         let namespace = match &name {
-            None => Some(std::sync::Arc::clone(app.namespaces.default_world())),
+            None => Ok(std::sync::Arc::clone(app.namespaces.default_world())),
             Some(name) => app.namespaces.get_or_create(name),
         };
-        let namespace =
-            namespace.ok_or_else(|| refuse(format!("{name:?} is not a namespace name")))?;
+        let namespace = namespace.map_err(|why| refuse(format!("namespace {name:?}: {why:?}")))?;
         namespace.store.with(|state| *state = world);
         if let Some(seconds) = clock {
             namespace.clock.set_position(seconds);

@@ -592,3 +592,25 @@ fn every_hostile_request_gets_its_answer_and_changes_nothing() {
         failures.join("\n")
     );
 }
+
+#[test]
+fn namespaces_are_capped_and_dropping_one_makes_room() {
+    use enswitch_fake::app::App;
+    use enswitch_fake::namespace::MAX_NAMESPACES;
+    use enswitch_fake::request::ApiRequest;
+
+    let app = App::embedded().unwrap();
+    let health = |name: &str| {
+        let answer = app.serve(ApiRequest::get(&format!("/_ns/{name}/_fake/health")));
+        (answer.status, String::from_utf8(answer.body).unwrap())
+    };
+    for i in 0..MAX_NAMESPACES {
+        assert_eq!(health(&format!("n{i}")).0, 200, "namespace {i}");
+    }
+    let (status, body) = health("one-too-many");
+    assert_eq!(status, 400);
+    assert!(body.contains("DELETE /_fake/ns/"), "{body}");
+    assert_eq!(health("n7").0, 200, "existing namespaces still answer");
+    assert!(app.drop_namespace("n7"));
+    assert_eq!(health("one-too-many").0, 200);
+}
