@@ -14,10 +14,17 @@ fuzz_target!(|data: &[u8]| {
     for (name, value) in params.pairs() {
         let first = params.pairs().find(|(n, _)| *n == name).map(|(_, v)| v);
         assert_eq!(params.get(name), first);
-        assert!(value.len() <= data.len() * 3, "a value longer than its input");
+        assert!(
+            value.len() <= data.len() * 3,
+            "a value longer than its input"
+        );
     }
     let count = params.len();
     params.redact("auth_password", "[redacted]");
     assert_eq!(params.len(), count);
-    assert!(params.pairs().all(|(n, v)| n != "auth_password" || v == "[redacted]"));
+    assert!(
+        params
+            .pairs()
+            .all(|(n, v)| n != "auth_password" || v == "[redacted]")
+    );
 });
