@@ -166,7 +166,7 @@ fn sigterm_lets_requests_in_flight_finish_then_exits_0() {
         "--addr",
         "127.0.0.1:0",
         "--fault",
-        r#"{"function":"cards/batches/create","action":{"delay":{"ms":1500}}}"#,
+        r#"{"function":"cards/batches/create","action":{"delay":{"ms":3000}}}"#,
     ]);
     let clients: Vec<_> = (0..IN_FLIGHT)
         .map(|i| {
@@ -185,19 +185,35 @@ fn sigterm_lets_requests_in_flight_finish_then_exits_0() {
             })
         })
         .collect();
-    // Every request is being answered (slowly) when the signal arrives.
-    std::thread::sleep(Duration::from_millis(500));
+    // Every request has acted (the journal has it) and is waiting out its delay when the signal
+    // arrives.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let journal = crate::support::send(
+            addr,
+            "GET /_fake/requests HTTP/1.1\r\nHost: f\r\nConnection: close\r\n\r\n",
+        )
+        .json();
+        if journal["count"] == IN_FLIGHT {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{journal}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let killed = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
-    // While those drain, the listener is already closed to newcomers.
-    std::thread::sleep(Duration::from_millis(200));
-    assert!(
-        TcpStream::connect(addr).is_err(),
-        "a new connection was accepted after SIGTERM"
-    );
+    // While those drain, the listener closes to newcomers.
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    while TcpStream::connect(addr).is_ok() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "new connections were still accepted 2 s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     for (i, client) in clients.into_iter().enumerate() {
         let answer = client.join().unwrap();
         assert!(answer.starts_with("HTTP/1.1 200"), "client {i}: {answer:?}");

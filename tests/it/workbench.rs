@@ -480,8 +480,17 @@ fn sigkill_after_the_batching_window_loses_nothing() {
     let (mut child, addr) = spawn_serve(&["--state", file.to_str().unwrap()]);
     let update = "/api/json/cards/groups/update/?auth_username=user;auth_password=password;id=123;name=durable";
     assert_eq!(get(addr, update).code(), "204");
-    // Past the 100 ms window (with room for a slow machine), then no chance to say goodbye.
-    std::thread::sleep(std::time::Duration::from_millis(600));
+    // The writer saves within its 100 ms window; on a loaded machine the fsync may take longer,
+    // so wait for the file itself (timings belong to benchmarks), then give no chance to say
+    // goodbye.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !std::fs::read_to_string(&file).is_ok_and(|saved| saved.contains("durable")) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the change was not saved within 20 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     child.kill().unwrap();
     child.wait().unwrap();
 
