@@ -4,7 +4,7 @@
 //! How a request flows:
 //!
 //! ```text
-//! hyper request ─> ApiRequest (owned)                         server.rs (the only async part)
+//! hyper request ─> Limits ─> ApiRequest (owned)               server.rs (the only async part)
 //!   ─> function for the path, or a 404 envelope              app, spec
 //!   ─> RawParams: ';' or '&' pairs, decoded, in order        params
 //!   ─> 401 ─> 402 ─> 403                                     auth
@@ -20,6 +20,7 @@
 //! - [`world`], [`seed`], [`store`], [`domain`]: the state, where it starts, its lock, its changes.
 //! - [`error`], [`render`], [`request`]: the wire types; all wording in `error`.
 //! - [`app`], [`control`], [`journal`], [`server`]: the fake, its control plane, its log, its socket;
+//!   [`limits`]: what one client may cost the server;
 //!   [`namespace`]: isolated worlds on one server; [`fault`]: failures on demand;
 //!   [`persist`]: the state file; [`record`]: the recording proxy.
 //! - [`clock`], [`rng`]: injected time and the seeded generator, for byte-identical reruns.
