@@ -86,7 +86,7 @@ pub struct App {
     pub(crate) faults: Faults,
     /// Counts requests that may have changed a world, so the state writer knows when to save.
     changes: AtomicU64,
-    config: Config,
+    pub(crate) config: Config,
 }
 
 impl App {
@@ -121,27 +121,7 @@ impl App {
             Err(error) => return HttpAnswer::api(&error.into(), HttpStatusMode::Mirror),
         };
         if path.starts_with(CONTROL_PREFIX) {
-            return match &self.config.control {
-                ControlAccess::Open => self.control(&world, name, path, &request),
-                ControlAccess::Token(token)
-                    if request
-                        .admin_token
-                        .as_deref()
-                        .is_some_and(|t| auth::same_secret(token.as_bytes(), t.as_bytes())) =>
-                {
-                    self.control(&world, name, path, &request)
-                }
-                ControlAccess::Token(_) => HttpAnswer::json(
-                    401,
-                    &serde_json::json!({
-                        "error": "the control plane needs the header Authorization: Bearer <--admin-token>"
-                    }),
-                ),
-                ControlAccess::Off => HttpAnswer::json(
-                    404,
-                    &serde_json::json!({ "error": "the control plane is switched off (--no-admin)" }),
-                ),
-            };
+            return self.guarded_control(&world, name, path, &request);
         }
         let fault = self.faults.fire(function_path(path), name);
         let answer = self.handle_in(&world, path, &request, fault.as_ref());

@@ -5,15 +5,44 @@
 
 use serde_json::json;
 
-use crate::app::{App, CONTROL_PREFIX};
+use crate::app::{App, CONTROL_PREFIX, ControlAccess};
+use crate::auth;
 use crate::fault::FaultSpec;
 use crate::namespace::{self, Namespace};
 use crate::render::HttpAnswer;
 use crate::request::{ApiRequest, Method};
 
 impl App {
+    /// The control plane, for a request that may use it (`--admin-token`, `--no-admin`).
+    pub(crate) fn guarded_control(
+        &self,
+        world: &Namespace,
+        name: Option<&str>,
+        path: &str,
+        request: &ApiRequest,
+    ) -> HttpAnswer {
+        match &self.config.control {
+            ControlAccess::Open => self.control(world, name, path, request),
+            ControlAccess::Token(token)
+                if request
+                    .admin_token
+                    .as_deref()
+                    .is_some_and(|t| auth::same_secret(token.as_bytes(), t.as_bytes())) =>
+            {
+                self.control(world, name, path, request)
+            }
+            ControlAccess::Token(_) => error(
+                401,
+                "the control plane needs the header Authorization: Bearer <--admin-token>".into(),
+            ),
+            ControlAccess::Off => {
+                error(404, "the control plane is switched off (--no-admin)".into())
+            }
+        }
+    }
+
     /// `path` is the request's path without any `/_ns/<name>` prefix; `name` is that name.
-    pub(crate) fn control(
+    fn control(
         &self,
         world: &Namespace,
         name: Option<&str>,
