@@ -66,9 +66,7 @@ impl RawParams {
 
     /// Every pair, in order, repeats included.
     pub fn pairs(&self) -> impl ExactSizeIterator<Item = (&str, &str)> + '_ {
-        self.spans
-            .iter()
-            .map(|s| (self.slice(s.name), self.slice(s.value)))
+        self.pairs_checked().map(|(name, value, _)| (name, value))
     }
 
     /// Every pair with whether its value was UTF-8 as sent: a value that was not is shown with
