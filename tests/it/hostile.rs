@@ -169,17 +169,14 @@ fn corpus() -> Vec<Case> {
         ("decimal: infinity", "inf".to_owned()),
         ("decimal: two minus signs", "--1".to_owned()),
     ] {
-        cases.push(case(
+        api(
             name,
-            get(UPDATE, &format!("id=123;balance={balance};validation=1")),
-            Api("400 balance"),
-        ));
+            &format!("id=123;balance={balance};validation=1"),
+            "400 balance",
+        );
     }
 
     // Empty, repeated and missing.
-    let mut api = |name: &str, query: &str, expect: &'static str| {
-        cases.push(case(name, get(UPDATE, query), Api(expect)));
-    };
     api("empty: required integer", "id=", "400 id");
     api(
         "empty: optional integer",
