@@ -3,8 +3,8 @@
 
 use std::time::Instant;
 
-use enswitch_fake::app::App;
-use enswitch_fake::request::ApiRequest;
+use enswitch_fake::fake::request::ApiRequest;
+use enswitch_fake::workbench::App;
 
 fn main() {
     let auth = "auth_username=user;auth_password=password";

@@ -6,11 +6,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use enswitch_fake::app::DEFAULT_RNG_SEED;
-use enswitch_fake::export::ExportFormat;
-use enswitch_fake::limits::Limits;
-use enswitch_fake::mutant::Mutant;
-use enswitch_fake::render::HttpStatusMode;
+use enswitch_fake::fake::mutant::Mutant;
+use enswitch_fake::fake::response::HttpStatusMode;
+use enswitch_fake::server::limits::Limits;
+use enswitch_fake::spec::export::ExportFormat;
+use enswitch_fake::workbench::DEFAULT_RNG_SEED;
 
 /// A machine-readable spec, a fake server and a conformance runner for the cards functions of the
 /// Enswitch JSON API.

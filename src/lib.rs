@@ -36,35 +36,11 @@
 //! assert!(update.param("id").unwrap().required);
 //! ```
 
-pub mod app;
-pub mod auth;
-pub mod clock;
 pub mod conformance;
-pub mod control;
-pub mod domain;
-pub mod error;
-pub mod exit;
-pub mod export;
-pub mod fault;
-pub mod input;
-pub mod journal;
-pub mod limits;
-pub mod mutant;
-pub mod namespace;
-pub mod params;
-pub mod persist;
-pub mod record;
-pub mod render;
-pub mod request;
-pub mod rng;
-pub mod seed;
+pub mod fake;
 pub mod server;
 pub mod spec;
-pub mod store;
-pub mod validate;
-pub mod value;
-pub mod world;
-pub mod yaml;
+pub mod workbench;
 
 /// The README's Rust examples, compiled and run by `cargo test` so they cannot go stale.
 #[doc = include_str!("../README.md")]

@@ -2,14 +2,13 @@
 //! exit code. Everything printed is printed here; the library never prints.
 
 mod cli;
+mod exit;
 
 use std::io::Write as _;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use clap::{CommandFactory as _, Parser as _};
-use enswitch_fake::app::{App, Config, ControlAccess};
-use enswitch_fake::clock::Clock;
 use enswitch_fake::conformance::config::{Reset, TargetConfig};
 use enswitch_fake::conformance::fixtures::Fixtures;
 use enswitch_fake::conformance::mutants;
@@ -17,10 +16,15 @@ use enswitch_fake::conformance::report::{self, ReportFormat};
 use enswitch_fake::conformance::runner::{Options, Runner, UpdateMode};
 use enswitch_fake::conformance::snapshot;
 use enswitch_fake::conformance::target::{Http, InProcess, Target};
-use enswitch_fake::fault::FaultSpec;
-use enswitch_fake::limits::Limits;
-use enswitch_fake::mutant::Mutant;
-use enswitch_fake::{exit, export, persist, seed, server, spec::Spec};
+use enswitch_fake::fake::clock::Clock;
+use enswitch_fake::fake::mutant::Mutant;
+use enswitch_fake::fake::seed;
+use enswitch_fake::server;
+use enswitch_fake::server::limits::Limits;
+use enswitch_fake::spec::{Spec, export};
+use enswitch_fake::workbench::fault::FaultSpec;
+use enswitch_fake::workbench::state as persist;
+use enswitch_fake::workbench::{App, Config, ControlAccess};
 
 use crate::cli::{
     CheckArgs, Cli, ClockArg, Command, ExportArgs, RecordArgs, ReportArg, ServeArgs, SpecCommand,
@@ -70,7 +74,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     }
 }
 
-fn load(source: &SpecSource) -> Result<Spec, enswitch_fake::yaml::FileErrors> {
+fn load(source: &SpecSource) -> Result<Spec, enswitch_fake::spec::yaml::FileErrors> {
     match &source.spec {
         Some(dir) => Spec::from_dir(dir),
         None => Spec::embedded(),
@@ -212,7 +216,7 @@ fn check(args: &CheckArgs) -> anyhow::Result<u8> {
                 &spec,
                 seed::EMBEDDED_NAME,
                 seed::EMBEDDED,
-                enswitch_fake::app::DEFAULT_RNG_SEED,
+                enswitch_fake::workbench::DEFAULT_RNG_SEED,
             )
             .context("the seed has errors")?;
             Box::new(InProcess {
@@ -313,7 +317,7 @@ fn record(args: &RecordArgs) -> anyhow::Result<()> {
     let rules = Fixtures::default_location()
         .read("normalize.yaml")
         .context("no normalize.yaml in the fixtures")?;
-    let recorder = enswitch_fake::record::Recorder::new(
+    let recorder = enswitch_fake::conformance::record::Recorder::new(
         spec,
         upstream,
         config,

@@ -5,7 +5,7 @@
 
 use std::sync::OnceLock;
 
-use enswitch_fake::app::App;
+use enswitch_fake::workbench::App;
 use libfuzzer_sys::fuzz_target;
 
 #[path = "../input.rs"]

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::conformance::case::Principal;
-use crate::yaml::FileErrors;
+use crate::spec::yaml::FileErrors;
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -124,7 +124,7 @@ impl TargetConfig {
     }
 
     pub fn from_yaml(file: &str, text: &str) -> Result<TargetConfig, FileErrors> {
-        crate::yaml::parse(file, text).map_err(|e| FileErrors(vec![e]))
+        crate::spec::yaml::parse(file, text).map_err(|e| FileErrors(vec![e]))
     }
 
     /// The credentials `principal` logs in with; `Nobody` is the full user with a wrong password.

@@ -8,7 +8,7 @@ use crate::conformance::case::Case;
 use crate::conformance::normalize::{self, Rules};
 use crate::conformance::{generate, scenario};
 use crate::spec::Spec;
-use crate::yaml::FileErrors;
+use crate::spec::yaml::FileErrors;
 
 /// Every file under `fixtures/`, embedded at build time by `build.rs`.
 const EMBEDDED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/fixture_files.rs"));

@@ -6,11 +6,11 @@
 //! functions, every request form. Ids are stable: `<function>/<family>/<detail>`.
 
 use crate::conformance::case::{Case, Form, Principal, Step};
+use crate::fake::validate::AUTH_PARAMS;
+use crate::spec::value::{ParamType, Value};
 use crate::spec::{
     Access, Code, FormatName, Function, FunctionKind, Param, Provenance, ResourceKind, Rule, Spec,
 };
-use crate::validate::AUTH_PARAMS;
-use crate::value::{ParamType, Value};
 
 /// The cap on cards per call the fake starts with; the generated cap case asks for one more.
 const DEFAULT_MAX_CARDS: u64 = 100_000;

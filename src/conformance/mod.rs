@@ -21,6 +21,7 @@ pub mod fixtures;
 pub mod generate;
 pub mod mutants;
 pub mod normalize;
+pub mod record;
 pub mod report;
 pub mod runner;
 pub mod scenario;

@@ -2,18 +2,18 @@
 //! mutants some case caught (killed) and which none did (survived). A mismatch on any case kills,
 //! inferred rules included: the question is whether the suite notices, not what the vendor says.
 
-use crate::app::{App, Config, DEFAULT_RNG_SEED};
-use crate::clock::Clock;
 use crate::conformance::case::Case;
 use crate::conformance::config::TargetConfig;
 use crate::conformance::fixtures::Fixtures;
 use crate::conformance::normalize::Rules;
 use crate::conformance::runner::{CaseResult, Options, Reporter, Runner, Summary, UpdateMode};
 use crate::conformance::target::InProcess;
-use crate::mutant::Mutant;
-use crate::seed;
+use crate::fake::clock::Clock;
+use crate::fake::mutant::Mutant;
+use crate::fake::seed;
 use crate::spec::Spec;
-use crate::yaml::FileErrors;
+use crate::spec::yaml::FileErrors;
+use crate::workbench::{App, Config, DEFAULT_RNG_SEED};
 
 /// One mutant's verdict: the cases that caught it (none: it survived).
 #[derive(Debug, Clone)]

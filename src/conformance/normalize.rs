@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
 use crate::conformance::config::Resources;
-use crate::yaml::FileErrors;
+use crate::spec::yaml::FileErrors;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -33,7 +33,7 @@ pub struct Rule {
 pub type Rules = BTreeMap<String, BTreeMap<String, Rule>>;
 
 pub fn load(file: &str, text: &str) -> Result<Rules, FileErrors> {
-    crate::yaml::parse(file, text).map_err(|e| FileErrors(vec![e]))
+    crate::spec::yaml::parse(file, text).map_err(|e| FileErrors(vec![e]))
 }
 
 /// The numbering of one case: each placeholder name's values in order of first appearance, and

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use crate::conformance::case::{Case, Step};
 use crate::spec::Provenance;
-use crate::yaml::{FileError, FileErrors};
+use crate::spec::yaml::{FileError, FileErrors};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -21,7 +21,7 @@ struct RawScenario {
 }
 
 pub fn load(file: &str, text: &str) -> Result<Case, FileErrors> {
-    let raw: RawScenario = crate::yaml::parse(file, text).map_err(|e| FileErrors(vec![e]))?;
+    let raw: RawScenario = crate::spec::yaml::parse(file, text).map_err(|e| FileErrors(vec![e]))?;
     let Some(first) = raw.steps.first() else {
         return Err(FileErrors(vec![FileError {
             file: file.to_owned(),

@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use crate::app::App;
 use crate::conformance::case::Form;
 use crate::conformance::config::Credentials;
-use crate::request::{ApiRequest, Method};
+use crate::fake::request::{ApiRequest, Method};
+use crate::workbench::App;
 
 /// A request as it goes on the wire: path relative to the base URL, query, and form body.
 #[derive(Debug, Clone, PartialEq, Eq)]

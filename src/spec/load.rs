@@ -8,14 +8,14 @@ use std::path::Path;
 
 use serde_saphyr::{Location, Spanned};
 
-use crate::yaml::{FileError, FileErrors};
+use crate::spec::yaml::{FileError, FileErrors};
 
 use super::raw::{RawDefault, RawFunction, RawParam};
 use super::{
     Allowed, Change, Code, Constraint, Data, DataForm, Default, DefaultSource, Example, Field,
     Format, Function, Param, Range, RefersTo, Response, Rule, Ruled, Spec,
 };
-use crate::value::ParamType;
+use crate::spec::value::ParamType;
 
 /// The function whose parameters define the fields of a card group, which "Default for group."
 /// defaults refer to.
@@ -56,7 +56,7 @@ pub(super) fn from_files(files: Vec<(String, String)>) -> Result<Spec, FileError
     let mut errors = Vec::new();
     let mut raws = Vec::new();
     for (file, text) in files {
-        match crate::yaml::parse::<RawFunction>(&file, &text) {
+        match crate::spec::yaml::parse::<RawFunction>(&file, &text) {
             Ok(raw) => raws.push((file, raw)),
             Err(error) => errors.push(error),
         }

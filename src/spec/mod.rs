@@ -5,16 +5,19 @@
 //! owns a parameter and its rules. Every rule carries its [`Provenance`], so a user can tell what
 //! the vendor documents from what this project decided (API-NOTES.md, D1 to D14).
 
+pub mod export;
 mod load;
 mod param;
 mod raw;
+pub mod value;
+pub mod yaml;
 
 use std::fmt;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::yaml::FileErrors;
+use crate::spec::yaml::FileErrors;
 
 pub use param::{
     Allowed, Default, DefaultSource, Format, FormatName, Param, Range, RefersTo, ResourceKind,
@@ -267,7 +270,7 @@ pub enum DataForm {
 pub struct Field {
     pub name: String,
     #[serde(rename = "type")]
-    pub ty: crate::value::ParamType,
+    pub ty: crate::spec::value::ParamType,
     pub description: String,
 }
 
@@ -302,8 +305,8 @@ pub enum Context {
 
 impl Context {
     /// The type of value the context supplies.
-    pub fn param_type(self) -> crate::value::ParamType {
-        use crate::value::ParamType;
+    pub fn param_type(self) -> crate::spec::value::ParamType {
+        use crate::spec::value::ParamType;
         match self {
             Context::SystemCurrency => ParamType::String,
             Context::CallerCustomer | Context::AllCardGroups => ParamType::Integer,

@@ -8,8 +8,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::spec::value::{ParamType, Value};
 use crate::spec::{Context, Provenance};
-use crate::value::{ParamType, Value};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Param {

@@ -5,10 +5,10 @@
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
+use crate::spec::value::ParamType;
 use crate::spec::{
     Access, Context, DataForm, FormatName, FunctionKind, Provenance, ResourceKind, Rule,
 };
-use crate::value::ParamType;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

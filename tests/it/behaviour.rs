@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use enswitch_fake::app::Config;
+use enswitch_fake::workbench::Config;
 use serde_json::{Value, json};
 
 use crate::support::Fake;

@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use enswitch_fake::app::App;
 use enswitch_fake::conformance::config::TargetConfig;
 use enswitch_fake::conformance::fixtures::Fixtures;
 use enswitch_fake::conformance::mutants::Collected;
@@ -12,6 +11,7 @@ use enswitch_fake::conformance::runner::{CaseResult, Options, Runner, Summary, U
 use enswitch_fake::conformance::target::{Http, InProcess, Target};
 use enswitch_fake::server::FakeServer;
 use enswitch_fake::spec::Spec;
+use enswitch_fake::workbench::App;
 
 fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
@@ -389,7 +389,10 @@ fn every_mutant_is_killed_by_the_suite() {
         2,
     )
     .unwrap();
-    assert_eq!(verdicts.len(), enswitch_fake::mutant::Mutant::ALL.len());
+    assert_eq!(
+        verdicts.len(),
+        enswitch_fake::fake::mutant::Mutant::ALL.len()
+    );
     let survivors: Vec<&str> = verdicts
         .iter()
         .filter(|v| !v.killed())
@@ -439,7 +442,7 @@ fn mutants_lists_every_mutant_and_an_unknown_name_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).lines().count(),
-        enswitch_fake::mutant::Mutant::ALL.len()
+        enswitch_fake::fake::mutant::Mutant::ALL.len()
     );
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_enswitch-fake"))
         .args(["serve", "--mutant", "nope"])

@@ -1,7 +1,7 @@
 //! The exports, pinned by snapshots reviewed against the vendor's pages in
 //! ../shared/enswitch-docs/ (`scripts/check-vendor-pages.py` compares them row for row).
 
-use enswitch_fake::export::{ExportFormat, render};
+use enswitch_fake::spec::export::{ExportFormat, render};
 use enswitch_fake::spec::{Function, Spec};
 
 fn spec() -> Spec {

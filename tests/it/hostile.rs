@@ -592,9 +592,9 @@ fn every_hostile_request_gets_its_answer_and_changes_nothing() {
 
 #[test]
 fn namespaces_are_capped_and_dropping_one_makes_room() {
-    use enswitch_fake::app::App;
-    use enswitch_fake::namespace::MAX_NAMESPACES;
-    use enswitch_fake::request::ApiRequest;
+    use enswitch_fake::fake::request::ApiRequest;
+    use enswitch_fake::workbench::App;
+    use enswitch_fake::workbench::namespace::MAX_NAMESPACES;
 
     let app = App::embedded().unwrap();
     let health = |name: &str| {

@@ -5,9 +5,9 @@ use std::io::{Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use enswitch_fake::app::App;
-use enswitch_fake::limits::Limits;
 use enswitch_fake::server::FakeServer;
+use enswitch_fake::server::limits::Limits;
+use enswitch_fake::workbench::App;
 
 use crate::support::{send, spawn};
 

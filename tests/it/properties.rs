@@ -3,9 +3,9 @@
 
 use std::sync::OnceLock;
 
-use enswitch_fake::params::RawParams;
+use enswitch_fake::fake::params::RawParams;
+use enswitch_fake::fake::validate;
 use enswitch_fake::spec::Spec;
-use enswitch_fake::validate;
 use proptest::prelude::*;
 
 #[path = "../../fuzz/input.rs"]
@@ -132,8 +132,8 @@ proptest! {
     }
 }
 
-fn app() -> &'static enswitch_fake::app::App {
-    static APP: OnceLock<enswitch_fake::app::App> = OnceLock::new();
+fn app() -> &'static enswitch_fake::workbench::App {
+    static APP: OnceLock<enswitch_fake::workbench::App> = OnceLock::new();
     APP.get_or_init(input::app)
 }
 

@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 
-use enswitch_fake::app::{Config, ControlAccess};
+use enswitch_fake::workbench::{Config, ControlAccess};
 
 use crate::support::{Fake, Reply, send, spawn};
 

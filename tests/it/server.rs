@@ -1,8 +1,8 @@
 //! The wire, over real loopback HTTP: request forms (D2 to D4), the envelope and its HTTP status
 //! (D1), unknown functions, the control plane, determinism, and `serve` as a process.
 
-use enswitch_fake::app::Config;
-use enswitch_fake::render::HttpStatusMode;
+use enswitch_fake::fake::response::HttpStatusMode;
+use enswitch_fake::workbench::Config;
 
 use crate::support::{Fake, send};
 
@@ -322,7 +322,7 @@ fn serve_options_come_from_the_environment_too() {
 fn a_seed_file_with_errors_is_refused_naming_the_line() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("seed.yaml");
-    let seed = enswitch_fake::seed::EMBEDDED.replace(
+    let seed = enswitch_fake::fake::seed::EMBEDDED.replace(
         "{username: reader, password: reader-password, customer: 10,",
         "{username: reader, password: reader-password, customer: 77,",
     );

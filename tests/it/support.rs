@@ -4,11 +4,11 @@
 use std::io::{Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream};
 
-use enswitch_fake::app::{App, Config, DEFAULT_RNG_SEED};
-use enswitch_fake::clock::Clock;
+use enswitch_fake::fake::clock::Clock;
+use enswitch_fake::fake::{seed, world::World};
 use enswitch_fake::server::FakeServer;
 use enswitch_fake::spec::Spec;
-use enswitch_fake::{seed, world::World};
+use enswitch_fake::workbench::{App, Config, DEFAULT_RNG_SEED};
 
 /// The seed's principals (fixtures/seed.yaml) and their passwords.
 pub fn password(user: &str) -> &'static str {

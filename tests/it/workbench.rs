@@ -354,9 +354,9 @@ fn serve_takes_fault_rules_at_start_and_refuses_a_bad_one() {
 /// client, assert one request was sent.
 #[test]
 fn a_rust_test_can_inject_a_fault_and_read_the_journal() {
-    use enswitch_fake::app::App;
-    use enswitch_fake::fault::{Action, FaultSpec};
     use enswitch_fake::server::FakeServer;
+    use enswitch_fake::workbench::App;
+    use enswitch_fake::workbench::fault::{Action, FaultSpec};
 
     let fake = FakeServer::start(App::embedded().unwrap()).unwrap();
     let error = Action::Error {
@@ -562,9 +562,10 @@ fn spawn_record(args: &[&str]) -> (std::process::Child, std::net::SocketAddr) {
 
 #[test]
 fn recording_against_a_running_fake_gives_cases_that_check_passes() {
-    let upstream =
-        enswitch_fake::server::FakeServer::start(enswitch_fake::app::App::embedded().unwrap())
-            .unwrap();
+    let upstream = enswitch_fake::server::FakeServer::start(
+        enswitch_fake::workbench::App::embedded().unwrap(),
+    )
+    .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("recorded");
     let (child, proxy) = spawn_record(&[
@@ -654,9 +655,10 @@ fn recording_against_a_running_fake_gives_cases_that_check_passes() {
 
 #[test]
 fn record_read_only_forwards_reads_and_validation_but_refuses_changes() {
-    let upstream =
-        enswitch_fake::server::FakeServer::start(enswitch_fake::app::App::embedded().unwrap())
-            .unwrap();
+    let upstream = enswitch_fake::server::FakeServer::start(
+        enswitch_fake::workbench::App::embedded().unwrap(),
+    )
+    .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("recorded");
     let (mut child, proxy) = spawn_record(&[

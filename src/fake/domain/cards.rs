@@ -8,10 +8,10 @@ use std::collections::BTreeSet;
 
 use serde_json::json;
 
-use crate::error::ApiError;
-use crate::input::Input;
-use crate::render::{ApiResponse, data};
-use crate::world::{Card, World};
+use crate::fake::error::ApiError;
+use crate::fake::input::Input;
+use crate::fake::response::{ApiResponse, data};
+use crate::fake::world::{Card, World};
 
 /// `count` new card numbers of `length` digits, or 500 (D10) if there are not that many left.
 /// Changes nothing but the generator; the caller stores the cards.

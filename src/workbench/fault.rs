@@ -8,7 +8,7 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
-use crate::rng::Rng;
+use crate::fake::rng::Rng;
 use crate::spec::Code;
 
 /// A rule as a client writes it (`POST /_fake/faults`, `--fault`).
@@ -95,9 +95,9 @@ impl FaultSpec {
             return Err("times must be at least 1".into());
         }
         if let Some(name) = &self.namespace
-            && !crate::namespace::valid_name(name)
+            && !crate::workbench::namespace::valid_name(name)
         {
-            return Err(crate::namespace::NAME_RULE.into());
+            return Err(crate::workbench::namespace::NAME_RULE.into());
         }
         if let Action::Error { code, .. } = &self.action {
             let known = code.parse().ok().and_then(Code::new);

@@ -5,12 +5,12 @@
 
 use serde_json::json;
 
-use crate::app::{App, CONTROL_PREFIX, ControlAccess};
-use crate::auth;
-use crate::fault::FaultSpec;
-use crate::namespace::{self, Namespace};
-use crate::render::HttpAnswer;
-use crate::request::{ApiRequest, Method};
+use crate::fake::auth;
+use crate::fake::request::{ApiRequest, Method};
+use crate::fake::response::HttpAnswer;
+use crate::workbench::fault::FaultSpec;
+use crate::workbench::namespace::{self, Namespace};
+use crate::workbench::{App, CONTROL_PREFIX, ControlAccess};
 
 impl App {
     /// The control plane, for a request that may use it (`--admin-token`, `--no-admin`).
@@ -123,7 +123,7 @@ fn error(status: u16, message: String) -> HttpAnswer {
 }
 
 fn query_value(query: &str, name: &str) -> Option<String> {
-    crate::params::RawParams::parse(query, None)
+    crate::fake::params::RawParams::parse(query, None)
         .get(name)
         .map(str::to_owned)
 }

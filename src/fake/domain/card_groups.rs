@@ -7,12 +7,12 @@ use std::collections::BTreeMap;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::json;
 
-use crate::input::Input;
-use crate::mutant::{self, Mutant};
-use crate::render::{ApiResponse, data};
+use crate::fake::input::Input;
+use crate::fake::mutant::{self, Mutant};
+use crate::fake::response::{ApiResponse, data};
+use crate::fake::world::{CardGroup, CustomerId, World};
+use crate::spec::value::Value;
 use crate::spec::{Field, Function, Param};
-use crate::value::Value;
-use crate::world::{CardGroup, CustomerId, World};
 
 pub const CREATE: &str = "cards/groups/create";
 

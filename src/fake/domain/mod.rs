@@ -7,13 +7,13 @@ pub mod batches;
 pub mod card_groups;
 pub mod cards;
 
-use crate::clock::Clock;
-use crate::error::ApiError;
-use crate::input::Input;
-use crate::mutant::Mutant;
-use crate::render::ApiResponse;
+use crate::fake::clock::Clock;
+use crate::fake::error::ApiError;
+use crate::fake::input::Input;
+use crate::fake::mutant::Mutant;
+use crate::fake::response::ApiResponse;
+use crate::fake::world::World;
 use crate::spec::Function;
-use crate::world::World;
 
 pub fn act(
     function: &Function,

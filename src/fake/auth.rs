@@ -3,11 +3,11 @@
 //! the user's customer lacks the privilege, only on functions that list 403, D13). In this order,
 //! before any parameter is looked at (D5).
 
-use crate::error::ApiError;
-use crate::mutant::{self, Mutant};
-use crate::params::RawParams;
+use crate::fake::error::ApiError;
+use crate::fake::mutant::{self, Mutant};
+use crate::fake::params::RawParams;
+use crate::fake::world::{CustomerId, Level, World};
 use crate::spec::{Access, Code, Function};
-use crate::world::{CustomerId, Level, World};
 
 /// An authenticated user, as far as the checks after authentication need it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,20 +8,20 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Deserialize;
 use serde_saphyr::{Location, Spanned};
 
-use crate::auth::Principal;
-use crate::domain::card_groups;
-use crate::input::Input;
-use crate::params::RawParams;
-use crate::rng::Rng;
-use crate::spec::{FormatName, Spec};
-use crate::validate::validate;
-use crate::world::{
+use crate::fake::auth::Principal;
+use crate::fake::domain::card_groups;
+use crate::fake::input::Input;
+use crate::fake::params::RawParams;
+use crate::fake::rng::Rng;
+use crate::fake::validate::validate;
+use crate::fake::world::{
     CardGroup, CardGroupId, Customer, CustomerId, Level, RatePlan, RatePlanId, Role, User, World,
 };
-use crate::yaml::{FileError, FileErrors};
+use crate::spec::yaml::{FileError, FileErrors};
+use crate::spec::{FormatName, Spec};
 
 /// The seed built into the binary.
-pub const EMBEDDED: &str = include_str!("../fixtures/seed.yaml");
+pub const EMBEDDED: &str = include_str!("../../fixtures/seed.yaml");
 pub const EMBEDDED_NAME: &str = "fixtures/seed.yaml";
 
 #[derive(Deserialize)]
@@ -80,7 +80,7 @@ struct RawCardGroup {
 
 /// Loads a seed file's text into a world whose generator starts at `rng_seed`.
 pub fn load(spec: &Spec, file: &str, text: &str, rng_seed: u64) -> Result<World, FileErrors> {
-    let raw: RawSeed = crate::yaml::parse(file, text).map_err(|e| FileErrors(vec![e]))?;
+    let raw: RawSeed = crate::spec::yaml::parse(file, text).map_err(|e| FileErrors(vec![e]))?;
     let mut check = Checker {
         file,
         errors: Vec::new(),

@@ -3,11 +3,11 @@
 //! values, range and format; then the constraints that need no stored state. No function has
 //! code of its own here: a new rule is a line of YAML.
 
-use crate::error::ApiError;
-use crate::mutant::{self, Mutant};
-use crate::params::RawParams;
+use crate::fake::error::ApiError;
+use crate::fake::mutant::{self, Mutant};
+use crate::fake::params::RawParams;
+use crate::spec::value::{TypeError, Value};
 use crate::spec::{DefaultSource, Function, Param, Rule, Violation};
-use crate::value::{TypeError, Value};
 
 /// The parameters a request gave, typed and checked. Defaults are not filled in here: most need
 /// stored state (the group's, the current value), so `Input` resolves them all in one place.

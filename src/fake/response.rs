@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::error::ApiError;
+use crate::fake::error::ApiError;
 use crate::spec::Code;
 
 /// One Enswitch answer: success with or without data, or an error.

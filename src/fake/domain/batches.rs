@@ -4,13 +4,13 @@
 
 use serde_json::json;
 
-use crate::clock::Clock;
-use crate::domain::cards;
-use crate::error::ApiError;
-use crate::input::Input;
-use crate::mutant::{self, Mutant};
-use crate::render::{ApiResponse, data};
-use crate::world::{Batch, Card, CardGroupId, CustomerId, World};
+use crate::fake::clock::Clock;
+use crate::fake::domain::cards;
+use crate::fake::error::ApiError;
+use crate::fake::input::Input;
+use crate::fake::mutant::{self, Mutant};
+use crate::fake::response::{ApiResponse, data};
+use crate::fake::world::{Batch, Card, CardGroupId, CustomerId, World};
 
 /// `cards/batches/create`: `batch_number` batches of `number` cards each. 200 with `{"id":N}`
 /// for one batch, an array of them for several (D7).

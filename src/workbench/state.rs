@@ -12,11 +12,11 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
-use crate::app::App;
-use crate::domain::card_groups;
-use crate::rng::Rng;
-use crate::value::ParamType;
-use crate::world::{Batch, BatchId, Card, CardGroup, CardGroupId, CustomerId, World};
+use crate::fake::domain::card_groups;
+use crate::fake::rng::Rng;
+use crate::fake::world::{Batch, BatchId, Card, CardGroup, CardGroupId, CustomerId, World};
+use crate::spec::value::ParamType;
+use crate::workbench::App;
 
 /// The first field of every state file, so a foreign file is told apart from a corrupt one.
 const FORMAT: &str = "enswitch-fake-state";

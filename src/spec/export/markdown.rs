@@ -211,7 +211,7 @@ mod tests {
 
     #[test]
     fn an_empty_literal_default_is_visible() {
-        let source = DefaultSource::Literal(crate::value::Value::String(String::new()));
+        let source = DefaultSource::Literal(crate::spec::value::Value::String(String::new()));
         assert_eq!(default_cell(&source), "\"\"");
         let mut out = String::new();
         let _ = write!(out, "{}", DefaultSource::CurrentValue);

@@ -6,8 +6,8 @@
 
 use serde_json::{Map, Value as Json, json};
 
+use crate::spec::value::{DECIMAL_PLACES, ParamType, Value};
 use crate::spec::{Code, DataForm, DefaultSource, Function, Param};
-use crate::value::{DECIMAL_PLACES, ParamType, Value};
 
 const SEPARATORS: &str = "Parameters are separated by `;` (as in every example of the vendor's \
 documentation) or `&`; both may be mixed. Clients may use GET with the parameters in the query \

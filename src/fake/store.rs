@@ -5,7 +5,7 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::world::World;
+use crate::fake::world::World;
 
 #[derive(Debug, Clone)]
 pub struct Store {

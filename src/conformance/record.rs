@@ -15,13 +15,13 @@ use crate::conformance::normalize::{Numbering, Rules};
 use crate::conformance::runner;
 use crate::conformance::snapshot::{self, Snapshot};
 use crate::conformance::target::{Http, Target, WireAnswer, WireRequest};
-use crate::error::ApiError;
-use crate::params::RawParams;
-use crate::render::{HttpAnswer, HttpStatusMode};
-use crate::request::{ApiRequest, Method};
+use crate::fake::error::ApiError;
+use crate::fake::params::RawParams;
+use crate::fake::request::{ApiRequest, Method};
+use crate::fake::response::{HttpAnswer, HttpStatusMode};
+use crate::fake::validate::AUTH_PARAMS;
 use crate::server::Handler;
 use crate::spec::{Access, Provenance, Spec};
-use crate::validate::AUTH_PARAMS;
 
 pub struct Recorder {
     spec: Spec,

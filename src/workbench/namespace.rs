@@ -6,10 +6,10 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use crate::clock::Clock;
-use crate::journal::Journal;
-use crate::store::Store;
-use crate::world::World;
+use crate::fake::clock::Clock;
+use crate::fake::store::Store;
+use crate::fake::world::World;
+use crate::workbench::journal::Journal;
 
 /// Where namespaced paths start.
 pub const PREFIX: &str = "/_ns/";

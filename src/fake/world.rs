@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::rng::Rng;
-use crate::value::Value;
+use crate::fake::rng::Rng;
+use crate::spec::value::Value;
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {

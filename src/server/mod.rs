@@ -6,13 +6,15 @@
 //! `FakeServer` runs all of this on a thread of its own, for tests and for library users:
 //!
 //! ```
-//! use enswitch_fake::{app::App, server::FakeServer};
+//! use enswitch_fake::{workbench::App, server::FakeServer};
 //!
 //! let fake = FakeServer::start(App::embedded().unwrap()).unwrap();
 //! assert!(fake.api_url().starts_with("http://127.0.0.1:"));
 //! assert!(fake.api_url().ends_with("/api/json/"));
 //! // The server stops when `fake` is dropped.
 //! ```
+
+pub mod limits;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -29,10 +31,10 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, oneshot};
 
-use crate::app::App;
-use crate::limits::{HYPER_MAX_HEADERS, Limits};
-use crate::render::HttpAnswer;
-use crate::request::{ApiRequest, Method};
+use crate::fake::request::{ApiRequest, Method};
+use crate::fake::response::HttpAnswer;
+use crate::server::limits::{HYPER_MAX_HEADERS, Limits};
+use crate::workbench::App;
 
 /// What answers requests: the fake (`App`), or the recording proxy. Synchronous: called once per
 /// request with the owned request, it returns the whole answer.

@@ -3,8 +3,8 @@
 //! own 404 description from the spec, and 400s are sentences of the fake's own (D6), built from
 //! the rule that failed.
 
+use crate::spec::value::TypeError;
 use crate::spec::{Code, Function};
-use crate::value::TypeError;
 
 /// An answer other than success: one element of `responses`, never with `data`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,13 +113,13 @@ impl ApiError {
 
     /// 400 for a `/_ns/<name>/` whose name breaks the rule.
     pub fn bad_namespace() -> ApiError {
-        let rule = crate::namespace::NAME_RULE;
+        let rule = crate::workbench::namespace::NAME_RULE;
         ApiError::new(400, "", format!("Unknown namespace: {rule}."))
     }
 
     /// 400 for a new namespace when `MAX_NAMESPACES` exist.
     pub fn namespaces_full() -> ApiError {
-        let max = crate::namespace::MAX_NAMESPACES;
+        let max = crate::workbench::namespace::MAX_NAMESPACES;
         ApiError::new(
             400,
             "",

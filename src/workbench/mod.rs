@@ -3,8 +3,8 @@
 //! HTTP answer. Synchronous throughout, so most tests call it directly.
 //!
 //! ```
-//! use enswitch_fake::app::App;
-//! use enswitch_fake::request::ApiRequest;
+//! use enswitch_fake::workbench::App;
+//! use enswitch_fake::fake::request::ApiRequest;
 //!
 //! let app = App::embedded().unwrap();
 //! let answer = app.handle(&ApiRequest::get(
@@ -13,25 +13,31 @@
 //! assert_eq!(answer.to_json(), r#"{"responses":[{"code":"204","key":"","message":"OK"}]}"#);
 //! ```
 
+pub mod control;
+pub mod fault;
+pub mod journal;
+pub mod namespace;
+pub mod state;
+
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::clock::Clock;
-use crate::error::ApiError;
-use crate::fault::{Action, Faults};
-use crate::input::Input;
-use crate::journal::Entry;
-use crate::mutant::{self, Mutant};
-use crate::namespace::{self, Namespace, Namespaces, Refused};
-use crate::params::RawParams;
-use crate::render::{ApiResponse, HttpAnswer, HttpStatusMode};
-use crate::request::{ApiRequest, Method};
+use crate::fake::clock::Clock;
+use crate::fake::error::ApiError;
+use crate::fake::input::Input;
+use crate::fake::mutant::{self, Mutant};
+use crate::fake::params::RawParams;
+use crate::fake::request::{ApiRequest, Method};
+use crate::fake::response::{ApiResponse, HttpAnswer, HttpStatusMode};
+use crate::fake::world::World;
+use crate::fake::{auth, domain, seed, validate};
+use crate::spec::value::Value;
+use crate::spec::yaml::FileErrors;
 use crate::spec::{Access, Code, Function, Spec};
-use crate::value::Value;
-use crate::world::World;
-use crate::yaml::FileErrors;
-use crate::{auth, domain, seed, validate};
+use crate::workbench::fault::{Action, Faults};
+use crate::workbench::journal::Entry;
+use namespace::{Namespace, Namespaces, Refused};
 
 /// Where API paths start.
 pub const API_PREFIX: &str = "/api/json/";

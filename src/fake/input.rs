@@ -6,13 +6,13 @@
 
 use std::cmp::Ordering;
 
-use crate::auth::Principal;
-use crate::error::ApiError;
-use crate::mutant::{self, Mutant};
+use crate::fake::auth::Principal;
+use crate::fake::error::ApiError;
+use crate::fake::mutant::{self, Mutant};
+use crate::fake::validate::{AUTH_PARAMS, Params};
+use crate::fake::world::{BatchId, CardGroupId, CustomerId, RatePlanId, World};
+use crate::spec::value::Value;
 use crate::spec::{Code, Context, DefaultSource, Function, ResourceKind, Rule};
-use crate::validate::{AUTH_PARAMS, Params};
-use crate::value::Value;
-use crate::world::{BatchId, CardGroupId, CustomerId, RatePlanId, World};
 
 /// What the domain acts on: each parameter's effective value ("Current value." defaults stay in
 /// the stored group, unread), and the objects the request named.
