@@ -3,8 +3,8 @@
 
 use std::time::Instant;
 
-use enswitch_fake::fake::request::ApiRequest;
-use enswitch_fake::workbench::App;
+use enswitch_fake::fake::ApiRequest;
+use enswitch_fake::workbench::Workbench;
 
 fn main() {
     let auth = "auth_username=user;auth_password=password";
@@ -33,7 +33,7 @@ fn main() {
         .nth(2)
         .and_then(|r| r.parse().ok())
         .unwrap_or(200_000);
-    let app = App::embedded().expect("the embedded spec and seed load");
+    let app = Workbench::embedded().expect("the embedded spec and seed load");
     for (name, path) in workloads
         .iter()
         .filter(|(n, _)| only.as_deref().is_none_or(|o| n.starts_with(o)))

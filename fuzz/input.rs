@@ -1,7 +1,7 @@
 //! How a fuzzer's bytes become a request; shared by the fuzz targets and by the regression test
 //! that replays their findings (`tests/it/fuzz.rs`), so a saved input means the same everywhere.
 
-use enswitch_fake::fake::request::{ApiRequest, Method};
+use enswitch_fake::fake::{ApiRequest, Method};
 
 /// The functions a `handle` input may call: the spec's, one that does not exist, and one with
 /// a trailing path.
@@ -54,23 +54,28 @@ pub fn request(data: &[u8]) -> Option<ApiRequest> {
 
 /// The fake the `handle` target drives: the embedded spec and seed, at most 100 cards a call so
 /// no input spends its time making cards.
-pub fn app() -> enswitch_fake::workbench::App {
-    use enswitch_fake::fake::{clock::Clock, seed};
+pub fn app() -> enswitch_fake::workbench::Workbench {
+    use enswitch_fake::fake::{DEFAULT_RNG_SEED, Settings, seed};
     use enswitch_fake::spec::Spec;
-    use enswitch_fake::workbench::{App, Config, DEFAULT_RNG_SEED};
+    use enswitch_fake::workbench::{Config, Workbench};
     let spec = Spec::embedded().expect("the embedded spec loads");
     let world = seed::load(&spec, seed::EMBEDDED_NAME, seed::EMBEDDED, DEFAULT_RNG_SEED)
         .expect("the embedded seed loads");
     let config = Config {
-        max_cards: 100,
+        fake: Settings {
+            max_cards: 100,
+            ..Settings::default()
+        },
         ..Config::default()
     };
-    App::new(spec, world, Clock::logical(), config)
+    Workbench::new(spec, world, config)
 }
 
-/// What every answer must be: HTTP 200 (or 405/415 for a request that is no API call), an
-/// envelope of three strings with a three-digit code, and never code 500.
-pub fn check(answer: &enswitch_fake::fake::response::HttpAnswer) -> Result<(), String> {
+/// What every answer must be: an answer (no fault closes the connection here), HTTP 200 (or
+/// 405/415 for a request that is no API call), an envelope of three strings with a three-digit
+/// code, and never code 500.
+pub fn check(reply: &enswitch_fake::workbench::Reply) -> Result<(), String> {
+    let answer = reply.answer().ok_or("the connection was closed")?;
     if ![200, 405, 415].contains(&answer.status) {
         return Err(format!("HTTP {}", answer.status));
     }

@@ -1,22 +1,24 @@
-//! The command line, as clap derive types: the only file that knows clap. Doc comments here are
-//! the `--help` text. Every option can also come from an `ENSWITCH_FAKE_…` environment variable.
+//! The command line as it is typed: clap derive types, the only file that knows clap. Doc
+//! comments here are the `--help` text; every default comes from the library, so `--help` and
+//! the code cannot disagree. `options` turns these into what each command runs with.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use enswitch_fake::fake::mutant::Mutant;
-use enswitch_fake::fake::response::HttpStatusMode;
-use enswitch_fake::server::limits::Limits;
+use enswitch_fake::conformance::{DEFAULT_FIXTURES, DEFAULT_RECORD_ADDR};
+use enswitch_fake::fake::{ClockKind, DEFAULT_MAX_CARDS, DEFAULT_RNG_SEED, Mutant};
+use enswitch_fake::server::{DEFAULT_ADDR, Limits};
 use enswitch_fake::spec::export::ExportFormat;
-use enswitch_fake::workbench::DEFAULT_RNG_SEED;
+use enswitch_fake::workbench::HttpStatusMode;
 
 /// A machine-readable spec, a fake server and a conformance runner for the cards functions of the
 /// Enswitch JSON API.
 ///
-/// Exit codes: 0 success; 2 a spec or seed with errors, a file that could not be read or
-/// written, an address that cannot be bound, or a usage error.
+/// Exit codes: 0 success; 1 `check` found a case that failed, is new or could not be run (or
+/// `check --mutants` a mutant that survived); 2 a spec or seed with errors, a file that could
+/// not be read or written, an address that cannot be bound, or a usage error.
 #[derive(Debug, Parser)]
 #[command(name = "enswitch-fake", version)]
 pub struct Cli {
@@ -42,7 +44,7 @@ pub enum Command {
         #[arg(
             long,
             value_name = "DIR",
-            default_value = "fixtures",
+            default_value = DEFAULT_FIXTURES,
             env = "ENSWITCH_FAKE_FIXTURES"
         )]
         fixtures: PathBuf,
@@ -109,7 +111,7 @@ pub struct CheckArgs {
     #[arg(long, value_enum, value_name = "WHEN")]
     pub update: Option<UpdateArg>,
     /// The report's format.
-    #[arg(long, value_enum, default_value = "human")]
+    #[arg(long, value_enum, default_value_t = ReportArg::Human)]
     pub format: ReportArg,
     /// Write the report to FILE instead of stdout.
     #[arg(long, value_name = "FILE")]
@@ -124,17 +126,32 @@ pub struct CheckArgs {
     /// With --in-process: run the fake with this deliberate fault (see `enswitch-fake mutants`).
     #[arg(long, value_name = "NAME", value_parser = parse_mutant, requires = "in_process")]
     pub mutant: Option<Mutant>,
-    /// With --in-process: run the suite against every mutant and print which it killed; exits 1
-    /// if any survived.
-    #[arg(long, requires = "in_process", conflicts_with = "mutant")]
+    /// With --in-process: run the suite (or the cases --filter picks) against every mutant and
+    /// print which it killed; exits 1 if any survived.
+    #[arg(
+        long,
+        requires = "in_process",
+        conflicts_with_all = ["mutant", "config", "strict", "update", "format", "output", "read_only"]
+    )]
     pub mutants: bool,
 }
 
-/// A mutant by name, or the list of names.
-fn parse_mutant(name: &str) -> Result<Mutant, String> {
+/// A `--mutant` name that names none.
+#[derive(Debug, thiserror::Error)]
+#[error("no mutant {name:?}; there are: {known}")]
+pub struct UnknownMutant {
+    name: String,
+    known: String,
+}
+
+/// A mutant by name.
+fn parse_mutant(name: &str) -> Result<Mutant, UnknownMutant> {
     Mutant::from_name(name).ok_or_else(|| {
         let names: Vec<&str> = Mutant::ALL.iter().map(|m| m.name()).collect();
-        format!("no mutant {name:?}; there are: {}", names.join(", "))
+        UnknownMutant {
+            name: name.to_owned(),
+            known: names.join(", "),
+        }
     })
 }
 
@@ -144,7 +161,7 @@ pub struct RecordArgs {
     #[arg(long, value_name = "BASE_URL")]
     pub upstream: String,
     /// Address the proxy listens on; clients use `http://ADDR/api/json/` as their base URL.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8081")]
+    #[arg(long, value_name = "ADDR", default_value_t = DEFAULT_RECORD_ADDR)]
     pub listen: SocketAddr,
     /// Where to write `scenarios/`, `snapshots/` and `normalize.yaml`: a fixtures directory for
     /// `check --fixtures DIR`.
@@ -187,7 +204,7 @@ pub struct ServeArgs {
     #[arg(
         long,
         value_name = "ADDR",
-        default_value = "127.0.0.1:8080",
+        default_value_t = DEFAULT_ADDR,
         env = "ENSWITCH_FAKE_ADDR"
     )]
     pub addr: SocketAddr,
@@ -205,7 +222,7 @@ pub struct ServeArgs {
     #[arg(
         long,
         value_name = "N",
-        default_value_t = 100_000,
+        default_value_t = DEFAULT_MAX_CARDS,
         env = "ENSWITCH_FAKE_MAX_CARDS"
     )]
     pub max_cards: u64,
@@ -214,7 +231,7 @@ pub struct ServeArgs {
     #[arg(
         long,
         value_enum,
-        default_value = "ok",
+        default_value_t = HttpStatusMode::default().into(),
         env = "ENSWITCH_FAKE_HTTP_STATUS"
     )]
     pub http_status: HttpStatusArg,
@@ -223,7 +240,7 @@ pub struct ServeArgs {
     #[arg(
         long,
         value_enum,
-        default_value = "logical",
+        default_value_t = ClockKind::default().into(),
         env = "ENSWITCH_FAKE_CLOCK"
     )]
     pub clock: ClockArg,
@@ -260,34 +277,21 @@ pub struct ServeArgs {
 #[command(next_help_heading = "Limits")]
 pub struct LimitArgs {
     /// The largest request body read, in bytes; a larger one is answered 413.
-    #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024, value_parser = clap::value_parser!(u64).range(1..), env = "ENSWITCH_FAKE_MAX_BODY_BYTES")]
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::DEFAULT.max_body_bytes as u64, value_parser = clap::value_parser!(u64).range(1..), env = "ENSWITCH_FAKE_MAX_BODY_BYTES")]
     pub max_body_bytes: u64,
     /// The largest request line plus headers, in bytes; a larger one is answered 431.
-    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024, value_parser = clap::value_parser!(u64).range(1024..), env = "ENSWITCH_FAKE_MAX_HEADER_BYTES")]
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::DEFAULT.max_header_bytes as u64, value_parser = clap::value_parser!(u64).range(1024..), env = "ENSWITCH_FAKE_MAX_HEADER_BYTES")]
     pub max_header_bytes: u64,
     /// The most header lines in one request; more are answered 431.
-    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=10_000), env = "ENSWITCH_FAKE_MAX_HEADERS")]
+    #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT.max_headers as u64, value_parser = clap::value_parser!(u64).range(1..=10_000), env = "ENSWITCH_FAKE_MAX_HEADERS")]
     pub max_headers: u64,
     /// Seconds a client may take to send a request's headers (else the connection is closed),
     /// and then again its body (else 408).
-    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..), env = "ENSWITCH_FAKE_READ_TIMEOUT")]
+    #[arg(long, value_name = "SECONDS", default_value_t = Limits::DEFAULT.read_timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..), env = "ENSWITCH_FAKE_READ_TIMEOUT")]
     pub read_timeout: u64,
     /// The most connections open at once; more wait to be accepted until one closes.
-    #[arg(long, value_name = "N", default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..=1_000_000), env = "ENSWITCH_FAKE_MAX_CONNECTIONS")]
+    #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT.max_connections as u64, value_parser = clap::value_parser!(u64).range(1..=1_000_000), env = "ENSWITCH_FAKE_MAX_CONNECTIONS")]
     pub max_connections: u64,
-}
-
-impl From<&LimitArgs> for Limits {
-    fn from(args: &LimitArgs) -> Limits {
-        let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
-        Limits {
-            max_body_bytes: size(args.max_body_bytes),
-            max_header_bytes: size(args.max_header_bytes),
-            max_headers: size(args.max_headers),
-            read_timeout: std::time::Duration::from_secs(args.read_timeout),
-            max_connections: size(args.max_connections),
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -307,12 +311,39 @@ impl From<HttpStatusArg> for HttpStatusMode {
     }
 }
 
+impl From<HttpStatusMode> for HttpStatusArg {
+    fn from(mode: HttpStatusMode) -> HttpStatusArg {
+        match mode {
+            HttpStatusMode::AlwaysOk => HttpStatusArg::Ok,
+            HttpStatusMode::Mirror => HttpStatusArg::Mirror,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ClockArg {
     /// Fixed start, one second per reading.
     Logical,
     /// The wall clock.
     System,
+}
+
+impl From<ClockArg> for ClockKind {
+    fn from(arg: ClockArg) -> ClockKind {
+        match arg {
+            ClockArg::Logical => ClockKind::Logical,
+            ClockArg::System => ClockKind::System,
+        }
+    }
+}
+
+impl From<ClockKind> for ClockArg {
+    fn from(kind: ClockKind) -> ClockArg {
+        match kind {
+            ClockKind::Logical => ClockArg::Logical,
+            ClockKind::System => ClockArg::System,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -5,14 +5,14 @@
 
 use std::sync::OnceLock;
 
-use enswitch_fake::workbench::App;
+use enswitch_fake::workbench::Workbench;
 use libfuzzer_sys::fuzz_target;
 
 #[path = "../input.rs"]
 mod input;
 
-fn app() -> &'static App {
-    static APP: OnceLock<App> = OnceLock::new();
+fn app() -> &'static Workbench {
+    static APP: OnceLock<Workbench> = OnceLock::new();
     APP.get_or_init(input::app)
 }
 

@@ -1,7 +1,7 @@
 //! Any bytes parse as parameters without panicking, and `get` finds the first of each name.
 #![no_main]
 
-use enswitch_fake::fake::params::RawParams;
+use enswitch_fake::fake::RawParams;
 use libfuzzer_sys::fuzz_target;
 
 #[path = "../input.rs"]

@@ -22,7 +22,7 @@ pub enum Fixtures {
 impl Fixtures {
     /// `fixtures/` in the current directory if it holds snapshots, else the embedded copy.
     pub fn default_location() -> Fixtures {
-        let here = PathBuf::from("fixtures");
+        let here = PathBuf::from(crate::conformance::DEFAULT_FIXTURES);
         if here.join("snapshots").is_dir() {
             Fixtures::Dir(here)
         } else {
@@ -37,45 +37,62 @@ impl Fixtures {
         }
     }
 
-    /// The text of `relative` (`snapshots/cards/list/ok/required.json`), if the file exists.
-    pub fn read(&self, relative: &str) -> Option<String> {
+    /// The text of `relative` (`snapshots/cards/list/ok/required.json`); `None` if there is no
+    /// such file, an error if there is one that cannot be read.
+    pub fn read(&self, relative: &str) -> std::io::Result<Option<String>> {
         match self {
-            Fixtures::Embedded => EMBEDDED
+            Fixtures::Embedded => Ok(EMBEDDED
                 .iter()
                 .find(|(p, _)| *p == relative)
-                .map(|(_, t)| (*t).to_owned()),
-            Fixtures::Dir(dir) => std::fs::read_to_string(dir.join(relative)).ok(),
+                .map(|(_, t)| (*t).to_owned())),
+            Fixtures::Dir(dir) => match std::fs::read_to_string(dir.join(relative)) {
+                Ok(text) => Ok(Some(text)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(e),
+            },
         }
     }
 
-    /// (relative path, text) of each file under `folder` ending in `.yaml`, sorted.
-    fn yaml_under(&self, folder: &str) -> Vec<(String, String)> {
+    /// (relative path, text) of each file under `folder` ending in `.yaml`, sorted. A folder
+    /// that does not exist holds none; one that cannot be read, or a file in it, is an error.
+    fn yaml_under(&self, folder: &str) -> Result<Vec<(String, String)>, FileErrors> {
         let prefix = format!("{folder}/");
-        match self {
-            Fixtures::Embedded => EMBEDDED
-                .iter()
-                .filter(|(p, _)| p.starts_with(&prefix) && p.ends_with(".yaml"))
-                .map(|(p, t)| ((*p).to_owned(), (*t).to_owned()))
-                .collect(),
-            Fixtures::Dir(dir) => {
-                let mut files: Vec<(String, String)> = std::fs::read_dir(dir.join(folder))
-                    .into_iter()
-                    .flatten()
-                    .flatten()
-                    .map(|e| e.path())
-                    .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-                    .filter_map(|p| {
-                        let name = p.file_name()?.to_str()?.to_owned();
-                        Some((format!("{prefix}{name}"), std::fs::read_to_string(&p).ok()?))
-                    })
-                    .collect();
-                files.sort();
-                files
+        let dir = match self {
+            Fixtures::Embedded => {
+                return Ok(EMBEDDED
+                    .iter()
+                    .filter(|(p, _)| p.starts_with(&prefix) && p.ends_with(".yaml"))
+                    .map(|(p, t)| ((*p).to_owned(), (*t).to_owned()))
+                    .collect());
             }
+            Fixtures::Dir(dir) => dir.join(folder),
+        };
+        let unreadable = |path: &Path, e: std::io::Error| {
+            FileErrors::whole(path.display().to_string(), format!("cannot read: {e}"))
+        };
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(unreadable(&dir, e)),
+        };
+        let mut files = Vec::new();
+        for entry in entries {
+            let path = entry.map_err(|e| unreadable(&dir, e))?.path();
+            if path.extension().is_none_or(|e| e != "yaml") {
+                continue;
+            }
+            let name = path.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
+                FileErrors::whole(path.display().to_string(), "the file name is not UTF-8")
+            })?;
+            let text = std::fs::read_to_string(&path).map_err(|e| unreadable(&path, e))?;
+            files.push((format!("{prefix}{name}"), text));
         }
+        files.sort();
+        Ok(files)
     }
 
-    fn label(&self, relative: &str) -> String {
+    /// Where `relative` is, for messages.
+    pub fn label(&self, relative: &str) -> String {
         match self {
             Fixtures::Embedded => format!("fixtures/{relative}"),
             Fixtures::Dir(dir) => dir.join(relative).display().to_string(),
@@ -86,17 +103,14 @@ impl Fixtures {
     /// normalize answers.
     pub fn suite(&self, spec: &Spec) -> Result<(Vec<Case>, Rules), FileErrors> {
         let mut cases = generate::cases(spec);
-        for (relative, text) in self.yaml_under("scenarios") {
+        for (relative, text) in self.yaml_under("scenarios")? {
             cases.push(scenario::load(&self.label(&relative), &text)?);
         }
+        let label = self.label("normalize.yaml");
         let rules = match self.read("normalize.yaml") {
-            Some(text) => normalize::load(&self.label("normalize.yaml"), &text)?,
-            None => {
-                return Err(FileErrors::whole(
-                    self.label("normalize.yaml"),
-                    "is missing",
-                ));
-            }
+            Ok(Some(text)) => normalize::load(&label, &text)?,
+            Ok(None) => return Err(FileErrors::whole(label, "is missing")),
+            Err(e) => return Err(FileErrors::whole(label, format!("cannot read: {e}"))),
         };
         Ok((cases, rules))
     }

@@ -6,14 +6,12 @@
 //! functions, every request form. Ids are stable: `<function>/<family>/<detail>`.
 
 use crate::conformance::case::{Case, Form, Principal, Step};
-use crate::fake::validate::AUTH_PARAMS;
+use crate::fake::{AUTH_PARAMS, DEFAULT_MAX_CARDS};
 use crate::spec::value::{ParamType, Value};
 use crate::spec::{
-    Access, Code, FormatName, Function, FunctionKind, Param, Provenance, ResourceKind, Rule, Spec,
+    Access, Code, ConstraintRule, FormatName, Function, FunctionKind, Param, Provenance,
+    ResourceKind, Spec,
 };
-
-/// The cap on cards per call the fake starts with; the generated cap case asks for one more.
-const DEFAULT_MAX_CARDS: u64 = 100_000;
 
 pub fn cases(spec: &Spec) -> Vec<Case> {
     let mut cases = Vec::new();
@@ -105,13 +103,15 @@ impl Generator<'_> {
 
         for constraint in &f.constraints {
             let params = match constraint.rule {
-                Rule::OneRequired => base
+                ConstraintRule::OneRequired => base
                     .iter()
                     .filter(|(n, _)| !constraint.params.contains(n))
                     .cloned()
                     .collect(),
-                Rule::CardCap => with(&base, &constraint.key, &(DEFAULT_MAX_CARDS + 1).to_string()),
-                Rule::NotGreater => {
+                ConstraintRule::CardCap => {
+                    with(&base, &constraint.key, &(DEFAULT_MAX_CARDS + 1).to_string())
+                }
+                ConstraintRule::NotGreater => {
                     let [low, high] = constraint.params.as_slice() else {
                         continue;
                     };
@@ -169,7 +169,7 @@ impl Generator<'_> {
             .f
             .constraints
             .iter()
-            .filter(|c| c.rule == Rule::OneRequired)
+            .filter(|c| c.rule == ConstraintRule::OneRequired)
         {
             let choice = constraint
                 .params
@@ -300,7 +300,7 @@ impl Generator<'_> {
             .f
             .constraints
             .iter()
-            .filter(|c| c.rule == Rule::NotGreater)
+            .filter(|c| c.rule == ConstraintRule::NotGreater)
         {
             let [low, high] = c.params.as_slice() else {
                 continue;

@@ -27,3 +27,11 @@ pub mod runner;
 pub mod scenario;
 pub mod snapshot;
 pub mod target;
+
+/// The fixtures directory `check` and `accept` use unless told otherwise.
+pub const DEFAULT_FIXTURES: &str = "fixtures";
+
+/// Where `record` listens unless told otherwise.
+pub const DEFAULT_RECORD_ADDR: std::net::SocketAddr = std::net::SocketAddr::V4(
+    std::net::SocketAddrV4::new(std::net::Ipv4Addr::LOCALHOST, 8081),
+);

@@ -6,14 +6,14 @@ use crate::conformance::case::Case;
 use crate::conformance::config::TargetConfig;
 use crate::conformance::fixtures::Fixtures;
 use crate::conformance::normalize::Rules;
-use crate::conformance::runner::{CaseResult, Options, Reporter, Runner, Summary, UpdateMode};
+use crate::conformance::runner::{
+    CaseResult, Options, Reporter, Runner, Summary, UpdateMode, select,
+};
 use crate::conformance::target::InProcess;
-use crate::fake::clock::Clock;
-use crate::fake::mutant::Mutant;
-use crate::fake::seed;
+use crate::fake::{self, DEFAULT_RNG_SEED, Mutant, seed};
 use crate::spec::Spec;
 use crate::spec::yaml::FileErrors;
-use crate::workbench::{App, Config, DEFAULT_RNG_SEED};
+use crate::workbench::{Config, Workbench};
 
 /// One mutant's verdict: the cases that caught it (none: it survived).
 #[derive(Debug, Clone)]
@@ -33,10 +33,13 @@ impl Verdict {
 pub struct Collected(pub Vec<CaseResult>);
 
 impl Reporter for Collected {
-    fn start(&mut self, _total: usize) {}
+    fn start(&mut self, _total: usize) -> std::io::Result<()> {
+        Ok(())
+    }
 
-    fn case(&mut self, result: &CaseResult) {
+    fn case(&mut self, result: &CaseResult) -> std::io::Result<()> {
         self.0.push(result.clone());
+        Ok(())
     }
 
     fn finish(&mut self, _summary: &Summary) -> std::io::Result<()> {
@@ -54,11 +57,14 @@ pub fn judge(
 ) -> Result<Verdict, FileErrors> {
     let world = seed::load(spec, seed::EMBEDDED_NAME, seed::EMBEDDED, DEFAULT_RNG_SEED)?;
     let config = Config {
-        mutant: Some(mutant),
+        fake: fake::Settings {
+            mutant: Some(mutant),
+            ..fake::Settings::default()
+        },
         ..Config::default()
     };
     let target = InProcess {
-        app: App::new(spec.clone(), world, Clock::logical(), config),
+        workbench: Workbench::new(spec.clone(), world, config),
     };
     let options = Options {
         strict: true,
@@ -75,7 +81,9 @@ pub fn judge(
         options: &options,
     };
     let mut collected = Collected::default();
-    runner.run(cases, &mut collected);
+    runner
+        .run(cases, &mut collected)
+        .expect("collecting results in memory cannot fail");
     let caught_by = collected
         .0
         .into_iter()
@@ -85,13 +93,16 @@ pub fn judge(
     Ok(Verdict { mutant, caught_by })
 }
 
-/// Every mutant's verdict, judged on `threads` threads, in the order of `Mutant::ALL`.
+/// Every mutant's verdict on the cases `filter` selects (all without one), judged on `threads`
+/// threads, in the order of `Mutant::ALL`.
 pub fn judge_all(
     spec: &Spec,
     fixtures: &Fixtures,
+    filter: Option<&str>,
     threads: usize,
 ) -> Result<Vec<Verdict>, FileErrors> {
     let (cases, rules) = fixtures.suite(spec)?;
+    let cases: Vec<Case> = select(&cases, filter).into_iter().cloned().collect();
     let chunks: Vec<&[Mutant]> = Mutant::ALL
         .chunks(Mutant::ALL.len().div_ceil(threads.max(1)))
         .collect();

@@ -15,13 +15,11 @@ use crate::conformance::normalize::{Numbering, Rules};
 use crate::conformance::runner;
 use crate::conformance::snapshot::{self, Snapshot};
 use crate::conformance::target::{Http, Target, WireAnswer, WireRequest};
-use crate::fake::error::ApiError;
-use crate::fake::params::RawParams;
-use crate::fake::request::{ApiRequest, Method};
-use crate::fake::response::{HttpAnswer, HttpStatusMode};
-use crate::fake::validate::AUTH_PARAMS;
+use crate::fake::{API_PREFIX, AUTH_PARAMS, ApiError, ApiRequest, Method, RawParams};
 use crate::server::Handler;
+use crate::spec::yaml::FileErrors;
 use crate::spec::{Access, Provenance, Spec};
+use crate::workbench::{HttpAnswer, HttpStatusMode, Reply};
 
 pub struct Recorder {
     spec: Spec,
@@ -32,7 +30,32 @@ pub struct Recorder {
     read_only: bool,
     recorded: AtomicU64,
     /// Exchanges that could not be written as cases, and why (an unknown user, a full disk).
-    problems: Mutex<Vec<String>>,
+    problems: Mutex<Vec<RecordProblem>>,
+}
+
+/// Why a recorder could not start; the message names the file or directory.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error("the normalization rules have errors: {0}")]
+    Rules(#[from] FileErrors),
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// An exchange that was forwarded but not written as a case.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordProblem {
+    #[error("{function}: user {username:?} is none of the config's principals")]
+    UnknownUser { function: String, username: String },
+    #[error("{function}: {}: {source}", path.display())]
+    Write {
+        function: String,
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl Recorder {
@@ -45,14 +68,16 @@ impl Recorder {
         rules_text: &str,
         out: &Path,
         read_only: bool,
-    ) -> Result<Recorder, String> {
-        let rules = crate::conformance::normalize::load("normalize.yaml", rules_text)
-            .map_err(|e| e.to_string())?;
-        std::fs::create_dir_all(out.join("scenarios"))
-            .map_err(|e| format!("{}: {e}", out.display()))?;
+    ) -> Result<Recorder, RecordError> {
+        let rules = crate::conformance::normalize::load("normalize.yaml", rules_text)?;
+        let io = |path: &Path| {
+            let path = path.to_owned();
+            move |source| RecordError::Io { path, source }
+        };
+        std::fs::create_dir_all(out.join("scenarios")).map_err(io(out))?;
         let copy = out.join("normalize.yaml");
         if !copy.exists() {
-            std::fs::write(&copy, rules_text).map_err(|e| format!("{}: {e}", copy.display()))?;
+            std::fs::write(&copy, rules_text).map_err(io(&copy))?;
         }
         Ok(Recorder {
             spec,
@@ -73,17 +98,15 @@ impl Recorder {
 
     /// Exchanges forwarded but not written, with the reason.
     pub fn problems(&self) -> Vec<String> {
-        self.problems
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        let problems = self.problems.lock().unwrap_or_else(|p| p.into_inner());
+        problems.iter().map(ToString::to_string).collect()
     }
 
-    fn problem(&self, message: String) {
+    fn problem(&self, problem: RecordProblem) {
         self.problems
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .push(message);
+            .push(problem);
     }
 
     /// The principal whose credentials these are; `Nobody` for a known user with a wrong password.
@@ -106,12 +129,13 @@ impl Recorder {
         request: &ApiRequest,
         raw: &RawParams,
         answer: &WireAnswer,
-    ) -> Result<(), String> {
+    ) -> Result<(), RecordProblem> {
         let username = raw.get("auth_username").unwrap_or_default();
         let principal = self
             .principal(username, raw.get("auth_password").unwrap_or_default())
-            .ok_or_else(|| {
-                format!("{function}: user {username:?} is none of the config's principals")
+            .ok_or_else(|| RecordProblem::UnknownUser {
+                function: function.to_owned(),
+                username: username.to_owned(),
             })?;
         let spec_function = self.spec.function(function);
         let params: Vec<String> = raw
@@ -172,15 +196,32 @@ impl Recorder {
             params_yaml.join(", ")
         );
         let scenario = self.out.join("scenarios").join(format!("{id}.yaml"));
-        std::fs::write(&scenario, yaml).map_err(|e| format!("{}: {e}", scenario.display()))?;
+        let failed = |path: &Path| {
+            let (function, path) = (function.to_owned(), path.to_owned());
+            move |source| RecordProblem::Write {
+                function,
+                path,
+                source,
+            }
+        };
+        std::fs::write(&scenario, yaml).map_err(failed(&scenario))?;
         let path = snapshot::path(&self.out.join("snapshots"), &case.case);
-        snapshot::write(&path, &case).map_err(|e| format!("{}: {e}", path.display()))
+        snapshot::write(&path, &case).map_err(failed(&path))
     }
 }
 
 impl Handler for Recorder {
-    fn serve(&self, request: ApiRequest) -> HttpAnswer {
-        let Some(rest) = request.path.strip_prefix("/api/json/") else {
+    /// Each exchange waits on the upstream and writes files.
+    const BLOCKS: bool = true;
+
+    fn serve(&self, request: ApiRequest) -> Reply {
+        self.exchange(&request).into()
+    }
+}
+
+impl Recorder {
+    fn exchange(&self, request: &ApiRequest) -> HttpAnswer {
+        let Some(rest) = request.path.strip_prefix(API_PREFIX) else {
             return HttpAnswer::json(
                 404,
                 &serde_json::json!({ "error": "record forwards only /api/json/ requests" }),
@@ -188,7 +229,7 @@ impl Handler for Recorder {
         };
         let function = rest.trim_matches('/');
         let post = request.method == Method::Post;
-        let raw = RawParams::parse(&request.query, post.then_some(request.body.as_slice()));
+        let raw = request.params();
         if self.read_only {
             let reads = self
                 .spec
@@ -211,9 +252,12 @@ impl Handler for Recorder {
         };
         let answer = match self.upstream.send(&wire) {
             Ok(answer) => answer,
-            Err(error) => return HttpAnswer::json(502, &serde_json::json!({ "error": error })),
+            Err(error) => {
+                let error = error.to_string();
+                return HttpAnswer::json(502, &serde_json::json!({ "error": error }));
+            }
         };
-        if let Err(problem) = self.write_case(function, &request, &raw, &answer) {
+        if let Err(problem) = self.write_case(function, request, &raw, &answer) {
             self.problem(problem);
         }
         let mut http = HttpAnswer::text(answer.status, "");

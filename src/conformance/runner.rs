@@ -96,6 +96,9 @@ pub struct CaseResult {
     /// The snapshot or `.new` file written, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wrote: Option<PathBuf>,
+    /// Why the file `--update` asked for could not be written; the run then fails.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub write_error: Option<String>,
 }
 
 /// Counts by outcome, overall and per function.
@@ -116,7 +119,7 @@ impl Summary {
             .or_default()
             .entry(label)
             .or_default() += 1;
-        self.failed |= result.outcome.fails();
+        self.failed |= result.outcome.fails() || result.write_error.is_some();
     }
 
     pub fn count(&self, label: &str) -> usize {
@@ -124,10 +127,10 @@ impl Summary {
     }
 }
 
-/// Sees each result as the run goes; owns all output.
+/// Sees each result as the run goes; owns all output. An error writing stops the run.
 pub trait Reporter {
-    fn start(&mut self, total: usize);
-    fn case(&mut self, result: &CaseResult);
+    fn start(&mut self, total: usize) -> std::io::Result<()>;
+    fn case(&mut self, result: &CaseResult) -> std::io::Result<()>;
     fn finish(&mut self, summary: &Summary) -> std::io::Result<()>;
 }
 
@@ -140,39 +143,50 @@ pub struct Runner<'a> {
 }
 
 impl Runner<'_> {
-    pub fn run(&self, cases: &[Case], reporter: &mut dyn Reporter) -> Summary {
-        let selected: Vec<&Case> = cases
-            .iter()
-            .filter(|c| {
-                self.options
-                    .filter
-                    .as_deref()
-                    .is_none_or(|p| matches(p, &c.id))
-            })
-            .collect();
-        reporter.start(selected.len());
+    /// Runs the cases the filter selects, telling `reporter` of each; the summary, or the first
+    /// error the reporter met writing.
+    pub fn run(&self, cases: &[Case], reporter: &mut dyn Reporter) -> std::io::Result<Summary> {
+        let selected = select(cases, self.options.filter.as_deref());
+        reporter.start(selected.len())?;
         let mut summary = Summary::default();
         for case in selected {
             let result = self.run_case(case);
             summary.add(&result);
-            reporter.case(&result);
+            reporter.case(&result)?;
         }
-        summary
+        reporter.finish(&summary)?;
+        Ok(summary)
     }
 
     fn run_case(&self, case: &Case) -> CaseResult {
-        let (outcome, wrote) = match self.answers(case) {
-            Ok(actual) => self.compare(case, &actual),
-            Err(outcome) => (outcome, None),
-        };
-        CaseResult {
+        let mut result = CaseResult {
             id: case.id.clone(),
             function: case.function.clone(),
             rule: case.rule.clone(),
             provenance: case.provenance,
-            outcome,
-            wrote,
+            outcome: Outcome::Passed,
+            wrote: None,
+            write_error: None,
+        };
+        let actual = match self.answers(case) {
+            Ok(actual) => actual,
+            Err(outcome) => {
+                result.outcome = outcome;
+                return result;
+            }
+        };
+        result.outcome = self.compare(case, &actual);
+        // An answer that differs from its snapshot, or has none, is written for review.
+        if matches!(
+            result.outcome,
+            Outcome::Failed { .. } | Outcome::Unverified { .. } | Outcome::New { .. }
+        ) {
+            match self.write(&case.id, &actual) {
+                Ok(wrote) => result.wrote = wrote,
+                Err(error) => result.write_error = Some(error),
+            }
         }
+        result
     }
 
     /// Sends every step of `case` and records the normalized answers.
@@ -207,9 +221,9 @@ impl Runner<'_> {
                 }
             }
         }
-        self.target
-            .reset()
-            .map_err(|error| Outcome::Broken { error })?;
+        self.target.reset().map_err(|error| Outcome::Broken {
+            error: error.to_string(),
+        })?;
 
         let mut captures: BTreeMap<String, String> = BTreeMap::new();
         let mut numbering = Numbering::default();
@@ -221,7 +235,7 @@ impl Runner<'_> {
                 step.principal.as_str(),
                 &step.params,
             );
-            let substituted: Result<Vec<(String, String)>, String> = step
+            let substituted: Result<Vec<(String, String)>, Uncaptured> = step
                 .params
                 .iter()
                 .map(|p| {
@@ -232,8 +246,8 @@ impl Runner<'_> {
                 .collect();
             let params = match substituted {
                 Ok(params) => params,
-                Err(missing) => {
-                    let message = format!("not sent: no earlier step captured {missing}");
+                Err(Uncaptured(missing)) => {
+                    let message = format!("not sent: no earlier step captured {{{missing}}}");
                     steps.push(Recorded {
                         request,
                         code: String::new(),
@@ -245,10 +259,9 @@ impl Runner<'_> {
                 }
             };
             let wire = WireRequest::new(&step.function, step.form, who, &params);
-            let answer = self
-                .target
-                .send(&wire)
-                .map_err(|error| Outcome::Broken { error })?;
+            let answer = self.target.send(&wire).map_err(|error| Outcome::Broken {
+                error: error.to_string(),
+            })?;
             let (mut recorded, raw_data) = record(request, &answer);
             if let Some(data) = &raw_data {
                 for (name, field) in &step.capture {
@@ -278,52 +291,55 @@ impl Runner<'_> {
         })
     }
 
-    fn compare(&self, case: &Case, actual: &Snapshot) -> (Outcome, Option<PathBuf>) {
+    /// The outcome of `actual` against the case's snapshot.
+    fn compare(&self, case: &Case, actual: &Snapshot) -> Outcome {
         let relative = format!("snapshots/{}.json", case.id);
-        let expected = match self
-            .fixtures
-            .read(&relative)
-            .map(|text| serde_json::from_str::<Snapshot>(&text))
-        {
-            None => None,
-            Some(Ok(snapshot)) => Some(snapshot),
-            Some(Err(e)) => {
-                return (
-                    Outcome::Broken {
-                        error: format!("{relative}: {e}"),
-                    },
-                    None,
-                );
+        let expected = match self.fixtures.read(&relative) {
+            Ok(None) => None,
+            Ok(Some(text)) => match serde_json::from_str::<Snapshot>(&text) {
+                Ok(snapshot) => Some(snapshot),
+                Err(e) => {
+                    let error = format!("{}: {e}", self.fixtures.label(&relative));
+                    return Outcome::Broken { error };
+                }
+            },
+            Err(e) => {
+                let error = format!("{}: {e}", self.fixtures.label(&relative));
+                return Outcome::Broken { error };
             }
         };
         if expected
             .as_ref()
             .is_some_and(|e| e.matches(actual, self.options.strict))
         {
-            return (Outcome::Passed, None);
+            return Outcome::Passed;
         }
         let diff = snapshot::diff(expected.as_ref(), actual);
-        let wrote = self.write(&case.id, actual);
-        let outcome = match expected {
+        match expected {
             None => Outcome::New { diff },
             Some(_) if case.provenance == Provenance::Inferred && !self.options.strict => {
                 Outcome::Unverified { diff }
             }
             Some(_) => Outcome::Failed { diff },
-        };
-        (outcome, wrote)
+        }
     }
 
-    /// Writes the answer as `--update` says, where the fixtures are a directory.
-    fn write(&self, case_id: &str, actual: &Snapshot) -> Option<PathBuf> {
-        let dir = self.fixtures.dir()?.join("snapshots");
-        let path = snapshot::path(&dir, case_id);
+    /// Writes the answer as `--update` says, where the fixtures are a directory: the file
+    /// written, if any, or why it could not be.
+    fn write(&self, case_id: &str, actual: &Snapshot) -> Result<Option<PathBuf>, String> {
+        let Some(dir) = self.fixtures.dir() else {
+            return Ok(None);
+        };
+        let path = snapshot::path(&dir.join("snapshots"), case_id);
         let path = match self.options.update {
-            UpdateMode::No => return None,
+            UpdateMode::No => return Ok(None),
             UpdateMode::New => snapshot::pending(&path),
             UpdateMode::Always => path,
         };
-        snapshot::write(&path, actual).ok().map(|()| path)
+        match snapshot::write(&path, actual) {
+            Ok(()) => Ok(Some(path)),
+            Err(e) => Err(format!("could not write {}: {e}", path.display())),
+        }
     }
 
     /// `{name}` replaced by a config resource or a captured value.
@@ -331,20 +347,31 @@ impl Runner<'_> {
         &self,
         text: &str,
         captures: &BTreeMap<String, String>,
-    ) -> Result<String, String> {
+    ) -> Result<String, Uncaptured> {
         let mut out = text.to_owned();
         for name in placeholders(text) {
             let value = match self.config.resources.get(&name) {
                 Some(id) => id.to_string(),
-                None => captures
-                    .get(&name)
-                    .cloned()
-                    .ok_or_else(|| format!("{{{name}}}"))?,
+                None => match captures.get(&name) {
+                    Some(value) => value.clone(),
+                    None => return Err(Uncaptured(name)),
+                },
             };
             out = out.replace(&format!("{{{name}}}"), &value);
         }
         Ok(out)
     }
+}
+
+/// A placeholder that no config resource and no earlier step's capture gives a value.
+struct Uncaptured(String);
+
+/// The cases whose id matches `filter` (all of them without one).
+pub fn select<'a>(cases: &'a [Case], filter: Option<&str>) -> Vec<&'a Case> {
+    cases
+        .iter()
+        .filter(|c| filter.is_none_or(|p| matches(p, &c.id)))
+        .collect()
 }
 
 /// The envelope's parts, as strings however the target wrote them, and the raw `data`.

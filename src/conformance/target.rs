@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use crate::conformance::case::Form;
 use crate::conformance::config::Credentials;
-use crate::fake::request::{ApiRequest, Method};
-use crate::workbench::App;
+use crate::fake::{API_PREFIX, ApiRequest, Method};
+use crate::workbench::{CONTROL_PREFIX, Workbench};
 
 /// A request as it goes on the wire: path relative to the base URL, query, and form body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,27 +100,59 @@ fn encode(text: &str) -> String {
     out
 }
 
-pub trait Target {
-    fn send(&self, request: &WireRequest) -> Result<WireAnswer, String>;
-    /// Back to a known state before a case; `Ok(false)` when the target cannot be reset.
-    fn reset(&self) -> Result<bool, String>;
+/// Why a target could not be asked; the message names the URL.
+#[derive(Debug, thiserror::Error)]
+#[error("{url}: {kind}")]
+pub struct TargetError {
+    pub url: String,
+    pub kind: TargetErrorKind,
 }
 
-/// The fake, in this process.
+#[derive(Debug, thiserror::Error)]
+pub enum TargetErrorKind {
+    /// No answer: refused, unreachable, a TLS failure, a timeout.
+    #[error("{0}")]
+    Transport(ureq::Error),
+    #[error("reading the answer: {0}")]
+    Read(ureq::Error),
+    #[error("the connection was closed without an answer")]
+    Closed,
+    #[error(
+        "answered HTTP {0}; is the target this fake? (set `reset: none` in the config otherwise)"
+    )]
+    ResetRefused(u16),
+}
+
+/// Why `--ca-cert` could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum CertificateError {
+    #[error("holds no PEM certificate")]
+    None,
+    #[error("{0}")]
+    Pem(ureq::Error),
+}
+
+pub trait Target {
+    fn send(&self, request: &WireRequest) -> Result<WireAnswer, TargetError>;
+    /// Back to a known state before a case; `Ok(false)` when the target cannot be reset.
+    fn reset(&self) -> Result<bool, TargetError>;
+}
+
+/// The fake's workbench, in this process.
 #[derive(Debug)]
 pub struct InProcess {
-    pub app: App,
+    pub workbench: Workbench,
 }
 
 impl Target for InProcess {
-    fn send(&self, request: &WireRequest) -> Result<WireAnswer, String> {
-        let answer = self.app.serve(ApiRequest {
+    fn send(&self, request: &WireRequest) -> Result<WireAnswer, TargetError> {
+        let reply = self.workbench.serve(ApiRequest {
             method: if request.post {
                 Method::Post
             } else {
                 Method::Get
             },
-            path: format!("/api/json/{}", request.path),
+            path: format!("{API_PREFIX}{}", request.path),
             query: request.query.clone(),
             content_type: request
                 .body
@@ -129,17 +161,21 @@ impl Target for InProcess {
             admin_token: None,
             body: request.body.clone().unwrap_or_default().into_bytes(),
         });
-        if answer.drop {
-            return Err("the connection was closed without an answer".into());
-        }
+        // A delay fault would only slow the run down: in-process, the answer is taken at once.
+        let Some(answer) = reply.answer() else {
+            return Err(TargetError {
+                url: format!("in-process {API_PREFIX}{}", request.path),
+                kind: TargetErrorKind::Closed,
+            });
+        };
         Ok(WireAnswer {
             status: answer.status,
             body: String::from_utf8_lossy(&answer.body).into_owned(),
         })
     }
 
-    fn reset(&self) -> Result<bool, String> {
-        self.app.reset();
+    fn reset(&self) -> Result<bool, TargetError> {
+        self.workbench.reset();
         Ok(true)
     }
 }
@@ -160,15 +196,17 @@ impl Http {
         base: &str,
         reset_through_control_plane: bool,
         ca_pem: Option<&[u8]>,
-    ) -> Result<Http, String> {
+    ) -> Result<Http, CertificateError> {
         let base = if base.ends_with('/') {
             base.to_owned()
         } else {
             format!("{base}/")
         };
         let reset_url = reset_through_control_plane.then(|| {
-            let root = base.trim_end_matches('/').trim_end_matches("/api/json");
-            format!("{root}/_fake/reset")
+            let root = base
+                .strip_suffix(API_PREFIX)
+                .unwrap_or_else(|| base.trim_end_matches('/'));
+            format!("{root}{CONTROL_PREFIX}reset")
         });
         let mut config = ureq::Agent::config_builder()
             .http_status_as_error(false)
@@ -178,11 +216,11 @@ impl Http {
                 .filter_map(|item| match item {
                     Ok(ureq::tls::PemItem::Certificate(c)) => Some(Ok(c)),
                     Ok(_) => None,
-                    Err(e) => Some(Err(e.to_string())),
+                    Err(e) => Some(Err(CertificateError::Pem(e))),
                 })
-                .collect::<Result<Vec<_>, String>>()?;
+                .collect::<Result<Vec<_>, CertificateError>>()?;
             if certificates.is_empty() {
-                return Err("holds no PEM certificate".into());
+                return Err(CertificateError::None);
             }
             let roots = ureq::tls::RootCerts::new_with_certs(&certificates);
             config = config.tls_config(ureq::tls::TlsConfig::builder().root_certs(roots).build());
@@ -196,7 +234,7 @@ impl Http {
 }
 
 impl Target for Http {
-    fn send(&self, request: &WireRequest) -> Result<WireAnswer, String> {
+    fn send(&self, request: &WireRequest) -> Result<WireAnswer, TargetError> {
         let mut url = format!("{}{}", self.base, request.path);
         if !request.query.is_empty() {
             url.push('?');
@@ -210,29 +248,35 @@ impl Target for Http {
                 .content_type("application/x-www-form-urlencoded")
                 .send(body.as_str()),
         };
-        let mut response = sent.map_err(|e| format!("{url}: {e}"))?;
+        let failed = |kind| TargetError {
+            url: url.clone(),
+            kind,
+        };
+        let mut response = sent.map_err(|e| failed(TargetErrorKind::Transport(e)))?;
         let status = response.status().as_u16();
         let body = response
             .body_mut()
             .read_to_string()
-            .map_err(|e| format!("{url}: reading the answer: {e}"))?;
+            .map_err(|e| failed(TargetErrorKind::Read(e)))?;
         Ok(WireAnswer { status, body })
     }
 
-    fn reset(&self) -> Result<bool, String> {
+    fn reset(&self) -> Result<bool, TargetError> {
         let Some(url) = &self.reset_url else {
             return Ok(false);
+        };
+        let failed = |kind| TargetError {
+            url: url.clone(),
+            kind,
         };
         let response = self
             .agent
             .post(url)
             .send("")
-            .map_err(|e| format!("{url}: {e}"))?;
+            .map_err(|e| failed(TargetErrorKind::Transport(e)))?;
         match response.status().as_u16() {
             200 => Ok(true),
-            status => Err(format!(
-                "{url} answered HTTP {status}; is the target this fake? (set `reset: none` in the config otherwise)"
-            )),
+            status => Err(failed(TargetErrorKind::ResetRefused(status))),
         }
     }
 }
@@ -293,6 +337,9 @@ mod tests {
     #[test]
     fn a_ca_file_without_a_certificate_is_refused() {
         let refused = Http::new("https://h/api/json/", false, Some(b"nothing")).err();
-        assert_eq!(refused.as_deref(), Some("holds no PEM certificate"));
+        assert_eq!(
+            refused.map(|e| e.to_string()).as_deref(),
+            Some("holds no PEM certificate")
+        );
     }
 }

@@ -4,24 +4,23 @@
 //! before any parameter is looked at (D5).
 
 use crate::fake::error::ApiError;
-use crate::fake::mutant::{self, Mutant};
 use crate::fake::params::RawParams;
 use crate::fake::world::{CustomerId, Level, World};
 use crate::spec::{Access, Code, Function};
 
-/// An authenticated user, as far as the checks after authentication need it.
+/// The authenticated user making a call, as far as the checks after authentication need it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Principal {
+pub struct Caller {
     pub username: String,
     pub customer: CustomerId,
 }
 
 /// 401 unless `auth_username` names a user whose password is `auth_password`.
-pub fn authenticate(world: &World, raw: &RawParams) -> Result<Principal, ApiError> {
+pub fn authenticate(world: &World, raw: &RawParams) -> Result<Caller, ApiError> {
     let username = raw.get("auth_username").unwrap_or_default();
     let password = raw.get("auth_password").unwrap_or_default();
     match world.users.get(username) {
-        Some(user) if same_secret(user.password.as_bytes(), password.as_bytes()) => Ok(Principal {
+        Some(user) if same_secret(user.password.as_bytes(), password.as_bytes()) => Ok(Caller {
             username: user.username.clone(),
             customer: user.customer,
         }),
@@ -30,13 +29,8 @@ pub fn authenticate(world: &World, raw: &RawParams) -> Result<Principal, ApiErro
 }
 
 /// 402 or 403 when the caller may not call `function` at all.
-pub fn authorize(
-    world: &World,
-    who: &Principal,
-    function: &Function,
-    faults: Option<Mutant>,
-) -> Result<(), ApiError> {
-    let user = &world.users[&who.username];
+pub fn authorize(world: &World, caller: &Caller, function: &Function) -> Result<(), ApiError> {
+    let user = &world.users[&caller.username];
     let level = world.roles[&user.role]
         .privileges
         .get(&function.privilege)
@@ -44,15 +38,14 @@ pub fn authorize(
         .unwrap_or(Level::None);
     let allowed = match (level, function.access.value) {
         (Level::Full, _) | (Level::Read, Access::Read) => true,
-        (Level::Read, Access::Write) => mutant::is(faults, Mutant::ReadOnlyWrites),
-        (Level::None, _) => false,
+        (Level::Read, Access::Write) | (Level::None, _) => false,
     };
     if !allowed {
         return Err(ApiError::role());
     }
     let lists_403 = Code::new(403).is_some_and(|c| function.has_code(c));
-    if lists_403 && !mutant::is(faults, Mutant::NoRatePlanCheck) {
-        let plan = world.customers[&who.customer].rate_plan;
+    if lists_403 {
+        let plan = world.customers[&caller.customer].rate_plan;
         if !world.rate_plans[&plan]
             .privileges
             .contains(&function.privilege)

@@ -8,6 +8,16 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// 2026-01-01 00:00:00 UTC, where the logical clock starts.
 pub const LOGICAL_EPOCH: i64 = 1_767_225_600;
 
+/// Which clock a world reads (`--clock`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ClockKind {
+    /// Starts at `LOGICAL_EPOCH` and moves one second per reading.
+    #[default]
+    Logical,
+    /// The wall clock.
+    System,
+}
+
 #[derive(Debug)]
 pub enum Clock {
     /// Seconds since the Unix epoch, advancing by one on each read.
@@ -16,8 +26,12 @@ pub enum Clock {
 }
 
 impl Clock {
-    pub fn logical() -> Clock {
-        Clock::Logical(AtomicI64::new(LOGICAL_EPOCH))
+    /// A clock of `kind`, at its start.
+    pub fn new(kind: ClockKind) -> Clock {
+        match kind {
+            ClockKind::Logical => Clock::Logical(AtomicI64::new(LOGICAL_EPOCH)),
+            ClockKind::System => Clock::System,
+        }
     }
 
     /// The current time as the API shows it.
@@ -32,14 +46,6 @@ impl Clock {
             Clock::System => SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs() as i64),
-        }
-    }
-
-    /// A new clock of the same kind, at its start: for a new namespace.
-    pub fn fresh(&self) -> Clock {
-        match self {
-            Clock::Logical(_) => Clock::logical(),
-            Clock::System => Clock::System,
         }
     }
 
@@ -102,7 +108,7 @@ mod tests {
 
     #[test]
     fn the_logical_clock_ticks_once_per_read_and_resets() {
-        let clock = Clock::logical();
+        let clock = Clock::new(ClockKind::Logical);
         assert_eq!(clock.now(), "2026-01-01 00:00:00");
         assert_eq!(clock.now(), "2026-01-01 00:00:01");
         clock.reset();

@@ -111,22 +111,6 @@ impl ApiError {
         }
     }
 
-    /// 400 for a `/_ns/<name>/` whose name breaks the rule.
-    pub fn bad_namespace() -> ApiError {
-        let rule = crate::workbench::namespace::NAME_RULE;
-        ApiError::new(400, "", format!("Unknown namespace: {rule}."))
-    }
-
-    /// 400 for a new namespace when `MAX_NAMESPACES` exist.
-    pub fn namespaces_full() -> ApiError {
-        let max = crate::workbench::namespace::MAX_NAMESPACES;
-        ApiError::new(
-            400,
-            "",
-            format!("There are {max} namespaces already: DELETE /_fake/ns/<name> to drop one."),
-        )
-    }
-
     /// 404 for a path that names no function of the spec.
     pub fn unknown_function(path: &str) -> ApiError {
         ApiError::new(404, "", format!("There is no function {path}."))

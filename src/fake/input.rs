@@ -6,13 +6,13 @@
 
 use std::cmp::Ordering;
 
-use crate::fake::auth::Principal;
+use crate::fake::auth::Caller;
 use crate::fake::error::ApiError;
 use crate::fake::mutant::{self, Mutant};
 use crate::fake::validate::{AUTH_PARAMS, Params};
 use crate::fake::world::{BatchId, CardGroupId, CustomerId, RatePlanId, World};
 use crate::spec::value::Value;
-use crate::spec::{Code, Context, DefaultSource, Function, ResourceKind, Rule};
+use crate::spec::{ConstraintRule, Context, DefaultSource, Function, ResourceKind};
 
 /// What the domain acts on: each parameter's effective value ("Current value." defaults stay in
 /// the stored group, unread), and the objects the request named.
@@ -32,8 +32,8 @@ impl<'a> Input<'a> {
         function: &'a Function,
         params: &Params<'_>,
         world: &World,
-        who: &Principal,
-        faults: Option<Mutant>,
+        who: &Caller,
+        mutant: Option<Mutant>,
     ) -> Result<Input<'a>, ApiError> {
         let mut input = Input {
             values: Vec::new(),
@@ -59,7 +59,7 @@ impl<'a> Input<'a> {
                 };
                 let seen = match refers.resource {
                     ResourceKind::CardGroup => {
-                        let found = if mutant::is(faults, Mutant::ForeignGroupVisible) {
+                        let found = if mutant::is(mutant, Mutant::ForeignGroupVisible) {
                             world.card_groups.get(&CardGroupId(*id)).map(|g| g.id)
                         } else {
                             world
@@ -83,12 +83,7 @@ impl<'a> Input<'a> {
                     }
                 };
                 if !seen {
-                    let code = if mutant::is(faults, Mutant::MissingAs400) {
-                        Code::new(400).unwrap_or(refers.missing)
-                    } else {
-                        refers.missing
-                    };
-                    return Err(ApiError::missing(function, &param.name, code));
+                    return Err(ApiError::missing(function, &param.name, refers.missing));
                 }
             }
         }
@@ -110,12 +105,6 @@ impl<'a> Input<'a> {
                     .as_ref()
                     .and_then(|default| match &default.source {
                         DefaultSource::Literal(value) => Some(value.clone()),
-                        DefaultSource::GroupField(field)
-                            if field == "currency"
-                                && mutant::is(faults, Mutant::GroupDefaultIgnored) =>
-                        {
-                            Some(Value::String(world.system_currency.clone()))
-                        }
                         DefaultSource::GroupField(field) => {
                             group.and_then(|g| g.field(field)).cloned()
                         }
@@ -188,7 +177,7 @@ pub fn check_not_greater<'a>(
     for constraint in function
         .constraints
         .iter()
-        .filter(|c| c.rule == Rule::NotGreater)
+        .filter(|c| c.rule == ConstraintRule::NotGreater)
     {
         let [low, high] = constraint.params.as_slice() else {
             continue;

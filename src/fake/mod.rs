@@ -1,16 +1,265 @@
-//! The faithful Enswitch (transitional module list; see the refactor).
+//! The fake Enswitch: the faithful one and nothing else. [`Fake`] holds the spec, the seed world
+//! and the settings that change answers; [`Fake::call`] takes one API request through the whole
+//! pipeline against one world ([`Store`]) and returns its answer. Synchronous and without a
+//! socket, so most tests call it directly. Namespaces, faults, the journal and the control plane
+//! are the workbench's (`crate::workbench`); HTTP is the server's.
+//!
+//! ```text
+//! ApiRequest ─> the function its path names, or a 404 envelope     call
+//!   ─> RawParams: ';' or '&' pairs, decoded, in order              params
+//!   ─> 401 ─> 402 ─> 403                                           auth
+//!   ─> Params: typed, first failing rule wins (400)                validate (spec-driven)
+//!   ─> in one lock on the world: 404, 400 needing state, defaults  input, store
+//!      ─> validation=1 stops here (201) ─> act (200/204)           domain/
+//!   ─> ApiResponse: the envelope                                   response
+//! ```
+//!
+//! ```
+//! use enswitch_fake::fake::{ApiRequest, Fake};
+//!
+//! let fake = Fake::embedded().unwrap();
+//! let world = fake.new_world();
+//! let call = fake.call(&world, &ApiRequest::get(
+//!     "/api/json/cards/groups/update/?auth_username=user;auth_password=password;id=123;name=example",
+//! ));
+//! assert_eq!(call.response.to_json(), r#"{"responses":[{"code":"204","key":"","message":"OK"}]}"#);
+//! ```
 
-pub mod auth;
-pub mod clock;
-pub mod domain;
-pub mod error;
-pub mod input;
-pub mod mutant;
-pub mod params;
-pub mod request;
-pub mod response;
-pub mod rng;
+mod auth;
+mod clock;
+pub(crate) mod domain;
+mod error;
+mod input;
+mod mutant;
+mod params;
+mod request;
+mod response;
+mod rng;
 pub mod seed;
-pub mod store;
-pub mod validate;
-pub mod world;
+mod store;
+mod validate;
+pub(crate) mod world;
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use crate::spec::value::Value;
+use crate::spec::yaml::FileErrors;
+use crate::spec::{Access, Function, Spec};
+
+pub use clock::{Clock, ClockKind};
+pub use error::ApiError;
+pub use mutant::{Mutant, Seam};
+pub use params::RawParams;
+pub use request::{ApiRequest, Method};
+pub use response::ApiResponse;
+pub use store::Store;
+pub use validate::{AUTH_PARAMS, Params, validate};
+pub use world::{Level, World};
+
+pub(crate) use auth::same_secret;
+pub(crate) use clock::format_utc;
+pub(crate) use domain::card_groups::is_field as is_group_field;
+pub(crate) use rng::Rng;
+
+/// Where API paths start.
+pub const API_PREFIX: &str = "/api/json/";
+
+/// The most cards one call may create unless `--max-cards` says otherwise (D12).
+pub const DEFAULT_MAX_CARDS: u64 = 100_000;
+
+/// The seed of the generator of card numbers and PINs unless `--rng-seed` says otherwise.
+pub const DEFAULT_RNG_SEED: u64 = 1;
+
+/// What changes the fake's answers, beside its spec and seed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    /// The most cards one call may create (`--max-cards`, D12).
+    pub max_cards: u64,
+    /// The clock each new world starts with (`--clock`).
+    pub clock: ClockKind,
+    /// A deliberate fault to run with (`--mutant`). The fake itself honours only the mutants
+    /// whose fault lives in one of its rules; the workbench applies the others.
+    pub mutant: Option<Mutant>,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            max_cards: DEFAULT_MAX_CARDS,
+            clock: ClockKind::Logical,
+            mutant: None,
+        }
+    }
+}
+
+/// The fake Enswitch: a spec, the world every new world starts as, and its settings.
+#[derive(Debug)]
+pub struct Fake {
+    spec: Spec,
+    seed: Arc<World>,
+    settings: Settings,
+}
+
+/// One API call as the fake handled it: the answer, and what a journal keeps of the request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    pub response: ApiResponse,
+    /// The parameters as sent; empty when the request could not be read as an API call.
+    pub params: RawParams,
+    /// The HTTP status the request itself calls for whatever the mode (405 for a method the API
+    /// does not take, 415 for a POST body that is not a form); `None` for the usual answer.
+    pub status: Option<u16>,
+    /// Whether the function writes, so the world may have changed.
+    pub writes: bool,
+}
+
+impl Fake {
+    pub fn new(spec: Spec, seed: World, settings: Settings) -> Fake {
+        Fake {
+            spec,
+            seed: Arc::new(seed),
+            settings,
+        }
+    }
+
+    /// The embedded spec and seed, with the default settings.
+    pub fn embedded() -> Result<Fake, FileErrors> {
+        let spec = Spec::embedded()?;
+        let world = seed::load(&spec, seed::EMBEDDED_NAME, seed::EMBEDDED, DEFAULT_RNG_SEED)?;
+        Ok(Fake::new(spec, world, Settings::default()))
+    }
+
+    pub fn spec(&self) -> &Spec {
+        &self.spec
+    }
+
+    pub fn settings(&self) -> Settings {
+        self.settings
+    }
+
+    /// The world every new world starts as.
+    pub fn seed(&self) -> &World {
+        &self.seed
+    }
+
+    /// A world of its own, at the seed, with a clock at its start.
+    pub fn new_world(&self) -> Store {
+        Store::new(Arc::clone(&self.seed), Clock::new(self.settings.clock))
+    }
+
+    /// One API call, start to finish, against `world`. Every outcome is an answer; nothing here
+    /// fails.
+    pub fn call(&self, world: &Store, request: &ApiRequest) -> Call {
+        let status = transport_status(request);
+        let (function, params) = match self.read(request) {
+            Ok(read) => read,
+            Err(error) => {
+                return Call {
+                    response: error.into(),
+                    params: RawParams::default(),
+                    status,
+                    writes: false,
+                };
+            }
+        };
+        // A panic is a bug of the fake's; the client still gets an answer, and the lock
+        // recovers (see `Store`).
+        let checked = AssertUnwindSafe(|| {
+            world.with(|state| self.checks_then_act(function, &params, state, world.clock()))
+        });
+        let response = match std::panic::catch_unwind(checked) {
+            Ok(answer) => answer.unwrap_or_else(ApiResponse::from),
+            Err(_) => ApiError::panicked(function).into(),
+        };
+        Call {
+            response,
+            params,
+            status,
+            writes: function.access.value == Access::Write,
+        }
+    }
+
+    /// The checks in the order of D5, then the change: the whole call inside one lock.
+    fn checks_then_act(
+        &self,
+        function: &Function,
+        raw: &RawParams,
+        world: &mut World,
+        clock: &Clock,
+    ) -> Result<ApiResponse, ApiError> {
+        let mutant = self.settings.mutant;
+        if mutant::is(mutant, Mutant::ValidateBeforeAuth) {
+            validate::validate(function, raw, &self.settings)?;
+        }
+        let caller = auth::authenticate(world, raw)?;
+        auth::authorize(world, &caller, function)?;
+        let params = validate::validate(function, raw, &self.settings)?;
+        let input = input::Input::resolve(function, &params, world, &caller, mutant)?;
+        if input.value("validation") == Some(&Value::Integer(1)) {
+            if mutant::is(mutant, Mutant::ValidationActs) {
+                domain::act(function, &input, world, clock, mutant)?;
+            }
+            return Ok(ApiResponse::validated());
+        }
+        domain::act(function, &input, world, clock, mutant)
+    }
+
+    /// The function and the parameters, or why the request cannot be read as an API call.
+    fn read(&self, request: &ApiRequest) -> Result<(&Function, RawParams), ApiError> {
+        let path = function_path(&request.path);
+        let function = self
+            .spec
+            .function(path)
+            .ok_or_else(|| ApiError::unknown_function(path))?;
+        match request.method {
+            Method::Get => {}
+            Method::Post if request.has_form_body() => {}
+            Method::Post => {
+                return Err(ApiError::unreadable(
+                    "A POST body must be application/x-www-form-urlencoded.",
+                ));
+            }
+            _ => return Err(ApiError::unreadable("Use GET or POST.")),
+        }
+        Ok((function, request.params()))
+    }
+}
+
+/// `cards/groups/update` from `/api/json/cards/groups/update/`; the trailing slash is optional.
+pub fn function_path(path: &str) -> &str {
+    let rest = path
+        .strip_prefix(API_PREFIX)
+        .or_else(|| path.strip_prefix(API_PREFIX.trim_end_matches('/')))
+        .unwrap_or(path);
+    rest.trim_matches('/')
+}
+
+/// The HTTP status of a request the API cannot read at all, whatever `--http-status` says.
+fn transport_status(request: &ApiRequest) -> Option<u16> {
+    match request.method {
+        Method::Get => None,
+        Method::Post if request.has_form_body() => None,
+        Method::Post => Some(415),
+        _ => Some(405),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn function_paths_are_found_with_or_without_the_trailing_slash() {
+        assert_eq!(
+            function_path("/api/json/cards/groups/update/"),
+            "cards/groups/update"
+        );
+        assert_eq!(
+            function_path("/api/json/cards/groups/update"),
+            "cards/groups/update"
+        );
+        assert_eq!(function_path("/api/json/"), "");
+        assert_eq!(function_path("/elsewhere"), "elsewhere");
+    }
+}

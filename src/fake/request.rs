@@ -1,5 +1,7 @@
-//! `ApiRequest`: the owned request that `server.rs` makes from a hyper request once, at the
-//! edge, so everything after it is synchronous and testable without a socket.
+//! `ApiRequest`: the owned request the server makes from a hyper request once, at the edge, so
+//! everything after it is synchronous and testable without a socket.
+
+use crate::fake::params::RawParams;
 
 /// What the fake needs of an HTTP request, owned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -11,7 +13,8 @@ pub struct ApiRequest {
     pub query: String,
     /// The `Content-Type` header, if any.
     pub content_type: Option<String>,
-    /// The token of an `Authorization: Bearer` header, which the control plane may require.
+    /// The token of an `Authorization: Bearer` header, which the workbench's control plane may
+    /// require; the API never reads it.
     pub admin_token: Option<String>,
     pub body: Vec<u8>,
 }
@@ -60,5 +63,24 @@ impl ApiRequest {
             body: body.as_bytes().to_vec(),
             ..ApiRequest::get(path_and_query)
         }
+    }
+
+    /// Whether a POST's body is read as a form: it says so, or says nothing (as `curl -d` does
+    /// not always), or is empty.
+    pub fn has_form_body(&self) -> bool {
+        match &self.content_type {
+            None => true,
+            Some(t) => {
+                let essence = t.split(';').next().unwrap_or_default().trim();
+                essence.eq_ignore_ascii_case("application/x-www-form-urlencoded")
+                    || self.body.is_empty()
+            }
+        }
+    }
+
+    /// The parameters as sent: the query string, then a POST's form body (D3).
+    pub fn params(&self) -> RawParams {
+        let form = self.method == Method::Post && self.has_form_body();
+        RawParams::parse(&self.query, form.then_some(self.body.as_slice()))
     }
 }

@@ -1,7 +1,7 @@
-//! The answer a client sees: `ApiResponse` is one Enswitch answer (code, key, message and maybe
-//! `data`), and `HttpAnswer` is what goes on the wire. The envelope is exactly the vendor's:
-//! `{"responses":[{"code":"204","key":"","message":"OK"}]}`, `code` a string, `data` only when
-//! the function returns some.
+//! `ApiResponse`: one Enswitch answer (code, key, message and maybe `data`) and its envelope,
+//! exactly the vendor's: `{"responses":[{"code":"204","key":"","message":"OK"}]}`, `code` a
+//! string, `data` only when the function returns some. The HTTP answer around it is the
+//! workbench's.
 
 use serde::Serialize;
 
@@ -90,65 +90,6 @@ impl From<ApiError> for ApiResponse {
     }
 }
 
-/// Whether the HTTP status says 200 for every API outcome (D1) or repeats the envelope's code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum HttpStatusMode {
-    #[default]
-    AlwaysOk,
-    Mirror,
-}
-
-/// Status, content type and body: everything `server.rs` needs to answer; and, for injected
-/// faults, a delay before answering or a connection closed instead of an answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HttpAnswer {
-    pub status: u16,
-    pub content_type: &'static str,
-    pub body: Vec<u8>,
-    pub delay_ms: u64,
-    /// Close the connection without answering.
-    pub drop: bool,
-}
-
-impl HttpAnswer {
-    pub fn api(response: &ApiResponse, mode: HttpStatusMode) -> HttpAnswer {
-        let status = match mode {
-            HttpStatusMode::AlwaysOk => 200,
-            HttpStatusMode::Mirror => response.code.as_u16(),
-        };
-        HttpAnswer {
-            status,
-            content_type: "application/json",
-            body: response.to_json().into_bytes(),
-            delay_ms: 0,
-            drop: false,
-        }
-    }
-
-    /// A control-plane answer: plain JSON with its own status.
-    pub fn json(status: u16, value: &impl Serialize) -> HttpAnswer {
-        let body = serde_json::to_vec(value).expect("control-plane answers serialize");
-        HttpAnswer {
-            status,
-            content_type: "application/json",
-            body,
-            delay_ms: 0,
-            drop: false,
-        }
-    }
-
-    /// Plain text with its own status (HTTP 503 from a fault).
-    pub fn text(status: u16, text: &str) -> HttpAnswer {
-        HttpAnswer {
-            status,
-            content_type: "text/plain",
-            body: text.as_bytes().to_vec(),
-            delay_ms: 0,
-            drop: false,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,15 +109,5 @@ mod tests {
             answer.to_json(),
             r#"{"responses":[{"code":"200","key":"","message":"OK"}],"data":{"id":123}}"#
         );
-    }
-
-    #[test]
-    fn mirror_mode_puts_the_code_in_the_status_line() {
-        let error: ApiResponse = ApiError::required("id").into();
-        assert_eq!(
-            HttpAnswer::api(&error, HttpStatusMode::AlwaysOk).status,
-            200
-        );
-        assert_eq!(HttpAnswer::api(&error, HttpStatusMode::Mirror).status, 400);
     }
 }

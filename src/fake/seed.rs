@@ -8,7 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Deserialize;
 use serde_saphyr::{Location, Spanned};
 
-use crate::fake::auth::Principal;
+use crate::fake::Settings;
+use crate::fake::auth::Caller;
 use crate::fake::domain::card_groups;
 use crate::fake::input::Input;
 use crate::fake::params::RawParams;
@@ -18,7 +19,7 @@ use crate::fake::world::{
     CardGroup, CardGroupId, Customer, CustomerId, Level, RatePlan, RatePlanId, Role, User, World,
 };
 use crate::spec::yaml::{FileError, FileErrors};
-use crate::spec::{FormatName, Spec};
+use crate::spec::{FormatName, GROUP_FIELDS_FROM, Spec};
 
 /// The seed built into the binary.
 pub const EMBEDDED: &str = include_str!("../../fixtures/seed.yaml");
@@ -282,10 +283,10 @@ impl Checker<'_> {
         if !self.customer_exists(world, &raw.customer, format!("card_groups[{i}].customer")) {
             return None;
         }
-        let Some(create) = spec.function(card_groups::CREATE) else {
+        let Some(create) = spec.function(GROUP_FIELDS_FROM) else {
             let message = format!(
                 "the spec has no {} to define a group's fields",
-                card_groups::CREATE
+                GROUP_FIELDS_FROM
             );
             self.at(&raw.id.referenced, format!("card_groups[{i}]"), message);
             return None;
@@ -304,11 +305,17 @@ impl Checker<'_> {
             }
         }
         let customer = CustomerId(raw.customer.value);
-        let owner = Principal {
+        let owner = Caller {
             username: String::new(),
             customer,
         };
-        let input = validate(create, &RawParams::from_pairs(pairs), u64::MAX, None)
+        // The seed is what it is: no cap on cards, no mutant.
+        let settings = Settings {
+            max_cards: u64::MAX,
+            mutant: None,
+            ..Settings::default()
+        };
+        let input = validate(create, &RawParams::from_pairs(pairs), &settings)
             .and_then(|params| Input::resolve(create, &params, world, &owner, None));
         match input {
             Ok(input) => Some(CardGroup {

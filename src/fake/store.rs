@@ -1,23 +1,27 @@
-//! The state handle: the world behind one lock, and the seed it returns to on reset. Every API
-//! call runs start to finish in one closure under the lock (authentication, checks, the change),
-//! so no request sees another's half-done work and no check goes stale before its change. A std
-//! `Mutex`, not tokio's: the closure never awaits, and holding it is short.
+//! The state handle: one world behind one lock, its clock, and the seed it returns to on reset.
+//! Every API call runs start to finish in one closure under the lock (authentication, checks,
+//! the change), so no request sees another's half-done work and no check goes stale before its
+//! change. A std `Mutex`, not tokio's: the closure never awaits, and holding it is short.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::fake::clock::Clock;
 use crate::fake::world::World;
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Store {
-    world: Arc<Mutex<World>>,
+    world: Mutex<World>,
     seed: Arc<World>,
+    clock: Clock,
 }
 
 impl Store {
-    pub fn new(seed: World) -> Store {
+    /// A world at `seed`, reading time from `clock`.
+    pub fn new(seed: Arc<World>, clock: Clock) -> Store {
         Store {
-            world: Arc::new(Mutex::new(seed.clone())),
-            seed: Arc::new(seed),
+            world: Mutex::new((*seed).clone()),
+            seed,
+            clock,
         }
     }
 
@@ -26,9 +30,15 @@ impl Store {
         operation(&mut self.lock())
     }
 
-    /// Back to the seed, generator included.
+    /// The world's time.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Back to the seed, generator and clock included.
     pub fn reset(&self) {
         *self.lock() = (*self.seed).clone();
+        self.clock.reset();
     }
 
     fn lock(&self) -> MutexGuard<'_, World> {

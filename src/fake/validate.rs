@@ -3,11 +3,12 @@
 //! values, range and format; then the constraints that need no stored state. No function has
 //! code of its own here: a new rule is a line of YAML.
 
+use crate::fake::Settings;
 use crate::fake::error::ApiError;
 use crate::fake::mutant::{self, Mutant};
 use crate::fake::params::RawParams;
 use crate::spec::value::{TypeError, Value};
-use crate::spec::{DefaultSource, Function, Param, Rule, Violation};
+use crate::spec::{ConstraintRule, DefaultSource, Function, Param};
 
 /// The parameters a request gave, typed and checked. Defaults are not filled in here: most need
 /// stored state (the group's, the current value), so `Input` resolves them all in one place.
@@ -32,14 +33,14 @@ impl Params<'_> {
 /// The parameters authentication reads; validation leaves them to `auth`.
 pub const AUTH_PARAMS: [&str; 2] = ["auth_username", "auth_password"];
 
-/// Checks `raw` against `function`'s parameters and stateless constraints. `max_cards` is the
-/// server's cap on the cards one call may create (D12).
+/// Checks `raw` against `function`'s parameters and stateless constraints, with the fake's cap
+/// on the cards one call may create (D12).
 pub fn validate<'a>(
     function: &'a Function,
     raw: &RawParams,
-    max_cards: u64,
-    faults: Option<Mutant>,
+    settings: &Settings,
 ) -> Result<Params<'a>, ApiError> {
+    let max_cards = settings.max_cards;
     // One pass over what was sent: the first value of each known name, by position (D3, D4).
     let count = function.parameters.len();
     let mut sent: Vec<Option<(&str, bool)>> = vec![None; count];
@@ -60,13 +61,13 @@ pub fn validate<'a>(
     {
         given[i] = match sent[i] {
             Some((_, false)) => return Err(ApiError::bad_type(&param.name, &TypeError::NotUtf8)),
-            sent => check(param, sent.map(|(text, _)| text), faults)?,
+            sent => check(param, sent.map(|(text, _)| text), settings.mutant)?,
         };
     }
     let params = Params { function, given };
     for constraint in &function.constraints {
         match constraint.rule {
-            Rule::OneRequired => {
+            ConstraintRule::OneRequired => {
                 if constraint
                     .params
                     .iter()
@@ -79,7 +80,7 @@ pub fn validate<'a>(
                     ));
                 }
             }
-            Rule::CardCap => {
+            ConstraintRule::CardCap => {
                 let mut product: Option<u64> = Some(1);
                 for name in &constraint.params {
                     let factor = stateless_value(function, &params, name).and_then(|v| match v {
@@ -97,7 +98,7 @@ pub fn validate<'a>(
                 }
             }
             // Needs the stored value of a parameter not given: checked with state, in `input`.
-            Rule::NotGreater => {}
+            ConstraintRule::NotGreater => {}
         }
     }
     Ok(params)
@@ -108,28 +109,21 @@ pub fn validate<'a>(
 fn check(
     param: &Param,
     text: Option<&str>,
-    faults: Option<Mutant>,
+    mutant: Option<Mutant>,
 ) -> Result<Option<Value>, ApiError> {
     let text = match text {
         Some(text) => text,
-        None if param.required && mutant::is(faults, Mutant::RequiredDropped) => "",
         None if param.required => return Err(ApiError::required(&param.name)),
         None => return Ok(None),
     };
     let value = match param.ty.parse(text) {
         Ok(value) => value,
-        Err(_) if !param.required && mutant::is(faults, Mutant::TypeDropped) => return Ok(None),
+        Err(_) if !param.required && mutant::is(mutant, Mutant::TypeDropped) => return Ok(None),
         Err(e) => return Err(ApiError::bad_type(&param.name, &e)),
     };
-    match param.check(&value) {
-        Ok(()) => {}
-        Err(Violation::NotAllowed { .. }) if mutant::is(faults, Mutant::AllowedDropped) => {}
-        Err(Violation::AboveMaximum { max })
-            if mutant::is(faults, Mutant::RangeOffByOne)
-                && matches!((&value, &max), (Value::Integer(v), Value::Integer(m)) if *v == m + 1) =>
-            {}
-        Err(why) => return Err(ApiError::invalid(&param.name, why)),
-    }
+    param
+        .check(&value)
+        .map_err(|why| ApiError::invalid(&param.name, why))?;
     Ok(Some(value))
 }
 
@@ -152,11 +146,14 @@ mod tests {
     fn run(path: &str, query: &str) -> Result<Params<'static>, ApiError> {
         static SPEC: std::sync::OnceLock<Spec> = std::sync::OnceLock::new();
         let spec = SPEC.get_or_init(|| Spec::embedded().unwrap());
+        let settings = Settings {
+            max_cards: 100,
+            ..Settings::default()
+        };
         validate(
             spec.function(path).unwrap(),
             &RawParams::parse(query, None),
-            100,
-            None,
+            &settings,
         )
     }
 

@@ -1,7 +1,7 @@
 //! `Limits`: the most one client may cost the server. A request's body, its head (request line
 //! and headers, in bytes and in count), the time it may take to send them, and how many
-//! connections may be open at once. `server.rs` enforces them at the edge, before anything is
-//! parsed as an API call; `serve` takes each as a flag.
+//! connections may be open at once. The server enforces them at the edge, before anything is
+//! parsed as an API call; `serve` takes each as a flag, whose default is `Limits::DEFAULT`.
 //!
 //! Past a limit a client gets a plain HTTP answer, never an envelope, because the request was
 //! never read as an API call: 413 for the body, 431 for the head, 408 for a body that stops
@@ -27,14 +27,19 @@ pub struct Limits {
 /// hyper's own count of headers: a different one costs an allocation per request.
 pub const HYPER_MAX_HEADERS: usize = 100;
 
+impl Limits {
+    /// The limits `serve` starts with unless its flags say otherwise.
+    pub const DEFAULT: Limits = Limits {
+        max_body_bytes: 1024 * 1024,
+        max_header_bytes: 64 * 1024,
+        max_headers: HYPER_MAX_HEADERS,
+        read_timeout: Duration::from_secs(10),
+        max_connections: 512,
+    };
+}
+
 impl Default for Limits {
     fn default() -> Limits {
-        Limits {
-            max_body_bytes: 1024 * 1024,
-            max_header_bytes: 64 * 1024,
-            max_headers: HYPER_MAX_HEADERS,
-            read_timeout: Duration::from_secs(10),
-            max_connections: 512,
-        }
+        Limits::DEFAULT
     }
 }

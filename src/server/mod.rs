@@ -1,20 +1,30 @@
-//! The only async, hyper-aware file: accepts connections, turns each hyper request into an owned
-//! `ApiRequest` once, hands it to the synchronous `App`, and writes the answer back. It enforces
-//! the `Limits` (see there for what a client gets past each one). Shutdown is graceful: the
-//! listener closes, and requests in flight get their answers before `run` returns.
+//! The server: the only async code. Accepts connections within the [`Limits`], turns each hyper
+//! request into an owned [`ApiRequest`] once, hands it to a synchronous [`Handler`] (the
+//! workbench, or the recording proxy), and carries out its [`Reply`]: an answer now, one after a
+//! delay, or a closed connection. Shutdown is graceful: the listener closes, and requests in
+//! flight get their answers before [`run`] returns.
 //!
-//! `FakeServer` runs all of this on a thread of its own, for tests and for library users:
+//! - `limits`: what one client may cost the server.
+//! - `fake_server`: [`FakeServer`], a workbench on a thread and a port of its own, for tests and
+//!   library users.
+//! - `signal`: serving until SIGINT or SIGTERM, for the binary.
 //!
 //! ```
-//! use enswitch_fake::{workbench::App, server::FakeServer};
+//! use enswitch_fake::{server::FakeServer, workbench::Workbench};
 //!
-//! let fake = FakeServer::start(App::embedded().unwrap()).unwrap();
+//! let fake = FakeServer::start(Workbench::embedded().unwrap()).unwrap();
 //! assert!(fake.api_url().starts_with("http://127.0.0.1:"));
 //! assert!(fake.api_url().ends_with("/api/json/"));
 //! // The server stops when `fake` is dropped.
 //! ```
 
-pub mod limits;
+mod fake_server;
+mod limits;
+mod signal;
+
+pub use fake_server::FakeServer;
+pub use limits::Limits;
+pub use signal::{ServeError, serve_until_signal};
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -29,22 +39,32 @@ use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
-use tokio::sync::{Semaphore, oneshot};
+use tokio::sync::Semaphore;
 
-use crate::fake::request::{ApiRequest, Method};
-use crate::fake::response::HttpAnswer;
-use crate::server::limits::{HYPER_MAX_HEADERS, Limits};
-use crate::workbench::App;
+use crate::fake::{ApiRequest, Method};
+use crate::server::limits::HYPER_MAX_HEADERS;
+use crate::workbench::{HttpAnswer, Reply, Workbench};
 
-/// What answers requests: the fake (`App`), or the recording proxy. Synchronous: called once per
-/// request with the owned request, it returns the whole answer.
+/// Where `serve` listens unless told otherwise: loopback only, so nothing outside the machine
+/// reaches a fake by accident.
+pub const DEFAULT_ADDR: SocketAddr = SocketAddr::V4(std::net::SocketAddrV4::new(
+    std::net::Ipv4Addr::LOCALHOST,
+    8080,
+));
+
+/// What answers requests: the workbench, or the recording proxy. Synchronous: called once per
+/// request with the owned request, it returns the whole reply.
 pub trait Handler: Send + Sync + 'static {
-    fn serve(&self, request: ApiRequest) -> HttpAnswer;
+    /// Whether `serve` blocks on I/O (the network, the disk): such a handler runs on tokio's
+    /// blocking threads, so it never holds up the async workers that serve other connections.
+    const BLOCKS: bool = false;
+
+    fn serve(&self, request: ApiRequest) -> Reply;
 }
 
-impl Handler for App {
-    fn serve(&self, request: ApiRequest) -> HttpAnswer {
-        App::serve(self, request)
+impl Handler for Workbench {
+    fn serve(&self, request: ApiRequest) -> Reply {
+        Workbench::serve(self, request)
     }
 }
 
@@ -159,13 +179,21 @@ async fn answer<H: Handler>(
         admin_token: bearer_token(&parts.headers),
         body,
     };
-    let answer = app.serve(request);
-    if answer.delay_ms > 0 {
-        tokio::time::sleep(std::time::Duration::from_millis(answer.delay_ms)).await;
-    }
-    if answer.drop {
-        return Err(Dropped);
-    }
+    let reply = if H::BLOCKS {
+        tokio::task::spawn_blocking(move || app.serve(request))
+            .await
+            .unwrap_or_else(|_| HttpAnswer::text(500, "the handler panicked\n").into())
+    } else {
+        app.serve(request)
+    };
+    let answer = match reply {
+        Reply::Now(answer) => answer,
+        Reply::Later(delay, answer) => {
+            tokio::time::sleep(delay).await;
+            answer
+        }
+        Reply::Close => return Err(Dropped),
+    };
     let mut response = Response::new(Full::new(Bytes::from(answer.body)));
     *response.status_mut() = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
     response
@@ -194,103 +222,4 @@ fn plain(status: StatusCode, text: &'static str) -> Response<Full<Bytes>> {
         .headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
     response
-}
-
-/// A fake running on a thread of its own, on a random loopback port. Stops when dropped.
-#[derive(Debug)]
-pub struct FakeServer {
-    addr: SocketAddr,
-    app: Arc<App>,
-    stop: Option<oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<std::io::Result<()>>>,
-}
-
-impl FakeServer {
-    /// Starts `app` on `127.0.0.1:0`.
-    pub fn start(app: App) -> std::io::Result<FakeServer> {
-        FakeServer::start_on(app, SocketAddr::from(([127, 0, 0, 1], 0)))
-    }
-
-    /// Starts `app` on `addr` (port 0 picks a free one), with the default limits.
-    pub fn start_on(app: App, addr: SocketAddr) -> std::io::Result<FakeServer> {
-        FakeServer::start_with(app, addr, Limits::default())
-    }
-
-    /// Starts `app` on `addr` within `limits`.
-    pub fn start_with(app: App, addr: SocketAddr, limits: Limits) -> std::io::Result<FakeServer> {
-        let std_listener = std::net::TcpListener::bind(addr)?;
-        std_listener.set_nonblocking(true)?;
-        let addr = std_listener.local_addr()?;
-        let app = Arc::new(app);
-        let (stop, stopped) = oneshot::channel::<()>();
-        let served = Arc::clone(&app);
-        let thread = std::thread::Builder::new()
-            .name("enswitch-fake".into())
-            .spawn(move || {
-                let runtime = tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
-                    .enable_all()
-                    .build()?;
-                runtime.block_on(async move {
-                    let listener = TcpListener::from_std(std_listener)?;
-                    run(listener, served, &limits, async {
-                        let _ = stopped.await;
-                    })
-                    .await
-                })
-            })?;
-        Ok(FakeServer {
-            addr,
-            app,
-            stop: Some(stop),
-            thread: Some(thread),
-        })
-    }
-
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// `http://127.0.0.1:PORT`, where `/_fake/` lives.
-    pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// `http://127.0.0.1:PORT/api/json/`: what an Enswitch client takes as its base URL.
-    pub fn api_url(&self) -> String {
-        format!("http://{}/api/json/", self.addr)
-    }
-
-    /// `http://127.0.0.1:PORT/_ns/<name>/api/json/`: the base URL of an isolated world.
-    pub fn namespace_url(&self, name: &str) -> String {
-        format!("http://{}/_ns/{name}/api/json/", self.addr)
-    }
-
-    /// The app behind the server, to inspect or reset without HTTP.
-    pub fn app(&self) -> &App {
-        &self.app
-    }
-
-    /// Stops accepting, lets requests in flight finish, and waits for the thread.
-    pub fn stop(mut self) -> std::io::Result<()> {
-        self.shutdown()
-    }
-
-    fn shutdown(&mut self) -> std::io::Result<()> {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        match self.thread.take() {
-            Some(thread) => thread
-                .join()
-                .unwrap_or_else(|_| Err(std::io::Error::other("the server thread panicked"))),
-            None => Ok(()),
-        }
-    }
-}
-
-impl Drop for FakeServer {
-    fn drop(&mut self) {
-        let _ = self.shutdown();
-    }
 }

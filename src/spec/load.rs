@@ -10,16 +10,13 @@ use serde_saphyr::{Location, Spanned};
 
 use crate::spec::yaml::{FileError, FileErrors};
 
+use super::GROUP_FIELDS_FROM;
 use super::raw::{RawDefault, RawFunction, RawParam};
 use super::{
-    Allowed, Change, Code, Constraint, Data, DataForm, Default, DefaultSource, Example, Field,
-    Format, Function, Param, Range, RefersTo, Response, Rule, Ruled, Spec,
+    Allowed, Change, Code, Constraint, ConstraintRule, Data, DataForm, DefaultSource, DefaultValue,
+    Example, Field, Format, Function, Param, Range, RefersTo, Response, Ruled, Spec,
 };
 use crate::spec::value::ParamType;
-
-/// The function whose parameters define the fields of a card group, which "Default for group."
-/// defaults refer to.
-const GROUP_FIELDS_FROM: &str = "cards/groups/create";
 
 pub(super) fn from_dir(dir: &Path) -> Result<Spec, FileErrors> {
     let whole_dir = |message: String| FileErrors::whole(dir.display().to_string(), message);
@@ -469,7 +466,7 @@ impl Checker<'_> {
         param: &Param,
         raw: &Spanned<RawDefault>,
         group_fields: Option<&HashMap<&str, ParamType>>,
-    ) -> Option<Default> {
+    ) -> Option<DefaultValue> {
         let location = &raw.referenced;
         let field = format!("{field}.default");
         let RawDefault {
@@ -570,7 +567,7 @@ impl Checker<'_> {
             );
             return None;
         };
-        Some(Default {
+        Some(DefaultValue {
             source,
             provenance: *provenance,
         })
@@ -609,19 +606,21 @@ impl Checker<'_> {
         if params.len() == c.params.len() {
             let types: Vec<ParamType> = params.iter().map(|p| p.ty).collect();
             let problem = match c.rule {
-                Rule::NotGreater
+                ConstraintRule::NotGreater
                     if types.len() != 2
                         || types[0] != types[1]
                         || types[0] == ParamType::String =>
                 {
                     Some("not_greater compares two numbers of one type")
                 }
-                Rule::CardCap
+                ConstraintRule::CardCap
                     if types.is_empty() || types.iter().any(|t| *t != ParamType::Integer) =>
                 {
                     Some("card_cap multiplies Integers")
                 }
-                Rule::OneRequired if params.len() < 2 || params.iter().any(|p| p.required) => {
+                ConstraintRule::OneRequired
+                    if params.len() < 2 || params.iter().any(|p| p.required) =>
+                {
                     Some("one_required names two or more optional parameters")
                 }
                 _ => None,

@@ -20,9 +20,13 @@ use serde::{Deserialize, Serialize};
 use crate::spec::yaml::FileErrors;
 
 pub use param::{
-    Allowed, Default, DefaultSource, Format, FormatName, Param, Range, RefersTo, ResourceKind,
+    Allowed, DefaultSource, DefaultValue, Format, FormatName, Param, Range, RefersTo, ResourceKind,
     Violation,
 };
+
+/// The function whose parameters define the fields of a card group: what "Default for group."
+/// defaults refer to, what a group holds and what `cards/groups/get` can show.
+pub const GROUP_FIELDS_FROM: &str = "cards/groups/create";
 
 /// Every spec file, embedded at build time by `build.rs`: (path below `spec/`, contents).
 const EMBEDDED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/spec_files.rs"));
@@ -49,6 +53,11 @@ impl Spec {
 
     pub fn functions(&self) -> &[Function] {
         &self.functions
+    }
+
+    /// For the workbench's mutants, which bend rules of the fake's own copy.
+    pub(crate) fn functions_mut(&mut self) -> &mut [Function] {
+        &mut self.functions
     }
 
     /// The function at `path` (`cards/groups/update`), without slashes around it.
@@ -186,7 +195,7 @@ pub struct Ruled<T> {
 /// A rule over several parameters of one request.
 #[derive(Debug, Clone, Serialize)]
 pub struct Constraint {
-    pub rule: Rule,
+    pub rule: ConstraintRule,
     pub params: Vec<String>,
     /// The parameter a failure names in the answer's `key`.
     pub key: String,
@@ -196,7 +205,7 @@ pub struct Constraint {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Rule {
+pub enum ConstraintRule {
     /// The first parameter is at most the second, each taking the stored value when not given.
     NotGreater,
     /// The product of the parameters is at most the server's cap on cards per call.

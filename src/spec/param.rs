@@ -19,7 +19,7 @@ pub struct Param {
     /// The vendor's words.
     pub description: String,
     pub required: bool,
-    pub default: Option<Default>,
+    pub default: Option<DefaultValue>,
     pub allowed: Option<Allowed>,
     pub range: Option<Range>,
     pub format: Option<Format>,
@@ -28,7 +28,7 @@ pub struct Param {
 
 /// What a parameter takes when the request leaves it out.
 #[derive(Debug, Clone, Serialize)]
-pub struct Default {
+pub struct DefaultValue {
     pub source: DefaultSource,
     pub provenance: Provenance,
 }

@@ -7,7 +7,7 @@ use serde_saphyr::Spanned;
 
 use crate::spec::value::ParamType;
 use crate::spec::{
-    Access, Context, DataForm, FormatName, FunctionKind, Provenance, ResourceKind, Rule,
+    Access, ConstraintRule, Context, DataForm, FormatName, FunctionKind, Provenance, ResourceKind,
 };
 
 #[derive(Debug, Deserialize)]
@@ -95,7 +95,7 @@ pub(super) struct RawRefersTo {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawConstraint {
-    pub rule: Rule,
+    pub rule: ConstraintRule,
     pub params: Vec<String>,
     pub key: String,
     pub description: String,

@@ -5,31 +5,30 @@
 
 use serde_json::json;
 
-use crate::fake::auth;
-use crate::fake::request::{ApiRequest, Method};
-use crate::fake::response::HttpAnswer;
+use crate::fake::{self, ApiError, ApiRequest, Method, RawParams};
 use crate::workbench::fault::FaultSpec;
 use crate::workbench::namespace::{self, Namespace};
-use crate::workbench::{App, CONTROL_PREFIX, ControlAccess};
+use crate::workbench::reply::{HttpAnswer, HttpStatusMode};
+use crate::workbench::{CONTROL_PREFIX, ControlAccess, Workbench};
 
-impl App {
-    /// The control plane, for a request that may use it (`--admin-token`, `--no-admin`).
-    pub(crate) fn guarded_control(
+impl Workbench {
+    /// The control plane, for a request that may use it (`--admin-token`, `--no-admin`). Access
+    /// is decided before anything else, so a refused request makes no namespace.
+    pub(crate) fn control(
         &self,
-        world: &Namespace,
         name: Option<&str>,
         path: &str,
         request: &ApiRequest,
     ) -> HttpAnswer {
         match &self.config.control {
-            ControlAccess::Open => self.control(world, name, path, request),
+            ControlAccess::Open => self.endpoint(name, path, request),
             ControlAccess::Token(token)
                 if request
                     .admin_token
                     .as_deref()
-                    .is_some_and(|t| auth::same_secret(token.as_bytes(), t.as_bytes())) =>
+                    .is_some_and(|t| fake::same_secret(token.as_bytes(), t.as_bytes())) =>
             {
-                self.control(world, name, path, request)
+                self.endpoint(name, path, request)
             }
             ControlAccess::Token(_) => error(
                 401,
@@ -42,13 +41,11 @@ impl App {
     }
 
     /// `path` is the request's path without any `/_ns/<name>` prefix; `name` is that name.
-    fn control(
-        &self,
-        world: &Namespace,
-        name: Option<&str>,
-        path: &str,
-        request: &ApiRequest,
-    ) -> HttpAnswer {
+    fn endpoint(&self, name: Option<&str>, path: &str, request: &ApiRequest) -> HttpAnswer {
+        if name.is_some_and(|n| !namespace::valid_name(n)) {
+            let refused = ApiError::from(namespace::Refused::BadName);
+            return HttpAnswer::api(&refused.into(), HttpStatusMode::Mirror);
+        }
         let what = path
             .strip_prefix(CONTROL_PREFIX)
             .unwrap_or_default()
@@ -56,20 +53,22 @@ impl App {
         let method = &request.method;
         match (method, what, name) {
             (Method::Get, "health", _) => HttpAnswer::json(200, &json!({ "status": "ok" })),
-            (Method::Get, "state", _) => world.store.with(|state| HttpAnswer::json(200, &*state)),
-            (Method::Post, "reset", _) => {
+            (Method::Get, "state", _) => self.in_world(name, |world| {
+                world.world.with(|state| HttpAnswer::json(200, &*state))
+            }),
+            (Method::Post, "reset", _) => self.in_world(name, |world| {
                 world.reset();
                 self.changed();
                 HttpAnswer::json(200, &json!({ "status": "reset" }))
-            }
-            (Method::Get, "requests", _) => {
+            }),
+            (Method::Get, "requests", _) => self.in_world(name, |world| {
                 let function = query_value(&request.query, "function");
                 let requests = world.journal.entries(function.as_deref());
                 HttpAnswer::json(
                     200,
                     &json!({ "count": requests.len(), "requests": requests }),
                 )
-            }
+            }),
             (Method::Post, "faults", _) => self.add_fault(name, &request.body),
             (Method::Get, "faults", _) => {
                 HttpAnswer::json(200, &json!({ "faults": self.faults.list() }))
@@ -100,7 +99,20 @@ impl App {
     }
 }
 
-impl App {
+impl Workbench {
+    /// `endpoint` on the world `name` names, made on first use: only the endpoints that read or
+    /// change a world make one.
+    fn in_world(
+        &self,
+        name: Option<&str>,
+        endpoint: impl FnOnce(&Namespace) -> HttpAnswer,
+    ) -> HttpAnswer {
+        match self.namespace(name) {
+            Ok(world) => endpoint(&world),
+            Err(refused) => HttpAnswer::api(&refused.into(), HttpStatusMode::Mirror),
+        }
+    }
+
     /// A rule from a JSON body; under `/_ns/<name>/` it applies to that namespace by default.
     fn add_fault(&self, namespace: Option<&str>, body: &[u8]) -> HttpAnswer {
         let text = String::from_utf8_lossy(body);
@@ -123,7 +135,5 @@ fn error(status: u16, message: String) -> HttpAnswer {
 }
 
 fn query_value(query: &str, name: &str) -> Option<String> {
-    crate::fake::params::RawParams::parse(query, None)
-        .get(name)
-        .map(str::to_owned)
+    RawParams::parse(query, None).get(name).map(str::to_owned)
 }

@@ -8,8 +8,9 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
-use crate::fake::rng::Rng;
+use crate::fake::Rng;
 use crate::spec::Code;
+use crate::workbench::namespace::{NAME_RULE, valid_name};
 
 /// A rule as a client writes it (`POST /_fake/faults`, `--fault`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -64,7 +65,7 @@ impl Action {
 
 /// A rule in force, with how often it has fired.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Rule {
+pub struct FaultRule {
     pub id: u64,
     #[serde(flatten)]
     pub spec: FaultSpec,
@@ -78,42 +79,51 @@ pub struct Faults {
 
 #[derive(Debug)]
 struct Inner {
-    rules: Vec<Rule>,
+    rules: Vec<FaultRule>,
     next_id: u64,
     rng: Rng,
 }
 
+/// Why a fault rule was refused; the message says what to change.
+#[derive(Debug, thiserror::Error)]
+pub enum FaultError {
+    #[error("{0}")]
+    Json(#[from] serde_json::Error),
+    #[error("probability {0} is not between 0 and 1")]
+    Probability(f64),
+    #[error("times must be at least 1")]
+    NoTimes,
+    #[error("{NAME_RULE}")]
+    Namespace,
+    #[error("code {0:?} is not one the API uses ({known:?})", known = Code::KNOWN)]
+    Code(String),
+}
+
 impl FaultSpec {
     /// Checks what serde cannot: the numbers' ranges, the error's code, the namespace's name.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), FaultError> {
         if let Some(p) = self.probability
             && !(0.0..=1.0).contains(&p)
         {
-            return Err(format!("probability {p} is not between 0 and 1"));
+            return Err(FaultError::Probability(p));
         }
         if self.times == Some(0) {
-            return Err("times must be at least 1".into());
+            return Err(FaultError::NoTimes);
         }
-        if let Some(name) = &self.namespace
-            && !crate::workbench::namespace::valid_name(name)
+        if self.namespace.as_deref().is_some_and(|n| !valid_name(n)) {
+            return Err(FaultError::Namespace);
+        }
+        if let Action::Error { code, .. } = &self.action
+            && code.parse().ok().and_then(Code::new).is_none()
         {
-            return Err(crate::workbench::namespace::NAME_RULE.into());
-        }
-        if let Action::Error { code, .. } = &self.action {
-            let known = code.parse().ok().and_then(Code::new);
-            if known.is_none() {
-                return Err(format!(
-                    "code {code:?} is not one the API uses ({:?})",
-                    Code::KNOWN
-                ));
-            }
+            return Err(FaultError::Code(code.clone()));
         }
         Ok(())
     }
 
     /// Parses and checks a rule written as JSON.
-    pub fn from_json(text: &str) -> Result<FaultSpec, String> {
-        let spec: FaultSpec = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    pub fn from_json(text: &str) -> Result<FaultSpec, FaultError> {
+        let spec: FaultSpec = serde_json::from_str(text)?;
         spec.check()?;
         Ok(spec)
     }
@@ -136,10 +146,10 @@ impl Faults {
     }
 
     /// Adds a checked rule and returns it with its id.
-    pub fn add(&self, spec: FaultSpec) -> Result<Rule, String> {
+    pub fn add(&self, spec: FaultSpec) -> Result<FaultRule, FaultError> {
         spec.check()?;
         let mut inner = self.lock();
-        let rule = Rule {
+        let rule = FaultRule {
             id: inner.next_id,
             spec,
             fired: 0,
@@ -149,7 +159,7 @@ impl Faults {
         Ok(rule)
     }
 
-    pub fn list(&self) -> Vec<Rule> {
+    pub fn list(&self) -> Vec<FaultRule> {
         self.lock().rules.clone()
     }
 
@@ -232,7 +242,7 @@ mod tests {
 
     #[test]
     fn bad_rules_say_why() {
-        let error = |json: &str| FaultSpec::from_json(json).unwrap_err();
+        let error = |json: &str| FaultSpec::from_json(json).unwrap_err().to_string();
         assert!(
             error(r#"{"function":"*","action":"explode"}"#).contains("unknown variant `explode`")
         );

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
-use crate::fake::params::RawParams;
+use crate::fake::RawParams;
 
 /// The most entries kept.
 pub const LIMIT: usize = 10_000;
@@ -102,7 +102,7 @@ impl Journal {
 }
 
 fn as_utc<S: serde::Serializer>(seconds: &i64, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.collect_str(&crate::fake::clock::format_utc(*seconds))
+    serializer.collect_str(&crate::fake::format_utc(*seconds))
 }
 
 #[cfg(test)]

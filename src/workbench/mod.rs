@@ -1,61 +1,74 @@
-//! `App`: the fake Enswitch without a socket. `App::handle` takes one API request through the
-//! whole pipeline and returns its answer; `App::serve` also routes the control plane and makes the
-//! HTTP answer. Synchronous throughout, so most tests call it directly.
+//! The workbench: what makes the fake a test tool. [`Workbench::serve`] is its one entry: it
+//! routes a request to the control plane (`/_fake/`) or the API, in the default world or a
+//! namespace (`/_ns/<name>/`), fires fault rules, calls the fake, applies a mutant's answer
+//! transform, keeps the journal, and makes the HTTP answer. Synchronous; the server is the only
+//! async part, and the fake (`crate::fake`) knows nothing of any of this.
+//!
+//! - `namespace`: isolated worlds on one server; `journal`: what each world's clients sent.
+//! - `fault`: failures on demand; `mutation`: where mutants act outside the fake's rules.
+//! - `control`: the `/_fake/` endpoints; `state`: the state file; `reply`: the HTTP answer.
 //!
 //! ```
-//! use enswitch_fake::workbench::App;
-//! use enswitch_fake::fake::request::ApiRequest;
+//! use enswitch_fake::fake::ApiRequest;
+//! use enswitch_fake::workbench::Workbench;
 //!
-//! let app = App::embedded().unwrap();
-//! let answer = app.handle(&ApiRequest::get(
+//! let bench = Workbench::embedded().unwrap();
+//! let reply = bench.serve(ApiRequest::get(
 //!     "/api/json/cards/groups/update/?auth_username=user;auth_password=password;id=123;name=example",
 //! ));
-//! assert_eq!(answer.to_json(), r#"{"responses":[{"code":"204","key":"","message":"OK"}]}"#);
+//! let answer = reply.answer().unwrap();
+//! assert_eq!(answer.status, 200);
+//! assert_eq!(answer.body, br#"{"responses":[{"code":"204","key":"","message":"OK"}]}"#);
 //! ```
 
-pub mod control;
-pub mod fault;
-pub mod journal;
-pub mod namespace;
-pub mod state;
+mod control;
+mod fault;
+mod journal;
+mod mutation;
+mod namespace;
+mod reply;
+mod state;
 
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
-use crate::fake::clock::Clock;
-use crate::fake::error::ApiError;
-use crate::fake::input::Input;
-use crate::fake::mutant::{self, Mutant};
-use crate::fake::params::RawParams;
-use crate::fake::request::{ApiRequest, Method};
-use crate::fake::response::{ApiResponse, HttpAnswer, HttpStatusMode};
-use crate::fake::world::World;
-use crate::fake::{auth, domain, seed, validate};
-use crate::spec::value::Value;
+use crate::fake::{self, ApiError, ApiRequest, Call, Fake, World};
+use crate::spec::Spec;
 use crate::spec::yaml::FileErrors;
-use crate::spec::{Access, Code, Function, Spec};
-use crate::workbench::fault::{Action, Faults};
-use crate::workbench::journal::Entry;
-use namespace::{Namespace, Namespaces, Refused};
 
-/// Where API paths start.
-pub const API_PREFIX: &str = "/api/json/";
+use namespace::{Namespace, Namespaces};
+
+pub use fault::{Action, FaultError, FaultRule, FaultSpec, Faults};
+pub use journal::{Entry, Journal};
+pub use namespace::{MAX_NAMESPACES, NAME_RULE};
+pub use reply::{HttpAnswer, HttpStatusMode, Reply};
+pub use state::{StateError, StateErrorKind, StateWriter};
+
 /// Where the control plane's paths start; never inside the API's path space.
 pub const CONTROL_PREFIX: &str = "/_fake/";
 
-/// The server's settings that change answers.
-#[derive(Debug, Clone)]
+/// The workbench's settings, and the fake's inside them.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
-    /// The most cards one call may create (`--max-cards`, D12).
-    pub max_cards: u64,
+    /// What changes the fake's answers (`--max-cards`, `--clock`, `--mutant`).
+    pub fake: fake::Settings,
     pub http_status: HttpStatusMode,
-    /// A deliberate fault to run with (`--mutant`); `None` for the faithful fake.
-    pub mutant: Option<Mutant>,
     /// Seeds the generator that fault probabilities are drawn from (`--rng-seed`).
     pub rng_seed: u64,
     /// Who may use `/_fake/` (`--admin-token`, `--no-admin`).
     pub control: ControlAccess,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            fake: fake::Settings::default(),
+            http_status: HttpStatusMode::default(),
+            rng_seed: fake::DEFAULT_RNG_SEED,
+            control: ControlAccess::default(),
+        }
+    }
 }
 
 /// Who may use the control plane.
@@ -70,228 +83,119 @@ pub enum ControlAccess {
     Off,
 }
 
-impl Default for Config {
-    fn default() -> Config {
-        Config {
-            max_cards: 100_000,
-            http_status: HttpStatusMode::AlwaysOk,
-            mutant: None,
-            rng_seed: DEFAULT_RNG_SEED,
-            control: ControlAccess::Open,
-        }
-    }
-}
-
-/// The default `--rng-seed`.
-pub const DEFAULT_RNG_SEED: u64 = 1;
-
 #[derive(Debug)]
-pub struct App {
-    pub(crate) spec: Spec,
-    pub(crate) namespaces: Namespaces,
-    pub(crate) faults: Faults,
+pub struct Workbench {
+    fake: Fake,
+    namespaces: Namespaces,
+    faults: Faults,
+    config: Config,
     /// Counts requests that may have changed a world, so the state writer knows when to save.
     changes: AtomicU64,
-    pub(crate) config: Config,
 }
 
-impl App {
-    /// A fake whose default world (and every namespace, on first use) starts as `seed`.
-    pub fn new(spec: Spec, seed: World, clock: Clock, config: Config) -> App {
-        let faults = Faults::new(config.rng_seed);
-        App {
-            spec,
-            namespaces: Namespaces::new(seed, clock),
-            faults,
-            changes: AtomicU64::new(0),
+impl Workbench {
+    /// A workbench whose default world (and every namespace, on first use) starts as `seed`.
+    /// A mutant in `config` that acts on the spec or the seed changes them here, once.
+    pub fn new(mut spec: Spec, mut seed: World, config: Config) -> Workbench {
+        let mutant = config.fake.mutant;
+        mutation::edit_spec(mutant, &mut spec);
+        mutation::edit_seed(mutant, &mut seed);
+        let fake = Fake::new(spec, seed, config.fake);
+        Workbench {
+            namespaces: Namespaces::new(Namespace::new(fake.new_world())),
+            faults: Faults::new(config.rng_seed),
+            fake,
             config,
+            changes: AtomicU64::new(0),
         }
     }
 
-    /// The embedded spec and seed, the default generator seed, the logical clock, default limits.
-    pub fn embedded() -> Result<App, FileErrors> {
+    /// The embedded spec and seed with the default configuration.
+    pub fn embedded() -> Result<Workbench, FileErrors> {
         let spec = Spec::embedded()?;
-        let world = seed::load(&spec, seed::EMBEDDED_NAME, seed::EMBEDDED, DEFAULT_RNG_SEED)?;
-        Ok(App::new(spec, world, Clock::logical(), Config::default()))
+        let seed = fake::seed::load(
+            &spec,
+            fake::seed::EMBEDDED_NAME,
+            fake::seed::EMBEDDED,
+            fake::DEFAULT_RNG_SEED,
+        )?;
+        Ok(Workbench::new(spec, seed, Config::default()))
     }
 
-    pub fn spec(&self) -> &Spec {
-        &self.spec
+    /// The fake inside, with its (possibly mutated) copy of the spec.
+    pub fn fake(&self) -> &Fake {
+        &self.fake
     }
 
-    /// Routes a request to a namespace's API or control plane and makes its HTTP answer.
-    pub fn serve(&self, request: ApiRequest) -> HttpAnswer {
+    /// One request, routed to the control plane or the API, in the world its path names.
+    pub fn serve(&self, mut request: ApiRequest) -> Reply {
         let (name, path) = namespace::split(&request.path);
-        let world = match self.world(name) {
-            Ok(world) => world,
-            Err(error) => return HttpAnswer::api(&error.into(), HttpStatusMode::Mirror),
-        };
+        let name = name.map(str::to_owned);
         if path.starts_with(CONTROL_PREFIX) {
-            return self.guarded_control(&world, name, path, &request);
+            let path = path.to_owned();
+            return self.control(name.as_deref(), &path, &request).into();
         }
-        let fault = self.faults.fire(function_path(path), name);
-        let answer = self.handle_in(&world, path, &request, fault.as_ref());
-        let mut http = HttpAnswer::api(&answer, self.config.http_status);
-        match fault {
-            Some(Action::Delay { ms }) => http.delay_ms = ms,
-            Some(Action::Http503) => return HttpAnswer::text(503, "Service Unavailable\n"),
-            Some(Action::Close | Action::ActThenDrop) => http.drop = true,
-            Some(Action::Error { .. }) | None => {}
+        if name.is_some() {
+            request.path = path.to_owned();
         }
-        if mutant::is(self.config.mutant, Mutant::CodeAsNumber) {
-            let quoted = format!("\"code\":\"{}\"", answer.code);
-            let bare = format!("\"code\":{}", answer.code);
-            http.body = answer.to_json().replace(&quoted, &bare).into_bytes();
-        }
-        // Transport-level faults keep their own HTTP status whatever the mode.
-        if let Some(status) = transport_status(&request) {
-            http.status = status;
-        }
-        http
+        let namespace = match self.namespace(name.as_deref()) {
+            Ok(namespace) => namespace,
+            Err(error) => return HttpAnswer::api(&error.into(), HttpStatusMode::Mirror).into(),
+        };
+        self.api(&namespace, name.as_deref(), &request)
     }
 
-    /// One API call, start to finish, in the namespace its path names (`/_ns/<name>/…`) or the
-    /// default world. Every outcome is an answer; nothing here fails.
-    pub fn handle(&self, request: &ApiRequest) -> ApiResponse {
-        let (name, path) = namespace::split(&request.path);
-        match self.world(name) {
-            Ok(world) => self.handle_in(&world, path, request, None),
-            Err(error) => error.into(),
+    /// An API call in `namespace`: faults first, then the fake, the mutant's transform, the
+    /// journal, and the HTTP answer.
+    fn api(&self, namespace: &Namespace, name: Option<&str>, request: &ApiRequest) -> Reply {
+        let function = fake::function_path(&request.path);
+        let fault = self.faults.fire(function, name);
+        let mut call = match &fault {
+            Some(Action::Error { code, key, message }) => instead(request, code, key, message),
+            Some(Action::Http503 | Action::Close) => instead(request, "500", "", "not answered"),
+            _ => self.fake.call(&namespace.world, request),
+        };
+        if call.writes {
+            self.changed();
+        }
+        mutation::spoil_answer(self.config.fake.mutant, function, &mut call.response);
+
+        let code = match fault {
+            Some(Action::Http503) => "HTTP 503".to_owned(),
+            Some(Action::Close) => "closed".to_owned(),
+            _ => call.response.code.to_string(),
+        };
+        let time = namespace.world.clock().tick();
+        let method = request.method.as_str();
+        let fired = fault.as_ref().map(Action::name);
+        let response = call.response;
+        namespace
+            .journal
+            .record(time, function, method, call.params, code, fired);
+
+        let mut answer = HttpAnswer::api(&response, self.config.http_status);
+        mutation::spoil_body(self.config.fake.mutant, &response, &mut answer.body);
+        // A request the API cannot read keeps its own HTTP status whatever the mode.
+        if let Some(status) = call.status {
+            answer.status = status;
+        }
+        match fault {
+            Some(Action::Delay { ms }) => Reply::Later(Duration::from_millis(ms), answer),
+            Some(Action::Http503) => HttpAnswer::text(503, "Service Unavailable\n").into(),
+            Some(Action::Close | Action::ActThenDrop) => Reply::Close,
+            Some(Action::Error { .. }) | None => answer.into(),
         }
     }
 
     /// The default world, or the namespace `name` (made on first use).
-    fn world(&self, name: Option<&str>) -> Result<Arc<Namespace>, ApiError> {
+    fn namespace(&self, name: Option<&str>) -> Result<Arc<Namespace>, ApiError> {
         match name {
             None => Ok(Arc::clone(self.namespaces.default_world())),
             Some(name) => self
                 .namespaces
-                .get_or_create(name)
-                .map_err(|why| match why {
-                    Refused::BadName => ApiError::bad_namespace(),
-                    Refused::Full => ApiError::namespaces_full(),
-                }),
+                .get_or_create(name, || Namespace::new(self.fake.new_world()))
+                .map_err(ApiError::from),
         }
-    }
-
-    /// The call in `world`; a `fault` that answers instead of acting (an error, 503, a closed
-    /// connection) stops it before the pipeline.
-    fn handle_in(
-        &self,
-        world: &Namespace,
-        path: &str,
-        request: &ApiRequest,
-        fault: Option<&Action>,
-    ) -> ApiResponse {
-        let function_path = function_path(path);
-        let (answer, params) = match self.read(request, function_path) {
-            Ok((function, raw)) => {
-                if function.access.value == Access::Write {
-                    self.changed();
-                }
-                // A panic is a bug of the fake's; the client still gets an answer, and the lock
-                // recovers (see `Store`).
-                let call = AssertUnwindSafe(|| {
-                    world
-                        .store
-                        .with(|state| self.call(function, &raw, state, &world.clock))
-                });
-                let answer = match fault {
-                    Some(Action::Error { code, key, message }) => {
-                        ApiError::injected(code, key, message).into()
-                    }
-                    Some(Action::Http503 | Action::Close) => {
-                        ApiError::injected("500", "", "not answered").into()
-                    }
-                    _ => match std::panic::catch_unwind(call) {
-                        Ok(answer) => answer.unwrap_or_else(ApiResponse::from),
-                        Err(_) => ApiError::panicked(function).into(),
-                    },
-                };
-                (self.with_answer_faults(answer), raw)
-            }
-            Err(error) => (error.into(), RawParams::default()),
-        };
-        let time = world.clock.tick();
-        let method = request.method.as_str();
-        let code = match fault {
-            Some(Action::Http503) => "HTTP 503".to_owned(),
-            Some(Action::Close) => "closed".to_owned(),
-            _ => answer.code.to_string(),
-        };
-        world.journal.record(
-            time,
-            function_path,
-            method,
-            params,
-            code,
-            fault.map(Action::name),
-        );
-        answer
-    }
-
-    /// The checks in the order of D5, then the change: the whole call inside one lock.
-    fn call(
-        &self,
-        function: &Function,
-        raw: &RawParams,
-        world: &mut World,
-        clock: &Clock,
-    ) -> Result<ApiResponse, ApiError> {
-        let faults = self.config.mutant;
-        if mutant::is(faults, Mutant::ValidateBeforeAuth) {
-            validate::validate(function, raw, self.config.max_cards, faults)?;
-        }
-        let who = auth::authenticate(world, raw)?;
-        auth::authorize(world, &who, function, faults)?;
-        let params = validate::validate(function, raw, self.config.max_cards, faults)?;
-        let input = Input::resolve(function, &params, world, &who, faults)?;
-        if input.value("validation") == Some(&Value::Integer(1)) {
-            if mutant::is(faults, Mutant::ValidationActs) {
-                domain::act(function, &input, world, clock, faults)?;
-            }
-            let mut validated = ApiResponse::validated();
-            if mutant::is(faults, Mutant::ValidatedAs200) {
-                validated.code = Code::new(200).unwrap_or(validated.code);
-            }
-            return Ok(validated);
-        }
-        domain::act(function, &input, world, clock, faults)
-    }
-
-    /// The mutants that spoil an answer's envelope rather than a rule.
-    fn with_answer_faults(&self, mut answer: ApiResponse) -> ApiResponse {
-        let faults = self.config.mutant;
-        if mutant::is(faults, Mutant::EmptyKeyOn400) && answer.code.as_u16() == 400 {
-            answer.key.clear();
-        }
-        if mutant::is(faults, Mutant::DataOn204) && answer.code.as_u16() == 204 {
-            answer.data = Some("{}".to_owned());
-        }
-        answer
-    }
-
-    /// The function and the parameters, or why the request cannot be read as an API call.
-    fn read<'a>(
-        &'a self,
-        request: &ApiRequest,
-        path: &str,
-    ) -> Result<(&'a Function, RawParams), ApiError> {
-        let function = self
-            .spec
-            .function(path)
-            .ok_or_else(|| ApiError::unknown_function(path))?;
-        let body = match request.method {
-            Method::Get => None,
-            Method::Post if form_body(request) => Some(request.body.as_slice()),
-            Method::Post => {
-                return Err(ApiError::unreadable(
-                    "A POST body must be application/x-www-form-urlencoded.",
-                ));
-            }
-            _ => return Err(ApiError::unreadable("Use GET or POST.")),
-        };
-        Ok((function, RawParams::parse(&request.query, body)))
     }
 
     /// A number that moves whenever a world may have changed.
@@ -299,7 +203,7 @@ impl App {
         self.changes.load(Ordering::Relaxed)
     }
 
-    pub(crate) fn changed(&self) {
+    fn changed(&self) {
         self.changes.fetch_add(1, Ordering::Relaxed);
     }
 
@@ -310,17 +214,17 @@ impl App {
 
     /// The journal of the default world or of `namespace`, of one function if given.
     pub fn requests(&self, namespace: Option<&str>, function: Option<&str>) -> Vec<Entry> {
-        self.world(namespace)
-            .map(|w| w.journal.entries(function))
+        self.namespace(namespace)
+            .map(|n| n.journal.entries(function))
             .unwrap_or_default()
     }
 
     /// The whole state of the default world or of `namespace`, as `/_fake/state` shows it.
     pub fn state_json(&self, namespace: Option<&str>) -> Option<String> {
-        let world = self.world(namespace).ok()?;
+        let namespace = self.namespace(namespace).ok()?;
         Some(
-            world
-                .store
+            namespace
+                .world
                 .with(|state| serde_json::to_string(&*state).expect("the state serializes")),
         )
     }
@@ -336,52 +240,13 @@ impl App {
     }
 }
 
-/// `cards/groups/update` from `/api/json/cards/groups/update/`; the trailing slash is optional.
-fn function_path(path: &str) -> &str {
-    let rest = path
-        .strip_prefix(API_PREFIX)
-        .or_else(|| path.strip_prefix("/api/json"))
-        .unwrap_or(path);
-    rest.trim_matches('/')
-}
-
-/// A body is read as a form when it says so, or says nothing (as `curl -d` does not always).
-fn form_body(request: &ApiRequest) -> bool {
-    match &request.content_type {
-        None => true,
-        Some(t) => {
-            let essence = t.split(';').next().unwrap_or_default().trim();
-            essence.eq_ignore_ascii_case("application/x-www-form-urlencoded")
-                || request.body.is_empty()
-        }
-    }
-}
-
-/// The HTTP status of a request the API cannot read at all, whatever `--http-status` says.
-fn transport_status(request: &ApiRequest) -> Option<u16> {
-    match request.method {
-        Method::Get => None,
-        Method::Post if form_body(request) => None,
-        Method::Post => Some(415),
-        _ => Some(405),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn function_paths_are_found_with_or_without_the_trailing_slash() {
-        assert_eq!(
-            function_path("/api/json/cards/groups/update/"),
-            "cards/groups/update"
-        );
-        assert_eq!(
-            function_path("/api/json/cards/groups/update"),
-            "cards/groups/update"
-        );
-        assert_eq!(function_path("/api/json/"), "");
-        assert_eq!(function_path("/elsewhere"), "elsewhere");
+/// A call answered by a fault instead of the fake: nothing acts, and the journal still sees the
+/// parameters as sent.
+fn instead(request: &ApiRequest, code: &str, key: &str, message: &str) -> Call {
+    Call {
+        response: ApiError::injected(code, key, message).into(),
+        params: request.params(),
+        status: None,
+        writes: false,
     }
 }

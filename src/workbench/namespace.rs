@@ -6,43 +6,37 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use crate::fake::clock::Clock;
-use crate::fake::store::Store;
-use crate::fake::world::World;
+use crate::fake::{ApiError, Store};
 use crate::workbench::journal::Journal;
 
 /// Where namespaced paths start.
 pub const PREFIX: &str = "/_ns/";
 
-/// One world and what belongs to it.
+/// One world and what belongs to it: its state (with its clock) and its journal.
 #[derive(Debug)]
 pub struct Namespace {
-    pub store: Store,
+    pub world: Store,
     pub journal: Journal,
-    pub clock: Clock,
 }
 
 impl Namespace {
-    fn new(seed: World, clock: Clock) -> Namespace {
+    pub fn new(world: Store) -> Namespace {
         Namespace {
-            store: Store::new(seed),
+            world,
             journal: Journal::default(),
-            clock,
         }
     }
 
     /// Back to the seed: state, generator, clock and journal.
     pub fn reset(&self) {
-        self.store.reset();
+        self.world.reset();
         self.journal.clear();
-        self.clock.reset();
     }
 }
 
 /// The default world and the named ones.
 #[derive(Debug)]
 pub struct Namespaces {
-    seed: World,
     default: Arc<Namespace>,
     named: Mutex<BTreeMap<String, Arc<Namespace>>>,
 }
@@ -63,12 +57,23 @@ pub enum Refused {
     Full,
 }
 
+impl From<Refused> for ApiError {
+    /// The envelope 400 a client gets for a namespace it cannot have.
+    fn from(why: Refused) -> ApiError {
+        let message = match why {
+            Refused::BadName => format!("Unknown namespace: {NAME_RULE}."),
+            Refused::Full => format!(
+                "There are {MAX_NAMESPACES} namespaces already: DELETE /_fake/ns/<name> to drop one."
+            ),
+        };
+        ApiError::unreadable(message)
+    }
+}
+
 impl Namespaces {
-    pub fn new(seed: World, clock: Clock) -> Namespaces {
-        let default = Arc::new(Namespace::new(seed.clone(), clock));
+    pub fn new(default: Namespace) -> Namespaces {
         Namespaces {
-            seed,
-            default,
+            default: Arc::new(default),
             named: Mutex::new(BTreeMap::new()),
         }
     }
@@ -77,8 +82,12 @@ impl Namespaces {
         &self.default
     }
 
-    /// The namespace `name`, made from the seed if it is new.
-    pub fn get_or_create(&self, name: &str) -> Result<Arc<Namespace>, Refused> {
+    /// The namespace `name`, made by `make` if it is new.
+    pub fn get_or_create(
+        &self,
+        name: &str,
+        make: impl FnOnce() -> Namespace,
+    ) -> Result<Arc<Namespace>, Refused> {
         if !valid_name(name) {
             return Err(Refused::BadName);
         }
@@ -89,10 +98,7 @@ impl Namespaces {
         if named.len() >= MAX_NAMESPACES {
             return Err(Refused::Full);
         }
-        let namespace = Arc::new(Namespace::new(
-            self.seed.clone(),
-            self.default.clock.fresh(),
-        ));
+        let namespace = Arc::new(make());
         named.insert(name.to_owned(), Arc::clone(&namespace));
         Ok(namespace)
     }

@@ -12,11 +12,11 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
-use crate::fake::domain::card_groups;
-use crate::fake::rng::Rng;
-use crate::fake::world::{Batch, BatchId, Card, CardGroup, CardGroupId, CustomerId, World};
+use crate::fake::world::{Batch, BatchId, Card, CardGroup, CardGroupId, CustomerId};
+use crate::fake::{Rng, World, is_group_field};
 use crate::spec::value::ParamType;
-use crate::workbench::App;
+use crate::spec::{Function, GROUP_FIELDS_FROM};
+use crate::workbench::Workbench;
 
 /// The first field of every state file, so a foreign file is told apart from a corrupt one.
 const FORMAT: &str = "enswitch-fake-state";
@@ -62,23 +62,54 @@ struct SavedCard {
     created: String,
 }
 
-/// Why a state file was refused; the message names the file.
+/// Why a state file could not be read or written; the message names the file.
 #[derive(Debug, thiserror::Error)]
-#[error("{file}: {message}")]
+#[error("{file}: {kind}")]
 pub struct StateError {
     pub file: String,
-    pub message: String,
+    #[source]
+    pub kind: StateErrorKind,
 }
 
-/// Writes every world of `app` to `path`, atomically.
-pub fn save(app: &App, path: &Path) -> std::io::Result<()> {
+#[derive(Debug, thiserror::Error)]
+pub enum StateErrorKind {
+    #[error("cannot read: {0}")]
+    Read(std::io::Error),
+    #[error("cannot write: {0}")]
+    Write(std::io::Error),
+    #[error("not a state file (not JSON: {0})")]
+    NotJson(serde_json::Error),
+    #[error("not an enswitch-fake state file (no \"format\": \"{FORMAT}\")")]
+    Foreign,
+    #[error("state file version {0} is not {VERSION}")]
+    Version(Json),
+    #[error("damaged: {0}")]
+    Damaged(serde_json::Error),
+    #[error("the spec has no {GROUP_FIELDS_FROM}")]
+    NoGroupFields,
+    /// The file's worlds do not fit the seed and spec.
+    #[error("world {world:?}: {problem}")]
+    Misfit { world: String, problem: String },
+    #[error("namespace {0:?}: it cannot be made")]
+    Namespace(String),
+}
+
+/// Writes every world of `bench` to `path`, atomically.
+fn save(bench: &Workbench, path: &Path) -> Result<(), StateError> {
+    write(bench, path).map_err(|e| StateError {
+        file: path.display().to_string(),
+        kind: StateErrorKind::Write(e),
+    })
+}
+
+fn write(bench: &Workbench, path: &Path) -> std::io::Result<()> {
     let mut worlds = BTreeMap::new();
-    for (name, namespace) in app.namespaces.all() {
-        let saved = namespace.store.with(|world| saved(world));
+    for (name, namespace) in bench.namespaces.all() {
+        let saved = namespace.world.with(|world| saved(world));
         worlds.insert(
             name.unwrap_or_default(),
             SavedWorld {
-                clock: namespace.clock.position(),
+                clock: namespace.world.clock().position(),
                 ..saved
             },
         );
@@ -139,70 +170,63 @@ fn saved(world: &World) -> SavedWorld {
     }
 }
 
-/// Reads `path` into the worlds of `app`. Refuses a file that is not a state file of this
-/// version, or whose objects do not fit the seed (a group of an unknown customer, a field the
-/// spec does not have).
-pub fn load(app: &App, path: &Path) -> Result<(), StateError> {
-    let refuse = |message: String| StateError {
+impl Workbench {
+    /// Reads the state file `path` into the worlds. Refuses a file that is not a state file of
+    /// this version, or whose objects do not fit the seed (a group of an unknown customer, a
+    /// field the spec does not have); a refused file changes nothing.
+    pub fn load_state(&self, path: &Path) -> Result<(), StateError> {
+        load(self, path)
+    }
+}
+
+fn load(bench: &Workbench, path: &Path) -> Result<(), StateError> {
+    let refuse = |kind: StateErrorKind| StateError {
         file: path.display().to_string(),
-        message,
+        kind,
     };
-    let text = std::fs::read(path).map_err(|e| refuse(format!("cannot read: {e}")))?;
-    let header: Json = serde_json::from_slice(&text)
-        .map_err(|e| refuse(format!("not a state file (not JSON: {e})")))?;
+    let text = std::fs::read(path).map_err(|e| refuse(StateErrorKind::Read(e)))?;
+    let header: Json =
+        serde_json::from_slice(&text).map_err(|e| refuse(StateErrorKind::NotJson(e)))?;
     if header.get("format").and_then(Json::as_str) != Some(FORMAT) {
-        return Err(refuse(format!(
-            "not an enswitch-fake state file (no \"format\": \"{FORMAT}\")"
-        )));
+        return Err(refuse(StateErrorKind::Foreign));
     }
     if header.get("version").and_then(Json::as_u64) != Some(u64::from(VERSION)) {
-        return Err(refuse(format!(
-            "state file version {} is not {VERSION}",
-            header["version"]
-        )));
+        return Err(refuse(StateErrorKind::Version(header["version"].clone())));
     }
-    let file: File = serde_json::from_value(header).map_err(|e| refuse(format!("damaged: {e}")))?;
-    let create = app
-        .spec
-        .function(card_groups::CREATE)
-        .ok_or_else(|| refuse(format!("the spec has no {}", card_groups::CREATE)))?;
+    let file: File =
+        serde_json::from_value(header).map_err(|e| refuse(StateErrorKind::Damaged(e)))?;
+    let create = bench
+        .fake
+        .spec()
+        .function(GROUP_FIELDS_FROM)
+        .ok_or_else(|| refuse(StateErrorKind::NoGroupFields))?;
 
     // Everything is checked before any world changes, so a refused file changes nothing.
     let mut restored = Vec::new();
     for (name, saved) in file.worlds {
-        let namespace = if name.is_empty() {
-            None
-        } else {
-            Some(name.clone())
-        };
-        let world = app
-            .namespaces
-            .default_world()
-            .store
-            .with(|seed| restore(seed, &saved, create))
-            .map_err(|e| refuse(format!("world {name:?}: {e}")))?;
+        let world = restore(bench.fake.seed(), &saved, create).map_err(|problem| {
+            refuse(StateErrorKind::Misfit {
+                world: name.clone(),
+                problem,
+            })
+        })?;
+        let namespace = (!name.is_empty()).then_some(name);
         restored.push((namespace, world, saved.clock));
     }
     for (name, world, clock) in restored {
-        let namespace = match &name {
-            None => Ok(std::sync::Arc::clone(app.namespaces.default_world())),
-            Some(name) => app.namespaces.get_or_create(name),
-        };
-        let namespace = namespace.map_err(|why| refuse(format!("namespace {name:?}: {why:?}")))?;
-        namespace.store.with(|state| *state = world);
+        let namespace = bench
+            .namespace(name.as_deref())
+            .map_err(|_| refuse(StateErrorKind::Namespace(name.unwrap_or_default())))?;
+        namespace.world.with(|state| *state = world);
         if let Some(seconds) = clock {
-            namespace.clock.set_position(seconds);
+            namespace.world.clock().set_position(seconds);
         }
     }
     Ok(())
 }
 
 /// The seed's world with a saved world's groups, batches and cards in it.
-fn restore(
-    seed: &World,
-    saved: &SavedWorld,
-    create: &crate::spec::Function,
-) -> Result<World, String> {
+fn restore(seed: &World, saved: &SavedWorld, create: &Function) -> Result<World, String> {
     let mut world = seed.clone();
     world.card_groups.clear();
     for group in &saved.card_groups {
@@ -216,7 +240,7 @@ fn restore(
         for (name, json) in &group.fields {
             let param = create
                 .param(name)
-                .filter(|p| card_groups::is_field(p))
+                .filter(|p| is_group_field(p))
                 .ok_or_else(|| {
                     format!("card group {}: {name} is not a card group field", group.id)
                 })?;
@@ -272,29 +296,32 @@ fn restore(
     Ok(world)
 }
 
-/// Saves `app` to a file whenever its state has changed, checking every `BATCH_MS`, and once
-/// more when finished: a SIGKILL loses at most that window, a clean stop nothing.
-pub struct Writer {
+/// Saves a workbench to a file whenever its state has changed, checking every `BATCH_MS`, and
+/// once more when finished: a SIGKILL loses at most that window, a clean stop nothing.
+#[derive(Debug)]
+pub struct StateWriter {
     stop: std::sync::mpsc::Sender<()>,
-    thread: std::thread::JoinHandle<std::io::Result<()>>,
+    thread: std::thread::JoinHandle<Result<(), StateError>>,
+    file: String,
 }
 
 /// How long a change may wait before it is written.
 pub const BATCH_MS: u64 = 100;
 
-impl Writer {
-    pub fn start(app: std::sync::Arc<App>, path: std::path::PathBuf) -> Writer {
+impl StateWriter {
+    pub fn start(bench: std::sync::Arc<Workbench>, path: std::path::PathBuf) -> StateWriter {
+        let file = path.display().to_string();
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
         let thread = std::thread::spawn(move || {
-            let mut written = app.changes();
+            let mut written = bench.changes();
             loop {
                 let finished = !matches!(
                     stopped.recv_timeout(std::time::Duration::from_millis(BATCH_MS)),
                     Err(std::sync::mpsc::RecvTimeoutError::Timeout)
                 );
-                let now = app.changes();
+                let now = bench.changes();
                 if now != written || finished {
-                    save(&app, &path)?;
+                    save(&bench, &path)?;
                     written = now;
                 }
                 if finished {
@@ -302,14 +329,18 @@ impl Writer {
                 }
             }
         });
-        Writer { stop, thread }
+        StateWriter { stop, thread, file }
     }
 
     /// Writes the last changes and stops; the first write error, if any.
-    pub fn finish(self) -> std::io::Result<()> {
+    pub fn finish(self) -> Result<(), StateError> {
+        // Fails only when the writer has already stopped on an error, which `join` returns.
         let _ = self.stop.send(());
-        self.thread
-            .join()
-            .unwrap_or_else(|_| Err(std::io::Error::other("the state writer panicked")))
+        self.thread.join().unwrap_or_else(|_| {
+            Err(StateError {
+                file: self.file,
+                kind: StateErrorKind::Write(std::io::Error::other("the state writer panicked")),
+            })
+        })
     }
 }

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 
+use enswitch_fake::fake::Settings;
 use enswitch_fake::workbench::Config;
 use serde_json::{Value, json};
 
@@ -263,7 +264,10 @@ fn validation_1_changes_nothing_d14() {
 fn more_cards_than_the_cap_is_400_on_number() {
     let fake = Fake::with(
         Config {
-            max_cards: 10,
+            fake: Settings {
+                max_cards: 10,
+                ..Settings::default()
+            },
             ..Config::default()
         },
         1,

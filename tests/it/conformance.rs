@@ -11,7 +11,7 @@ use enswitch_fake::conformance::runner::{CaseResult, Options, Runner, Summary, U
 use enswitch_fake::conformance::target::{Http, InProcess, Target};
 use enswitch_fake::server::FakeServer;
 use enswitch_fake::spec::Spec;
-use enswitch_fake::workbench::App;
+use enswitch_fake::workbench::Workbench;
 
 fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
@@ -32,7 +32,7 @@ fn run(
         options,
     };
     let mut collect = Collected::default();
-    let summary = runner.run(&cases, &mut collect);
+    let summary = runner.run(&cases, &mut collect).unwrap();
     (collect.0, summary)
 }
 
@@ -56,7 +56,7 @@ fn not_passed(results: &[CaseResult]) -> Vec<String> {
 #[test]
 fn the_whole_suite_passes_in_process_even_when_strict() {
     let target = InProcess {
-        app: App::embedded().unwrap(),
+        workbench: Workbench::embedded().unwrap(),
     };
     let (results, summary) = run(&target, &TargetConfig::fake_seed(), &options());
     assert_eq!(not_passed(&results), Vec::<String>::new());
@@ -71,7 +71,7 @@ fn the_whole_suite_passes_in_process_even_when_strict() {
 
 #[test]
 fn the_whole_suite_passes_over_http() {
-    let fake = FakeServer::start(App::embedded().unwrap()).unwrap();
+    let fake = FakeServer::start(Workbench::embedded().unwrap()).unwrap();
     let target = Http::new(&fake.api_url(), true, None).unwrap();
     let (results, _) = run(&target, &TargetConfig::fake_seed(), &options());
     assert_eq!(not_passed(&results), Vec::<String>::new());
@@ -120,7 +120,7 @@ fn every_snapshot_file_belongs_to_a_case() {
 
 #[test]
 fn read_only_runs_change_nothing_on_a_target_that_is_never_reset() {
-    let fake = FakeServer::start(App::embedded().unwrap()).unwrap();
+    let fake = FakeServer::start(Workbench::embedded().unwrap()).unwrap();
     let before = ureq::get(&format!("{}/_fake/state", fake.url()))
         .call()
         .unwrap()
@@ -171,7 +171,7 @@ fn cases_needing_what_the_config_lacks_are_skipped_with_the_reason() {
         .remove(&enswitch_fake::conformance::case::Principal::NoPlan);
     config.resources.foreign_group = None;
     let target = InProcess {
-        app: App::embedded().unwrap(),
+        workbench: Workbench::embedded().unwrap(),
     };
     let (results, _) = run(
         &target,
@@ -207,7 +207,7 @@ fn check(args: &[&str], dir: &Path) -> Output {
 
 #[test]
 fn check_against_a_running_fake_exits_0_and_junit_has_one_testcase_per_case() {
-    let fake = FakeServer::start(App::embedded().unwrap()).unwrap();
+    let fake = FakeServer::start(Workbench::embedded().unwrap()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let junit = dir.path().join("report.xml");
     let fixtures = fixtures_dir();
@@ -386,13 +386,11 @@ fn every_mutant_is_killed_by_the_suite() {
     let verdicts = enswitch_fake::conformance::mutants::judge_all(
         &Spec::embedded().unwrap(),
         &Fixtures::Dir(fixtures_dir()),
+        None,
         2,
     )
     .unwrap();
-    assert_eq!(
-        verdicts.len(),
-        enswitch_fake::fake::mutant::Mutant::ALL.len()
-    );
+    assert_eq!(verdicts.len(), enswitch_fake::fake::Mutant::ALL.len());
     let survivors: Vec<&str> = verdicts
         .iter()
         .filter(|v| !v.killed())
@@ -442,7 +440,7 @@ fn mutants_lists_every_mutant_and_an_unknown_name_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).lines().count(),
-        enswitch_fake::fake::mutant::Mutant::ALL.len()
+        enswitch_fake::fake::Mutant::ALL.len()
     );
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_enswitch-fake"))
         .args(["serve", "--mutant", "nope"])
@@ -477,7 +475,7 @@ fn the_example_target_config_parses() {
 fn check_speaks_https_and_trusts_a_private_ca_only_when_told() {
     use tokio_rustls::rustls;
 
-    let fake = FakeServer::start(App::embedded().unwrap()).unwrap();
+    let fake = FakeServer::start(Workbench::embedded().unwrap()).unwrap();
     let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let ca = dir.path().join("ca.pem");

@@ -6,14 +6,14 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use enswitch_fake::server::FakeServer;
-use enswitch_fake::server::limits::Limits;
-use enswitch_fake::workbench::App;
+use enswitch_fake::server::Limits;
+use enswitch_fake::workbench::Workbench;
 
 use crate::support::{send, spawn};
 
 fn start(limits: Limits) -> FakeServer {
     let addr = SocketAddr::from(([127, 0, 0, 1], 0));
-    FakeServer::start_with(App::embedded().unwrap(), addr, limits).unwrap()
+    FakeServer::start_with(Workbench::embedded().unwrap(), addr, limits).unwrap()
 }
 
 fn health(addr: SocketAddr) -> u16 {

@@ -3,8 +3,7 @@
 
 use std::sync::OnceLock;
 
-use enswitch_fake::fake::params::RawParams;
-use enswitch_fake::fake::validate;
+use enswitch_fake::fake::{AUTH_PARAMS, RawParams, Settings, validate};
 use enswitch_fake::spec::Spec;
 use proptest::prelude::*;
 
@@ -101,9 +100,10 @@ proptest! {
     fn validation_gives_typed_values_or_a_400_naming_a_parameter((f, pairs) in call()) {
         let function = &spec().functions()[f];
         let raw = RawParams::from_pairs(pairs);
-        match validate::validate(function, &raw, 100, None) {
+        let settings = Settings { max_cards: 100, ..Settings::default() };
+        match validate(function, &raw, &settings) {
             Ok(params) => {
-                for param in function.parameters.iter().skip(validate::AUTH_PARAMS.len()) {
+                for param in function.parameters.iter().skip(AUTH_PARAMS.len()) {
                     if let Some(value) = params.get(&param.name) {
                         prop_assert_eq!(value.param_type(), param.ty, "{}", param.name);
                     } else {
@@ -132,8 +132,8 @@ proptest! {
     }
 }
 
-fn app() -> &'static enswitch_fake::workbench::App {
-    static APP: OnceLock<enswitch_fake::workbench::App> = OnceLock::new();
+fn app() -> &'static enswitch_fake::workbench::Workbench {
+    static APP: OnceLock<enswitch_fake::workbench::Workbench> = OnceLock::new();
     APP.get_or_init(input::app)
 }
 

@@ -1,8 +1,8 @@
 //! The wire, over real loopback HTTP: request forms (D2 to D4), the envelope and its HTTP status
 //! (D1), unknown functions, the control plane, determinism, and `serve` as a process.
 
-use enswitch_fake::fake::response::HttpStatusMode;
 use enswitch_fake::workbench::Config;
+use enswitch_fake::workbench::HttpStatusMode;
 
 use crate::support::{Fake, send};
 

@@ -4,11 +4,11 @@
 use std::io::{Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream};
 
-use enswitch_fake::fake::clock::Clock;
-use enswitch_fake::fake::{seed, world::World};
+use enswitch_fake::fake::DEFAULT_RNG_SEED;
+use enswitch_fake::fake::{World, seed};
 use enswitch_fake::server::FakeServer;
 use enswitch_fake::spec::Spec;
-use enswitch_fake::workbench::{App, Config, DEFAULT_RNG_SEED};
+use enswitch_fake::workbench::{Config, Workbench};
 
 /// The seed's principals (fixtures/seed.yaml) and their passwords.
 pub fn password(user: &str) -> &'static str {
@@ -37,7 +37,7 @@ impl Fake {
         let spec = Spec::embedded().unwrap();
         let world: World =
             seed::load(&spec, seed::EMBEDDED_NAME, seed::EMBEDDED, rng_seed).unwrap();
-        let app = App::new(spec, world, Clock::logical(), config);
+        let app = Workbench::new(spec, world, config);
         Fake {
             server: FakeServer::start(app).unwrap(),
         }

@@ -355,10 +355,10 @@ fn serve_takes_fault_rules_at_start_and_refuses_a_bad_one() {
 #[test]
 fn a_rust_test_can_inject_a_fault_and_read_the_journal() {
     use enswitch_fake::server::FakeServer;
-    use enswitch_fake::workbench::App;
-    use enswitch_fake::workbench::fault::{Action, FaultSpec};
+    use enswitch_fake::workbench::Workbench;
+    use enswitch_fake::workbench::{Action, FaultSpec};
 
-    let fake = FakeServer::start(App::embedded().unwrap()).unwrap();
+    let fake = FakeServer::start(Workbench::embedded().unwrap()).unwrap();
     let error = Action::Error {
         code: "500".into(),
         key: String::new(),
@@ -371,7 +371,7 @@ fn a_rust_test_can_inject_a_fault_and_read_the_journal() {
         probability: None,
         action: error,
     };
-    fake.app().faults().add(spec).unwrap();
+    fake.workbench().faults().add(spec).unwrap();
 
     // "The client": anything that takes a base URL.
     let url = format!(
@@ -387,7 +387,7 @@ fn a_rust_test_can_inject_a_fault_and_read_the_journal() {
     assert!(body.contains(r#""code":"500""#));
 
     let sent = fake
-        .app()
+        .workbench()
         .requests(Some("mine"), Some("cards/batches/create"));
     assert_eq!(sent.len(), 1, "exactly one batch creation was sent");
     assert_eq!(
@@ -395,7 +395,7 @@ fn a_rust_test_can_inject_a_fault_and_read_the_journal() {
         Some(("auth_password", "[redacted]"))
     );
     assert!(
-        fake.app().requests(None, None).is_empty(),
+        fake.workbench().requests(None, None).is_empty(),
         "the default world saw nothing"
     );
 }
@@ -563,7 +563,7 @@ fn spawn_record(args: &[&str]) -> (std::process::Child, std::net::SocketAddr) {
 #[test]
 fn recording_against_a_running_fake_gives_cases_that_check_passes() {
     let upstream = enswitch_fake::server::FakeServer::start(
-        enswitch_fake::workbench::App::embedded().unwrap(),
+        enswitch_fake::workbench::Workbench::embedded().unwrap(),
     )
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -656,7 +656,7 @@ fn recording_against_a_running_fake_gives_cases_that_check_passes() {
 #[test]
 fn record_read_only_forwards_reads_and_validation_but_refuses_changes() {
     let upstream = enswitch_fake::server::FakeServer::start(
-        enswitch_fake::workbench::App::embedded().unwrap(),
+        enswitch_fake::workbench::Workbench::embedded().unwrap(),
     )
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -689,7 +689,7 @@ fn record_read_only_forwards_reads_and_validation_but_refuses_changes() {
     child.kill().unwrap();
     child.wait().unwrap();
     assert_eq!(
-        upstream.app().requests(None, None).len(),
+        upstream.workbench().requests(None, None).len(),
         2,
         "the refused change never reached the upstream"
     );

@@ -29,29 +29,34 @@ impl Human {
 }
 
 impl Reporter for Human {
-    fn start(&mut self, total: usize) {
+    fn start(&mut self, total: usize) -> std::io::Result<()> {
         self.total = total;
+        Ok(())
     }
 
-    fn case(&mut self, result: &CaseResult) {
+    fn case(&mut self, result: &CaseResult) -> std::io::Result<()> {
         self.done += 1;
         if self.progress {
             let width = 30;
             let filled = width * self.done / self.total.max(1);
-            eprint!(
+            let mut progress = std::io::stderr().lock();
+            write!(
+                progress,
                 "\r[{}{}] {}/{} {:<60.60}",
                 "#".repeat(filled),
                 " ".repeat(width - filled),
                 self.done,
                 self.total,
                 result.id
-            );
+            )?;
             if self.done == self.total {
-                eprintln!();
+                writeln!(progress)?;
             }
         }
-        // Output errors are the terminal's business; the summary still decides the exit code.
-        let _ = match &result.outcome {
+        if let Some(error) = &result.write_error {
+            writeln!(self.out, "\n{}: {error}", result.id)?;
+        }
+        match &result.outcome {
             Outcome::Passed => Ok(()),
             Outcome::Skipped { reason } => {
                 *self.skipped.entry(reason.clone()).or_default() += 1;
@@ -71,7 +76,7 @@ impl Reporter for Human {
                 )
             }
             Outcome::Broken { error } => writeln!(self.out, "\nBROKEN {}\n  {error}", result.id),
-        };
+        }
     }
 
     fn finish(&mut self, summary: &Summary) -> std::io::Result<()> {

@@ -17,12 +17,14 @@ impl JsonLines {
 }
 
 impl Reporter for JsonLines {
-    fn start(&mut self, _total: usize) {}
+    fn start(&mut self, _total: usize) -> std::io::Result<()> {
+        Ok(())
+    }
 
-    fn case(&mut self, result: &CaseResult) {
+    fn case(&mut self, result: &CaseResult) -> std::io::Result<()> {
         let mut line = serde_json::to_value(result).expect("results serialize");
         line["type"] = json!("case");
-        let _ = writeln!(self.out, "{line}");
+        writeln!(self.out, "{line}")
     }
 
     fn finish(&mut self, summary: &Summary) -> std::io::Result<()> {

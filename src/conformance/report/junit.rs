@@ -22,10 +22,13 @@ impl Junit {
 }
 
 impl Reporter for Junit {
-    fn start(&mut self, _total: usize) {}
+    fn start(&mut self, _total: usize) -> std::io::Result<()> {
+        Ok(())
+    }
 
-    fn case(&mut self, result: &CaseResult) {
+    fn case(&mut self, result: &CaseResult) -> std::io::Result<()> {
         self.results.push(result.clone());
+        Ok(())
     }
 
     fn finish(&mut self, summary: &Summary) -> std::io::Result<()> {

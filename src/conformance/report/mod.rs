@@ -1,12 +1,15 @@
 //! Reporters: each turns the runner's results into one kind of output. `human` for a terminal
 //! (progress, a diff per failing case, a summary by function), `json` one object per line for
-//! tools, `junit` an XML file for CI. Each owns every byte it writes.
+//! tools, `junit` an XML file for CI; `verdicts` the mutants killed and survived. Each owns every
+//! byte it writes and returns the errors writing meets.
 
 mod human;
 mod json;
 mod junit;
 
 use std::io::Write;
+
+use crate::conformance::mutants::Verdict;
 
 pub use human::Human;
 pub use json::JsonLines;
@@ -31,4 +34,31 @@ pub fn reporter(
         ReportFormat::Json => Box::new(JsonLines::new(out)),
         ReportFormat::Junit => Box::new(Junit::new(out)),
     }
+}
+
+/// The verdict on each mutant, then how many the suite killed.
+pub fn verdicts(out: &mut dyn Write, verdicts: &[Verdict]) -> std::io::Result<()> {
+    for verdict in verdicts {
+        match verdict.caught_by.as_slice() {
+            [] => writeln!(
+                out,
+                "SURVIVED {:<24} {}",
+                verdict.mutant.name(),
+                verdict.mutant.describe()
+            )?,
+            [first, ..] => writeln!(
+                out,
+                "killed   {:<24} by {} case(s), first {first}",
+                verdict.mutant.name(),
+                verdict.caught_by.len()
+            )?,
+        }
+    }
+    let killed = verdicts.iter().filter(|v| v.killed()).count();
+    writeln!(
+        out,
+        "\n{killed} of {} mutants killed ({}%)",
+        verdicts.len(),
+        killed * 100 / verdicts.len().max(1)
+    )
 }

@@ -18,30 +18,30 @@ pub fn create(
     world: &mut World,
     input: &Input,
     clock: &Clock,
-    faults: Option<Mutant>,
+    mutant: Option<Mutant>,
 ) -> Result<ApiResponse, ApiError> {
     let group = &world.card_groups[&input.group.expect("cardgroup was checked to name a group")];
     let (cardgroup, customer) = (group.id, group.customer);
     let batch_number = input.integer("batch_number");
     let number = input.integer("number");
-    let card_length = if mutant::is(faults, Mutant::CardLengthIgnored) {
+    let card_length = if mutant::is(mutant, Mutant::CardLengthIgnored) {
         12
     } else {
         input.integer("card_length")
     };
-    let method = if mutant::is(faults, Mutant::SequentialRandom) {
+    let method = if mutant::is(mutant, Mutant::SequentialRandom) {
         "random"
     } else {
         input.string("method")
     };
     let pin_length = usize::try_from(input.integer("pin_length"))
         .expect("the spec keeps pin_length 0 to 20")
-        + usize::from(mutant::is(faults, Mutant::PinWrongLength));
+        + usize::from(mutant::is(mutant, Mutant::PinWrongLength));
     let total = u64::try_from(batch_number * number)
         .expect("the card cap keeps the product small and positive");
 
     let mut numbers = cards::allocate(world, card_length, method, total)?;
-    if mutant::is(faults, Mutant::DuplicateCardNumbers)
+    if mutant::is(mutant, Mutant::DuplicateCardNumbers)
         && let Some(first) = numbers.first().copied()
     {
         numbers.fill(first);
@@ -95,7 +95,7 @@ pub fn create(
         );
         ids.push(json!({ "id": id }));
     }
-    let data = if ids.len() == 1 || mutant::is(faults, Mutant::WrongDataShape) {
+    let data = if ids.len() == 1 {
         data(&ids[0])
     } else {
         data(&ids)

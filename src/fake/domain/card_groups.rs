@@ -14,8 +14,6 @@ use crate::fake::world::{CardGroup, CustomerId, World};
 use crate::spec::value::Value;
 use crate::spec::{Field, Function, Param};
 
-pub const CREATE: &str = "cards/groups/create";
-
 /// Parameters of `cards/groups/create` that say how to create a group, not what it holds.
 const NOT_FIELDS: [&str; 4] = ["auth_username", "auth_password", "customer", "validation"];
 
@@ -80,7 +78,7 @@ impl Serialize for GroupView<'_> {
 }
 
 /// `cards/groups/update`: the given fields change, the rest keep their current value. 204.
-pub fn update(world: &mut World, input: &Input, faults: Option<Mutant>) -> ApiResponse {
+pub fn update(world: &mut World, input: &Input, mutant: Option<Mutant>) -> ApiResponse {
     let id = input.group.expect("the id was checked to name a group");
     let group = world
         .card_groups
@@ -90,7 +88,7 @@ pub fn update(world: &mut World, input: &Input, faults: Option<Mutant>) -> ApiRe
         .given()
         .iter()
         .filter(|n| !matches!(**n, "id" | "validation"))
-        .filter(|n| !(**n == "card_length" && mutant::is(faults, Mutant::GroupFieldNotUpdated)))
+        .filter(|n| !(**n == "card_length" && mutant::is(mutant, Mutant::GroupFieldNotUpdated)))
     {
         let value = input
             .value(name)
@@ -98,7 +96,7 @@ pub fn update(world: &mut World, input: &Input, faults: Option<Mutant>) -> ApiRe
             .clone();
         group.fields.insert((*name).to_owned(), value);
     }
-    if mutant::is(faults, Mutant::CurrentValueReset) && !input.is_given("description") {
+    if mutant::is(mutant, Mutant::CurrentValueReset) && !input.is_given("description") {
         group
             .fields
             .insert("description".into(), Value::String(String::new()));

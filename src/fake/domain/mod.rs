@@ -13,20 +13,20 @@ use crate::fake::input::Input;
 use crate::fake::mutant::Mutant;
 use crate::fake::response::ApiResponse;
 use crate::fake::world::World;
-use crate::spec::Function;
+use crate::spec::{Function, GROUP_FIELDS_FROM};
 
 pub fn act(
     function: &Function,
     input: &Input,
     world: &mut World,
     clock: &Clock,
-    faults: Option<Mutant>,
+    mutant: Option<Mutant>,
 ) -> Result<ApiResponse, ApiError> {
     match function.path.as_str() {
-        card_groups::CREATE => Ok(card_groups::create(world, input, function)),
+        GROUP_FIELDS_FROM => Ok(card_groups::create(world, input, function)),
         "cards/groups/get" => Ok(card_groups::get(world, input, function)),
-        "cards/groups/update" => Ok(card_groups::update(world, input, faults)),
-        "cards/batches/create" => batches::create(world, input, clock, faults),
+        "cards/groups/update" => Ok(card_groups::update(world, input, mutant)),
+        "cards/batches/create" => batches::create(world, input, clock, mutant),
         "cards/batches/list" => Ok(batches::list(world, input)),
         "cards/list" => Ok(cards::list(world, input)),
         other => Err(ApiError::not_implemented(other)),

@@ -3,7 +3,9 @@
 //! vendor's words. What this project adds (validation rules with their provenance, notes) sits in
 //! sections of its own so the vendor's tables stay row for row what the vendor wrote.
 
-use crate::spec::{DataForm, DefaultSource, Function, FunctionKind, Param, Provenance, Rule};
+use crate::spec::{
+    ConstraintRule, DataForm, DefaultSource, Function, FunctionKind, Param, Provenance,
+};
 
 pub(super) fn render(functions: &[&Function]) -> String {
     let pages: Vec<String> = functions.iter().map(|f| page(f)).collect();
@@ -102,9 +104,9 @@ fn page(f: &Function) -> String {
     }
     for c in &f.constraints {
         let rule = match c.rule {
-            Rule::NotGreater => "not greater than",
-            Rule::CardCap => "card cap",
-            Rule::OneRequired => "one required",
+            ConstraintRule::NotGreater => "not greater than",
+            ConstraintRule::CardCap => "card cap",
+            ConstraintRule::OneRequired => "one required",
         };
         w(format!(
             "| {} | {rule} (key `{}`): {} | {} |\n",

@@ -1,0 +1,141 @@
+//! The commands that do more than print: serve until stopped, run the suite, hunt mutants,
+//! record, lint. Each takes its resolved options and answers with the exit code (or an error,
+//! which `main` reports with exit 2).
+
+use std::io::Write as _;
+
+use anyhow::Context as _;
+use enswitch_fake::conformance::{mutants, report, runner::Runner};
+use enswitch_fake::server;
+use enswitch_fake::spec::Spec;
+use enswitch_fake::workbench::StateWriter;
+
+use crate::exit;
+use crate::options::{Check, Hunt, Record, Serve};
+
+/// Prints `listening on http://ADDR` (scripts wait for it, so it goes first, flushed), serves
+/// until SIGINT or SIGTERM, then writes the state file one last time.
+pub fn serve(serve: Serve) -> anyhow::Result<()> {
+    let Serve {
+        addr,
+        workbench,
+        limits,
+        state,
+    } = serve;
+    let writer = state.map(|file| StateWriter::start(std::sync::Arc::clone(&workbench), file));
+    server::serve_until_signal(addr, workbench, &limits, announce).context("--addr")?;
+    // After the last request is answered: nothing a client was told about is lost.
+    if let Some(writer) = writer {
+        writer.finish().context("writing --state")?;
+    }
+    Ok(())
+}
+
+fn announce(addr: std::net::SocketAddr) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "listening on http://{addr}")?;
+    out.flush()
+}
+
+pub fn check(check: Check) -> anyhow::Result<u8> {
+    let Check {
+        target,
+        reset_first,
+        config,
+        fixtures,
+        cases,
+        rules,
+        options,
+        format,
+        out,
+        progress,
+    } = check;
+    // A target that cannot be reached or reset is a setup error, not a run of broken cases.
+    if reset_first {
+        target
+            .reset()
+            .context("resetting the target before the run")?;
+    }
+    let mut reporter = report::reporter(format, out, progress);
+    let runner = Runner {
+        target: target.as_ref(),
+        config: &config,
+        rules: &rules,
+        fixtures: &fixtures,
+        options: &options,
+    };
+    let summary = runner
+        .run(&cases, reporter.as_mut())
+        .context("writing the report")?;
+    Ok(if summary.failed {
+        exit::FAILED
+    } else {
+        exit::OK
+    })
+}
+
+/// `check --in-process --mutants`: which deliberate faults the suite catches.
+pub fn hunt(hunt: Hunt) -> anyhow::Result<u8> {
+    let Hunt {
+        spec,
+        fixtures,
+        filter,
+    } = hunt;
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let verdicts = mutants::judge_all(&spec, &fixtures, filter.as_deref(), threads)
+        .context("the fixtures have errors")?;
+    let mut out = std::io::stdout().lock();
+    report::verdicts(&mut out, &verdicts)?;
+    Ok(if verdicts.iter().all(mutants::Verdict::killed) {
+        exit::OK
+    } else {
+        exit::FAILED
+    })
+}
+
+pub fn record(record: Record) -> anyhow::Result<()> {
+    let Record {
+        listen,
+        recorder,
+        out,
+    } = record;
+    let serving = std::sync::Arc::clone(&recorder);
+    server::serve_until_signal(listen, serving, &server::Limits::DEFAULT, announce)
+        .context("--listen")?;
+    for problem in recorder.problems() {
+        eprintln!("not recorded: {problem}");
+    }
+    println!(
+        "recorded {} exchange(s) in {}",
+        recorder.recorded(),
+        out.display()
+    );
+    Ok(())
+}
+
+/// `spec lint`: every problem with its file, line and field; exit 2 if there is one.
+pub fn lint(dir: Option<&std::path::Path>) -> anyhow::Result<u8> {
+    let loaded = match dir {
+        Some(dir) => Spec::from_dir(dir),
+        None => Spec::embedded(),
+    };
+    match loaded {
+        Ok(spec) => {
+            let paths: Vec<&str> = spec.functions().iter().map(|f| f.path.as_str()).collect();
+            let noun = if paths.len() == 1 {
+                "function"
+            } else {
+                "functions"
+            };
+            println!("spec ok: {} {noun} ({})", paths.len(), paths.join(", "));
+            Ok(exit::OK)
+        }
+        Err(errors) => {
+            for error in &errors.0 {
+                eprintln!("{error}");
+            }
+            eprintln!("spec has {} error(s)", errors.0.len());
+            Ok(exit::ERROR)
+        }
+    }
+}

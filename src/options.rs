@@ -1,0 +1,381 @@
+//! Raw arguments (`cli`) resolved into what each command runs with: files read, the spec, seed,
+//! config and fixtures loaded, flags mapped to the library's types, CI detected. Every argument
+//! struct is taken apart field by field, and an unread binding is an error here, so a flag that
+//! nothing reads fails to compile. Every failure names the flag (exit 2).
+
+#![deny(unused_variables)]
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context as _, bail};
+use enswitch_fake::conformance::case::Case;
+use enswitch_fake::conformance::config::{Reset, TargetConfig};
+use enswitch_fake::conformance::fixtures::Fixtures;
+use enswitch_fake::conformance::normalize::Rules;
+use enswitch_fake::conformance::record::Recorder;
+use enswitch_fake::conformance::report::ReportFormat;
+use enswitch_fake::conformance::runner::{Options, UpdateMode};
+use enswitch_fake::conformance::target::{Http, InProcess, Target};
+use enswitch_fake::fake::{self, World};
+use enswitch_fake::server::Limits;
+use enswitch_fake::spec::Spec;
+use enswitch_fake::spec::export::ExportFormat;
+use enswitch_fake::workbench::{Config, ControlAccess, FaultSpec, Workbench};
+
+use crate::cli::{
+    CheckArgs, Cli, Command, ExportArgs, LimitArgs, RecordArgs, ReportArg, ServeArgs, SpecCommand,
+    SpecSource, UpdateArg,
+};
+
+/// A command, ready to run.
+pub enum Run {
+    Serve(Serve),
+    Check(Check),
+    /// `check --in-process --mutants`.
+    Hunt(Hunt),
+    Record(Record),
+    /// Promote the pending snapshots under this directory.
+    Accept(PathBuf),
+    Mutants,
+    /// Lint the spec in this directory, or the embedded one.
+    Lint(Option<PathBuf>),
+    Export(Export),
+    Completions(clap_complete::Shell),
+}
+
+pub struct Serve {
+    pub addr: SocketAddr,
+    pub workbench: Arc<Workbench>,
+    pub limits: Limits,
+    /// The state file, already loaded into the workbench if it existed.
+    pub state: Option<PathBuf>,
+}
+
+pub struct Check {
+    pub target: Box<dyn Target>,
+    /// Whether to reset the target once before the run, to find out early that it cannot be.
+    pub reset_first: bool,
+    pub config: TargetConfig,
+    pub fixtures: Fixtures,
+    pub cases: Vec<Case>,
+    pub rules: Rules,
+    pub options: Options,
+    pub format: ReportFormat,
+    pub out: Box<dyn Write>,
+    /// Whether to show progress on stderr (a terminal, and the human report).
+    pub progress: bool,
+}
+
+pub struct Hunt {
+    pub spec: Spec,
+    pub fixtures: Fixtures,
+    pub filter: Option<String>,
+}
+
+pub struct Record {
+    pub listen: SocketAddr,
+    pub recorder: Arc<Recorder>,
+    pub out: PathBuf,
+}
+
+pub struct Export {
+    pub text: String,
+    pub output: Option<PathBuf>,
+}
+
+/// Resolves the command line into a command to run.
+pub fn resolve(cli: Cli) -> anyhow::Result<Run> {
+    let Cli { command } = cli;
+    Ok(match command {
+        Command::Serve(args) => Run::Serve(serve(args)?),
+        Command::Check(args) if args.mutants => Run::Hunt(hunt(args)?),
+        Command::Check(args) => Run::Check(check(args)?),
+        Command::Record(args) => Run::Record(record(args)?),
+        Command::Accept { fixtures } => Run::Accept(fixtures.join("snapshots")),
+        Command::Mutants => Run::Mutants,
+        Command::Spec(SpecCommand::Lint(SpecSource { spec })) => Run::Lint(spec),
+        Command::Spec(SpecCommand::Export(args)) => Run::Export(export(args)?),
+        Command::Completions { shell } => Run::Completions(shell),
+    })
+}
+
+fn serve(args: ServeArgs) -> anyhow::Result<Serve> {
+    let ServeArgs {
+        addr,
+        source,
+        seed_file,
+        rng_seed,
+        max_cards,
+        http_status,
+        clock,
+        mutant,
+        state,
+        faults,
+        admin_token,
+        no_admin,
+        limits,
+    } = args;
+    let spec = spec(&source)?;
+    let seed = seed(&spec, seed_file.as_deref(), rng_seed)?;
+    let control = match (admin_token, no_admin) {
+        (_, true) => ControlAccess::Off,
+        (Some(token), false) => ControlAccess::Token(token),
+        (None, false) => ControlAccess::Open,
+    };
+    let config = Config {
+        fake: fake::Settings {
+            max_cards,
+            clock: clock.into(),
+            mutant,
+        },
+        http_status: http_status.into(),
+        rng_seed,
+        control,
+    };
+    let workbench = Workbench::new(spec, seed, config);
+    for rule in &faults {
+        let added = FaultSpec::from_json(rule).and_then(|spec| workbench.faults().add(spec));
+        added.with_context(|| format!("--fault {rule}"))?;
+    }
+    if let Some(file) = state.as_deref().filter(|f| f.exists()) {
+        workbench.load_state(file).context("--state")?;
+    }
+    Ok(Serve {
+        addr,
+        workbench: Arc::new(workbench),
+        limits: limits_of(limits),
+        state,
+    })
+}
+
+fn limits_of(args: LimitArgs) -> Limits {
+    let LimitArgs {
+        max_body_bytes,
+        max_header_bytes,
+        max_headers,
+        read_timeout,
+        max_connections,
+    } = args;
+    let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+    Limits {
+        max_body_bytes: size(max_body_bytes),
+        max_header_bytes: size(max_header_bytes),
+        max_headers: size(max_headers),
+        read_timeout: std::time::Duration::from_secs(read_timeout),
+        max_connections: size(max_connections),
+    }
+}
+
+fn check(args: CheckArgs) -> anyhow::Result<Check> {
+    let CheckArgs {
+        target,
+        in_process,
+        ca_cert,
+        config,
+        source,
+        fixtures,
+        strict,
+        update,
+        format,
+        output,
+        filter,
+        read_only,
+        mutant,
+        // `resolve` sent `--mutants` to `hunt`.
+        mutants: _,
+    } = args;
+    let spec = spec(&source)?;
+    let config = target_config(config.as_deref())?;
+    let fixtures = fixtures_at(fixtures);
+    let (cases, rules) = fixtures.suite(&spec).context("the fixtures have errors")?;
+    let reset_first = config.reset == Reset::ControlPlane;
+    let target: Box<dyn Target> = match target {
+        Some(url) => Box::new(http(&url, reset_first, ca_cert.as_deref())?),
+        None => {
+            debug_assert!(in_process, "clap requires --target or --in-process");
+            let seed = seed(&spec, None, fake::DEFAULT_RNG_SEED)?;
+            let config = Config {
+                fake: fake::Settings {
+                    mutant,
+                    ..fake::Settings::default()
+                },
+                ..Config::default()
+            };
+            Box::new(InProcess {
+                workbench: Workbench::new(spec, seed, config),
+            })
+        }
+    };
+    let update = match update {
+        Some(UpdateArg::No) => UpdateMode::No,
+        Some(UpdateArg::New) => UpdateMode::New,
+        Some(UpdateArg::Always) => UpdateMode::Always,
+        // CI must never write snapshots it was not asked to.
+        None if std::env::var_os("CI").is_some() => UpdateMode::No,
+        None => UpdateMode::New,
+    };
+    let format = match format {
+        ReportArg::Human => ReportFormat::Human,
+        ReportArg::Json => ReportFormat::Json,
+        ReportArg::Junit => ReportFormat::Junit,
+    };
+    let out: Box<dyn Write> = match &output {
+        Some(file) => Box::new(
+            std::fs::File::create(file).with_context(|| format!("--output {}", file.display()))?,
+        ),
+        None => Box::new(std::io::stdout()),
+    };
+    let progress =
+        format == ReportFormat::Human && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    Ok(Check {
+        target,
+        reset_first,
+        config,
+        fixtures,
+        cases,
+        rules,
+        options: Options {
+            strict,
+            update,
+            filter,
+            read_only,
+        },
+        format,
+        out,
+        progress,
+    })
+}
+
+/// `check --in-process --mutants`: clap refuses the flags that would mean nothing here.
+fn hunt(args: CheckArgs) -> anyhow::Result<Hunt> {
+    let CheckArgs {
+        source,
+        fixtures,
+        filter,
+        target: _,
+        in_process: _,
+        ca_cert: _,
+        config: _,
+        strict: _,
+        update: _,
+        format: _,
+        output: _,
+        read_only: _,
+        mutant: _,
+        mutants: _,
+    } = args;
+    Ok(Hunt {
+        spec: spec(&source)?,
+        fixtures: fixtures_at(fixtures),
+        filter,
+    })
+}
+
+fn record(args: RecordArgs) -> anyhow::Result<Record> {
+    let RecordArgs {
+        upstream,
+        listen,
+        out,
+        config,
+        read_only,
+        ca_cert,
+        source,
+    } = args;
+    let spec = spec(&source)?;
+    let config = target_config(config.as_deref())?;
+    let upstream = http(&upstream, false, ca_cert.as_deref())?;
+    let rules = Fixtures::default_location()
+        .read("normalize.yaml")
+        .context("reading normalize.yaml in the fixtures")?
+        .context("no normalize.yaml in the fixtures")?;
+    let recorder = Recorder::new(spec, upstream, config, &rules, &out, read_only)
+        .with_context(|| format!("--out {}", out.display()))?;
+    Ok(Record {
+        listen,
+        recorder: Arc::new(recorder),
+        out,
+    })
+}
+
+fn export(args: ExportArgs) -> anyhow::Result<Export> {
+    let ExportArgs {
+        source,
+        format,
+        output,
+        functions: paths,
+    } = args;
+    let spec = spec(&source)?;
+    let mut functions = Vec::new();
+    for path in &paths {
+        match spec.function(path.trim_matches('/')) {
+            Some(function) => functions.push(function),
+            None => bail!("--function {path}: no such function in the spec"),
+        }
+    }
+    if functions.is_empty() {
+        functions = spec.functions().iter().collect();
+    }
+    let text = enswitch_fake::spec::export::render(&functions, ExportFormat::from(format));
+    Ok(Export { text, output })
+}
+
+/// The spec, embedded or from `--spec`.
+fn spec(source: &SpecSource) -> anyhow::Result<Spec> {
+    let SpecSource { spec } = source;
+    let loaded = match spec {
+        Some(dir) => Spec::from_dir(dir),
+        None => Spec::embedded(),
+    };
+    loaded.context("the spec has errors (run `enswitch-fake spec lint`)")
+}
+
+/// `--seed-file FILE`, or the embedded seed.
+fn seed(spec: &Spec, file: Option<&Path>, rng_seed: u64) -> anyhow::Result<World> {
+    let loaded = match file {
+        Some(file) => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("--seed-file {}", file.display()))?;
+            fake::seed::load(spec, &file.display().to_string(), &text, rng_seed)
+        }
+        None => fake::seed::load(
+            spec,
+            fake::seed::EMBEDDED_NAME,
+            fake::seed::EMBEDDED,
+            rng_seed,
+        ),
+    };
+    loaded.context("the seed has errors")
+}
+
+/// `--config FILE`, or the embedded seed's principals and objects.
+fn target_config(file: Option<&Path>) -> anyhow::Result<TargetConfig> {
+    let Some(file) = file else {
+        return Ok(TargetConfig::fake_seed());
+    };
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("--config {}", file.display()))?;
+    TargetConfig::from_yaml(&file.display().to_string(), &text)
+        .context("the target config has errors")
+}
+
+/// `--fixtures DIR`, else `./fixtures` if it holds snapshots, else the embedded copy.
+fn fixtures_at(dir: Option<PathBuf>) -> Fixtures {
+    dir.map_or_else(Fixtures::default_location, Fixtures::Dir)
+}
+
+/// An HTTP(S) target at `url`, trusting the certificates of `--ca-cert FILE` if given.
+fn http(url: &str, reset: bool, ca_cert: Option<&Path>) -> anyhow::Result<Http> {
+    let pem = match ca_cert {
+        Some(file) => {
+            Some(std::fs::read(file).with_context(|| format!("--ca-cert {}", file.display()))?)
+        }
+        None => None,
+    };
+    Http::new(url, reset, pem.as_deref()).with_context(|| match ca_cert {
+        Some(file) => format!("--ca-cert {}", file.display()),
+        None => format!("--target {url}"),
+    })
+}
