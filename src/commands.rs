@@ -5,7 +5,7 @@
 use std::io::Write as _;
 
 use anyhow::Context as _;
-use enswitch_fake::conformance::{mutants, report, runner::Runner};
+use enswitch_fake::conformance::{self, Runner, Verdict};
 use enswitch_fake::server;
 use enswitch_fake::spec::Spec;
 use enswitch_fake::workbench::StateWriter;
@@ -56,7 +56,7 @@ pub fn check(check: Check) -> anyhow::Result<u8> {
             .reset()
             .context("resetting the target before the run")?;
     }
-    let mut reporter = report::reporter(format, out, progress);
+    let mut reporter = conformance::reporter(format, out, progress);
     let runner = Runner {
         target: target.as_ref(),
         config: &config,
@@ -82,11 +82,11 @@ pub fn hunt(hunt: Hunt) -> anyhow::Result<u8> {
         filter,
     } = hunt;
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let verdicts = mutants::judge_all(&spec, &fixtures, filter.as_deref(), threads)
+    let verdicts = conformance::judge_all(&spec, &fixtures, filter.as_deref(), threads)
         .context("the fixtures have errors")?;
     let mut out = std::io::stdout().lock();
-    report::verdicts(&mut out, &verdicts)?;
-    Ok(if verdicts.iter().all(mutants::Verdict::killed) {
+    conformance::verdicts(&mut out, &verdicts)?;
+    Ok(if verdicts.iter().all(Verdict::killed) {
         exit::OK
     } else {
         exit::FAILED

@@ -36,6 +36,8 @@
 //! assert!(update.param("id").unwrap().required);
 //! ```
 
+#![warn(unreachable_pub)]
+
 pub mod conformance;
 pub mod fake;
 pub mod server;

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{CommandFactory as _, Parser as _};
-use enswitch_fake::conformance::snapshot;
+use enswitch_fake::conformance;
 use enswitch_fake::fake::Mutant;
 
 use crate::options::{Export, Run};
@@ -36,7 +36,7 @@ fn run(command: Run) -> anyhow::Result<u8> {
         Run::Hunt(hunt) => commands::hunt(hunt),
         Run::Record(record) => commands::record(record).map(|()| exit::OK),
         Run::Accept(snapshots) => {
-            let accepted = snapshot::accept(&snapshots)
+            let accepted = conformance::accept(&snapshots)
                 .with_context(|| format!("--fixtures {}", snapshots.display()))?;
             let mut out = std::io::stdout().lock();
             for path in &accepted {

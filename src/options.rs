@@ -11,14 +11,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
-use enswitch_fake::conformance::case::Case;
-use enswitch_fake::conformance::config::{Reset, TargetConfig};
-use enswitch_fake::conformance::fixtures::Fixtures;
-use enswitch_fake::conformance::normalize::Rules;
-use enswitch_fake::conformance::record::Recorder;
-use enswitch_fake::conformance::report::ReportFormat;
-use enswitch_fake::conformance::runner::{Options, UpdateMode};
-use enswitch_fake::conformance::target::{Http, InProcess, Target};
+use enswitch_fake::conformance::{
+    Case, Fixtures, Http, InProcess, Options, Recorder, ReportFormat, Reset, Rules, Target,
+    TargetConfig, UpdateMode,
+};
 use enswitch_fake::fake::{self, World};
 use enswitch_fake::server::Limits;
 use enswitch_fake::spec::Spec;

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::conformance::config::Principal;
 use crate::spec::Provenance;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -42,32 +43,6 @@ pub struct Step {
     /// Per-field normalization overriding `fixtures/normalize.yaml` for this step.
     #[serde(default)]
     pub normalize: BTreeMap<String, crate::conformance::normalize::Kind>,
-}
-
-/// The principals a target config names. `Nobody` is the full user with a wrong password.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Principal {
-    #[default]
-    Full,
-    ReadOnly,
-    NoPrivilege,
-    NoPlan,
-    OtherCustomer,
-    Nobody,
-}
-
-impl Principal {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Principal::Full => "full",
-            Principal::ReadOnly => "read_only",
-            Principal::NoPrivilege => "no_privilege",
-            Principal::NoPlan => "no_plan",
-            Principal::OtherCustomer => "other_customer",
-            Principal::Nobody => "nobody",
-        }
-    }
 }
 
 /// How the request is written on the wire (D2).

@@ -5,10 +5,35 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use crate::conformance::case::Principal;
 use crate::spec::yaml::FileErrors;
+
+/// The principals a target config names. `Nobody` is the full user with a wrong password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Principal {
+    #[default]
+    Full,
+    ReadOnly,
+    NoPrivilege,
+    NoPlan,
+    OtherCustomer,
+    Nobody,
+}
+
+impl Principal {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Principal::Full => "full",
+            Principal::ReadOnly => "read_only",
+            Principal::NoPrivilege => "no_privilege",
+            Principal::NoPlan => "no_plan",
+            Principal::OtherCustomer => "other_customer",
+            Principal::Nobody => "nobody",
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]

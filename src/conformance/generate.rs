@@ -5,7 +5,8 @@
 //! `validation=1` on a valid and an invalid request; the constraints; and, for the core
 //! functions, every request form. Ids are stable: `<function>/<family>/<detail>`.
 
-use crate::conformance::case::{Case, Form, Principal, Step};
+use crate::conformance::case::{Case, Form, Step};
+use crate::conformance::config::Principal;
 use crate::fake::{AUTH_PARAMS, DEFAULT_MAX_CARDS};
 use crate::spec::value::{ParamType, Value};
 use crate::spec::{
@@ -13,7 +14,7 @@ use crate::spec::{
     ResourceKind, Spec,
 };
 
-pub fn cases(spec: &Spec) -> Vec<Case> {
+pub(super) fn cases(spec: &Spec) -> Vec<Case> {
     let mut cases = Vec::new();
     for function in spec.functions() {
         Generator {

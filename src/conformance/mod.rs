@@ -15,18 +15,29 @@
 //! - `runner`: runs cases and turns each into an `Outcome`; a mismatch is an outcome, not an
 //!   error. Reporters (`report/`) own every line of output.
 
-pub mod case;
-pub mod config;
-pub mod fixtures;
-pub mod generate;
-pub mod mutants;
-pub mod normalize;
-pub mod record;
-pub mod report;
-pub mod runner;
-pub mod scenario;
-pub mod snapshot;
-pub mod target;
+mod case;
+mod config;
+mod fixtures;
+mod generate;
+mod mutants;
+mod normalize;
+mod record;
+mod report;
+mod runner;
+mod scenario;
+mod snapshot;
+mod target;
+
+pub use case::{Case, Form, Step};
+pub use config::{Credentials, Principal, Reset, Resources, TargetConfig};
+pub use fixtures::Fixtures;
+pub use mutants::{Collected, Verdict, judge_all};
+pub use normalize::Rules;
+pub use record::{RecordError, Recorder};
+pub use report::{ReportFormat, reporter, verdicts};
+pub use runner::{CaseResult, Options, Outcome, Reporter, Runner, Summary, UpdateMode};
+pub use snapshot::accept;
+pub use target::{CertificateError, Http, InProcess, Target, TargetError, TargetErrorKind};
 
 /// The fixtures directory `check` and `accept` use unless told otherwise.
 pub const DEFAULT_FIXTURES: &str = "fixtures";

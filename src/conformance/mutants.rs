@@ -48,7 +48,7 @@ impl Reporter for Collected {
 }
 
 /// Runs the suite against `mutant` in a fake of its own.
-pub fn judge(
+pub(super) fn judge(
     spec: &Spec,
     cases: &[Case],
     rules: &Rules,

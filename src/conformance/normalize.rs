@@ -24,32 +24,32 @@ pub enum Kind {
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Rule {
+pub struct FieldRule {
     pub kind: Kind,
     pub name: Option<String>,
 }
 
 /// Function path → data field → rule.
-pub type Rules = BTreeMap<String, BTreeMap<String, Rule>>;
+pub type Rules = BTreeMap<String, BTreeMap<String, FieldRule>>;
 
-pub fn load(file: &str, text: &str) -> Result<Rules, FileErrors> {
+pub(super) fn load(file: &str, text: &str) -> Result<Rules, FileErrors> {
     crate::spec::yaml::parse(file, text).map_err(|e| FileErrors(vec![e]))
 }
 
 /// The numbering of one case: each placeholder name's values in order of first appearance, and
 /// the first value of each sequence.
 #[derive(Debug, Default)]
-pub struct Numbering {
+pub(super) struct Numbering {
     seen: BTreeMap<String, Vec<String>>,
     sequence_start: BTreeMap<String, u128>,
 }
 
 impl Numbering {
     /// Replaces the volatile fields of `data` (an object, or an array of objects) in place.
-    pub fn apply(
+    pub(super) fn apply(
         &mut self,
         data: &mut Json,
-        rules: Option<&BTreeMap<String, Rule>>,
+        rules: Option<&BTreeMap<String, FieldRule>>,
         overrides: &BTreeMap<String, Kind>,
         resources: &Resources,
     ) {
@@ -127,13 +127,13 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn rules(pairs: &[(&str, Kind)]) -> BTreeMap<String, Rule> {
+    fn rules(pairs: &[(&str, Kind)]) -> BTreeMap<String, FieldRule> {
         pairs
             .iter()
             .map(|(f, k)| {
                 (
                     (*f).to_owned(),
-                    Rule {
+                    FieldRule {
                         kind: *k,
                         name: None,
                     },

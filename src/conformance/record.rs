@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::conformance::case::{Form, Principal};
+use crate::conformance::case::Form;
+use crate::conformance::config::Principal;
 use crate::conformance::config::TargetConfig;
 use crate::conformance::normalize::{Numbering, Rules};
 use crate::conformance::runner;
@@ -47,7 +48,7 @@ pub enum RecordError {
 
 /// An exchange that was forwarded but not written as a case.
 #[derive(Debug, thiserror::Error)]
-pub enum RecordProblem {
+pub(super) enum RecordProblem {
     #[error("{function}: user {username:?} is none of the config's principals")]
     UnknownUser { function: String, username: String },
     #[error("{function}: {}: {source}", path.display())]

@@ -367,7 +367,7 @@ impl Runner<'_> {
 struct Uncaptured(String);
 
 /// The cases whose id matches `filter` (all of them without one).
-pub fn select<'a>(cases: &'a [Case], filter: Option<&str>) -> Vec<&'a Case> {
+pub(super) fn select<'a>(cases: &'a [Case], filter: Option<&str>) -> Vec<&'a Case> {
     cases
         .iter()
         .filter(|c| filter.is_none_or(|p| matches(p, &c.id)))
@@ -432,7 +432,7 @@ fn placeholders(text: &str) -> Vec<String> {
 }
 
 /// `*` matches any run of characters; a pattern without `*` matches anywhere in the id.
-pub fn matches(pattern: &str, id: &str) -> bool {
+pub(super) fn matches(pattern: &str, id: &str) -> bool {
     if !pattern.contains('*') {
         return id.contains(pattern);
     }

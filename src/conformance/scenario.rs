@@ -20,7 +20,7 @@ struct RawScenario {
     steps: Vec<Step>,
 }
 
-pub fn load(file: &str, text: &str) -> Result<Case, FileErrors> {
+pub(super) fn load(file: &str, text: &str) -> Result<Case, FileErrors> {
     let raw: RawScenario = crate::spec::yaml::parse(file, text).map_err(|e| FileErrors(vec![e]))?;
     let Some(first) = raw.steps.first() else {
         return Err(FileErrors(vec![FileError {

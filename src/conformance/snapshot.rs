@@ -11,7 +11,7 @@ use crate::spec::Provenance;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Snapshot {
+pub(super) struct Snapshot {
     pub case: String,
     pub rule: String,
     pub provenance: Provenance,
@@ -21,7 +21,7 @@ pub struct Snapshot {
 /// One step's request, as written, and its normalized answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Recorded {
+pub(super) struct Recorded {
     pub request: String,
     pub code: String,
     pub key: String,
@@ -31,7 +31,7 @@ pub struct Recorded {
 }
 
 impl Snapshot {
-    pub fn to_text(&self) -> String {
+    pub(super) fn to_text(&self) -> String {
         let mut text = serde_json::to_string_pretty(self).expect("snapshots serialize");
         text.push('\n');
         text
@@ -39,7 +39,7 @@ impl Snapshot {
 
     /// Whether `actual` answers as this snapshot says: code, key and data exactly; the message
     /// only when `strict` (the vendor's wording is unknown).
-    pub fn matches(&self, actual: &Snapshot, strict: bool) -> bool {
+    pub(super) fn matches(&self, actual: &Snapshot, strict: bool) -> bool {
         self.steps.len() == actual.steps.len()
             && self.steps.iter().zip(&actual.steps).all(|(want, got)| {
                 want.request == got.request
@@ -52,18 +52,18 @@ impl Snapshot {
 }
 
 /// Where the snapshot of `case_id` lives under `dir`.
-pub fn path(dir: &Path, case_id: &str) -> PathBuf {
+pub(super) fn path(dir: &Path, case_id: &str) -> PathBuf {
     dir.join(format!("{case_id}.json"))
 }
 
 /// The pending file beside a snapshot.
-pub fn pending(path: &Path) -> PathBuf {
+pub(super) fn pending(path: &Path) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push(".new");
     PathBuf::from(name)
 }
 
-pub fn write(path: &Path, snapshot: &Snapshot) -> std::io::Result<()> {
+pub(super) fn write(path: &Path, snapshot: &Snapshot) -> std::io::Result<()> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
@@ -92,7 +92,7 @@ fn accept_in(dir: &Path, accepted: &mut Vec<PathBuf>) -> std::io::Result<()> {
 }
 
 /// A unified diff from `expected` to `actual`, both as their JSON text.
-pub fn diff(expected: Option<&Snapshot>, actual: &Snapshot) -> String {
+pub(super) fn diff(expected: Option<&Snapshot>, actual: &Snapshot) -> String {
     let old = expected.map(Snapshot::to_text).unwrap_or_default();
     let new = actual.to_text();
     similar::TextDiff::from_lines(&old, &new)

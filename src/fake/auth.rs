@@ -10,13 +10,13 @@ use crate::spec::{Access, Code, Function};
 
 /// The authenticated user making a call, as far as the checks after authentication need it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Caller {
+pub(crate) struct Caller {
     pub username: String,
     pub customer: CustomerId,
 }
 
 /// 401 unless `auth_username` names a user whose password is `auth_password`.
-pub fn authenticate(world: &World, raw: &RawParams) -> Result<Caller, ApiError> {
+pub(super) fn authenticate(world: &World, raw: &RawParams) -> Result<Caller, ApiError> {
     let username = raw.get("auth_username").unwrap_or_default();
     let password = raw.get("auth_password").unwrap_or_default();
     match world.users.get(username) {
@@ -29,7 +29,11 @@ pub fn authenticate(world: &World, raw: &RawParams) -> Result<Caller, ApiError> 
 }
 
 /// 402 or 403 when the caller may not call `function` at all.
-pub fn authorize(world: &World, caller: &Caller, function: &Function) -> Result<(), ApiError> {
+pub(super) fn authorize(
+    world: &World,
+    caller: &Caller,
+    function: &Function,
+) -> Result<(), ApiError> {
     let user = &world.users[&caller.username];
     let level = world.roles[&user.role]
         .privileges

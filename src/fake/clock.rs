@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// 2026-01-01 00:00:00 UTC, where the logical clock starts.
-pub const LOGICAL_EPOCH: i64 = 1_767_225_600;
+pub(super) const LOGICAL_EPOCH: i64 = 1_767_225_600;
 
 /// Which clock a world reads (`--clock`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -74,7 +74,7 @@ impl Clock {
 
 /// Seconds since 1970 as `YYYY-MM-DD HH:MM:SS`, by the days-to-civil algorithm of the proleptic
 /// Gregorian calendar.
-pub fn format_utc(seconds: i64) -> String {
+pub(crate) fn format_utc(seconds: i64) -> String {
     let days = seconds.div_euclid(86_400);
     let rest = seconds.rem_euclid(86_400);
     let z = days + 719_468;

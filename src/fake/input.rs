@@ -17,7 +17,7 @@ use crate::spec::{ConstraintRule, Context, DefaultSource, Function, ResourceKind
 /// What the domain acts on: each parameter's effective value ("Current value." defaults stay in
 /// the stored group, unread), and the objects the request named.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Input<'a> {
+pub(crate) struct Input<'a> {
     /// By parameter name, borrowed from the spec: a handful of entries, searched in order.
     values: Vec<(&'a str, Value)>,
     given: Vec<&'a str>,
@@ -28,7 +28,7 @@ pub struct Input<'a> {
 }
 
 impl<'a> Input<'a> {
-    pub fn resolve(
+    pub(crate) fn resolve(
         function: &'a Function,
         params: &Params<'_>,
         world: &World,
@@ -135,22 +135,22 @@ impl<'a> Input<'a> {
         Ok(input)
     }
 
-    pub fn value(&self, name: &str) -> Option<&Value> {
+    pub(crate) fn value(&self, name: &str) -> Option<&Value> {
         self.values.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
     }
 
     /// Whether the request gave `name` itself, rather than leaving it to its default.
-    pub fn is_given(&self, name: &str) -> bool {
+    pub(crate) fn is_given(&self, name: &str) -> bool {
         self.given.contains(&name)
     }
 
     /// The names the request gave, in spec order.
-    pub fn given(&self) -> &[&'a str] {
+    pub(crate) fn given(&self) -> &[&'a str] {
         &self.given
     }
 
     /// An Integer parameter that always has a value (required, or defaulted).
-    pub fn integer(&self, name: &str) -> i64 {
+    pub(crate) fn integer(&self, name: &str) -> i64 {
         match self.value(name) {
             Some(Value::Integer(i)) => *i,
             other => {
@@ -160,7 +160,7 @@ impl<'a> Input<'a> {
     }
 
     /// A String parameter that always has a value.
-    pub fn string(&self, name: &str) -> &str {
+    pub(crate) fn string(&self, name: &str) -> &str {
         match self.value(name) {
             Some(Value::String(s)) => s,
             other => panic!("parameter {name} is {other:?}, not a String; the spec guarantees one"),
@@ -170,7 +170,7 @@ impl<'a> Input<'a> {
 
 /// The `not_greater` constraints of `function`, on the values `value` gives (given, current or
 /// default). Shared with the seed loader, which checks its card groups the same way.
-pub fn check_not_greater<'a>(
+pub(super) fn check_not_greater<'a>(
     function: &Function,
     value: impl Fn(&str) -> Option<&'a Value>,
 ) -> Result<(), ApiError> {

@@ -95,6 +95,6 @@ impl fmt::Display for Mutant {
 }
 
 /// Whether the fake runs with `mutant`.
-pub fn is(active: Option<Mutant>, mutant: Mutant) -> bool {
+pub(super) fn is(active: Option<Mutant>, mutant: Mutant) -> bool {
     active == Some(mutant)
 }

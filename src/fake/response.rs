@@ -19,7 +19,7 @@ pub struct ApiResponse {
 }
 
 /// `value` as the JSON text of an answer's `data`.
-pub fn data(value: &impl Serialize) -> String {
+pub(super) fn data(value: &impl Serialize) -> String {
     serde_json::to_string(value).expect("answer data serializes")
 }
 

@@ -6,16 +6,16 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct Rng {
+pub(crate) struct Rng {
     state: u64,
 }
 
 impl Rng {
-    pub fn new(seed: u64) -> Rng {
+    pub(crate) fn new(seed: u64) -> Rng {
         Rng { state: seed }
     }
 
-    pub fn next_u64(&mut self) -> u64 {
+    pub(crate) fn next_u64(&mut self) -> u64 {
         self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.state;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -24,7 +24,7 @@ impl Rng {
     }
 
     /// Uniform in `0..bound` (bound > 0), by rejection so no value is more likely than another.
-    pub fn below(&mut self, bound: u128) -> u128 {
+    pub(crate) fn below(&mut self, bound: u128) -> u128 {
         assert!(bound > 0, "an empty range has no values");
         let zone = u128::MAX - u128::MAX % bound;
         loop {
@@ -36,7 +36,7 @@ impl Rng {
     }
 
     /// `length` decimal digits, leading zeros allowed (a PIN, D9).
-    pub fn digits(&mut self, length: usize) -> String {
+    pub(crate) fn digits(&mut self, length: usize) -> String {
         (0..length)
             .map(|_| char::from(b'0' + self.below(10) as u8))
             .collect()

@@ -35,38 +35,38 @@ id_type!(BatchId);
 
 #[derive(Debug, Clone, Serialize)]
 pub struct World {
-    pub system_currency: String,
-    pub customers: BTreeMap<CustomerId, Customer>,
-    pub rate_plans: BTreeMap<RatePlanId, RatePlan>,
-    pub roles: BTreeMap<String, Role>,
-    pub users: BTreeMap<String, User>,
-    pub card_groups: BTreeMap<CardGroupId, CardGroup>,
-    pub batches: BTreeMap<BatchId, Batch>,
+    pub(crate) system_currency: String,
+    pub(crate) customers: BTreeMap<CustomerId, Customer>,
+    pub(crate) rate_plans: BTreeMap<RatePlanId, RatePlan>,
+    pub(crate) roles: BTreeMap<String, Role>,
+    pub(crate) users: BTreeMap<String, User>,
+    pub(crate) card_groups: BTreeMap<CardGroupId, CardGroup>,
+    pub(crate) batches: BTreeMap<BatchId, Batch>,
     /// In the order they were created.
-    pub cards: Vec<Card>,
-    pub rng: Rng,
+    pub(crate) cards: Vec<Card>,
+    pub(crate) rng: Rng,
     /// Every card number in use, for uniqueness across the system (D9). Derived from `cards`.
     #[serde(skip)]
-    pub numbers: BTreeSet<u128>,
+    pub(crate) numbers: BTreeSet<u128>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Customer {
-    pub id: CustomerId,
-    pub name: String,
+pub(crate) struct Customer {
+    pub(crate) id: CustomerId,
+    pub(crate) name: String,
     /// The customer above this one: the reseller, or the system owner. `None` for the system owner.
-    pub parent: Option<CustomerId>,
+    pub(crate) parent: Option<CustomerId>,
     /// The rate plan whose privileges bound what this customer's users may do (403).
-    pub rate_plan: RatePlanId,
+    pub(crate) rate_plan: RatePlanId,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct RatePlan {
-    pub id: RatePlanId,
-    pub name: String,
+pub(crate) struct RatePlan {
+    pub(crate) id: RatePlanId,
+    pub(crate) name: String,
     /// The customer that owns the plan; it and the customers below it may use it.
-    pub customer: CustomerId,
-    pub privileges: BTreeSet<String>,
+    pub(crate) customer: CustomerId,
+    pub(crate) privileges: BTreeSet<String>,
 }
 
 /// A role's level of one privilege.
@@ -79,28 +79,28 @@ pub enum Level {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Role {
-    pub name: String,
+pub(crate) struct Role {
+    pub(crate) name: String,
     /// Privilege name (`cards`) to level; a privilege not listed is `none`.
-    pub privileges: BTreeMap<String, Level>,
+    pub(crate) privileges: BTreeMap<String, Level>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct User {
-    pub username: String,
+pub(crate) struct User {
+    pub(crate) username: String,
     #[serde(skip)]
-    pub password: String,
-    pub customer: CustomerId,
-    pub role: String,
+    pub(crate) password: String,
+    pub(crate) customer: CustomerId,
+    pub(crate) role: String,
 }
 
 /// A card group: its fields are the parameters of `cards/groups/create`, by name, so a field
 /// added to the spec needs no Rust.
 #[derive(Debug, Clone, Serialize)]
 pub struct CardGroup {
-    pub id: CardGroupId,
-    pub customer: CustomerId,
-    pub fields: BTreeMap<String, Value>,
+    pub(crate) id: CardGroupId,
+    pub(crate) customer: CustomerId,
+    pub(crate) fields: BTreeMap<String, Value>,
 }
 
 impl CardGroup {
@@ -120,27 +120,27 @@ impl CardGroup {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Batch {
-    pub id: BatchId,
-    pub name: String,
-    pub cardgroup: CardGroupId,
-    pub customer: CustomerId,
-    pub locked: i64,
+    pub(crate) id: BatchId,
+    pub(crate) name: String,
+    pub(crate) cardgroup: CardGroupId,
+    pub(crate) customer: CustomerId,
+    pub(crate) locked: i64,
     /// How many cards it holds.
-    pub cards: u64,
-    pub created: String,
+    pub(crate) cards: u64,
+    pub(crate) created: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Card {
+pub(crate) struct Card {
     /// The card number: `card_length` digits, first not 0 (D9).
-    pub card: String,
-    pub pin: String,
-    pub batch: BatchId,
-    pub cardgroup: CardGroupId,
-    pub balance: Value,
-    pub currency: String,
-    pub locked: i64,
-    pub created: String,
+    pub(crate) card: String,
+    pub(crate) pin: String,
+    pub(crate) batch: BatchId,
+    pub(crate) cardgroup: CardGroupId,
+    pub(crate) balance: Value,
+    pub(crate) currency: String,
+    pub(crate) locked: i64,
+    pub(crate) created: String,
 }
 
 impl World {

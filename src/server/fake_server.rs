@@ -7,7 +7,9 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+use crate::fake::API_PREFIX;
 use crate::server::{Limits, run};
+use crate::workbench::NAMESPACE_PREFIX;
 use crate::workbench::Workbench;
 
 /// A fake running on a thread of its own, on a random loopback port. Stops when dropped.
@@ -76,12 +78,12 @@ impl FakeServer {
 
     /// `http://127.0.0.1:PORT/api/json/`: what an Enswitch client takes as its base URL.
     pub fn api_url(&self) -> String {
-        format!("http://{}/api/json/", self.addr)
+        format!("http://{}{API_PREFIX}", self.addr)
     }
 
     /// `http://127.0.0.1:PORT/_ns/<name>/api/json/`: the base URL of an isolated world.
     pub fn namespace_url(&self, name: &str) -> String {
-        format!("http://{}/_ns/{name}/api/json/", self.addr)
+        format!("http://{}{NAMESPACE_PREFIX}{name}{API_PREFIX}", self.addr)
     }
 
     /// The workbench behind the server, to inspect or reset without HTTP.

@@ -25,7 +25,7 @@ pub struct Limits {
 }
 
 /// hyper's own count of headers: a different one costs an allocation per request.
-pub const HYPER_MAX_HEADERS: usize = 100;
+pub(super) const HYPER_MAX_HEADERS: usize = 100;
 
 impl Limits {
     /// The limits `serve` starts with unless its flags say otherwise.

@@ -9,20 +9,20 @@ pub mod export;
 mod load;
 mod param;
 mod raw;
-pub mod value;
-pub mod yaml;
+pub(crate) mod value;
+pub(crate) mod yaml;
 
 use std::fmt;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::spec::yaml::FileErrors;
-
 pub use param::{
     Allowed, DefaultSource, DefaultValue, Format, FormatName, Param, Range, RefersTo, ResourceKind,
     Violation,
 };
+pub use value::{DECIMAL_PLACES, ParamType, TypeError, Value};
+pub use yaml::{FileError, FileErrors};
 
 /// The function whose parameters define the fields of a card group: what "Default for group."
 /// defaults refer to, what a group holds and what `cards/groups/get` can show.

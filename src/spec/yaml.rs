@@ -50,7 +50,7 @@ impl FileErrors {
 }
 
 /// Parses `text` (the contents of `file`) into `T`.
-pub fn parse<T: DeserializeOwned>(file: &str, text: &str) -> Result<T, FileError> {
+pub(crate) fn parse<T: DeserializeOwned>(file: &str, text: &str) -> Result<T, FileError> {
     let options = serde_saphyr::options! { with_snippet: false };
     let mut path = String::new();
     let result = serde_saphyr::with_deserializer_from_str_with_options(text, options, |de| {

@@ -11,13 +11,13 @@ use serde::Serialize;
 use crate::fake::RawParams;
 
 /// The most entries kept.
-pub const LIMIT: usize = 10_000;
+pub(super) const LIMIT: usize = 10_000;
 
 /// The most bytes of parameters kept, across entries.
-pub const BYTES_LIMIT: usize = 32 * 1024 * 1024;
+pub(super) const BYTES_LIMIT: usize = 32 * 1024 * 1024;
 
 /// Replaces every `auth_password` value.
-pub const REDACTED: &str = "[redacted]";
+pub(super) const REDACTED: &str = "[redacted]";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Entry {

@@ -41,7 +41,7 @@ use namespace::{Namespace, Namespaces};
 
 pub use fault::{Action, FaultError, FaultRule, FaultSpec, Faults};
 pub use journal::{Entry, Journal};
-pub use namespace::{MAX_NAMESPACES, NAME_RULE};
+pub use namespace::{MAX_NAMESPACES, NAME_RULE, NAMESPACE_PREFIX};
 pub use reply::{HttpAnswer, HttpStatusMode, Reply};
 pub use state::{StateError, StateErrorKind, StateWriter};
 

@@ -10,17 +10,17 @@ use crate::fake::{ApiError, Store};
 use crate::workbench::journal::Journal;
 
 /// Where namespaced paths start.
-pub const PREFIX: &str = "/_ns/";
+pub const NAMESPACE_PREFIX: &str = "/_ns/";
 
 /// One world and what belongs to it: its state (with its clock) and its journal.
 #[derive(Debug)]
-pub struct Namespace {
+pub(super) struct Namespace {
     pub world: Store,
     pub journal: Journal,
 }
 
 impl Namespace {
-    pub fn new(world: Store) -> Namespace {
+    pub(super) fn new(world: Store) -> Namespace {
         Namespace {
             world,
             journal: Journal::default(),
@@ -28,7 +28,7 @@ impl Namespace {
     }
 
     /// Back to the seed: state, generator, clock and journal.
-    pub fn reset(&self) {
+    pub(super) fn reset(&self) {
         self.world.reset();
         self.journal.clear();
     }
@@ -36,7 +36,7 @@ impl Namespace {
 
 /// The default world and the named ones.
 #[derive(Debug)]
-pub struct Namespaces {
+pub(super) struct Namespaces {
     default: Arc<Namespace>,
     named: Mutex<BTreeMap<String, Arc<Namespace>>>,
 }
@@ -71,19 +71,19 @@ impl From<Refused> for ApiError {
 }
 
 impl Namespaces {
-    pub fn new(default: Namespace) -> Namespaces {
+    pub(super) fn new(default: Namespace) -> Namespaces {
         Namespaces {
             default: Arc::new(default),
             named: Mutex::new(BTreeMap::new()),
         }
     }
 
-    pub fn default_world(&self) -> &Arc<Namespace> {
+    pub(super) fn default_world(&self) -> &Arc<Namespace> {
         &self.default
     }
 
     /// The namespace `name`, made by `make` if it is new.
-    pub fn get_or_create(
+    pub(super) fn get_or_create(
         &self,
         name: &str,
         make: impl FnOnce() -> Namespace,
@@ -104,7 +104,7 @@ impl Namespaces {
     }
 
     /// Drops `name`; whether it existed.
-    pub fn remove(&self, name: &str) -> bool {
+    pub(super) fn remove(&self, name: &str) -> bool {
         self.named
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -113,7 +113,7 @@ impl Namespaces {
     }
 
     /// Every world with its name (`None` for the default), for saving.
-    pub fn all(&self) -> Vec<(Option<String>, Arc<Namespace>)> {
+    pub(super) fn all(&self) -> Vec<(Option<String>, Arc<Namespace>)> {
         let named = self.named.lock().unwrap_or_else(|p| p.into_inner());
         let mut all = vec![(None, Arc::clone(&self.default))];
         all.extend(
@@ -124,7 +124,7 @@ impl Namespaces {
         all
     }
 
-    pub fn names(&self) -> Vec<String> {
+    pub(super) fn names(&self) -> Vec<String> {
         self.named
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -135,7 +135,7 @@ impl Namespaces {
 }
 
 /// `[A-Za-z0-9_-]{1,64}`.
-pub fn valid_name(name: &str) -> bool {
+pub(super) fn valid_name(name: &str) -> bool {
     (1..=64).contains(&name.len())
         && name
             .bytes()
@@ -143,8 +143,8 @@ pub fn valid_name(name: &str) -> bool {
 }
 
 /// Splits `/_ns/<name>/rest` into `(Some(name), "/rest")`; other paths into `(None, path)`.
-pub fn split(path: &str) -> (Option<&str>, &str) {
-    match path.strip_prefix(PREFIX) {
+pub(super) fn split(path: &str) -> (Option<&str>, &str) {
+    match path.strip_prefix(NAMESPACE_PREFIX) {
         Some(rest) => match rest.find('/') {
             Some(at) => (Some(&rest[..at]), &rest[at..]),
             None => (Some(rest), "/"),

@@ -14,7 +14,7 @@ use serde_json::Value as Json;
 
 use crate::fake::world::{Batch, BatchId, Card, CardGroup, CardGroupId, CustomerId};
 use crate::fake::{Rng, World, is_group_field};
-use crate::spec::value::ParamType;
+use crate::spec::value::{ParamType, TypeError};
 use crate::spec::{Function, GROUP_FIELDS_FROM};
 use crate::workbench::Workbench;
 
@@ -88,8 +88,8 @@ pub enum StateErrorKind {
     #[error("the spec has no {GROUP_FIELDS_FROM}")]
     NoGroupFields,
     /// The file's worlds do not fit the seed and spec.
-    #[error("world {world:?}: {problem}")]
-    Misfit { world: String, problem: String },
+    #[error("world {world:?}: {misfit}")]
+    Misfit { world: String, misfit: Misfit },
     #[error("namespace {0:?}: it cannot be made")]
     Namespace(String),
 }
@@ -204,10 +204,10 @@ fn load(bench: &Workbench, path: &Path) -> Result<(), StateError> {
     // Everything is checked before any world changes, so a refused file changes nothing.
     let mut restored = Vec::new();
     for (name, saved) in file.worlds {
-        let world = restore(bench.fake.seed(), &saved, create).map_err(|problem| {
+        let world = restore(bench.fake.seed(), &saved, create).map_err(|misfit| {
             refuse(StateErrorKind::Misfit {
                 world: name.clone(),
-                problem,
+                misfit,
             })
         })?;
         let namespace = (!name.is_empty()).then_some(name);
@@ -225,32 +225,58 @@ fn load(bench: &Workbench, path: &Path) -> Result<(), StateError> {
     Ok(())
 }
 
+/// How a saved world fails to fit the seed and the spec.
+#[derive(Debug, thiserror::Error)]
+pub enum Misfit {
+    #[error("card group {group} belongs to customer {customer}, whom the seed lacks")]
+    Customer {
+        group: CardGroupId,
+        customer: CustomerId,
+    },
+    #[error("card group {group}: {name} is not a card group field")]
+    Field { group: CardGroupId, name: String },
+    #[error("card group {group}: {name} {error}")]
+    Value {
+        group: CardGroupId,
+        name: String,
+        error: TypeError,
+    },
+    #[error("card number {0:?} is not digits")]
+    Number(String),
+    #[error("card {card}: balance {error}")]
+    Balance { card: String, error: TypeError },
+    #[error("card {0} names a batch or group the file lacks")]
+    Dangling(String),
+}
+
 /// The seed's world with a saved world's groups, batches and cards in it.
-fn restore(seed: &World, saved: &SavedWorld, create: &Function) -> Result<World, String> {
+fn restore(seed: &World, saved: &SavedWorld, create: &Function) -> Result<World, Misfit> {
     let mut world = seed.clone();
     world.card_groups.clear();
     for group in &saved.card_groups {
         if !world.customers.contains_key(&group.customer) {
-            return Err(format!(
-                "card group {} belongs to customer {}, whom the seed lacks",
-                group.id, group.customer
-            ));
+            return Err(Misfit::Customer {
+                group: group.id,
+                customer: group.customer,
+            });
         }
         let mut fields = BTreeMap::new();
         for (name, json) in &group.fields {
             let param = create
                 .param(name)
                 .filter(|p| is_group_field(p))
-                .ok_or_else(|| {
-                    format!("card group {}: {name} is not a card group field", group.id)
+                .ok_or_else(|| Misfit::Field {
+                    group: group.id,
+                    name: name.clone(),
                 })?;
             let text = json
                 .as_str()
                 .map_or_else(|| json.to_string(), str::to_owned);
-            let value = param
-                .ty
-                .parse(&text)
-                .map_err(|e| format!("card group {}: {name} {e}", group.id))?;
+            let value = param.ty.parse(&text).map_err(|error| Misfit::Value {
+                group: group.id,
+                name: name.clone(),
+                error,
+            })?;
             fields.insert(name.clone(), value);
         }
         world.card_groups.insert(
@@ -268,17 +294,17 @@ fn restore(seed: &World, saved: &SavedWorld, create: &Function) -> Result<World,
         let number: u128 = card
             .card
             .parse()
-            .map_err(|_| format!("card number {:?} is not digits", card.card))?;
+            .map_err(|_| Misfit::Number(card.card.clone()))?;
         let balance = ParamType::Decimal
             .parse(&card.balance)
-            .map_err(|e| format!("card {}: balance {e}", card.card))?;
+            .map_err(|error| Misfit::Balance {
+                card: card.card.clone(),
+                error,
+            })?;
         if !world.batches.contains_key(&card.batch)
             || !world.card_groups.contains_key(&card.cardgroup)
         {
-            return Err(format!(
-                "card {} names a batch or group the file lacks",
-                card.card
-            ));
+            return Err(Misfit::Dangling(card.card.clone()));
         }
         world.numbers.insert(number);
         world.cards.push(Card {
@@ -306,7 +332,7 @@ pub struct StateWriter {
 }
 
 /// How long a change may wait before it is written.
-pub const BATCH_MS: u64 = 100;
+pub(super) const BATCH_MS: u64 = 100;
 
 impl StateWriter {
     pub fn start(bench: std::sync::Arc<Workbench>, path: std::path::PathBuf) -> StateWriter {

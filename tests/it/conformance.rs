@@ -4,11 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use enswitch_fake::conformance::config::TargetConfig;
-use enswitch_fake::conformance::fixtures::Fixtures;
-use enswitch_fake::conformance::mutants::Collected;
-use enswitch_fake::conformance::runner::{CaseResult, Options, Runner, Summary, UpdateMode};
-use enswitch_fake::conformance::target::{Http, InProcess, Target};
+use enswitch_fake::conformance::Collected;
+use enswitch_fake::conformance::Fixtures;
+use enswitch_fake::conformance::TargetConfig;
+use enswitch_fake::conformance::{CaseResult, Options, Runner, Summary, UpdateMode};
+use enswitch_fake::conformance::{Http, InProcess, Target};
 use enswitch_fake::server::FakeServer;
 use enswitch_fake::spec::Spec;
 use enswitch_fake::workbench::Workbench;
@@ -157,7 +157,7 @@ fn read_only_runs_change_nothing_on_a_target_that_is_never_reset() {
             .iter()
             .filter(|r| r.outcome.label() == "skipped")
             .all(|r| r.outcome
-                == enswitch_fake::conformance::runner::Outcome::Skipped {
+                == enswitch_fake::conformance::Outcome::Skipped {
                     reason: "changes state (--read-only)".into()
                 })
     );
@@ -168,7 +168,7 @@ fn cases_needing_what_the_config_lacks_are_skipped_with_the_reason() {
     let mut config = TargetConfig::fake_seed();
     config
         .principals
-        .remove(&enswitch_fake::conformance::case::Principal::NoPlan);
+        .remove(&enswitch_fake::conformance::Principal::NoPlan);
     config.resources.foreign_group = None;
     let target = InProcess {
         workbench: Workbench::embedded().unwrap(),
@@ -182,7 +182,7 @@ fn cases_needing_what_the_config_lacks_are_skipped_with_the_reason() {
         },
     );
     let reason = |id: &str| match &results.iter().find(|r| r.id == id).unwrap().outcome {
-        enswitch_fake::conformance::runner::Outcome::Skipped { reason } => reason.clone(),
+        enswitch_fake::conformance::Outcome::Skipped { reason } => reason.clone(),
         other => panic!("{id}: {other:?}"),
     };
     assert_eq!(
@@ -383,7 +383,7 @@ fn copy_dir(from: &Path, to: &Path) {
 
 #[test]
 fn every_mutant_is_killed_by_the_suite() {
-    let verdicts = enswitch_fake::conformance::mutants::judge_all(
+    let verdicts = enswitch_fake::conformance::judge_all(
         &Spec::embedded().unwrap(),
         &Fixtures::Dir(fixtures_dir()),
         None,
@@ -431,6 +431,32 @@ fn check_against_serve_with_a_mutant_exits_1_with_a_diff_naming_the_case() {
     assert_failed_with(&out, "cards/groups/update/missing/id", diff);
 }
 
+/// Issue 11 (and issue 12, item 1): `--mutant` with `--in-process` was never read, so a faulty
+/// fake passed as a faithful one.
+#[test]
+fn check_in_process_with_a_mutant_runs_against_that_mutant_and_exits_1() {
+    let fixtures = fixtures_dir();
+    let dir = tempfile::tempdir().unwrap();
+    let args = |mutant: Option<&'static str>| {
+        let mut args = vec![
+            "--in-process",
+            "--fixtures",
+            fixtures.to_str().unwrap(),
+            "--update",
+            "no",
+            "--filter",
+            "cards/groups/update/ok/",
+        ];
+        args.extend(mutant.map(|m| ["--mutant", m]).into_iter().flatten());
+        args
+    };
+    let faithful = check(&args(None), dir.path());
+    assert_eq!(faithful.status.code(), Some(0), "{faithful:?}");
+    let out = check(&args(Some("code-as-number")), dir.path());
+    let diff = "-      \"code\": \"204\",\n+      \"code\": \"204 (not a string)\",";
+    assert_failed_with(&out, "cards/groups/update/ok/required", diff);
+}
+
 #[test]
 fn mutants_lists_every_mutant_and_an_unknown_name_is_a_usage_error() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_enswitch-fake"))
@@ -463,10 +489,7 @@ fn the_example_target_config_parses() {
     .unwrap();
     assert_eq!(config.principals.len(), 5);
     assert_eq!(config.resources.group, Some(4711));
-    assert_eq!(
-        config.reset,
-        enswitch_fake::conformance::config::Reset::None
-    );
+    assert_eq!(config.reset, enswitch_fake::conformance::Reset::None);
 }
 
 /// HTTPS: the runner speaks TLS to a proxy in front of the fake, trusting its self-signed

@@ -1,8 +1,8 @@
 //! The embedded spec says what the vendor's pages say and what API-NOTES.md decides, so the
 //! server and the suite built on it inherit both.
 
-use enswitch_fake::spec::value::{ParamType, Value};
 use enswitch_fake::spec::{Code, DefaultSource, Function, Provenance, Spec};
+use enswitch_fake::spec::{ParamType, Value};
 
 fn spec() -> Spec {
     Spec::embedded().expect("the embedded spec is valid")

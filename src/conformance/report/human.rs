@@ -8,7 +8,7 @@ use crate::conformance::runner::{CaseResult, Outcome, Reporter, Summary};
 
 const COLUMNS: [&str; 6] = ["passed", "failed", "unverified", "new", "skipped", "broken"];
 
-pub struct Human {
+pub(crate) struct Human {
     out: Box<dyn Write>,
     progress: bool,
     total: usize,
@@ -17,7 +17,7 @@ pub struct Human {
 }
 
 impl Human {
-    pub fn new(out: Box<dyn Write>, progress: bool) -> Human {
+    pub(crate) fn new(out: Box<dyn Write>, progress: bool) -> Human {
         Human {
             out,
             progress,

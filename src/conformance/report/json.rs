@@ -6,12 +6,12 @@ use serde_json::json;
 
 use crate::conformance::runner::{CaseResult, Reporter, Summary};
 
-pub struct JsonLines {
+pub(crate) struct JsonLines {
     out: Box<dyn Write>,
 }
 
 impl JsonLines {
-    pub fn new(out: Box<dyn Write>) -> JsonLines {
+    pub(crate) fn new(out: Box<dyn Write>) -> JsonLines {
         JsonLines { out }
     }
 }

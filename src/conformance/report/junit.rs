@@ -7,13 +7,13 @@ use std::io::Write;
 
 use crate::conformance::runner::{CaseResult, Outcome, Reporter, Summary};
 
-pub struct Junit {
+pub(crate) struct Junit {
     out: Box<dyn Write>,
     results: Vec<CaseResult>,
 }
 
 impl Junit {
-    pub fn new(out: Box<dyn Write>) -> Junit {
+    pub(crate) fn new(out: Box<dyn Write>) -> Junit {
         Junit {
             out,
             results: Vec::new(),

@@ -11,9 +11,9 @@ use std::io::Write;
 
 use crate::conformance::mutants::Verdict;
 
-pub use human::Human;
-pub use json::JsonLines;
-pub use junit::Junit;
+pub(super) use human::Human;
+pub(super) use json::JsonLines;
+pub(super) use junit::Junit;
 
 /// The `--format` of `check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -14,7 +14,7 @@ use crate::fake::world::{Batch, Card, CardGroupId, CustomerId, World};
 
 /// `cards/batches/create`: `batch_number` batches of `number` cards each. 200 with `{"id":N}`
 /// for one batch, an array of them for several (D7).
-pub fn create(
+pub(crate) fn create(
     world: &mut World,
     input: &Input,
     clock: &Clock,
@@ -105,7 +105,7 @@ pub fn create(
 
 /// `cards/batches/list`: the batches of `customer` (the caller's by default), of one group if
 /// `cardgroup` is given, in id order.
-pub fn list(world: &World, input: &Input) -> ApiResponse {
+pub(crate) fn list(world: &World, input: &Input) -> ApiResponse {
     let customer = CustomerId(input.integer("customer"));
     let group = input
         .value("cardgroup")

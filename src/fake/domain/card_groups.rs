@@ -18,12 +18,12 @@ use crate::spec::{Field, Function, Param};
 const NOT_FIELDS: [&str; 4] = ["auth_username", "auth_password", "customer", "validation"];
 
 /// Whether a parameter of `cards/groups/create` is a field of the group.
-pub fn is_field(param: &Param) -> bool {
+pub(crate) fn is_field(param: &Param) -> bool {
     !NOT_FIELDS.contains(&param.name.as_str())
 }
 
 /// The fields of a new group: every field parameter with its effective value.
-pub fn fields_from(create: &Function, input: &Input) -> BTreeMap<String, Value> {
+pub(crate) fn fields_from(create: &Function, input: &Input) -> BTreeMap<String, Value> {
     create
         .parameters
         .iter()
@@ -33,7 +33,7 @@ pub fn fields_from(create: &Function, input: &Input) -> BTreeMap<String, Value> 
 }
 
 /// `cards/groups/create`: 200 with the new group's id.
-pub fn create(world: &mut World, input: &Input, create: &Function) -> ApiResponse {
+pub(crate) fn create(world: &mut World, input: &Input, create: &Function) -> ApiResponse {
     let id = world.next_group_id();
     let customer = CustomerId(input.integer("customer"));
     let fields = fields_from(create, input);
@@ -49,7 +49,7 @@ pub fn create(world: &mut World, input: &Input, create: &Function) -> ApiRespons
 }
 
 /// `cards/groups/get`: every field the spec's data section lists, in its order.
-pub fn get(world: &World, input: &Input, function: &Function) -> ApiResponse {
+pub(crate) fn get(world: &World, input: &Input, function: &Function) -> ApiResponse {
     let group = &world.card_groups[&input.group.expect("the id was checked to name a group")];
     ApiResponse::ok(Some(data(&GroupView {
         group,
@@ -78,7 +78,7 @@ impl Serialize for GroupView<'_> {
 }
 
 /// `cards/groups/update`: the given fields change, the rest keep their current value. 204.
-pub fn update(world: &mut World, input: &Input, mutant: Option<Mutant>) -> ApiResponse {
+pub(crate) fn update(world: &mut World, input: &Input, mutant: Option<Mutant>) -> ApiResponse {
     let id = input.group.expect("the id was checked to name a group");
     let group = world
         .card_groups

@@ -15,7 +15,7 @@ use crate::fake::world::{Card, World};
 
 /// `count` new card numbers of `length` digits, or 500 (D10) if there are not that many left.
 /// Changes nothing but the generator; the caller stores the cards.
-pub fn allocate(
+pub(crate) fn allocate(
     world: &mut World,
     length: i64,
     method: &str,
@@ -73,7 +73,7 @@ pub fn allocate(
 
 /// `cards/list`: the cards of a batch or a group, sorted, paged; or only their count (`count=1`)
 /// or number of pages (`pages=1`).
-pub fn list(world: &World, input: &Input) -> ApiResponse {
+pub(crate) fn list(world: &World, input: &Input) -> ApiResponse {
     let mut rows: Vec<&Card> = world
         .cards
         .iter()

@@ -3,9 +3,9 @@
 //! chance to stop (D14), so everything here acts. A function in the spec without an arm here
 //! answers 500, naming itself.
 
-pub mod batches;
-pub mod card_groups;
-pub mod cards;
+pub(crate) mod batches;
+pub(crate) mod card_groups;
+pub(crate) mod cards;
 
 use crate::fake::clock::Clock;
 use crate::fake::error::ApiError;
@@ -15,7 +15,7 @@ use crate::fake::response::ApiResponse;
 use crate::fake::world::World;
 use crate::spec::{Function, GROUP_FIELDS_FROM};
 
-pub fn act(
+pub(crate) fn act(
     function: &Function,
     input: &Input,
     world: &mut World,
