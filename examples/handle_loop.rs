@@ -1,4 +1,4 @@
-//! Times `App::handle` in a loop for each benchmark workload, without a socket: where the time
+//! Times `Workbench::serve` in a loop for each benchmark workload, without a socket: where the time
 //! goes when bench/run.sh shows a gap. `cargo run --release --example handle_loop`.
 
 use std::time::Instant;
@@ -33,7 +33,7 @@ fn main() {
         .nth(2)
         .and_then(|r| r.parse().ok())
         .unwrap_or(200_000);
-    let app = Workbench::embedded().expect("the embedded spec and seed load");
+    let workbench = Workbench::embedded().expect("the embedded spec and seed load");
     for (name, path) in workloads
         .iter()
         .filter(|(n, _)| only.as_deref().is_none_or(|o| n.starts_with(o)))
@@ -41,7 +41,7 @@ fn main() {
         let request = ApiRequest::get(path);
         let started = Instant::now();
         for _ in 0..rounds {
-            std::hint::black_box(app.serve(request.clone()));
+            std::hint::black_box(workbench.serve(request.clone()));
         }
         let each = started.elapsed() / rounds;
         println!("{name:<16} {:>8.2} µs per call", each.as_secs_f64() * 1e6);

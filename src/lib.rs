@@ -1,32 +1,37 @@
-//! `enswitch-fake`: a machine-readable spec of the Enswitch JSON API's `cards` functions, and a
-//! stateful fake server driven by it.
+//! `enswitch-fake`: a machine-readable spec of the Enswitch JSON API's `cards` functions, a
+//! stateful fake Enswitch driven by it, the workbench that makes the fake a test tool, and a
+//! conformance runner that holds any implementation to the same cases.
+//!
+//! Five faces, each a folder; arrows point down the list and never back:
+//!
+//! - [`spec`]: the model, its loading and cross-checks (errors name file, line and field), the
+//!   value syntax (D12), and the exports (Markdown, OpenAPI, JSON).
+//! - [`fake`]: the faithful Enswitch and nothing else: [`fake::Fake::call`] takes one request
+//!   through the pipeline against one world; the state, its seed, its lock, the deliberate faults
+//!   that live inside a rule.
+//! - [`workbench`]: what makes the fake a test tool, one entry [`workbench::Workbench::serve`]:
+//!   routing, namespaces, fault rules, mutants' answer transforms, the journal, the control plane,
+//!   the state file.
+//! - [`server`]: the only async code: the hyper edge, its limits, shutdown;
+//!   [`server::FakeServer`] for tests.
+//! - [`conformance`]: cases (generated and scenarios), targets, normalization, snapshots, the
+//!   runner and its reporters, the mutant hunt, the recording proxy.
 //!
 //! How a request flows:
 //!
 //! ```text
-//! hyper request ─> Limits ─> ApiRequest (owned)               server.rs (the only async part)
-//!   ─> function for the path, or a 404 envelope              app, spec
-//!   ─> RawParams: ';' or '&' pairs, decoded, in order        params
-//!   ─> 401 ─> 402 ─> 403                                     auth
-//!   ─> Params: typed, first failing rule wins (400)          validate (spec-driven)
-//!   ─> in one lock: 404, 400 needing state, defaults        input, store
-//!      ─> validation=1 stops here (201) ─> act (200/204)     domain/
-//!   ─> envelope ─> HTTP answer                               render
+//! hyper request ─> limits ─> ApiRequest (owned)                       server/
+//!   ─> control plane (/_fake/) or API, in a namespace (/_ns/<name>/)  workbench/
+//!   ─> fault rules (may answer instead)                               workbench/fault
+//!   ─> Fake::call: the function for the path, or a 404 envelope       fake/
+//!        RawParams: ';' or '&' pairs, decoded, in order               fake/params
+//!        401 ─> 402 ─> 403                                            fake/auth
+//!        Params: typed, first failing rule wins (400)                 fake/validate (spec-driven)
+//!        in one lock: 404, 400 needing state, defaults                fake/input, fake/store
+//!        ─> validation=1 stops here (201) ─> act (200/204)            fake/domain/
+//!   ─> mutant transform, journal entry                                workbench/mutation, journal
+//!   ─> envelope ─> Reply (now, later, or close) ─> hyper response     workbench/reply, server/
 //! ```
-//!
-//! - [`spec`]: load and cross-check the YAML spec; errors name the file, the line and the field.
-//! - [`value`]: the three parameter types and the one parser of their text (API-NOTES D12).
-//! - [`params`], [`validate`], [`auth`], [`input`]: the stages above.
-//! - [`world`], [`seed`], [`store`], [`domain`]: the state, where it starts, its lock, its changes.
-//! - [`error`], [`render`], [`request`]: the wire types; all wording in `error`.
-//! - [`app`], [`control`], [`journal`], [`server`]: the fake, its control plane, its log, its socket;
-//!   [`limits`]: what one client may cost the server;
-//!   [`namespace`]: isolated worlds on one server; [`fault`]: failures on demand;
-//!   [`persist`]: the state file; [`record`]: the recording proxy.
-//! - [`clock`], [`rng`]: injected time and the seeded generator, for byte-identical reruns.
-//! - [`conformance`]: the runner and its suite; [`mutant`]: the faults the suite must catch.
-//! - [`export`]: the spec as the vendor's pages (Markdown), as OpenAPI 3.1, or as JSON.
-//! - [`yaml`], [`exit`]: reading our YAML files; the process exit codes.
 //!
 //! ```
 //! use enswitch_fake::spec::Spec;

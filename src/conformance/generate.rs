@@ -32,7 +32,7 @@ struct Generator<'a> {
 }
 
 /// The parameters of a request, in order, as `name=value`.
-type Params = Vec<(String, String)>;
+type Pairs = Vec<(String, String)>;
 
 impl Generator<'_> {
     fn all(&mut self) {
@@ -60,7 +60,7 @@ impl Generator<'_> {
 
         for p in params(self.f) {
             if p.required {
-                let without: Params = base.iter().filter(|(n, _)| *n != p.name).cloned().collect();
+                let without: Pairs = base.iter().filter(|(n, _)| *n != p.name).cloned().collect();
                 self.push(
                     &format!("missing/{}", p.name),
                     &format!("{} is required", p.name),
@@ -88,8 +88,7 @@ impl Generator<'_> {
                 valid,
             );
             if let Some((first, _)) = base.first() {
-                let mut invalid: Params =
-                    base.iter().filter(|(n, _)| n != first).cloned().collect();
+                let mut invalid: Pairs = base.iter().filter(|(n, _)| n != first).cloned().collect();
                 invalid.push(("validation".into(), "1".into()));
                 self.push(
                     "validation/invalid",
@@ -161,8 +160,8 @@ impl Generator<'_> {
     }
 
     /// Required parameters with valid values, and one of each `one_required` group.
-    fn base(&self) -> Params {
-        let mut params: Params = params(self.f)
+    fn base(&self) -> Pairs {
+        let mut params: Pairs = params(self.f)
             .filter(|p| p.required)
             .filter_map(|p| Some((p.name.clone(), valid(p)?)))
             .collect();
@@ -183,14 +182,14 @@ impl Generator<'_> {
     }
 
     /// Every parameter that has a usable valid value, `validation` as 0.
-    fn every(&self) -> Params {
+    fn every(&self) -> Pairs {
         params(self.f)
             .filter_map(|p| Some((p.name.clone(), valid(p)?)))
             .collect()
     }
 
     /// Type, syntax, allowed set, range and format cases for one parameter.
-    fn value_cases(&mut self, p: &Param, base: &Params) {
+    fn value_cases(&mut self, p: &Param, base: &Pairs) {
         let name = &p.name;
         let wrong_type = match p.ty {
             ParamType::String => None,
@@ -295,7 +294,7 @@ impl Generator<'_> {
 
     /// A range case on one side of a `not_greater` pair also sets the other side out of the way,
     /// so the case checks the range and not the pair.
-    fn with_partner(&self, params: Params, name: &str) -> Params {
+    fn with_partner(&self, params: Pairs, name: &str) -> Pairs {
         let mut params = params;
         for c in self
             .f
@@ -328,7 +327,7 @@ impl Generator<'_> {
         params
     }
 
-    fn auth_cases(&mut self, base: &Params) {
+    fn auth_cases(&mut self, base: &Pairs) {
         let f = self.f;
         self.push(
             "auth/wrong-password",
@@ -389,7 +388,7 @@ impl Generator<'_> {
     }
 
     /// References to another customer's object, and to a missing one.
-    fn reference_cases(&mut self, base: &Params) {
+    fn reference_cases(&mut self, base: &Pairs) {
         for p in params(self.f) {
             let Some(refers) = &p.refers_to else { continue };
             let (foreign, missing) = match refers.resource {
@@ -433,7 +432,7 @@ impl Generator<'_> {
         provenance: Provenance,
         read_only: bool,
         who: Principal,
-        params: Params,
+        params: Pairs,
     ) -> &mut Case {
         let f = self.f;
         self.cases.push(Case {
@@ -466,7 +465,7 @@ fn params(f: &Function) -> impl Iterator<Item = &Param> {
 }
 
 /// `params` with `name` set to `value`: replaced in place if present, else appended.
-fn with(params: &Params, name: &str, value: &str) -> Params {
+fn with(params: &Pairs, name: &str, value: &str) -> Pairs {
     let mut params = params.clone();
     match params.iter_mut().find(|(n, _)| n == name) {
         Some(pair) => pair.1 = value.to_owned(),

@@ -13,7 +13,11 @@
 //! - `snapshot`: the reviewed expectations under `fixtures/snapshots/`, `.new` files, accepting.
 //! - `mutants`: runs the suite against each deliberate fault of the fake, to prove it.
 //! - `runner`: runs cases and turns each into an `Outcome`; a mismatch is an outcome, not an
-//!   error. Reporters (`report/`) own every line of output.
+//!   error. Reporters (`report/`) own every line of output and return the errors writing meets.
+//! - `record`: the recording proxy, which turns real traffic into cases and snapshots.
+//!
+//! It talks to any target; the in-process workbench is one of them, so this folder is the only
+//! one that may use all the others.
 
 mod case;
 mod config;

@@ -82,7 +82,7 @@ struct RawCardGroup {
 /// Loads a seed file's text into a world whose generator starts at `rng_seed`.
 pub fn load(spec: &Spec, file: &str, text: &str, rng_seed: u64) -> Result<World, FileErrors> {
     let raw: RawSeed = crate::spec::yaml::parse(file, text).map_err(|e| FileErrors(vec![e]))?;
-    let mut check = Checker {
+    let mut check = SeedChecker {
         file,
         errors: Vec::new(),
     };
@@ -94,12 +94,12 @@ pub fn load(spec: &Spec, file: &str, text: &str, rng_seed: u64) -> Result<World,
     }
 }
 
-struct Checker<'a> {
+struct SeedChecker<'a> {
     file: &'a str,
     errors: Vec<FileError>,
 }
 
-impl Checker<'_> {
+impl SeedChecker<'_> {
     fn at(&mut self, location: &Location, field: String, message: impl Into<String>) {
         self.errors.push(FileError {
             file: self.file.to_owned(),

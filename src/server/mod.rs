@@ -68,11 +68,11 @@ impl Handler for Workbench {
     }
 }
 
-/// Serves `app` on `listener` within `limits` until `shutdown` completes, then waits for open
+/// Serves `handler` on `listener` within `limits` until `shutdown` completes, then waits for open
 /// requests.
 pub async fn run<H: Handler>(
     listener: TcpListener,
-    app: Arc<H>,
+    handler: Arc<H>,
     limits: &Limits,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
@@ -104,10 +104,10 @@ pub async fn run<H: Handler>(
                         continue;
                     }
                 };
-                let app = Arc::clone(&app);
+                let handler = Arc::clone(&handler);
                 let limits = Arc::clone(&limits);
                 let service = service_fn(move |request| {
-                    answer(Arc::clone(&app), Arc::clone(&limits), request)
+                    answer(Arc::clone(&handler), Arc::clone(&limits), request)
                 });
                 let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
                 tokio::spawn(async move {
@@ -137,7 +137,7 @@ impl std::fmt::Display for Dropped {
 impl std::error::Error for Dropped {}
 
 async fn answer<H: Handler>(
-    app: Arc<H>,
+    handler: Arc<H>,
     limits: Arc<Limits>,
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Dropped> {
@@ -180,11 +180,11 @@ async fn answer<H: Handler>(
         body,
     };
     let reply = if H::BLOCKS {
-        tokio::task::spawn_blocking(move || app.serve(request))
+        tokio::task::spawn_blocking(move || handler.serve(request))
             .await
             .unwrap_or_else(|_| HttpAnswer::text(500, "the handler panicked\n").into())
     } else {
-        app.serve(request)
+        handler.serve(request)
     };
     let answer = match reply {
         Reply::Now(answer) => answer,

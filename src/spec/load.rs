@@ -76,7 +76,7 @@ pub(super) fn from_files(files: Vec<(String, String)>) -> Result<Spec, FileError
     let mut functions = Vec::new();
     let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
     for (file, raw) in &raws {
-        let mut check = Checker {
+        let mut check = SpecChecker {
             file,
             errors: &mut errors,
         };
@@ -102,12 +102,12 @@ pub(super) fn from_files(files: Vec<(String, String)>) -> Result<Spec, FileError
 }
 
 /// Collects cross-check errors of one file.
-struct Checker<'a> {
+struct SpecChecker<'a> {
     file: &'a str,
     errors: &'a mut Vec<FileError>,
 }
 
-impl Checker<'_> {
+impl SpecChecker<'_> {
     fn at(&mut self, location: &Location, field: impl Into<String>, message: impl Into<String>) {
         self.errors.push(FileError {
             file: self.file.to_owned(),

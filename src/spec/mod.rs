@@ -2,7 +2,9 @@
 //! the server validates with, the conformance suite generates cases from, and the exports render.
 //!
 //! `raw` holds the YAML shapes, `load` reads and cross-checks them into this typed model, `param`
-//! owns a parameter and its rules. Every rule carries its [`Provenance`], so a user can tell what
+//! owns a parameter and its rules, `value` the three types and the one parser of their text
+//! (D12), `yaml` the located errors of our YAML files, `export` the spec rendered for people and
+//! tools. It depends on no other face; the fake, the workbench and the runner all read it. Every rule carries its [`Provenance`], so a user can tell what
 //! the vendor documents from what this project decided (API-NOTES.md, D1 to D14).
 
 pub mod export;

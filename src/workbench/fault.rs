@@ -74,11 +74,11 @@ pub struct FaultRule {
 
 #[derive(Debug)]
 pub struct Faults {
-    inner: Mutex<Inner>,
+    inner: Mutex<FaultState>,
 }
 
 #[derive(Debug)]
-struct Inner {
+struct FaultState {
     rules: Vec<FaultRule>,
     next_id: u64,
     rng: Rng,
@@ -133,7 +133,7 @@ impl Faults {
     /// No rules; probabilities drawn from a generator seeded with `seed`.
     pub fn new(seed: u64) -> Faults {
         Faults {
-            inner: Mutex::new(Inner {
+            inner: Mutex::new(FaultState {
                 rules: Vec::new(),
                 next_id: 1,
                 rng: Rng::new(seed),
@@ -141,7 +141,7 @@ impl Faults {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, FaultState> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -176,7 +176,7 @@ impl Faults {
     /// The action of the first rule that fires for a call of `function` in `namespace`.
     pub fn fire(&self, function: &str, namespace: Option<&str>) -> Option<Action> {
         let mut inner = self.lock();
-        let Inner { rules, rng, .. } = &mut *inner;
+        let FaultState { rules, rng, .. } = &mut *inner;
         for rule in rules.iter_mut() {
             let spec = &rule.spec;
             let matches = (spec.function == "*" || spec.function == function)

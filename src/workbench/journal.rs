@@ -40,11 +40,11 @@ pub struct Entry {
 
 #[derive(Debug, Default)]
 pub struct Journal {
-    inner: Mutex<Inner>,
+    inner: Mutex<JournalState>,
 }
 
 #[derive(Debug, Default)]
-struct Inner {
+struct JournalState {
     /// Entries ever recorded since start or reset: the next `seq` is one more.
     count: u64,
     /// The bytes of parameters `entries` holds.
@@ -97,7 +97,7 @@ impl Journal {
     }
 
     pub fn clear(&self) {
-        *self.inner.lock().unwrap_or_else(|p| p.into_inner()) = Inner::default();
+        *self.inner.lock().unwrap_or_else(|p| p.into_inner()) = JournalState::default();
     }
 }
 
