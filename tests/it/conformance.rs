@@ -293,6 +293,54 @@ fn a_changed_answer_fails_with_a_diff_writes_a_new_file_and_accept_promotes_it()
     assert_eq!(out.status.code(), Some(0));
 }
 
+/// A `.new` file that cannot be written is said, and fails the run, even for a case that is
+/// only unverified (which alone would not fail it).
+#[test]
+fn a_snapshot_that_cannot_be_written_is_reported_and_fails_the_run() {
+    let (dir, fixtures) = fixtures_copy();
+    // An inferred rule answered otherwise: unverified, and its .new file is due.
+    let snapshot = fixtures.join("snapshots/cards/groups/update/syntax/id.json");
+    let reviewed = std::fs::read_to_string(&snapshot).unwrap();
+    std::fs::write(
+        &snapshot,
+        reviewed.replace("\"key\": \"id\"", "\"key\": \"x\""),
+    )
+    .unwrap();
+    // A directory where the .new file must go: no one, not even root, can write it.
+    let pending = fixtures.join("snapshots/cards/groups/update/syntax/id.json.new");
+    std::fs::create_dir(&pending).unwrap();
+
+    let args = [
+        "--in-process",
+        "--filter",
+        "update/syntax/id",
+        "--update",
+        "new",
+    ];
+    let out = check(&args, dir.path());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("UNVERIFIED cards/groups/update/syntax/id"),
+        "{stdout}"
+    );
+    let written = "could not write fixtures/snapshots/cards/groups/update/syntax/id.json.new";
+    assert!(stdout.contains(written), "{stdout}");
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+}
+
+/// A scenario file that cannot be read stops the run (exit 2) naming it; it is not skipped.
+#[test]
+fn an_unreadable_scenario_is_a_setup_error_naming_the_file() {
+    let (dir, fixtures) = fixtures_copy();
+    let scenario = fixtures.join("scenarios/unreadable.yaml");
+    std::fs::create_dir(&scenario).unwrap();
+    let out = check(&["--in-process"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("scenarios/unreadable.yaml:"), "{stderr}");
+    assert!(stderr.contains("cannot read: "), "{stderr}");
+}
+
 #[test]
 fn under_ci_nothing_is_written_and_a_missing_snapshot_fails() {
     let (dir, fixtures) = fixtures_copy();
