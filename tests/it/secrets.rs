@@ -126,6 +126,14 @@ fn an_admin_token_guards_the_control_plane_and_not_the_api() {
     }
     let reply = get_with(addr, "/_fake/state", "Authorization: Bearer t0ken\r\n");
     assert_eq!(reply.status, 200);
+    // A refused control request, or one for no endpoint, made no namespace.
+    let token = "Authorization: Bearer t0ken\r\n";
+    assert_eq!(get_with(addr, "/_ns/y/_fake/nothing", token).status, 404);
+    let namespaces = get_with(addr, "/_fake/ns", token);
+    assert_eq!(namespaces.body, r#"{"namespaces":[]}"#);
+    assert_eq!(get_with(addr, "/_ns/z/_fake/state", token).status, 200);
+    let namespaces = get_with(addr, "/_fake/ns", token);
+    assert_eq!(namespaces.body, r#"{"namespaces":["z"]}"#);
     let reply = get_with(addr, "/_fake/health", "authorization: bearer t0ken\r\n");
     assert_eq!(reply.status, 200, "the scheme is case-insensitive");
     assert_eq!(
