@@ -111,6 +111,16 @@ impl ApiError {
         }
     }
 
+    /// 404 for a path that is not `/api/json/<function>/` at all.
+    pub fn outside_the_api(path: &str) -> ApiError {
+        let prefix = crate::fake::API_PREFIX;
+        ApiError::new(
+            404,
+            "",
+            format!("There is no function at {path}: the API is {prefix}<function>/."),
+        )
+    }
+
     /// 404 for a path that names no function of the spec.
     pub fn unknown_function(path: &str) -> ApiError {
         ApiError::new(404, "", format!("There is no function {path}."))

@@ -107,9 +107,9 @@ pub struct Call {
     pub response: ApiResponse,
     /// The parameters as sent; empty when the request could not be read as an API call.
     pub params: RawParams,
-    /// The HTTP status the request itself calls for whatever the mode (405 for a method the API
-    /// does not take, 415 for a POST body that is not a form); `None` for the usual answer.
-    pub status: Option<u16>,
+    /// Why the HTTP request itself is refused whatever the mode (a method the API does not take,
+    /// a POST body that is not a form); `None` for the usual answer.
+    pub refusal: Option<Refusal>,
     /// Whether the function writes, so the world may have changed.
     pub writes: bool,
 }
@@ -151,14 +151,14 @@ impl Fake {
     /// One API call, start to finish, against `world`. Every outcome is an answer; nothing here
     /// fails.
     pub fn call(&self, world: &Store, request: &ApiRequest) -> Call {
-        let status = transport_status(request);
+        let refusal = Refusal::of(request);
         let (function, params) = match self.read(request) {
             Ok(read) => read,
             Err(error) => {
                 return Call {
                     response: error.into(),
                     params: RawParams::default(),
-                    status,
+                    refusal,
                     writes: false,
                 };
             }
@@ -175,7 +175,7 @@ impl Fake {
         Call {
             response,
             params,
-            status,
+            refusal,
             writes: function.access.value == Access::Write,
         }
     }
@@ -207,7 +207,8 @@ impl Fake {
 
     /// The function and the parameters, or why the request cannot be read as an API call.
     fn read(&self, request: &ApiRequest) -> Result<(&Function, RawParams), ApiError> {
-        let path = function_path(&request.path);
+        let path =
+            function_path(&request.path).ok_or_else(|| ApiError::outside_the_api(&request.path))?;
         let function = self
             .spec
             .function(path)
@@ -226,22 +227,49 @@ impl Fake {
     }
 }
 
-/// `cards/groups/update` from `/api/json/cards/groups/update/`; the trailing slash is optional.
-pub fn function_path(path: &str) -> &str {
-    let rest = path
-        .strip_prefix(API_PREFIX)
-        .or_else(|| path.strip_prefix(API_PREFIX.trim_end_matches('/')))
-        .unwrap_or(path);
-    rest.trim_matches('/')
+/// `cards/groups/update` from `/api/json/cards/groups/update/` (the trailing slash is
+/// optional); `None` for a path that is not `/api/json/<function>/`, which no Enswitch answers
+/// as an API call: no prefix, a doubled slash, nothing after the prefix.
+pub fn function_path(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix(API_PREFIX)?;
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    let well_formed = !rest.is_empty() && rest.split('/').all(|step| !step.is_empty());
+    well_formed.then_some(rest)
 }
 
-/// The HTTP status of a request the API cannot read at all, whatever `--http-status` says.
-fn transport_status(request: &ApiRequest) -> Option<u16> {
-    match request.method {
-        Method::Get => None,
-        Method::Post if request.has_form_body() => None,
-        Method::Post => Some(415),
-        _ => Some(405),
+/// A request the API cannot read at all, answered with its own HTTP status whatever
+/// `--http-status` says, and a header that says what the API takes (RFC 9110, RFC 7694).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// 405: neither GET nor POST.
+    Method,
+    /// 415: a POST body that is not a form.
+    MediaType,
+}
+
+impl Refusal {
+    fn of(request: &ApiRequest) -> Option<Refusal> {
+        match request.method {
+            Method::Get => None,
+            Method::Post if request.has_form_body() => None,
+            Method::Post => Some(Refusal::MediaType),
+            _ => Some(Refusal::Method),
+        }
+    }
+
+    pub fn status(self) -> u16 {
+        match self {
+            Refusal::Method => 405,
+            Refusal::MediaType => 415,
+        }
+    }
+
+    /// The header that tells the client what would be accepted.
+    pub fn header(self) -> (&'static str, &'static str) {
+        match self {
+            Refusal::Method => ("allow", "GET, POST"),
+            Refusal::MediaType => ("accept-post", "application/x-www-form-urlencoded"),
+        }
     }
 }
 
@@ -253,13 +281,29 @@ mod tests {
     fn function_paths_are_found_with_or_without_the_trailing_slash() {
         assert_eq!(
             function_path("/api/json/cards/groups/update/"),
-            "cards/groups/update"
+            Some("cards/groups/update")
         );
         assert_eq!(
             function_path("/api/json/cards/groups/update"),
-            "cards/groups/update"
+            Some("cards/groups/update")
         );
-        assert_eq!(function_path("/api/json/"), "");
-        assert_eq!(function_path("/elsewhere"), "elsewhere");
+    }
+
+    /// Issue 12, item 7: a client with a wrong base URL must fail here as it would in
+    /// production.
+    #[test]
+    fn only_api_json_function_is_the_api() {
+        for outside in [
+            "/api/json/",
+            "/api/json",
+            "/elsewhere",
+            "/cards/groups/get/",
+            "/api/jsoncards/groups/get/",
+            "/api/json//cards/groups/get/",
+            "/api/json/cards//groups/get/",
+            "/api/json/cards/groups/get//",
+        ] {
+            assert_eq!(function_path(outside), None, "{outside}");
+        }
     }
 }

@@ -79,7 +79,10 @@ pub async fn run<H: Handler>(
     let graceful = GracefulShutdown::new();
     let connections = Arc::new(Semaphore::new(limits.max_connections));
     let mut http = http1::Builder::new();
+    // A client may close its sending side once its request is out (`nc -N`, health checkers):
+    // it is still answered.
     http.timer(TokioTimer::new())
+        .half_close(true)
         .header_read_timeout(limits.read_timeout)
         .max_header_size(limits.max_header_bytes);
     if limits.max_headers != HYPER_MAX_HEADERS {
@@ -199,6 +202,12 @@ async fn answer<H: Handler>(
     response
         .headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(answer.content_type));
+    for (name, value) in answer.headers {
+        response.headers_mut().insert(
+            hyper::header::HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
+    }
     Ok(response)
 }
 

@@ -90,11 +90,17 @@ impl Workbench {
                     false => error(404, format!("no namespace {dropped}")),
                 }
             }
-            (_, "health" | "state" | "reset" | "requests" | "ns", _) => error(
-                405,
-                format!("{} is not allowed on {}", method.as_str(), request.path),
-            ),
-            _ => error(404, format!("no control endpoint {}", request.path)),
+            _ => match allowed(what, name) {
+                Some(allow) => {
+                    let mut refused = error(
+                        405,
+                        format!("{} is not allowed on {}", method.as_str(), request.path),
+                    );
+                    refused.headers.push(("allow", allow));
+                    refused
+                }
+                None => error(404, format!("no control endpoint {}", request.path)),
+            },
         }
     }
 }
@@ -127,6 +133,18 @@ impl Workbench {
             Ok(rule) => HttpAnswer::json(200, &rule),
             Err(why) => error(400, format!("fault rule: {why}")),
         }
+    }
+}
+
+/// The methods an endpoint takes, for the `Allow` header of a 405 (RFC 9110); `None` when there
+/// is no such endpoint.
+fn allowed(what: &str, namespace: Option<&str>) -> Option<&'static str> {
+    match (what, namespace) {
+        ("health" | "state" | "requests", _) | ("ns", None) => Some("GET"),
+        ("reset", _) => Some("POST"),
+        ("faults", _) => Some("GET, POST, DELETE"),
+        (dropped, None) if dropped.starts_with("ns/") => Some("DELETE"),
+        _ => None,
     }
 }
 

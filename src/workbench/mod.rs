@@ -148,7 +148,8 @@ impl Workbench {
     /// An API call in `namespace`: faults first, then the fake, the mutant's transform, the
     /// journal, and the HTTP answer.
     fn api(&self, namespace: &Namespace, name: Option<&str>, request: &ApiRequest) -> Reply {
-        let function = fake::function_path(&request.path);
+        // Faults and the journal name a call by its function, or by its path if it names none.
+        let function = fake::function_path(&request.path).unwrap_or(&request.path);
         let fault = self.faults.fire(function, name);
         let mut call = match &fault {
             Some(Action::Error { code, key, message }) => instead(request, code, key, message),
@@ -176,8 +177,9 @@ impl Workbench {
         let mut answer = HttpAnswer::api(&response, self.config.http_status);
         mutation::spoil_body(self.config.fake.mutant, &response, &mut answer.body);
         // A request the API cannot read keeps its own HTTP status whatever the mode.
-        if let Some(status) = call.status {
-            answer.status = status;
+        if let Some(refusal) = call.refusal {
+            answer.status = refusal.status();
+            answer.headers.push(refusal.header());
         }
         match fault {
             Some(Action::Delay { ms }) => Reply::Later(Duration::from_millis(ms), answer),
@@ -246,7 +248,7 @@ fn instead(request: &ApiRequest, code: &str, key: &str, message: &str) -> Call {
     Call {
         response: ApiError::injected(code, key, message).into(),
         params: request.params(),
-        status: None,
+        refusal: None,
         writes: false,
     }
 }

@@ -16,11 +16,13 @@ pub enum HttpStatusMode {
     Mirror,
 }
 
-/// Status, content type and body: everything the server needs to answer.
+/// Status, content type, any other header, and body: everything the server needs to answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpAnswer {
     pub status: u16,
     pub content_type: &'static str,
+    /// Headers beyond the content type (`Allow` on a 405), by lowercase name.
+    pub headers: Vec<(&'static str, &'static str)>,
     pub body: Vec<u8>,
 }
 
@@ -34,6 +36,7 @@ impl HttpAnswer {
         HttpAnswer {
             status,
             content_type: "application/json",
+            headers: Vec::new(),
             body: response.to_json().into_bytes(),
         }
     }
@@ -44,6 +47,7 @@ impl HttpAnswer {
         HttpAnswer {
             status,
             content_type: "application/json",
+            headers: Vec::new(),
             body,
         }
     }
@@ -53,6 +57,7 @@ impl HttpAnswer {
         HttpAnswer {
             status,
             content_type: "text/plain",
+            headers: Vec::new(),
             body: text.as_bytes().to_vec(),
         }
     }

@@ -15,6 +15,8 @@
 //! - `limits`: slow clients, the connection cap, the limit flags.
 //! - `properties`: proptest on the parser and validator; the fuzzers' saved inputs replayed.
 //! - `secrets`: passwords never shown again; the control plane's token and off switch.
+//! - `trust`: issue 12, item by item: flags that do what they say, secrets that stay hidden,
+//!   bounds that hold.
 //! - `workbench`: namespaces, faults, the journal, persistence, recording.
 //! - `support`: the fake on a random port and a raw HTTP client (not tests).
 
@@ -31,4 +33,5 @@ mod secrets;
 mod server;
 mod spec;
 mod support;
+mod trust;
 mod workbench;

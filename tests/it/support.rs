@@ -90,10 +90,20 @@ impl Fake {
 pub struct Reply {
     pub status: u16,
     pub content_type: String,
+    /// Every header, its name in lowercase.
+    pub headers: Vec<(String, String)>,
     pub body: String,
 }
 
 impl Reply {
+    /// The value of header `name` (lowercase), if sent.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
@@ -136,17 +146,21 @@ pub fn send(addr: SocketAddr, request: &str) -> Reply {
     let text = String::from_utf8(raw).expect("answers are UTF-8");
     let (head, body) = text.split_once("\r\n\r\n").expect("a complete HTTP answer");
     let status = head[9..12].parse().expect("a status code");
-    let content_type = head
+    let headers: Vec<(String, String)> = head
         .lines()
-        .find_map(|l| {
-            l.to_ascii_lowercase()
-                .strip_prefix("content-type: ")
-                .map(str::to_owned)
-        })
+        .skip(1)
+        .filter_map(|l| l.split_once(": "))
+        .map(|(n, v)| (n.to_ascii_lowercase(), v.to_owned()))
+        .collect();
+    let content_type = headers
+        .iter()
+        .find(|(n, _)| n == "content-type")
+        .map(|(_, v)| v.to_ascii_lowercase())
         .unwrap_or_default();
     Reply {
         status,
         content_type,
+        headers,
         body: body.to_owned(),
     }
 }
