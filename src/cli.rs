@@ -38,17 +38,9 @@ pub enum Command {
     /// Exit codes: 0 every case passed (unverified and skipped cases do not fail a run); 1 some
     /// case failed, is new (no reviewed snapshot) or could not be run; 2 a usage or setup error.
     Check(CheckArgs),
-    /// Promote every pending `.json.new` snapshot under the fixtures directory to the reviewed one.
-    Accept {
-        /// The fixtures directory holding `snapshots/`.
-        #[arg(
-            long,
-            value_name = "DIR",
-            default_value = DEFAULT_FIXTURES,
-            env = "ENSWITCH_FAKE_FIXTURES"
-        )]
-        fixtures: PathBuf,
-    },
+    /// Promote pending `.json.new` snapshots under the fixtures directory to the reviewed ones:
+    /// every one, or those of the cases --filter picks.
+    Accept(AcceptArgs),
     /// Record real traffic as conformance cases: a proxy to an upstream Enswitch that answers
     /// clients with the upstream's answers and writes each exchange as a case and snapshot.
     ///
@@ -123,6 +115,19 @@ pub struct CheckArgs {
     /// Only cases that change nothing (errors and validation=1): safe against a production system.
     #[arg(long)]
     pub read_only: bool,
+    /// Exit 0 even when no case ran (the filter picked none, or every case was skipped); without
+    /// it that is a usage error (exit 2), since a run that tested nothing proves nothing.
+    #[arg(long)]
+    pub allow_empty: bool,
+    /// The token of a fake started with `serve --admin-token`, for resetting it between cases.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "ENSWITCH_FAKE_ADMIN_TOKEN",
+        hide_env_values = true,
+        requires = "target"
+    )]
+    pub admin_token: Option<String>,
     /// With --in-process: run the fake with this deliberate fault (see `enswitch-fake mutants`).
     #[arg(long, value_name = "NAME", value_parser = parse_mutant, requires = "in_process")]
     pub mutant: Option<Mutant>,
@@ -153,6 +158,24 @@ fn parse_mutant(name: &str) -> Result<Mutant, UnknownMutant> {
             known: names.join(", "),
         }
     })
+}
+
+#[derive(Debug, Args)]
+pub struct AcceptArgs {
+    /// The fixtures directory holding `snapshots/`.
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = DEFAULT_FIXTURES,
+        env = "ENSWITCH_FAKE_FIXTURES"
+    )]
+    pub fixtures: PathBuf,
+    /// Only the snapshots of cases whose id matches PATTERN, as `check --filter` picks them.
+    #[arg(long, value_name = "PATTERN")]
+    pub filter: Option<String>,
+    /// List what would be accepted, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

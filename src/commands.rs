@@ -4,7 +4,7 @@
 
 use std::io::Write as _;
 
-use anyhow::Context as _;
+use anyhow::{Context as _, bail};
 use enswitch_fake::conformance::{self, Runner, Verdict};
 use enswitch_fake::server;
 use enswitch_fake::spec::Spec;
@@ -40,6 +40,7 @@ fn announce(addr: std::net::SocketAddr) -> std::io::Result<()> {
 pub fn check(check: Check) -> anyhow::Result<u8> {
     let Check {
         target,
+        allow_empty,
         reset_first,
         config,
         fixtures,
@@ -50,7 +51,18 @@ pub fn check(check: Check) -> anyhow::Result<u8> {
         out,
         progress,
     } = check;
-    // A target that cannot be reached or reset is a setup error, not a run of broken cases.
+    let selected = conformance::select(&cases, options.filter.as_deref()).len();
+    if selected == 0 && !allow_empty {
+        bail!(
+            "{}; add --allow-empty if a run that tests nothing is what you mean",
+            nothing_selected(options.filter.as_deref(), cases.len())
+        );
+    }
+    // A target that cannot be reached, is not the API, or cannot be reset is a setup error,
+    // not a run of broken cases.
+    target
+        .probe()
+        .context("checking the target before the run")?;
     if reset_first {
         target
             .reset()
@@ -67,6 +79,12 @@ pub fn check(check: Check) -> anyhow::Result<u8> {
     let summary = runner
         .run(&cases, reporter.as_mut())
         .context("writing the report")?;
+    if summary.ran() == 0 && selected > 0 && !allow_empty {
+        bail!(
+            "no case ran: all {selected} were skipped (the report says why); add --allow-empty \
+             if a run that tests nothing is what you mean"
+        );
+    }
     Ok(if summary.failed {
         exit::FAILED
     } else {
@@ -80,9 +98,21 @@ pub fn hunt(hunt: Hunt) -> anyhow::Result<u8> {
         spec,
         fixtures,
         filter,
+        allow_empty,
     } = hunt;
+    let (cases, rules) = fixtures.suite(&spec).context("the fixtures have errors")?;
+    let selected: Vec<_> = conformance::select(&cases, filter.as_deref())
+        .into_iter()
+        .cloned()
+        .collect();
+    if selected.is_empty() && !allow_empty {
+        bail!(
+            "{}; every mutant would survive a suite of no case",
+            nothing_selected(filter.as_deref(), cases.len())
+        );
+    }
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let verdicts = conformance::judge_all(&spec, &fixtures, filter.as_deref(), threads)
+    let verdicts = conformance::judge_all(&spec, &selected, &rules, &fixtures, threads)
         .context("the fixtures have errors")?;
     let mut out = std::io::stdout().lock();
     conformance::verdicts(&mut out, &verdicts)?;
@@ -111,6 +141,14 @@ pub fn record(record: Record) -> anyhow::Result<()> {
         out.display()
     );
     Ok(())
+}
+
+/// Why no case was selected, as a sentence.
+fn nothing_selected(filter: Option<&str>, total: usize) -> String {
+    match filter {
+        Some(pattern) => format!("--filter {pattern}: no case of the {total} matches"),
+        None => "the suite has no case".into(),
+    }
 }
 
 /// `spec lint`: every problem with its file, line and field; exit 2 if there is one.

@@ -16,7 +16,7 @@ use clap::{CommandFactory as _, Parser as _};
 use enswitch_fake::conformance;
 use enswitch_fake::fake::Mutant;
 
-use crate::options::{Export, Run};
+use crate::options::{Accept, Export, Run};
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
@@ -35,14 +35,23 @@ fn run(command: Run) -> anyhow::Result<u8> {
         Run::Check(check) => commands::check(check),
         Run::Hunt(hunt) => commands::hunt(hunt),
         Run::Record(record) => commands::record(record).map(|()| exit::OK),
-        Run::Accept(snapshots) => {
-            let accepted = conformance::accept(&snapshots)
+        Run::Accept(Accept {
+            snapshots,
+            filter,
+            dry_run,
+        }) => {
+            let accepted = conformance::accept(&snapshots, filter.as_deref(), dry_run)
                 .with_context(|| format!("--fixtures {}", snapshots.display()))?;
+            let (verb, done) = if dry_run {
+                ("would accept", "would be accepted")
+            } else {
+                ("accepted", "accepted")
+            };
             let mut out = std::io::stdout().lock();
             for path in &accepted {
-                writeln!(out, "accepted {}", path.display())?;
+                writeln!(out, "{verb} {}", path.display())?;
             }
-            writeln!(out, "{} snapshot(s) accepted", accepted.len())?;
+            writeln!(out, "{} snapshot(s) {done}", accepted.len())?;
             Ok(exit::OK)
         }
         Run::Mutants => {

@@ -22,8 +22,8 @@ use enswitch_fake::spec::export::ExportFormat;
 use enswitch_fake::workbench::{Config, ControlAccess, FaultSpec, Workbench};
 
 use crate::cli::{
-    CheckArgs, Cli, Command, ExportArgs, LimitArgs, RecordArgs, ReportArg, ServeArgs, SpecCommand,
-    SpecSource, UpdateArg,
+    AcceptArgs, CheckArgs, Cli, Command, ExportArgs, LimitArgs, RecordArgs, ReportArg, ServeArgs,
+    SpecCommand, SpecSource, UpdateArg,
 };
 
 /// A command, ready to run.
@@ -33,8 +33,7 @@ pub enum Run {
     /// `check --in-process --mutants`.
     Hunt(Hunt),
     Record(Record),
-    /// Promote the pending snapshots under this directory.
-    Accept(PathBuf),
+    Accept(Accept),
     Mutants,
     /// Lint the spec in this directory, or the embedded one.
     Lint(Option<PathBuf>),
@@ -52,6 +51,8 @@ pub struct Serve {
 
 pub struct Check {
     pub target: Box<dyn Target>,
+    /// Whether a run in which no case ran is fine (`--allow-empty`).
+    pub allow_empty: bool,
     /// Whether to reset the target once before the run, to find out early that it cannot be.
     pub reset_first: bool,
     pub config: TargetConfig,
@@ -69,12 +70,20 @@ pub struct Hunt {
     pub spec: Spec,
     pub fixtures: Fixtures,
     pub filter: Option<String>,
+    pub allow_empty: bool,
 }
 
 pub struct Record {
     pub listen: SocketAddr,
     pub recorder: Arc<Recorder>,
     pub out: PathBuf,
+}
+
+/// Promote the pending snapshots under `snapshots`, those `filter` picks if given.
+pub struct Accept {
+    pub snapshots: PathBuf,
+    pub filter: Option<String>,
+    pub dry_run: bool,
 }
 
 pub struct Export {
@@ -90,7 +99,15 @@ pub fn resolve(cli: Cli) -> anyhow::Result<Run> {
         Command::Check(args) if args.mutants => Run::Hunt(hunt(args)?),
         Command::Check(args) => Run::Check(check(args)?),
         Command::Record(args) => Run::Record(record(args)?),
-        Command::Accept { fixtures } => Run::Accept(fixtures.join("snapshots")),
+        Command::Accept(AcceptArgs {
+            fixtures,
+            filter,
+            dry_run,
+        }) => Run::Accept(Accept {
+            snapshots: fixtures.join("snapshots"),
+            filter,
+            dry_run,
+        }),
         Command::Mutants => Run::Mutants,
         Command::Spec(SpecCommand::Lint(SpecSource { spec })) => Run::Lint(spec),
         Command::Spec(SpecCommand::Export(args)) => Run::Export(export(args)?),
@@ -179,6 +196,8 @@ fn check(args: CheckArgs) -> anyhow::Result<Check> {
         output,
         filter,
         read_only,
+        allow_empty,
+        admin_token,
         mutant,
         // `resolve` sent `--mutants` to `hunt`.
         mutants: _,
@@ -189,7 +208,9 @@ fn check(args: CheckArgs) -> anyhow::Result<Check> {
     let (cases, rules) = fixtures.suite(&spec).context("the fixtures have errors")?;
     let reset_first = config.reset == Reset::ControlPlane;
     let target: Box<dyn Target> = match target {
-        Some(url) => Box::new(http(&url, reset_first, ca_cert.as_deref())?),
+        Some(url) => {
+            Box::new(http(&url, reset_first, ca_cert.as_deref())?.with_admin_token(admin_token))
+        }
         None => {
             debug_assert!(in_process, "clap requires --target or --in-process");
             let seed = seed(&spec, None, fake::DEFAULT_RNG_SEED)?;
@@ -229,6 +250,7 @@ fn check(args: CheckArgs) -> anyhow::Result<Check> {
     Ok(Check {
         target,
         reset_first,
+        allow_empty,
         config,
         fixtures,
         cases,
@@ -251,6 +273,7 @@ fn hunt(args: CheckArgs) -> anyhow::Result<Hunt> {
         source,
         fixtures,
         filter,
+        allow_empty,
         target: _,
         in_process: _,
         ca_cert: _,
@@ -260,6 +283,7 @@ fn hunt(args: CheckArgs) -> anyhow::Result<Hunt> {
         format: _,
         output: _,
         read_only: _,
+        admin_token: _,
         mutant: _,
         mutants: _,
     } = args;
@@ -267,6 +291,7 @@ fn hunt(args: CheckArgs) -> anyhow::Result<Hunt> {
         spec: spec(&source)?,
         fixtures: fixtures_at(fixtures),
         filter,
+        allow_empty,
     })
 }
 

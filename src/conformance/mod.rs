@@ -39,7 +39,7 @@ pub use mutants::{Collected, Verdict, judge_all};
 pub use normalize::Rules;
 pub use record::{RecordError, Recorder};
 pub use report::{ReportFormat, reporter, verdicts};
-pub use runner::{CaseResult, Options, Outcome, Reporter, Runner, Summary, UpdateMode};
+pub use runner::{CaseResult, Options, Outcome, Reporter, Runner, Summary, UpdateMode, select};
 pub use snapshot::accept;
 pub use target::{CertificateError, Http, InProcess, Target, TargetError, TargetErrorKind};
 

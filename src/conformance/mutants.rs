@@ -6,9 +6,7 @@ use crate::conformance::case::Case;
 use crate::conformance::config::TargetConfig;
 use crate::conformance::fixtures::Fixtures;
 use crate::conformance::normalize::Rules;
-use crate::conformance::runner::{
-    CaseResult, Options, Reporter, Runner, Summary, UpdateMode, select,
-};
+use crate::conformance::runner::{CaseResult, Options, Reporter, Runner, Summary, UpdateMode};
 use crate::conformance::target::InProcess;
 use crate::fake::{self, DEFAULT_RNG_SEED, Mutant, seed};
 use crate::spec::Spec;
@@ -93,16 +91,15 @@ pub(super) fn judge(
     Ok(Verdict { mutant, caught_by })
 }
 
-/// Every mutant's verdict on the cases `filter` selects (all without one), judged on `threads`
-/// threads, in the order of `Mutant::ALL`.
+/// Every mutant's verdict on `cases`, judged on `threads` threads, in the order of
+/// `Mutant::ALL`.
 pub fn judge_all(
     spec: &Spec,
+    cases: &[Case],
+    rules: &Rules,
     fixtures: &Fixtures,
-    filter: Option<&str>,
     threads: usize,
 ) -> Result<Vec<Verdict>, FileErrors> {
-    let (cases, rules) = fixtures.suite(spec)?;
-    let cases: Vec<Case> = select(&cases, filter).into_iter().cloned().collect();
     let chunks: Vec<&[Mutant]> = Mutant::ALL
         .chunks(Mutant::ALL.len().div_ceil(threads.max(1)))
         .collect();
@@ -110,7 +107,6 @@ pub fn judge_all(
         let handles: Vec<_> = chunks
             .iter()
             .map(|chunk| {
-                let (cases, rules) = (&cases, &rules);
                 scope.spawn(move || {
                     chunk
                         .iter()

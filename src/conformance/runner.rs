@@ -125,6 +125,11 @@ impl Summary {
     pub fn count(&self, label: &str) -> usize {
         self.total.get(label).copied().unwrap_or(0)
     }
+
+    /// How many cases were asked of the target: every one not skipped.
+    pub fn ran(&self) -> usize {
+        self.total.values().sum::<usize>() - self.count("skipped")
+    }
 }
 
 /// Sees each result as the run goes; owns all output. An error writing stops the run.
@@ -367,7 +372,7 @@ impl Runner<'_> {
 struct Uncaptured(String);
 
 /// The cases whose id matches `filter` (all of them without one).
-pub(super) fn select<'a>(cases: &'a [Case], filter: Option<&str>) -> Vec<&'a Case> {
+pub fn select<'a>(cases: &'a [Case], filter: Option<&str>) -> Vec<&'a Case> {
     cases
         .iter()
         .filter(|c| filter.is_none_or(|p| matches(p, &c.id)))

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
+use crate::conformance::runner::matches;
 use crate::spec::Provenance;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -70,22 +71,40 @@ pub(super) fn write(path: &Path, snapshot: &Snapshot) -> std::io::Result<()> {
     std::fs::write(path, snapshot.to_text())
 }
 
-/// Renames every `*.json.new` below `dir` over its snapshot; returns the snapshots accepted.
-pub fn accept(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+/// Renames each `*.json.new` below `dir` whose case id matches `filter` (every one without a
+/// filter) over its snapshot, unless `dry_run`; returns the snapshots accepted (or that would be),
+/// sorted.
+pub fn accept(dir: &Path, filter: Option<&str>, dry_run: bool) -> std::io::Result<Vec<PathBuf>> {
+    let mut pending = Vec::new();
+    find_pending(dir, &mut pending)?;
+    pending.sort();
     let mut accepted = Vec::new();
-    accept_in(dir, &mut accepted)?;
-    accepted.sort();
+    for (new, snapshot) in pending {
+        let id = snapshot
+            .strip_prefix(dir)
+            .ok()
+            .and_then(|relative| relative.to_str())
+            .and_then(|relative| relative.strip_suffix(".json"));
+        if filter.is_some_and(|pattern| !id.is_some_and(|id| matches(pattern, id))) {
+            continue;
+        }
+        if !dry_run {
+            std::fs::rename(&new, &snapshot)?;
+        }
+        accepted.push(snapshot);
+    }
     Ok(accepted)
 }
 
-fn accept_in(dir: &Path, accepted: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// Every (`.json.new`, snapshot it would replace) below `dir`.
+fn find_pending(dir: &Path, pending: &mut Vec<(PathBuf, PathBuf)>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
         if path.is_dir() {
-            accept_in(&path, accepted)?;
+            find_pending(&path, pending)?;
         } else if let Some(target) = path.to_str().and_then(|p| p.strip_suffix(".new")) {
-            std::fs::rename(&path, target)?;
-            accepted.push(PathBuf::from(target));
+            let target = PathBuf::from(target);
+            pending.push((path, target));
         }
     }
     Ok(())

@@ -100,7 +100,8 @@ fn encode(text: &str) -> String {
     out
 }
 
-/// Why a target could not be asked; the message names the URL.
+/// Why a target could not be asked; the message names the URL, never its query (which carries
+/// the credentials).
 #[derive(Debug, thiserror::Error)]
 #[error("{url}: {kind}")]
 pub struct TargetError {
@@ -117,10 +118,27 @@ pub enum TargetErrorKind {
     Read(ureq::Error),
     #[error("the connection was closed without an answer")]
     Closed,
-    #[error(
-        "answered HTTP {0}; is the target this fake? (set `reset: none` in the config otherwise)"
-    )]
+    #[error("{}", refused_reset(*.0))]
     ResetRefused(u16),
+    /// The probe before a run found no Enswitch JSON API at the base URL.
+    #[error("this is not an Enswitch JSON API: {0}")]
+    NotTheApi(String),
+}
+
+/// What a refused `POST /_fake/reset` most likely means.
+fn refused_reset(status: u16) -> String {
+    match status {
+        401 => "answered HTTP 401: the fake's control plane needs its token; give `check \
+                --admin-token TOKEN` (or ENSWITCH_FAKE_ADMIN_TOKEN)"
+            .into(),
+        404 => "answered HTTP 404: no control plane here (a fake started with --no-admin, or \
+                not this fake); set `reset: none` in the config"
+            .into(),
+        status => format!(
+            "answered HTTP {status}; is the target this fake? (set `reset: none` in the config \
+             otherwise)"
+        ),
+    }
 }
 
 /// Why `--ca-cert` could not be used.
@@ -136,6 +154,11 @@ pub trait Target {
     fn send(&self, request: &WireRequest) -> Result<WireAnswer, TargetError>;
     /// Back to a known state before a case; `Ok(false)` when the target cannot be reset.
     fn reset(&self) -> Result<bool, TargetError>;
+    /// Asks once, before a run, whether an Enswitch JSON API answers at all, so that a wrong
+    /// or unreachable target is one clear error rather than a run of broken cases.
+    fn probe(&self) -> Result<(), TargetError> {
+        Ok(())
+    }
 }
 
 /// The fake's workbench, in this process.
@@ -186,7 +209,16 @@ pub struct Http {
     agent: ureq::Agent,
     /// `POST` here resets the target, for this fake's control plane.
     reset_url: Option<String>,
+    /// Sent as `Authorization: Bearer` on control-plane requests (`serve --admin-token`).
+    admin_token: Option<String>,
 }
+
+/// The function the probe asks for, without credentials: every Enswitch answers it with an
+/// envelope (401), and a path that is not the API with something else.
+const PROBE_FUNCTION: &str = "cards/groups/get/";
+
+/// How long the probe waits: an unreachable target should fail a run in seconds, not minutes.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Http {
     /// A target at `base`. `reset_through_control_plane` resets this fake before each case.
@@ -229,7 +261,14 @@ impl Http {
             base,
             agent: config.build().into(),
             reset_url,
+            admin_token: None,
         })
+    }
+
+    /// Sends `token` with every control-plane request (a fake started with `--admin-token`).
+    pub fn with_admin_token(mut self, token: Option<String>) -> Http {
+        self.admin_token = token;
+        self
     }
 }
 
@@ -248,8 +287,9 @@ impl Target for Http {
                 .content_type("application/x-www-form-urlencoded")
                 .send(body.as_str()),
         };
+        // The query holds the credentials: errors name the URL without it.
         let failed = |kind| TargetError {
-            url: url.clone(),
+            url: format!("{}{}", self.base, request.path),
             kind,
         };
         let mut response = sent.map_err(|e| failed(TargetErrorKind::Transport(e)))?;
@@ -269,15 +309,68 @@ impl Target for Http {
             url: url.clone(),
             kind,
         };
-        let response = self
-            .agent
-            .post(url)
+        let mut post = self.agent.post(url);
+        if let Some(token) = &self.admin_token {
+            post = post.header("Authorization", &format!("Bearer {token}"));
+        }
+        let response = post
             .send("")
             .map_err(|e| failed(TargetErrorKind::Transport(e)))?;
         match response.status().as_u16() {
             200 => Ok(true),
             status => Err(failed(TargetErrorKind::ResetRefused(status))),
         }
+    }
+
+    fn probe(&self) -> Result<(), TargetError> {
+        let url = format!("{}{PROBE_FUNCTION}", self.base);
+        let failed = |kind| TargetError {
+            url: url.clone(),
+            kind,
+        };
+        let mut response = self
+            .agent
+            .get(&url)
+            .config()
+            .timeout_global(Some(PROBE_TIMEOUT))
+            .build()
+            .call()
+            .map_err(|e| failed(TargetErrorKind::Transport(e)))?;
+        let status = response.status().as_u16();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024)
+            .read_to_string()
+            .map_err(|e| failed(TargetErrorKind::Read(e)))?;
+        let envelope = serde_json::from_str::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|json| json["responses"][0]["code"].as_str().map(str::to_owned));
+        match envelope.as_deref() {
+            Some("404") => Err(failed(TargetErrorKind::NotTheApi(format!(
+                "it answers 404 for {PROBE_FUNCTION}: is the base URL the one a client \
+                 configures, ending in {API_PREFIX}?"
+            )))),
+            Some(_) => Ok(()),
+            None => Err(failed(TargetErrorKind::NotTheApi(format!(
+                "HTTP {status} without an Enswitch envelope ({})",
+                preview(&body)
+            )))),
+        }
+    }
+}
+
+/// The start of an answer that is not ours to print whole, on one line.
+fn preview(body: &str) -> String {
+    let line: String = body
+        .chars()
+        .take(80)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if body.chars().count() > 80 {
+        format!("{line}…")
+    } else {
+        line
     }
 }
 

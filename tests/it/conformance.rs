@@ -409,7 +409,7 @@ pub fn assert_failed_with(out: &Output, case: &str, diff: &str) {
 
 /// A temporary directory holding a copy of the repository's fixtures (as `fixtures/`), for
 /// tests that change snapshots.
-fn fixtures_copy() -> (tempfile::TempDir, PathBuf) {
+pub fn fixtures_copy() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let fixtures = dir.path().join("fixtures");
     copy_dir(&fixtures_dir(), &fixtures);
@@ -431,13 +431,11 @@ fn copy_dir(from: &Path, to: &Path) {
 
 #[test]
 fn every_mutant_is_killed_by_the_suite() {
-    let verdicts = enswitch_fake::conformance::judge_all(
-        &Spec::embedded().unwrap(),
-        &Fixtures::Dir(fixtures_dir()),
-        None,
-        2,
-    )
-    .unwrap();
+    let spec = Spec::embedded().unwrap();
+    let fixtures = Fixtures::Dir(fixtures_dir());
+    let (cases, rules) = fixtures.suite(&spec).unwrap();
+    let verdicts =
+        enswitch_fake::conformance::judge_all(&spec, &cases, &rules, &fixtures, 2).unwrap();
     assert_eq!(verdicts.len(), enswitch_fake::fake::Mutant::ALL.len());
     let survivors: Vec<&str> = verdicts
         .iter()
@@ -583,7 +581,12 @@ fn check_speaks_https_and_trusts_a_private_ca_only_when_told() {
     assert_eq!(
         untrusted.status.code(),
         Some(2),
-        "the reset before the run fails on an unknown certificate"
+        "the probe before the run fails on an unknown certificate"
     );
-    assert!(String::from_utf8_lossy(&untrusted.stderr).contains("resetting the target"));
+    let stderr = String::from_utf8_lossy(&untrusted.stderr);
+    assert!(
+        stderr.contains("checking the target before the run"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(&base), "the error names the URL: {stderr}");
 }

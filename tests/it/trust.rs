@@ -105,3 +105,243 @@ fn item_11_a_half_closed_client_is_answered() {
     let group = fake.call("cards/groups/get", "user", "id=123");
     assert_eq!(group.data()["name"], "half");
 }
+
+/// Item 2: a run that tested nothing is not green: a filter that picks no case, or a config
+/// that leaves every case skipped, is exit 2 with a sentence saying why, unless --allow-empty.
+#[test]
+fn item_02_a_run_that_tests_nothing_is_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = crate::conformance::fixtures_dir();
+    let fixtures = fixtures.to_str().unwrap();
+    let base = ["--in-process", "--fixtures", fixtures, "--update", "no"];
+    let out =
+        crate::conformance::check(&[&base[..], &["--filter", "nomatch"]].concat(), dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--filter nomatch: no case of the"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--allow-empty"), "{stderr}");
+    let allowed = [&base[..], &["--filter", "nomatch", "--allow-empty"]].concat();
+    assert_eq!(
+        crate::conformance::check(&allowed, dir.path())
+            .status
+            .code(),
+        Some(0)
+    );
+
+    let empty = dir.path().join("empty.yaml");
+    std::fs::write(
+        &empty,
+        "principals: {}\nresources: {}\nreset: control_plane\n",
+    )
+    .unwrap();
+    let config = ["--config", empty.to_str().unwrap()];
+    let out = crate::conformance::check(&[&base[..], &config].concat(), dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no case ran: all"), "{stderr}");
+    assert!(stderr.contains("were skipped"), "{stderr}");
+    let allowed = [&base[..], &config, &["--allow-empty"]].concat();
+    assert_eq!(
+        crate::conformance::check(&allowed, dir.path())
+            .status
+            .code(),
+        Some(0)
+    );
+}
+
+/// Item 3: the target is probed once before the suite: unreachable, or not an Enswitch JSON API
+/// (a wrong base URL, a web page), is exit 2 naming the URL, not hundreds of broken cases. A
+/// target that breaks during the run is counted as broken, not as failed.
+#[test]
+fn item_03_the_target_is_probed_before_the_suite() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("target.yaml");
+    std::fs::write(
+        &config,
+        "principals:\n  full: {username: u, password: p}\nreset: none\n",
+    )
+    .unwrap();
+    let config = config.to_str().unwrap().to_owned();
+    let refused = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let fake = Fake::start();
+    let page = serve_one_page();
+    for (base, why) in [
+        (format!("http://{refused}/api/json/"), "cards/groups/get/: "),
+        (format!("http://{}/", fake.addr()), "ending in /api/json/"),
+        (
+            format!("http://{page}/api/json/"),
+            "without an Enswitch envelope",
+        ),
+    ] {
+        let out = crate::conformance::check(&["--target", &base, "--config", &config], dir.path());
+        assert_eq!(out.status.code(), Some(2), "{base}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("checking the target before the run"),
+            "{stderr}"
+        );
+        assert!(stderr.contains(&base), "{stderr}");
+        assert!(stderr.contains(why), "{stderr}");
+        assert!(out.stdout.is_empty(), "no report of cases that never ran");
+    }
+
+    // A target that answers the probe, then closes every update's connection.
+    let fault = r#"{"function":"cards/groups/update","action":"close"}"#;
+    let (mut serve, addr) =
+        crate::support::spawn(&["serve", "--addr", "127.0.0.1:0", "--fault", fault]);
+    let fixtures = crate::conformance::fixtures_dir();
+    let args = [
+        "--target",
+        &format!("http://{addr}/api/json/"),
+        "--fixtures",
+        fixtures.to_str().unwrap(),
+        "--update",
+        "no",
+        "--filter",
+        "cards/groups/update/ok/",
+    ];
+    let out = crate::conformance::check(&args, dir.path());
+    serve.kill().unwrap();
+    serve.wait().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("0 passed, 0 failed, 0 skipped, 2 broken"),
+        "{stdout}"
+    );
+}
+
+/// A server on loopback that answers every request with a small web page, as a wrong host would.
+fn serve_one_page() -> std::net::SocketAddr {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(8) {
+            let Ok(mut stream) = stream else { continue };
+            let mut buffer = [0; 4096];
+            let _ = stream.read(&mut buffer);
+            let page = "<html><body>Welcome</body></html>";
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+                page.len()
+            );
+        }
+    });
+    addr
+}
+
+/// Item 4: `check` reaches a fake started with `--admin-token`, given the token.
+#[test]
+fn item_04_check_takes_the_admin_token() {
+    let (mut serve, addr) =
+        crate::support::spawn(&["serve", "--addr", "127.0.0.1:0", "--admin-token", "tok-4"]);
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = crate::conformance::fixtures_dir();
+    let base = format!("http://{addr}/api/json/");
+    let args = [
+        "--target",
+        &base,
+        "--fixtures",
+        fixtures.to_str().unwrap(),
+        "--update",
+        "no",
+        "--filter",
+        "cards/groups/get/",
+    ];
+    let without = crate::conformance::check(&args, dir.path());
+    let with = crate::conformance::check(
+        &[&args[..], &["--admin-token", "tok-4"]].concat(),
+        dir.path(),
+    );
+    let from_env = std::process::Command::new(env!("CARGO_BIN_EXE_enswitch-fake"))
+        .arg("check")
+        .args(args)
+        .current_dir(dir.path())
+        .env_remove("CI")
+        .env("ENSWITCH_FAKE_ADMIN_TOKEN", "tok-4")
+        .output()
+        .unwrap();
+    serve.kill().unwrap();
+    serve.wait().unwrap();
+    assert_eq!(without.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&without.stderr);
+    assert!(stderr.contains("--admin-token"), "{stderr}");
+    assert!(!stderr.contains("is the target this fake"), "{stderr}");
+    assert_eq!(
+        with.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&with.stdout)
+    );
+    assert_eq!(from_env.status.code(), Some(0));
+}
+
+/// Item 5: `accept` takes `--filter` like `check`, and `--dry-run` lists without changing.
+#[test]
+fn item_05_accept_chooses_and_can_dry_run() {
+    let (dir, fixtures) = crate::conformance::fixtures_copy();
+    let snapshots = fixtures.join("snapshots/cards/groups/update");
+    for name in ["missing/id", "validation/invalid"] {
+        let path = snapshots.join(format!("{name}.json"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(
+            &path,
+            text.replace("\"code\": \"400\"", "\"code\": \"499\""),
+        )
+        .unwrap();
+    }
+    let args = [
+        "--in-process",
+        "--filter",
+        "cards/groups/update/",
+        "--update",
+        "new",
+    ];
+    assert_eq!(
+        crate::conformance::check(&args, dir.path()).status.code(),
+        Some(1)
+    );
+    let pending = |name: &str| snapshots.join(format!("{name}.json.new")).exists();
+    assert!(pending("missing/id") && pending("validation/invalid"));
+
+    let accept = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_enswitch-fake"))
+            .arg("accept")
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    };
+    let dry = accept(&["--dry-run"]);
+    assert_eq!(dry.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&dry.stdout);
+    assert!(
+        stdout.contains("would accept fixtures/snapshots/cards/groups/update/missing/id.json"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("2 snapshot(s) would be accepted"),
+        "{stdout}"
+    );
+    assert!(
+        pending("missing/id") && pending("validation/invalid"),
+        "a dry run changes nothing"
+    );
+
+    let one = accept(&["--filter", "update/missing/id"]);
+    assert!(String::from_utf8_lossy(&one.stdout).contains("1 snapshot(s) accepted"));
+    assert!(!pending("missing/id") && pending("validation/invalid"));
+    let id = std::fs::read_to_string(snapshots.join("missing/id.json")).unwrap();
+    assert!(
+        id.contains("\"code\": \"400\""),
+        "the accepted answer is the fake's"
+    );
+}
