@@ -14,6 +14,7 @@
 //! - `mutants`: runs the suite against each deliberate fault of the fake, to prove it.
 //! - `runner`: runs cases and turns each into an `Outcome`; a mismatch is an outcome, not an
 //!   error. Reporters (`report/`) own every line of output and return the errors writing meets.
+//! - `secrets`: the passwords a run sends, scrubbed from everything it writes.
 //! - `record`: the recording proxy, which turns real traffic into cases and snapshots.
 //!
 //! It talks to any target; the in-process workbench is one of them, so this folder is the only
@@ -29,6 +30,7 @@ mod record;
 mod report;
 mod runner;
 mod scenario;
+mod secrets;
 mod snapshot;
 mod target;
 

@@ -14,6 +14,7 @@ use crate::conformance::config::Principal;
 use crate::conformance::config::TargetConfig;
 use crate::conformance::normalize::{Numbering, Rules};
 use crate::conformance::runner;
+use crate::conformance::secrets::Secrets;
 use crate::conformance::snapshot::{self, Snapshot};
 use crate::conformance::target::{Http, Target, WireAnswer, WireRequest};
 use crate::fake::{API_PREFIX, AUTH_PARAMS, ApiError, ApiRequest, Method, RawParams};
@@ -30,6 +31,8 @@ pub struct Recorder {
     out: PathBuf,
     read_only: bool,
     recorded: AtomicU64,
+    /// The config's passwords, kept out of every case, snapshot and error written.
+    secrets: Secrets,
     /// Exchanges that could not be written as cases, and why (an unknown user, a full disk).
     problems: Mutex<Vec<RecordProblem>>,
 }
@@ -81,6 +84,7 @@ impl Recorder {
             std::fs::write(&copy, rules_text).map_err(io(&copy))?;
         }
         Ok(Recorder {
+            secrets: Secrets::of(&config),
             spec,
             upstream,
             config,
@@ -171,6 +175,7 @@ impl Recorder {
                 &self.config.resources,
             );
         }
+        self.secrets.scrub_recorded(&mut recorded);
         let reads = spec_function.is_some_and(|f| f.access.value == Access::Read);
         let read_only = reads
             || raw.get("validation") == Some("1")
@@ -254,7 +259,7 @@ impl Recorder {
         let answer = match self.upstream.send(&wire) {
             Ok(answer) => answer,
             Err(error) => {
-                let error = error.to_string();
+                let error = self.secrets.scrub(&error.to_string());
                 return HttpAnswer::json(502, &serde_json::json!({ "error": error }));
             }
         };

@@ -13,8 +13,9 @@ use crate::conformance::case::Case;
 use crate::conformance::config::TargetConfig;
 use crate::conformance::fixtures::Fixtures;
 use crate::conformance::normalize::{Numbering, Rules};
+use crate::conformance::secrets::Secrets;
 use crate::conformance::snapshot::{self, Recorded, Snapshot};
-use crate::conformance::target::{Target, WireAnswer, WireRequest};
+use crate::conformance::target::{Target, TargetError, WireAnswer, WireRequest};
 use crate::spec::Provenance;
 
 /// What to do with an answer that differs from its snapshot, or has none.
@@ -153,9 +154,10 @@ impl Runner<'_> {
     pub fn run(&self, cases: &[Case], reporter: &mut dyn Reporter) -> std::io::Result<Summary> {
         let selected = select(cases, self.options.filter.as_deref());
         reporter.start(selected.len())?;
+        let secrets = Secrets::of(self.config);
         let mut summary = Summary::default();
         for case in selected {
-            let result = self.run_case(case);
+            let result = self.run_case(case, &secrets);
             summary.add(&result);
             reporter.case(&result)?;
         }
@@ -163,7 +165,7 @@ impl Runner<'_> {
         Ok(summary)
     }
 
-    fn run_case(&self, case: &Case) -> CaseResult {
+    fn run_case(&self, case: &Case, secrets: &Secrets) -> CaseResult {
         let mut result = CaseResult {
             id: case.id.clone(),
             function: case.function.clone(),
@@ -173,7 +175,7 @@ impl Runner<'_> {
             wrote: None,
             write_error: None,
         };
-        let actual = match self.answers(case) {
+        let actual = match self.answers(case, secrets) {
             Ok(actual) => actual,
             Err(outcome) => {
                 result.outcome = outcome;
@@ -194,8 +196,8 @@ impl Runner<'_> {
         result
     }
 
-    /// Sends every step of `case` and records the normalized answers.
-    fn answers(&self, case: &Case) -> Result<Snapshot, Outcome> {
+    /// Sends every step of `case` and records the normalized answers, with no secret in them.
+    fn answers(&self, case: &Case, secrets: &Secrets) -> Result<Snapshot, Outcome> {
         if self.options.read_only && !case.read_only {
             return Err(Outcome::Skipped {
                 reason: "changes state (--read-only)".into(),
@@ -226,9 +228,10 @@ impl Runner<'_> {
                 }
             }
         }
-        self.target.reset().map_err(|error| Outcome::Broken {
-            error: error.to_string(),
-        })?;
+        let broken = |error: TargetError| Outcome::Broken {
+            error: secrets.scrub(&error.to_string()),
+        };
+        self.target.reset().map_err(broken)?;
 
         let mut captures: BTreeMap<String, String> = BTreeMap::new();
         let mut numbering = Numbering::default();
@@ -264,9 +267,7 @@ impl Runner<'_> {
                 }
             };
             let wire = WireRequest::new(&step.function, step.form, who, &params);
-            let answer = self.target.send(&wire).map_err(|error| Outcome::Broken {
-                error: error.to_string(),
-            })?;
+            let answer = self.target.send(&wire).map_err(broken)?;
             let (mut recorded, raw_data) = record(request, &answer);
             if let Some(data) = &raw_data {
                 for (name, field) in &step.capture {
@@ -286,6 +287,7 @@ impl Runner<'_> {
                     &self.config.resources,
                 );
             }
+            secrets.scrub_recorded(&mut recorded);
             steps.push(recorded);
         }
         Ok(Snapshot {

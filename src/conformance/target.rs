@@ -88,7 +88,7 @@ fn pair(name: &str, value: &str) -> String {
 
 /// Percent-encodes everything but unreserved characters, so `;`, `&`, `+` and `=` in a value
 /// arrive as themselves.
-fn encode(text: &str) -> String {
+pub(crate) fn encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {

@@ -345,3 +345,224 @@ fn item_05_accept_chooses_and_can_dry_run() {
         "the accepted answer is the fake's"
     );
 }
+
+/// How the pretend target of item 6 misbehaves once the probe has passed.
+#[derive(Clone, Copy)]
+enum Misbehaviour {
+    /// HTTP 500 with the whole request echoed in the page, credentials and all.
+    EchoIn500,
+    /// The connection closed without an answer.
+    Close,
+}
+
+/// A target on loopback that answers the probe as an Enswitch would, then misbehaves.
+fn misbehaving_target(how: Misbehaviour) -> std::net::SocketAddr {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(400) {
+            let Ok(mut stream) = stream else { continue };
+            let mut buffer = vec![0; 64 * 1024];
+            let n = stream.read(&mut buffer).unwrap_or(0);
+            let request = String::from_utf8_lossy(&buffer[..n]).into_owned();
+            let head = request.lines().next().unwrap_or_default().to_owned();
+            let (status, body) = if head.contains("/cards/groups/get/ ") {
+                let envelope = r#"{"responses":[{"code":"401","key":"","message":"Who?"}]}"#;
+                ("200 OK", envelope.to_owned())
+            } else {
+                match how {
+                    Misbehaviour::Close => continue,
+                    Misbehaviour::EchoIn500 => ("500 Oops", format!("<pre>{request}</pre>")),
+                }
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    addr
+}
+
+/// Item 6: a password, sent by `check` and `record` and echoed or choked on by the target, is in
+/// no report (human, JSON lines, JUnit), no error, no snapshot and no recorded case.
+#[test]
+fn item_06_no_password_in_any_report_error_or_snapshot() {
+    const PASSWORD: &str = "Zq9;s3cret&x";
+    const CORE: &str = "s3cret";
+    let (dir, fixtures) = crate::conformance::fixtures_copy();
+    let config = dir.path().join("target.yaml");
+    let yaml = format!(
+        "principals:\n  full: {{username: user, password: \"{PASSWORD}\"}}\n  read_only: {{username: reader, password: \"{PASSWORD}\"}}\nresources: {{group: 123, foreign_group: 124, missing_group: 9, plan: 2, foreign_plan: 4, customer: 10, foreign_customer: 11}}\nreset: none\n"
+    );
+    std::fs::write(&config, yaml).unwrap();
+    let config = config.to_str().unwrap().to_owned();
+    let refused = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let plain_http = Fake::start();
+    let targets = [
+        format!("http://{refused}/api/json/"),
+        format!("https://{}/api/json/", plain_http.addr()),
+        format!(
+            "http://{}/api/json/",
+            misbehaving_target(Misbehaviour::EchoIn500)
+        ),
+        format!(
+            "http://{}/api/json/",
+            misbehaving_target(Misbehaviour::Close)
+        ),
+    ];
+    let mut seen = String::new();
+    for target in &targets {
+        for format in ["human", "json", "junit"] {
+            let report = dir.path().join(format!("report.{format}"));
+            let out = crate::conformance::check(
+                &[
+                    "--target",
+                    target,
+                    "--config",
+                    &config,
+                    "--filter",
+                    "cards/groups/update/",
+                    "--update",
+                    "new",
+                    "--format",
+                    format,
+                    "--output",
+                    report.to_str().unwrap(),
+                ],
+                dir.path(),
+            );
+            assert_ne!(out.status.code(), Some(0), "{target} cannot pass");
+            seen += &String::from_utf8_lossy(&out.stdout);
+            seen += &String::from_utf8_lossy(&out.stderr);
+            seen += &std::fs::read_to_string(&report).unwrap_or_default();
+        }
+    }
+    assert!(
+        seen.contains("<pre>GET") || seen.contains("not JSON"),
+        "the echoing target was reached and reported: {seen}"
+    );
+    assert!(
+        seen.contains("[redacted]"),
+        "the echo was scrubbed, not lost"
+    );
+    assert!(!seen.contains(CORE), "a password in a report or error");
+    for file in files_under(&fixtures) {
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        assert!(!text.contains(CORE), "a password in {}", file.display());
+    }
+
+    // record: the upstream echoes the password; then it is gone (HTTP 502).
+    let out_dir = dir.path().join("recorded");
+    let upstream = format!(
+        "http://{}/api/json/",
+        misbehaving_target(Misbehaviour::EchoIn500)
+    );
+    let (mut recorder, addr) = crate::support::spawn(&[
+        "record",
+        "--upstream",
+        &upstream,
+        "--config",
+        &config,
+        "--listen",
+        "127.0.0.1:0",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    let query = format!(
+        "auth_username=user;auth_password={};id=123;name=x",
+        crate::trust::encoded(PASSWORD)
+    );
+    let echoed = crate::support::send(
+        addr,
+        &format!(
+            "GET /api/json/cards/groups/update/?{query} HTTP/1.1\r\nHost: r\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    assert_eq!(
+        echoed.status, 500,
+        "the client gets the upstream's own answer"
+    );
+    let _ = crate::support::send(
+        addr,
+        &format!(
+            "GET /api/json/cards/groups/update/?{query} HTTP/1.1\r\nHost: r\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    let gone = format!("http://{refused}/api/json/");
+    let (mut dead, dead_addr) = crate::support::spawn(&[
+        "record",
+        "--upstream",
+        &gone,
+        "--listen",
+        "127.0.0.1:0",
+        "--out",
+        dir.path().join("dead").to_str().unwrap(),
+    ]);
+    let bad_gateway = crate::support::send(
+        dead_addr,
+        &format!(
+            "GET /api/json/cards/groups/update/?{query} HTTP/1.1\r\nHost: r\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    assert_eq!(bad_gateway.status, 502);
+    assert!(!bad_gateway.body.contains(CORE), "{}", bad_gateway.body);
+    for child in [&mut recorder, &mut dead] {
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    }
+    let recorded = recorder.wait_with_output().unwrap();
+    let dead = dead.wait_with_output().unwrap();
+    for output in [recorded, dead] {
+        assert!(!String::from_utf8_lossy(&output.stderr).contains(CORE));
+    }
+    let written = files_under(&out_dir);
+    assert!(
+        written
+            .iter()
+            .any(|f| f.to_string_lossy().contains("recorded-0001")),
+        "the exchange was recorded: {written:?}"
+    );
+    for file in written {
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(!text.contains(CORE), "a password in {}", file.display());
+    }
+}
+
+/// Percent-encodes everything but letters and digits, as a careful client would.
+pub fn encoded(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Every file below `dir`.
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
