@@ -85,9 +85,15 @@ impl RawParams {
         self.spans.is_empty()
     }
 
-    /// The bytes of decoded text held: what keeping these parameters costs.
+    /// The bytes of decoded text held.
     pub fn text_len(&self) -> usize {
         self.text.len()
+    }
+
+    /// What keeping these parameters costs: the capacity of both buffers. Many short pairs
+    /// cost far more in spans than in text.
+    pub fn heap_bytes(&self) -> usize {
+        self.text.capacity() + self.spans.capacity() * std::mem::size_of::<Span>()
     }
 
     /// Every value of `name` becomes `with`; the old bytes are overwritten, so the value is gone

@@ -7,6 +7,7 @@ use serde_json::json;
 
 use crate::fake::{self, ApiError, ApiRequest, Method, RawParams};
 use crate::workbench::fault::FaultSpec;
+use crate::workbench::journal;
 use crate::workbench::namespace::{self, Namespace};
 use crate::workbench::reply::{HttpAnswer, HttpStatusMode};
 use crate::workbench::{CONTROL_PREFIX, ControlAccess, Workbench};
@@ -57,18 +58,11 @@ impl Workbench {
                 world.world.with(|state| HttpAnswer::json(200, &*state))
             }),
             (Method::Post, "reset", _) => self.in_world(name, |world| {
-                world.reset();
+                self.reset_world(world);
                 self.changed();
                 HttpAnswer::json(200, &json!({ "status": "reset" }))
             }),
-            (Method::Get, "requests", _) => self.in_world(name, |world| {
-                let function = query_value(&request.query, "function");
-                let requests = world.journal.entries(function.as_deref());
-                HttpAnswer::json(
-                    200,
-                    &json!({ "count": requests.len(), "requests": requests }),
-                )
-            }),
+            (Method::Get, "requests", _) => self.requests_page(name, &request.query),
             (Method::Post, "faults", _) => self.add_fault(name, &request.body),
             (Method::Get, "faults", _) => {
                 HttpAnswer::json(200, &json!({ "faults": self.faults.list() }))
@@ -85,7 +79,7 @@ impl Workbench {
                     return error(400, namespace::NAME_RULE.to_owned());
                 }
                 self.changed();
-                match self.namespaces.remove(dropped) {
+                match self.drop_namespace(dropped) {
                     true => HttpAnswer::json(200, &json!({ "dropped": dropped })),
                     false => error(404, format!("no namespace {dropped}")),
                 }
@@ -119,6 +113,35 @@ impl Workbench {
         }
     }
 
+    /// `/_fake/requests?function=&after=&limit=`: a page of the world's journal, oldest first.
+    fn requests_page(&self, name: Option<&str>, query: &str) -> HttpAnswer {
+        let query = RawParams::parse(query, None);
+        let number = |field: &str, default: u64, max: u64| match query.get(field) {
+            None => Ok(default),
+            Some(text) => text
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n <= max)
+                .ok_or_else(|| {
+                    error(
+                        400,
+                        format!("{field} must be a whole number from 0 to {max}"),
+                    )
+                }),
+        };
+        let limits = number("after", 0, u64::MAX).and_then(|after| {
+            let max = journal::PAGE_LIMIT as u64;
+            Ok((after, number("limit", journal::PAGE_DEFAULT as u64, max)?))
+        });
+        let (after, limit) = match limits {
+            Ok(limits) => limits,
+            Err(refused) => return refused,
+        };
+        let limit = usize::try_from(limit).unwrap_or(journal::PAGE_LIMIT);
+        let page = self.journal.page(name, query.get("function"), after, limit);
+        HttpAnswer::json(200, &page)
+    }
+
     /// A rule from a JSON body; under `/_ns/<name>/` it applies to that namespace by default.
     fn add_fault(&self, namespace: Option<&str>, body: &[u8]) -> HttpAnswer {
         let text = String::from_utf8_lossy(body);
@@ -150,8 +173,4 @@ fn allowed(what: &str, namespace: Option<&str>) -> Option<&'static str> {
 
 fn error(status: u16, message: String) -> HttpAnswer {
     HttpAnswer::json(status, &json!({ "error": message }))
-}
-
-fn query_value(query: &str, name: &str) -> Option<String> {
-    RawParams::parse(query, None).get(name).map(str::to_owned)
 }

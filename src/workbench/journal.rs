@@ -1,27 +1,37 @@
 //! The request journal: what each API call sent and what it was answered, so a test can assert
-//! what its client did. `auth_password` is redacted before anything is stored. Bounded: the
-//! oldest entries go first once `LIMIT` entries or `BYTES_LIMIT` bytes of parameters are held,
-//! so clients sending megabyte bodies cannot make the fake hold gigabytes.
+//! what its client did. One journal for the whole server, each entry tagged with its world, so
+//! that one bound holds for every namespace together: the oldest entries go first once `LIMIT`
+//! entries or `BYTES_LIMIT` bytes are held, the bytes counted as what an entry really occupies
+//! (its buffers' capacity), not the text it shows. `auth_password` is redacted before anything
+//! is stored. Readers get a page of shared entries, never a copy of the whole journal.
 
 use std::collections::VecDeque;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde::Serialize;
 
 use crate::fake::RawParams;
 
-/// The most entries kept.
-pub(super) const LIMIT: usize = 10_000;
+/// The most entries kept, all worlds together.
+pub(super) const LIMIT: usize = 100_000;
 
-/// The most bytes of parameters kept, across entries.
-pub(super) const BYTES_LIMIT: usize = 32 * 1024 * 1024;
+/// The most bytes entries may occupy, all worlds together.
+pub(super) const BYTES_LIMIT: usize = 64 * 1024 * 1024;
+
+/// The most entries one read returns (`/_fake/requests?limit=`), and how many it returns when
+/// not told.
+pub(super) const PAGE_LIMIT: usize = 10_000;
+pub(super) const PAGE_DEFAULT: usize = 1_000;
 
 /// Replaces every `auth_password` value.
 pub(super) const REDACTED: &str = "[redacted]";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Entry {
-    /// 1 for the first request since start or reset.
+    /// The world: `None` for the default one, else the namespace's name.
+    #[serde(skip)]
+    pub namespace: Option<Arc<str>>,
+    /// 1 for the first request of its world since start or reset.
     pub seq: u64,
     /// Seconds since 1970; shown as `YYYY-MM-DD HH:MM:SS`, formatted only when the journal is read.
     #[serde(serialize_with = "as_utc")]
@@ -38,66 +48,129 @@ pub struct Entry {
     pub fault: Option<String>,
 }
 
+impl Entry {
+    /// What keeping this entry costs: its own size and its buffers' capacity.
+    fn bytes(&self) -> usize {
+        std::mem::size_of::<Entry>()
+            + self.params.heap_bytes()
+            + self.function.capacity()
+            + self.method.capacity()
+            + self.code.capacity()
+            + self.fault.as_ref().map_or(0, String::capacity)
+            + self.namespace.as_ref().map_or(0, |n| n.len())
+    }
+}
+
+/// One page of a world's entries, oldest first.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page {
+    /// How many entries of the world (and function, if asked) the journal holds in all.
+    pub count: usize,
+    pub requests: Vec<Arc<Entry>>,
+    /// The `after=` that reads the next page, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<u64>,
+}
+
 #[derive(Debug, Default)]
 pub struct Journal {
-    inner: Mutex<JournalState>,
+    state: Mutex<JournalState>,
 }
 
 #[derive(Debug, Default)]
 struct JournalState {
-    /// Entries ever recorded since start or reset: the next `seq` is one more.
-    count: u64,
-    /// The bytes of parameters `entries` holds.
+    /// The bytes `entries` occupy.
     bytes: usize,
-    entries: VecDeque<Entry>,
+    entries: VecDeque<Arc<Entry>>,
 }
 
 impl Journal {
-    /// Stores one call; takes the parameters by value, redacting the password in place.
-    pub fn record(
-        &self,
-        time: i64,
-        function: &str,
-        method: &str,
-        mut params: RawParams,
-        code: String,
-        fault: Option<&str>,
-    ) {
-        params.redact("auth_password", REDACTED);
-        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        inner.count += 1;
-        inner.bytes += params.text_len();
-        while inner.entries.len() >= LIMIT
-            || (inner.bytes > BYTES_LIMIT && !inner.entries.is_empty())
+    /// Stores one call, redacting the password in place first, and drops the oldest entries
+    /// past the bounds.
+    pub fn record(&self, mut entry: Entry) {
+        entry.params.redact("auth_password", REDACTED);
+        let bytes = entry.bytes();
+        let mut state = self.lock();
+        state.bytes += bytes;
+        state.entries.push_back(Arc::new(entry));
+        while state.entries.len() > LIMIT || (state.bytes > BYTES_LIMIT && state.entries.len() > 1)
         {
-            let oldest = inner.entries.pop_front().expect("not empty");
-            inner.bytes -= oldest.params.text_len();
+            let oldest = state.entries.pop_front().expect("not empty");
+            state.bytes -= oldest.bytes();
         }
-        let seq = inner.count;
-        inner.entries.push_back(Entry {
-            seq,
-            time,
-            function: function.to_owned(),
-            method: method.to_owned(),
-            params,
-            code,
-            fault: fault.map(str::to_owned),
+    }
+
+    /// The entries of world `namespace` (of one function if given) after sequence number
+    /// `after`, at most `limit` of them, oldest first.
+    pub fn page(
+        &self,
+        namespace: Option<&str>,
+        function: Option<&str>,
+        after: u64,
+        limit: usize,
+    ) -> Page {
+        let state = self.lock();
+        let mut count = 0;
+        let mut requests = Vec::new();
+        let mut more = false;
+        for entry in state.entries.iter().filter(|e| {
+            e.namespace.as_deref() == namespace && function.is_none_or(|f| e.function == f)
+        }) {
+            count += 1;
+            if entry.seq <= after {
+                continue;
+            }
+            if requests.len() < limit {
+                requests.push(Arc::clone(entry));
+            } else {
+                more = true;
+            }
+        }
+        let next = more.then(|| requests.last().map_or(after, |e| e.seq));
+        Page {
+            count,
+            requests,
+            next,
+        }
+    }
+
+    /// Forgets world `namespace`'s entries (a reset, a namespace dropped).
+    pub fn forget(&self, namespace: Option<&str>) {
+        let mut state = self.lock();
+        let JournalState { bytes, entries } = &mut *state;
+        entries.retain(|e| {
+            let keep = e.namespace.as_deref() != namespace;
+            if !keep {
+                *bytes -= e.bytes();
+            }
+            keep
         });
+        if entries.is_empty() {
+            // Give back what a burst of big entries grew the ring to.
+            entries.shrink_to(1024);
+        }
+        drop(state);
+        give_back_freed_memory();
     }
 
-    /// The entries, oldest first, of one function if `function` is given.
-    pub fn entries(&self, function: Option<&str>) -> Vec<Entry> {
-        let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        inner
-            .entries
-            .iter()
-            .filter(|e| function.is_none_or(|f| e.function == f))
-            .cloned()
-            .collect()
+    /// The bytes held, all worlds together.
+    pub fn bytes(&self) -> usize {
+        self.lock().bytes
     }
 
-    pub fn clear(&self) {
-        *self.inner.lock().unwrap_or_else(|p| p.into_inner()) = JournalState::default();
+    fn lock(&self) -> MutexGuard<'_, JournalState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Hands memory freed by dropped entries back to the system. glibc keeps freed blocks in its
+/// arenas (and, once a large block has been freed, serves large blocks from them too), so
+/// without this a server's memory stays at its peak after every reset.
+fn give_back_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free memory to the system; it touches no live block.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 
@@ -109,41 +182,82 @@ fn as_utc<S: serde::Serializer>(seconds: &i64, serializer: S) -> Result<S::Ok, S
 mod tests {
     use super::*;
 
+    fn entry(namespace: Option<&str>, seq: u64, function: &str, params: RawParams) -> Entry {
+        Entry {
+            namespace: namespace.map(Arc::from),
+            seq,
+            time: 0,
+            function: function.into(),
+            method: "GET".into(),
+            params,
+            code: "200".into(),
+            fault: None,
+        }
+    }
+
     #[test]
     fn passwords_are_redacted_before_they_are_stored() {
         let journal = Journal::default();
         let params = RawParams::parse("auth_username=user;auth_password=secret", None);
-        journal.record(0, "cards/list", "GET", params, "200".into(), None);
-        let entries = journal.entries(None);
+        journal.record(entry(None, 1, "cards/list", params));
+        let page = journal.page(None, None, 0, 10);
         assert_eq!(
-            entries[0].params.pairs().nth(1),
+            page.requests[0].params.pairs().nth(1),
             Some(("auth_password", REDACTED))
         );
-        assert!(!format!("{entries:?}").contains("secret"));
+        assert!(!format!("{page:?}").contains("secret"));
     }
 
+    /// Issue 12, item 9: a megabyte of `a&a&…` is half a million parameters, whose spans
+    /// occupy some 20 MB though their text is 0.5 MB. The budget counts the 20 MB, across
+    /// every world.
     #[test]
-    fn the_oldest_entries_go_once_the_bytes_are_spent() {
+    fn the_budget_counts_real_bytes_across_every_world() {
         let journal = Journal::default();
-        let big = format!("name={}", "x".repeat(BYTES_LIMIT / 4));
-        for _ in 0..10 {
-            let params = RawParams::parse(&big, None);
-            journal.record(0, "a", "GET", params, "200".into(), None);
+        let body = "a&".repeat(512 * 1024);
+        for i in 0..10u64 {
+            let world = ["a", "b"][usize::try_from(i % 2).unwrap()];
+            let params = RawParams::parse("", Some(body.as_bytes()));
+            journal.record(entry(Some(world), i + 1, "cards/list", params));
         }
-        let entries = journal.entries(None);
-        let held: usize = entries.iter().map(|e| e.params.text_len()).sum();
-        assert!(held <= BYTES_LIMIT, "{held} bytes held");
-        assert_eq!(entries.len(), 3);
-        assert_eq!(entries.last().map(|e| e.seq), Some(10));
+        assert!(
+            journal.bytes() <= BYTES_LIMIT,
+            "{} bytes held",
+            journal.bytes()
+        );
+        let held = journal.page(Some("a"), None, 0, 100).count
+            + journal.page(Some("b"), None, 0, 100).count;
+        assert!(
+            held < 5,
+            "{held} entries of 20 MB each kept under a 64 MiB budget"
+        );
+        assert_eq!(
+            journal
+                .page(Some("b"), None, 0, 100)
+                .requests
+                .last()
+                .map(|e| e.seq),
+            Some(10)
+        );
     }
 
     #[test]
-    fn entries_filter_by_function_and_number_from_one() {
+    fn pages_follow_after_and_limit_within_one_world_and_function() {
         let journal = Journal::default();
-        journal.record(0, "a", "GET", RawParams::default(), "200".into(), None);
-        journal.record(0, "b", "GET", RawParams::default(), "200".into(), None);
-        let b = journal.entries(Some("b"));
-        assert_eq!(b.len(), 1);
-        assert_eq!(b[0].seq, 2);
+        for seq in 1..=5 {
+            let function = if seq % 2 == 0 { "a" } else { "b" };
+            journal.record(entry(None, seq, function, RawParams::default()));
+            journal.record(entry(Some("other"), seq, function, RawParams::default()));
+        }
+        let b = journal.page(None, Some("b"), 0, 2);
+        assert_eq!(b.count, 3);
+        assert_eq!(b.requests.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 3]);
+        assert_eq!(b.next, Some(3));
+        let rest = journal.page(None, Some("b"), 3, 2);
+        assert_eq!(rest.requests.iter().map(|e| e.seq).collect::<Vec<_>>(), [5]);
+        assert_eq!(rest.next, None);
+        journal.forget(None);
+        assert_eq!(journal.page(None, None, 0, 10).count, 0);
+        assert_eq!(journal.page(Some("other"), None, 0, 10).count, 5);
     }
 }

@@ -40,7 +40,7 @@ use crate::spec::yaml::FileErrors;
 use namespace::{Namespace, Namespaces};
 
 pub use fault::{Action, FaultError, FaultRule, FaultSpec, Faults};
-pub use journal::{Entry, Journal};
+pub use journal::{Entry, Journal, Page};
 pub use namespace::{MAX_NAMESPACES, NAME_RULE, NAMESPACE_PREFIX};
 pub use reply::{HttpAnswer, HttpStatusMode, Reply};
 pub use state::{StateError, StateErrorKind, StateWriter};
@@ -88,6 +88,8 @@ pub struct Workbench {
     fake: Fake,
     namespaces: Namespaces,
     faults: Faults,
+    /// What every world's clients sent, in one bounded journal.
+    journal: Journal,
     config: Config,
     /// Counts requests that may have changed a world, so the state writer knows when to save.
     changes: AtomicU64,
@@ -102,7 +104,8 @@ impl Workbench {
         mutation::edit_seed(mutant, &mut seed);
         let fake = Fake::new(spec, seed, config.fake);
         Workbench {
-            namespaces: Namespaces::new(Namespace::new(fake.new_world())),
+            namespaces: Namespaces::new(Namespace::new(None, fake.new_world())),
+            journal: Journal::default(),
             faults: Faults::new(config.rng_seed),
             fake,
             config,
@@ -166,13 +169,17 @@ impl Workbench {
             Some(Action::Close) => "closed".to_owned(),
             _ => call.response.code.to_string(),
         };
-        let time = namespace.world.clock().tick();
-        let method = request.method.as_str();
-        let fired = fault.as_ref().map(Action::name);
         let response = call.response;
-        namespace
-            .journal
-            .record(time, function, method, call.params, code, fired);
+        self.journal.record(Entry {
+            namespace: namespace.name.clone(),
+            seq: namespace.next_seq(),
+            time: namespace.world.clock().tick(),
+            function: function.to_owned(),
+            method: request.method.as_str().to_owned(),
+            params: call.params,
+            code,
+            fault: fault.as_ref().map(|f| f.name().to_owned()),
+        });
 
         let mut answer = HttpAnswer::api(&response, self.config.http_status);
         mutation::spoil_body(self.config.fake.mutant, &response, &mut answer.body);
@@ -195,7 +202,7 @@ impl Workbench {
             None => Ok(Arc::clone(self.namespaces.default_world())),
             Some(name) => self
                 .namespaces
-                .get_or_create(name, || Namespace::new(self.fake.new_world()))
+                .get_or_create(name, || Namespace::new(Some(name), self.fake.new_world()))
                 .map_err(ApiError::from),
         }
     }
@@ -214,11 +221,12 @@ impl Workbench {
         &self.faults
     }
 
-    /// The journal of the default world or of `namespace`, of one function if given.
-    pub fn requests(&self, namespace: Option<&str>, function: Option<&str>) -> Vec<Entry> {
-        self.namespace(namespace)
-            .map(|n| n.journal.entries(function))
-            .unwrap_or_default()
+    /// The journal of the default world or of `namespace`, of one function if given: its
+    /// first `PAGE_LIMIT` entries.
+    pub fn requests(&self, namespace: Option<&str>, function: Option<&str>) -> Vec<Arc<Entry>> {
+        self.journal
+            .page(namespace, function, 0, journal::PAGE_LIMIT)
+            .requests
     }
 
     /// The whole state of the default world or of `namespace`, as `/_fake/state` shows it.
@@ -231,14 +239,21 @@ impl Workbench {
         )
     }
 
-    /// Drops `namespace`; whether it existed.
+    /// Drops `namespace`, its journal entries with it; whether it existed.
     pub fn drop_namespace(&self, namespace: &str) -> bool {
+        self.journal.forget(Some(namespace));
         self.namespaces.remove(namespace)
     }
 
     /// The default world back to the seed (named namespaces keep theirs).
     pub fn reset(&self) {
-        self.namespaces.default_world().reset();
+        self.reset_world(self.namespaces.default_world());
+    }
+
+    /// A world back to the seed: state, generator, clock and journal.
+    fn reset_world(&self, namespace: &Namespace) {
+        namespace.reset();
+        self.journal.forget(namespace.name.as_deref());
     }
 }
 

@@ -1,36 +1,46 @@
 //! Namespaces: isolated worlds on one server, so parallel tests never see each other. A request
 //! to `/_ns/<name>/api/json/...` (or `/_ns/<name>/_fake/...`) acts on the world `<name>`, made
 //! from the seed on first use; every other path acts on the default world. Each world has its own
-//! state, journal and clock, so one test's requests never shift another's ids or times.
+//! state, clock and journal numbering, so one test's requests never shift another's ids or times.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::fake::{ApiError, Store};
-use crate::workbench::journal::Journal;
 
 /// Where namespaced paths start.
 pub const NAMESPACE_PREFIX: &str = "/_ns/";
 
-/// One world and what belongs to it: its state (with its clock) and its journal.
+/// One world and what belongs to it: its name, its state (with its clock), and the count of
+/// calls it has journaled (its entries live in the server's one journal).
 #[derive(Debug)]
 pub(super) struct Namespace {
-    pub world: Store,
-    pub journal: Journal,
+    /// `None` for the default world.
+    pub(super) name: Option<Arc<str>>,
+    pub(super) world: Store,
+    journaled: AtomicU64,
 }
 
 impl Namespace {
-    pub(super) fn new(world: Store) -> Namespace {
+    pub(super) fn new(name: Option<&str>, world: Store) -> Namespace {
         Namespace {
+            name: name.map(Arc::from),
             world,
-            journal: Journal::default(),
+            journaled: AtomicU64::new(0),
         }
     }
 
-    /// Back to the seed: state, generator, clock and journal.
+    /// The sequence number of the next journal entry: 1 for the first since start or reset.
+    pub(super) fn next_seq(&self) -> u64 {
+        self.journaled.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// Back to the seed: state, generator, clock and the journal's count (the caller forgets
+    /// the world's entries).
     pub(super) fn reset(&self) {
         self.world.reset();
-        self.journal.clear();
+        self.journaled.store(0, Ordering::Relaxed);
     }
 }
 

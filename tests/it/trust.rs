@@ -566,3 +566,45 @@ fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     files
 }
+
+/// Item 9: the journal's budget counts what entries really hold, for the whole server: a
+/// megabyte of `a&a&…` is half a million parameters of some 20 MB, so a handful of such posts
+/// in two namespaces leave at most three entries in all, and `/_fake/requests` pages.
+#[test]
+fn item_09_the_journal_is_bounded_by_real_bytes_across_namespaces() {
+    let fake = Fake::start();
+    let body = "a&".repeat(512 * 1024);
+    for i in 0..6 {
+        let world = ["one", "two"][i % 2];
+        let path = format!(
+            "/_ns/{world}/api/json/cards/list/?auth_username=user;auth_password=password;cardgroup=123"
+        );
+        let reply = fake.post(&path, Some("application/x-www-form-urlencoded"), &body);
+        assert_eq!(reply.outcome(), "200");
+    }
+    let count = |world: &str| {
+        fake.get(&format!("/_ns/{world}/_fake/requests")).json()["count"]
+            .as_u64()
+            .unwrap()
+    };
+    let (one, two) = (count("one"), count("two"));
+    assert!(
+        one + two <= 3,
+        "{one} + {two} entries of 20 MB kept under a 64 MiB budget"
+    );
+    assert!(two >= 1, "the newest entry is kept");
+
+    for _ in 0..5 {
+        fake.call("cards/groups/get", "user", "id=123");
+    }
+    let page = fake.get("/_fake/requests?limit=2").json();
+    assert_eq!(page["count"], 5);
+    assert_eq!(page["requests"].as_array().unwrap().len(), 2);
+    assert_eq!(page["next"], 2);
+    let rest = fake.get("/_fake/requests?limit=2&after=4").json();
+    assert_eq!(rest["requests"][0]["seq"], 5);
+    assert!(rest["next"].is_null());
+    let bad = fake.get("/_fake/requests?limit=lots");
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("limit"), "{}", bad.body);
+}
