@@ -312,9 +312,17 @@ pub struct LimitArgs {
     /// and then again its body (else 408).
     #[arg(long, value_name = "SECONDS", default_value_t = Limits::DEFAULT.read_timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..), env = "ENSWITCH_FAKE_READ_TIMEOUT")]
     pub read_timeout: u64,
-    /// The most connections open at once; more wait to be accepted until one closes.
+    /// The most connections open at once; past it a newcomer is still accepted and the oldest
+    /// connection gives way (at once if idle, after its answer if busy).
     #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT.max_connections as u64, value_parser = clap::value_parser!(u64).range(1..=1_000_000), env = "ENSWITCH_FAKE_MAX_CONNECTIONS")]
     pub max_connections: u64,
+    /// Seconds one connection may stay open in all; then it finishes its answer and closes.
+    #[arg(long, value_name = "SECONDS", default_value_t = Limits::DEFAULT.connection_lifetime.as_secs(), value_parser = clap::value_parser!(u64).range(1..), env = "ENSWITCH_FAKE_CONNECTION_LIFETIME")]
+    pub connection_lifetime: u64,
+    /// Seconds requests in flight may take to finish after SIGINT or SIGTERM; then the process
+    /// exits 0. A second signal exits at once.
+    #[arg(long, value_name = "SECONDS", default_value_t = Limits::DEFAULT.shutdown_grace.as_secs(), env = "ENSWITCH_FAKE_SHUTDOWN_GRACE")]
+    pub shutdown_grace: u64,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -9,6 +9,7 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use enswitch_fake::conformance::{
@@ -171,14 +172,18 @@ fn limits_of(args: LimitArgs) -> Limits {
         max_headers,
         read_timeout,
         max_connections,
+        connection_lifetime,
+        shutdown_grace,
     } = args;
     let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
     Limits {
         max_body_bytes: size(max_body_bytes),
         max_header_bytes: size(max_header_bytes),
         max_headers: size(max_headers),
-        read_timeout: std::time::Duration::from_secs(read_timeout),
+        read_timeout: Duration::from_secs(read_timeout),
         max_connections: size(max_connections),
+        connection_lifetime: Duration::from_secs(connection_lifetime),
+        shutdown_grace: Duration::from_secs(shutdown_grace),
     }
 }
 

@@ -53,10 +53,11 @@ impl FakeServer {
                     .build()?;
                 runtime.block_on(async move {
                     let listener = TcpListener::from_std(std_listener)?;
-                    run(listener, served, &limits, async {
+                    let stop = async {
+                        // A dropped sender stops the server too.
                         let _ = stopped.await;
-                    })
-                    .await
+                    };
+                    run(listener, served, &limits, stop, std::future::pending()).await
                 })
             })?;
         Ok(FakeServer {

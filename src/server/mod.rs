@@ -18,9 +18,12 @@
 //! // The server stops when `fake` is dropped.
 //! ```
 
+mod connections;
 mod fake_server;
 mod limits;
 mod signal;
+
+use connections::{Connections, Stop, Ticket};
 
 pub use fake_server::FakeServer;
 pub use limits::Limits;
@@ -29,6 +32,7 @@ pub use signal::{ServeError, serve_until_signal};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::body::{Body as _, Bytes, Incoming};
@@ -37,9 +41,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
 
 use crate::fake::{ApiRequest, Method};
 use crate::server::limits::HYPER_MAX_HEADERS;
@@ -68,16 +70,20 @@ impl Handler for Workbench {
     }
 }
 
-/// Serves `handler` on `listener` within `limits` until `shutdown` completes, then waits for open
-/// requests.
+/// Serves `handler` on `listener` within `limits` until `stop` completes; then the listener
+/// closes and the connections are asked to finish, for at most `limits.shutdown_grace`, or until
+/// `force` completes (a second signal), whichever comes first.
 pub async fn run<H: Handler>(
     listener: TcpListener,
     handler: Arc<H>,
     limits: &Limits,
-    shutdown: impl Future<Output = ()>,
+    stop: impl Future<Output = ()>,
+    force: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
-    let graceful = GracefulShutdown::new();
-    let connections = Arc::new(Semaphore::new(limits.max_connections));
+    let connections = Arc::new(Connections::default());
+    // A few slots beyond the cap, so a newcomer is accepted at once and an old connection gives
+    // way, rather than the newcomer waiting behind whoever holds the slots.
+    let hard_cap = limits.max_connections + (limits.max_connections / 8).max(4);
     let mut http = http1::Builder::new();
     // A client may close its sending side once its request is out (`nc -N`, health checkers):
     // it is still answered.
@@ -89,15 +95,15 @@ pub async fn run<H: Handler>(
         http.max_headers(limits.max_headers);
     }
     let limits = Arc::new(limits.clone());
-    tokio::pin!(shutdown);
+    tokio::pin!(stop);
     loop {
-        // A connection over the cap waits, unaccepted, until one closes.
+        // Past the hard cap a connection waits, unaccepted, until one closes.
         let next = async {
-            let permit = Arc::clone(&connections).acquire_owned().await;
-            (permit, listener.accept().await)
+            connections.fewer_than(hard_cap).await;
+            listener.accept().await
         };
         tokio::select! {
-            (permit, accepted) = next => {
+            accepted = next => {
                 let stream = match accepted {
                     Ok((stream, _)) => stream,
                     // Out of file descriptors and the like: the next accept may work, once a
@@ -107,24 +113,111 @@ pub async fn run<H: Handler>(
                         continue;
                     }
                 };
+                let ticket = connections.open(limits.max_connections);
+                let busy = Arc::clone(&ticket.busy);
                 let handler = Arc::clone(&handler);
-                let limits = Arc::clone(&limits);
+                let answer_limits = Arc::clone(&limits);
                 let service = service_fn(move |request| {
-                    answer(Arc::clone(&handler), Arc::clone(&limits), request)
+                    let busy = Busy::mark(&busy);
+                    let answered = answer(Arc::clone(&handler), Arc::clone(&answer_limits), request);
+                    async move {
+                        let answer = answered.await;
+                        drop(busy);
+                        answer
+                    }
                 });
-                let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+                let connection = http.serve_connection(TokioIo::new(stream), service);
+                let connections = Arc::clone(&connections);
+                let lifetime = limits.connection_lifetime;
                 tokio::spawn(async move {
-                    // A client that goes away mid-request is its own business.
-                    let _ = connection.await;
-                    drop(permit);
+                    let id = ticket.id;
+                    serve_connection(connection, ticket, lifetime).await;
+                    connections.close(id);
                 });
             }
-            () = &mut shutdown => break,
+            () = &mut stop => break,
         }
     }
     drop(listener);
-    graceful.shutdown().await;
+    connections.stop_all();
+    tokio::select! {
+        () = connections.fewer_than(1) => {}
+        () = tokio::time::sleep(limits.shutdown_grace) => {}
+        () = force => {}
+    }
     Ok(())
+}
+
+/// Drives one connection until it closes, its lifetime is spent (then it finishes the answer in
+/// progress), or the registry asks it to give way.
+async fn serve_connection<C>(connection: C, ticket: Ticket, lifetime: std::time::Duration)
+where
+    C: Future + GracefulConnection,
+{
+    tokio::pin!(connection);
+    let lifetime = tokio::time::sleep(lifetime);
+    tokio::pin!(lifetime);
+    let Ticket { busy, mut stop, .. } = ticket;
+    let mut finishing = false;
+    loop {
+        tokio::select! {
+            // A client that goes away mid-request is its own business.
+            _ = connection.as_mut() => return,
+            () = &mut lifetime, if !finishing => {
+                connection.as_mut().finish();
+                finishing = true;
+            }
+            changed = stop.changed(), if !finishing => {
+                let order = *stop.borrow_and_update();
+                // Nothing runs on this connection while this task is here, so `busy` is exact.
+                let answering = busy.load(Ordering::Acquire);
+                match order {
+                    Stop::Now if !answering => return,
+                    Stop::Now | Stop::Gracefully => {
+                        connection.as_mut().finish();
+                        finishing = true;
+                    }
+                    Stop::No if changed.is_ok() => {}
+                    // The registry forgot this connection: it is being shut down.
+                    Stop::No => return,
+                }
+            }
+        }
+    }
+}
+
+/// hyper's connection, asked to finish its answer and close.
+trait GracefulConnection {
+    fn finish(self: std::pin::Pin<&mut Self>);
+}
+
+impl<I, S, B> GracefulConnection for http1::Connection<I, S>
+where
+    S: hyper::service::HttpService<Incoming, ResBody = B>,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    I: hyper::rt::Read + hyper::rt::Write + Unpin,
+    B: hyper::body::Body + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    fn finish(self: std::pin::Pin<&mut Self>) {
+        self.graceful_shutdown();
+    }
+}
+
+/// Marks a connection as answering a request until dropped, however the answer ends.
+struct Busy(Arc<AtomicBool>);
+
+impl Busy {
+    fn mark(flag: &Arc<AtomicBool>) -> Busy {
+        flag.store(true, Ordering::Release);
+        Busy(Arc::clone(flag))
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
 }
 
 /// Returned instead of an answer to make hyper close the connection (a `close` fault).

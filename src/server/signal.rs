@@ -2,8 +2,11 @@
 //! caller told the address (the binary prints it; the library never does), then [`run`] until
 //! SIGINT or SIGTERM.
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+
+use tokio::sync::watch;
 
 use crate::server::{Handler, Limits, run};
 
@@ -37,7 +40,7 @@ pub fn serve_until_signal<H: Handler>(
         .enable_all()
         .build()
         .map_err(ServeError::Runtime)?;
-    runtime.block_on(async {
+    let served = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|source| ServeError::Bind { addr, source })?;
@@ -45,15 +48,49 @@ pub fn serve_until_signal<H: Handler>(
             .local_addr()
             .map_err(|source| ServeError::Bind { addr, source })?;
         bound(local).map_err(ServeError::Announce)?;
-        run(listener, handler, limits, stop_signal())
+        let signals = Signals::listen();
+        run(listener, handler, limits, signals.nth(1), signals.nth(2))
             .await
             .map_err(ServeError::Serve)
-    })
+    });
+    // Requests still in flight after the grace are abandoned, not waited for.
+    runtime.shutdown_background();
+    served
 }
 
-/// Completes on SIGINT or SIGTERM. A signal that cannot be listened for never completes, so
-/// the server keeps serving rather than stopping at once; the signal's default action remains.
-async fn stop_signal() {
+/// SIGINT and SIGTERM, counted: the first asks for a graceful stop, the second for an
+/// immediate one.
+struct Signals {
+    received: watch::Receiver<u32>,
+}
+
+impl Signals {
+    /// Starts counting. A signal that cannot be listened for is never counted, so the server
+    /// keeps serving rather than stopping at once; the signal's default action remains.
+    fn listen() -> Signals {
+        let (count, received) = watch::channel(0);
+        tokio::spawn(async move {
+            loop {
+                next_signal().await;
+                count.send_modify(|n| *n += 1);
+            }
+        });
+        Signals { received }
+    }
+
+    /// Completes once `n` signals have arrived.
+    fn nth(&self, n: u32) -> impl Future<Output = ()> + use<> {
+        let mut received = self.received.clone();
+        async move {
+            if received.wait_for(|count| *count >= n).await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+}
+
+/// The next SIGINT or SIGTERM.
+async fn next_signal() {
     let interrupt = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;

@@ -97,7 +97,13 @@ pub enum FaultError {
     Namespace,
     #[error("code {0:?} is not one the API uses ({known:?})", known = Code::KNOWN)]
     Code(String),
+    #[error("a delay of {0} ms is longer than the {MAX_DELAY_MS} ms allowed")]
+    Delay(u64),
 }
+
+/// The longest delay a rule may ask for: a minute, past any client's patience, short enough that
+/// a stopping server is not held up by it.
+pub const MAX_DELAY_MS: u64 = 60_000;
 
 impl FaultSpec {
     /// Checks what serde cannot: the numbers' ranges, the error's code, the namespace's name.
@@ -113,10 +119,12 @@ impl FaultSpec {
         if self.namespace.as_deref().is_some_and(|n| !valid_name(n)) {
             return Err(FaultError::Namespace);
         }
-        if let Action::Error { code, .. } = &self.action
-            && code.parse().ok().and_then(Code::new).is_none()
-        {
-            return Err(FaultError::Code(code.clone()));
+        match &self.action {
+            Action::Error { code, .. } if code.parse().ok().and_then(Code::new).is_none() => {
+                return Err(FaultError::Code(code.clone()));
+            }
+            Action::Delay { ms } if *ms > MAX_DELAY_MS => return Err(FaultError::Delay(*ms)),
+            _ => {}
         }
         Ok(())
     }
