@@ -75,9 +75,10 @@ impl Connections {
             .count();
         if registry.open.len() - asked > max {
             // The newcomer (the last entry) is the one the slot is for.
-            let mut others = registry.open.range(..id).map(|(_, c)| c);
-            let candidates: Vec<&Connection> = others
-                .by_ref()
+            let candidates: Vec<&Connection> = registry
+                .open
+                .range(..id)
+                .map(|(_, c)| c)
                 .filter(|c| *c.stop.borrow() == Stop::No)
                 .collect();
             let idle = candidates.iter().find(|c| !c.busy.load(Ordering::Acquire));
