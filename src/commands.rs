@@ -8,7 +8,7 @@ use anyhow::{Context as _, bail};
 use enswitch_fake::conformance::{self, Runner, Verdict};
 use enswitch_fake::server;
 use enswitch_fake::spec::Spec;
-use enswitch_fake::workbench::StateWriter;
+use enswitch_fake::workbench::{StateEvent, StateWriter};
 
 use crate::exit;
 use crate::options::{Check, Hunt, Record, Serve};
@@ -22,7 +22,18 @@ pub fn serve(serve: Serve) -> anyhow::Result<()> {
         limits,
         state,
     } = serve;
-    let writer = state.map(|file| StateWriter::start(std::sync::Arc::clone(&workbench), file));
+    let writer = state.map(|file| {
+        StateWriter::start(
+            std::sync::Arc::clone(&workbench),
+            file,
+            |event| match event {
+                StateEvent::Failing(error) => {
+                    eprintln!("state: {error}; answering /_fake/health with 503 and retrying");
+                }
+                StateEvent::Recovered => eprintln!("state: saved again"),
+            },
+        )
+    });
     server::serve_until_signal(addr, workbench, &limits, announce).context("--addr")?;
     // After the last request is answered: nothing a client was told about is lost.
     if let Some(writer) = writer {

@@ -154,8 +154,12 @@ fn serve(args: ServeArgs) -> anyhow::Result<Serve> {
         let added = FaultSpec::from_json(rule).and_then(|spec| workbench.faults().add(spec));
         added.with_context(|| format!("--fault {rule}"))?;
     }
-    if let Some(file) = state.as_deref().filter(|f| f.exists()) {
-        workbench.load_state(file).context("--state")?;
+    if let Some(file) = state.as_deref() {
+        if file.exists() {
+            workbench.load_state(file).context("--state")?;
+        }
+        // Before any client hears OK: the file can be written.
+        workbench.save_state(file).context("--state")?;
     }
     Ok(Serve {
         addr,

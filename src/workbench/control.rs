@@ -53,7 +53,12 @@ impl Workbench {
             .trim_end_matches('/');
         let method = &request.method;
         match (method, what, name) {
-            (Method::Get, "health", _) => HttpAnswer::json(200, &json!({ "status": "ok" })),
+            (Method::Get, "health", _) => match self.state_problem() {
+                None => HttpAnswer::json(200, &json!({ "status": "ok" })),
+                Some(problem) => {
+                    HttpAnswer::json(503, &json!({ "status": "failing", "state": problem }))
+                }
+            },
             (Method::Get, "state", _) => self.in_world(name, |world| {
                 world.world.with(|state| HttpAnswer::json(200, &*state))
             }),

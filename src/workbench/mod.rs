@@ -43,7 +43,7 @@ pub use fault::{Action, FaultError, FaultRule, FaultSpec, Faults, MAX_DELAY_MS};
 pub use journal::{Entry, Journal, Page};
 pub use namespace::{MAX_NAMESPACES, NAME_RULE, NAMESPACE_PREFIX};
 pub use reply::{HttpAnswer, HttpStatusMode, Reply};
-pub use state::{StateError, StateErrorKind, StateWriter};
+pub use state::{StateError, StateErrorKind, StateEvent, StateWriter};
 
 /// Where the control plane's paths start; never inside the API's path space.
 pub const CONTROL_PREFIX: &str = "/_fake/";
@@ -93,6 +93,8 @@ pub struct Workbench {
     config: Config,
     /// Counts requests that may have changed a world, so the state writer knows when to save.
     changes: AtomicU64,
+    /// Why the state file cannot be saved, while it cannot (`/_fake/health` says so).
+    state_problem: std::sync::Mutex<Option<String>>,
 }
 
 impl Workbench {
@@ -110,6 +112,7 @@ impl Workbench {
             fake,
             config,
             changes: AtomicU64::new(0),
+            state_problem: std::sync::Mutex::new(None),
         }
     }
 
@@ -214,6 +217,18 @@ impl Workbench {
 
     fn changed(&self) {
         self.changes.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Why the state file cannot be saved right now, if it cannot.
+    pub fn state_problem(&self) -> Option<String> {
+        self.state_problem
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn set_state_problem(&self, problem: Option<String>) {
+        *self.state_problem.lock().unwrap_or_else(|p| p.into_inner()) = problem;
     }
 
     /// The fault rules in force; add one to make the next matching call fail.

@@ -171,6 +171,12 @@ fn saved(world: &World) -> SavedWorld {
 }
 
 impl Workbench {
+    /// Writes every world to the state file `path` now: at start, this proves the path can be
+    /// written before any client is told OK.
+    pub fn save_state(&self, path: &Path) -> Result<(), StateError> {
+        save(self, path)
+    }
+
     /// Reads the state file `path` into the worlds. Refuses a file that is not a state file of
     /// this version, or whose objects do not fit the seed (a group of an unknown customer, a
     /// field the spec does not have); a refused file changes nothing.
@@ -322,8 +328,18 @@ fn restore(seed: &World, saved: &SavedWorld, create: &Function) -> Result<World,
     Ok(world)
 }
 
+/// What the state writer tells its owner (the binary logs it): a save failed, the first of an
+/// episode; or saving works again.
+#[derive(Debug)]
+pub enum StateEvent<'a> {
+    Failing(&'a StateError),
+    Recovered,
+}
+
 /// Saves a workbench to a file whenever its state has changed, checking every `BATCH_MS`, and
-/// once more when finished: a SIGKILL loses at most that window, a clean stop nothing.
+/// once more when finished: a SIGKILL loses at most that window, a clean stop nothing. A save
+/// that fails is retried every `BATCH_MS` until one works; meanwhile `/_fake/health` answers
+/// 503 with the reason, and the owner hears of it once per episode.
 #[derive(Debug)]
 pub struct StateWriter {
     stop: std::sync::mpsc::Sender<()>,
@@ -335,20 +351,41 @@ pub struct StateWriter {
 pub(super) const BATCH_MS: u64 = 100;
 
 impl StateWriter {
-    pub fn start(bench: std::sync::Arc<Workbench>, path: std::path::PathBuf) -> StateWriter {
+    pub fn start(
+        bench: std::sync::Arc<Workbench>,
+        path: std::path::PathBuf,
+        events: impl Fn(StateEvent<'_>) + Send + 'static,
+    ) -> StateWriter {
         let file = path.display().to_string();
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
         let thread = std::thread::spawn(move || {
             let mut written = bench.changes();
+            let mut failing = false;
             loop {
                 let finished = !matches!(
                     stopped.recv_timeout(std::time::Duration::from_millis(BATCH_MS)),
                     Err(std::sync::mpsc::RecvTimeoutError::Timeout)
                 );
                 let now = bench.changes();
-                if now != written || finished {
-                    save(&bench, &path)?;
-                    written = now;
+                if now != written || finished || failing {
+                    match save(&bench, &path) {
+                        Ok(()) => {
+                            written = now;
+                            if failing {
+                                failing = false;
+                                bench.set_state_problem(None);
+                                events(StateEvent::Recovered);
+                            }
+                        }
+                        Err(error) if finished => return Err(error),
+                        Err(error) => {
+                            if !failing {
+                                failing = true;
+                                bench.set_state_problem(Some(error.to_string()));
+                                events(StateEvent::Failing(&error));
+                            }
+                        }
+                    }
                 }
                 if finished {
                     return Ok(());
@@ -358,9 +395,9 @@ impl StateWriter {
         StateWriter { stop, thread, file }
     }
 
-    /// Writes the last changes and stops; the first write error, if any.
+    /// Writes the last changes and stops; the error of that last save, if it failed.
     pub fn finish(self) -> Result<(), StateError> {
-        // Fails only when the writer has already stopped on an error, which `join` returns.
+        // Fails only if the thread has ended, which `join` then tells.
         let _ = self.stop.send(());
         self.thread.join().unwrap_or_else(|_| {
             Err(StateError {

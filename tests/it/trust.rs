@@ -829,3 +829,89 @@ fn item_10_delays_are_capped_and_a_stop_is_bounded() {
     let (status, _) = wait_for_exit(&mut child, Duration::from_secs(10));
     assert_eq!(status.code(), Some(0));
 }
+
+/// Item 13: a state file that cannot be written is refused at start (exit 2 naming it); a disk
+/// that fails later shows in `/_fake/health` (503 with the reason) and on stderr, and saving
+/// resumes by itself once the disk is back.
+#[test]
+fn item_13_an_unwritable_state_file_is_refused_and_a_failing_disk_is_visible() {
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-dir/state.json");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_enswitch-fake"))
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--state",
+            missing.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--state"), "{stderr}");
+    assert!(stderr.contains("no-such-dir/state.json"), "{stderr}");
+
+    let folder = dir.path().join("disk");
+    std::fs::create_dir(&folder).unwrap();
+    let file = folder.join("state.json");
+    let (mut child, addr) = crate::support::spawn(&[
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--state",
+        file.to_str().unwrap(),
+    ]);
+    let get = |path: &str| {
+        crate::support::send(
+            addr,
+            &format!("GET {path} HTTP/1.1\r\nHost: f\r\nConnection: close\r\n\r\n"),
+        )
+    };
+    let health_becomes = |status: u16| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let health = get("/_fake/health");
+            if health.status == status {
+                return health;
+            }
+            assert!(Instant::now() < deadline, "health stayed {}", health.status);
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    assert_eq!(get("/_fake/health").status, 200);
+    // The disk goes away (as root, permissions would not stop the writes; a missing directory does).
+    std::fs::remove_dir_all(&folder).unwrap();
+    let update =
+        "/api/json/cards/groups/update/?auth_username=user;auth_password=password;id=123;name=kept";
+    assert_eq!(get(update).status, 200);
+    let failing = health_becomes(503);
+    assert_eq!(failing.json()["status"], "failing");
+    assert!(
+        failing.json()["state"]
+            .as_str()
+            .unwrap()
+            .contains("state.json"),
+        "{}",
+        failing.body
+    );
+    // The disk comes back: saving resumes, and the change is kept.
+    std::fs::create_dir(&folder).unwrap();
+    health_becomes(200);
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr.matches("retrying").count(),
+        1,
+        "once per episode: {stderr}"
+    );
+    assert!(stderr.contains("saved again"), "{stderr}");
+    assert!(std::fs::read_to_string(&file).unwrap().contains("\"kept\""));
+}
