@@ -856,7 +856,7 @@ fn item_13_an_unwritable_state_file_is_refused_and_a_failing_disk_is_visible() {
     let folder = dir.path().join("disk");
     std::fs::create_dir(&folder).unwrap();
     let file = folder.join("state.json");
-    let (mut child, addr) = crate::support::spawn(&[
+    let (child, addr) = crate::support::spawn(&[
         "serve",
         "--addr",
         "127.0.0.1:0",
