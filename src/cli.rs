@@ -141,6 +141,23 @@ pub struct CheckArgs {
     pub mutants: bool,
 }
 
+/// An address to listen on that is not an IP address and a port.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{given:?} is not IP:PORT: give an IP address and a port, such as 127.0.0.1:8080 or \
+     [::1]:8080 (a host name such as localhost is not looked up)"
+)]
+pub struct NotSocketAddress {
+    given: String,
+}
+
+/// `IP:PORT`, with a message that says so.
+fn socket_address(text: &str) -> Result<SocketAddr, NotSocketAddress> {
+    text.parse().map_err(|_| NotSocketAddress {
+        given: text.to_owned(),
+    })
+}
+
 /// A `--mutant` name that names none.
 #[derive(Debug, thiserror::Error)]
 #[error("no mutant {name:?}; there are: {known}")]
@@ -184,7 +201,7 @@ pub struct RecordArgs {
     #[arg(long, value_name = "BASE_URL")]
     pub upstream: String,
     /// Address the proxy listens on; clients use `http://ADDR/api/json/` as their base URL.
-    #[arg(long, value_name = "ADDR", default_value_t = DEFAULT_RECORD_ADDR)]
+    #[arg(long, value_name = "IP:PORT", default_value_t = DEFAULT_RECORD_ADDR, value_parser = socket_address)]
     pub listen: SocketAddr,
     /// Where to write `scenarios/`, `snapshots/` and `normalize.yaml`: a fixtures directory for
     /// `check --fixtures DIR`.
@@ -226,8 +243,9 @@ pub struct ServeArgs {
     /// Address to listen on; port 0 picks a free port.
     #[arg(
         long,
-        value_name = "ADDR",
+        value_name = "IP:PORT",
         default_value_t = DEFAULT_ADDR,
+        value_parser = socket_address,
         env = "ENSWITCH_FAKE_ADDR"
     )]
     pub addr: SocketAddr,
@@ -246,6 +264,7 @@ pub struct ServeArgs {
         long,
         value_name = "N",
         default_value_t = DEFAULT_MAX_CARDS,
+        value_parser = clap::value_parser!(u64).range(1..),
         env = "ENSWITCH_FAKE_MAX_CARDS"
     )]
     pub max_cards: u64,

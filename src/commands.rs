@@ -146,11 +146,12 @@ pub fn record(record: Record) -> anyhow::Result<()> {
     for problem in recorder.problems() {
         eprintln!("not recorded: {problem}");
     }
-    println!(
+    writeln!(
+        std::io::stdout(),
         "recorded {} exchange(s) in {}",
         recorder.recorded(),
         out.display()
-    );
+    )?;
     Ok(())
 }
 
@@ -176,7 +177,8 @@ pub fn lint(dir: Option<&std::path::Path>) -> anyhow::Result<u8> {
             } else {
                 "functions"
             };
-            println!("spec ok: {} {noun} ({})", paths.len(), paths.join(", "));
+            let (count, names) = (paths.len(), paths.join(", "));
+            writeln!(std::io::stdout(), "spec ok: {count} {noun} ({names})")?;
             Ok(exit::OK)
         }
         Err(errors) => {

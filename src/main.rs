@@ -20,13 +20,27 @@ use crate::options::{Accept, Export, Run};
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    match options::resolve(cli).and_then(run) {
+    let resolved = options::resolve(cli);
+    // For a command that only prints, a reader that went away (`| head`) has what it wanted. A
+    // check whose report could not be written has not told its outcome: that stays an error.
+    let only_prints = resolved.as_ref().is_ok_and(Run::only_prints);
+    match resolved.and_then(run) {
         Ok(code) => ExitCode::from(code),
+        Err(error) if only_prints && closed_pipe(&error) => ExitCode::from(exit::OK),
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::from(exit::ERROR)
         }
     }
+}
+
+/// Whether `error` comes from writing to a pipe whose reader has gone.
+fn closed_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn run(command: Run) -> anyhow::Result<u8> {
@@ -71,8 +85,15 @@ fn run(command: Run) -> anyhow::Result<u8> {
             Ok(exit::OK)
         }
         Run::Completions(shell) => {
-            let mut command = cli::Cli::command();
-            clap_complete::generate(shell, &mut command, "enswitch-fake", &mut std::io::stdout());
+            // Written whole, then sent: clap_complete panics on a failed write of its own.
+            let mut script = Vec::new();
+            clap_complete::generate(
+                shell,
+                &mut cli::Cli::command(),
+                "enswitch-fake",
+                &mut script,
+            );
+            std::io::stdout().write_all(&script)?;
             Ok(exit::OK)
         }
     }

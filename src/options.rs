@@ -42,6 +42,16 @@ pub enum Run {
     Completions(clap_complete::Shell),
 }
 
+impl Run {
+    /// Whether the command's whole work is what it prints (a listing, an export, a script).
+    pub fn only_prints(&self) -> bool {
+        matches!(
+            self,
+            Run::Mutants | Run::Lint(_) | Run::Export(_) | Run::Completions(_)
+        )
+    }
+}
+
 pub struct Serve {
     pub addr: SocketAddr,
     pub workbench: Arc<Workbench>,
@@ -151,7 +161,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<Serve> {
     };
     let workbench = Workbench::new(spec, seed, config);
     for rule in &faults {
-        let added = FaultSpec::from_json(rule).and_then(|spec| workbench.faults().add(spec));
+        let added = FaultSpec::from_json(rule).and_then(|spec| workbench.add_fault(spec));
         added.with_context(|| format!("--fault {rule}"))?;
     }
     if let Some(file) = state.as_deref() {

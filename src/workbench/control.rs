@@ -68,7 +68,7 @@ impl Workbench {
                 HttpAnswer::json(200, &json!({ "status": "reset" }))
             }),
             (Method::Get, "requests", _) => self.requests_page(name, &request.query),
-            (Method::Post, "faults", _) => self.add_fault(name, &request.body),
+            (Method::Post, "faults", _) => self.post_fault(name, &request.body),
             (Method::Get, "faults", _) => {
                 HttpAnswer::json(200, &json!({ "faults": self.faults.list() }))
             }
@@ -148,7 +148,7 @@ impl Workbench {
     }
 
     /// A rule from a JSON body; under `/_ns/<name>/` it applies to that namespace by default.
-    fn add_fault(&self, namespace: Option<&str>, body: &[u8]) -> HttpAnswer {
+    fn post_fault(&self, namespace: Option<&str>, body: &[u8]) -> HttpAnswer {
         let text = String::from_utf8_lossy(body);
         let mut spec = match FaultSpec::from_json(&text) {
             Ok(spec) => spec,
@@ -157,7 +157,7 @@ impl Workbench {
         if spec.namespace.is_none() {
             spec.namespace = namespace.map(str::to_owned);
         }
-        match self.faults.add(spec) {
+        match self.add_fault(spec) {
             Ok(rule) => HttpAnswer::json(200, &rule),
             Err(why) => error(400, format!("fault rule: {why}")),
         }

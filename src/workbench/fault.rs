@@ -99,6 +99,10 @@ pub enum FaultError {
     Code(String),
     #[error("a delay of {0} ms is longer than the {MAX_DELAY_MS} ms allowed")]
     Delay(u64),
+    #[error(
+        "the spec has no function {0:?} (name one, such as cards/batches/create, or * for every one)"
+    )]
+    Function(String),
 }
 
 /// The longest delay a rule may ask for: a minute, past any client's patience, short enough that
@@ -154,7 +158,7 @@ impl Faults {
     }
 
     /// Adds a checked rule and returns it with its id.
-    pub fn add(&self, spec: FaultSpec) -> Result<FaultRule, FaultError> {
+    pub(super) fn add(&self, spec: FaultSpec) -> Result<FaultRule, FaultError> {
         spec.check()?;
         let mut inner = self.lock();
         let rule = FaultRule {

@@ -231,9 +231,17 @@ impl Workbench {
         *self.state_problem.lock().unwrap_or_else(|p| p.into_inner()) = problem;
     }
 
-    /// The fault rules in force; add one to make the next matching call fail.
+    /// The fault rules in force, with how often each fired.
     pub fn faults(&self) -> &Faults {
         &self.faults
+    }
+
+    /// Adds a fault rule, checked (a function the spec has, or `*`); the rule with its id.
+    pub fn add_fault(&self, spec: FaultSpec) -> Result<FaultRule, FaultError> {
+        if spec.function != "*" && self.fake.spec().function(&spec.function).is_none() {
+            return Err(FaultError::Function(spec.function));
+        }
+        self.faults.add(spec)
     }
 
     /// The journal of the default world or of `namespace`, of one function if given: its

@@ -71,7 +71,7 @@ impl From<Refused> for ApiError {
     /// The envelope 400 a client gets for a namespace it cannot have.
     fn from(why: Refused) -> ApiError {
         let message = match why {
-            Refused::BadName => format!("Unknown namespace: {NAME_RULE}."),
+            Refused::BadName => format!("Not a namespace name: {NAME_RULE}."),
             Refused::Full => format!(
                 "There are {MAX_NAMESPACES} namespaces already: DELETE /_fake/ns/<name> to drop one."
             ),

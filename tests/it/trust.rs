@@ -915,3 +915,127 @@ fn item_13_an_unwritable_state_file_is_refused_and_a_failing_disk_is_visible() {
     assert!(stderr.contains("saved again"), "{stderr}");
     assert!(std::fs::read_to_string(&file).unwrap().contains("\"kept\""));
 }
+
+/// Item 14: a command whose output goes to a reader that has gone (`| head`) exits quietly
+/// instead of panicking (exit 101).
+#[test]
+fn item_14_a_closed_pipe_is_no_panic() {
+    for args in [
+        &["completions", "bash"][..],
+        &["spec", "export", "--format", "openapi"],
+        &["spec", "export", "--format", "markdown"],
+        &["mutants"],
+        &["spec", "lint"],
+    ] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_enswitch-fake"))
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader goes away before anything is read.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+/// Item 15: a fault rule naming a function the spec does not have would never fire; it is
+/// refused, at start (exit 2) and over HTTP (400), naming the function.
+#[test]
+fn item_15_a_fault_for_no_function_is_refused() {
+    let rule = r#"{"function":"cards/nope","action":"http_503"}"#;
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_enswitch-fake"))
+        .args(["serve", "--fault", rule])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no function \"cards/nope\""), "{stderr}");
+    let fake = Fake::start();
+    let refused = fake.post("/_fake/faults", Some("application/json"), rule);
+    assert_eq!(refused.status, 400);
+    assert!(refused.body.contains("cards/nope"), "{}", refused.body);
+    let every = r#"{"function":"*","action":"http_503"}"#;
+    assert_eq!(
+        fake.post("/_fake/faults", Some("application/json"), every)
+            .status,
+        200
+    );
+}
+
+/// Item 16: the small ones of the same class: a zero card cap, an address that is not IP:PORT,
+/// the help's exit codes, and a namespace name that breaks the rule, each said plainly.
+#[test]
+fn item_16_small_refusals_say_what_is_expected() {
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_enswitch-fake"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["serve", "--max-cards", "0"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--max-cards"));
+    for args in [
+        &["serve", "--addr", "localhost:8081"][..],
+        &[
+            "record",
+            "--upstream",
+            "http://u/api/json/",
+            "--out",
+            "o",
+            "--listen",
+            "localhost:1",
+        ],
+    ] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("is not IP:PORT"), "{stderr}");
+        assert!(stderr.contains("127.0.0.1:8080"), "{stderr}");
+    }
+    let help = String::from_utf8_lossy(&run(&["--help"]).stdout).into_owned();
+    for code in ["0 success", "1 `check`", "2 a spec"] {
+        assert!(
+            help.contains(code),
+            "the help's exit codes lack {code:?}: {help}"
+        );
+    }
+    let fake = Fake::start();
+    let reply = fake.get("/_ns/a.b/api/json/cards/groups/get/?id=1");
+    let message = reply.json()["responses"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(message.starts_with("Not a namespace name: "), "{message}");
+    assert!(!message.contains("Unknown namespace"), "{message}");
+}
+
+/// Item 17: the README's quick start shows what today's build prints: each `$ curl 'URL'`
+/// there, sent in order to a fresh fake, answers the line printed under it, byte for byte.
+#[test]
+fn item_17_the_readmes_quick_start_is_what_the_fake_prints() {
+    let readme = include_str!("../../README.md");
+    let start = readme.find("## Quick start").expect("a quick start");
+    let end = start + readme[start..].find("\n## ").expect("a next section");
+    let lines: Vec<&str> = readme[start..end].lines().collect();
+    let fake = Fake::start();
+    let mut checked = 0;
+    for pair in lines.windows(2) {
+        let Some(url) = pair[0]
+            .strip_prefix("$ curl '")
+            .and_then(|rest| rest.strip_suffix('\''))
+        else {
+            continue;
+        };
+        let path = url
+            .strip_prefix("http://127.0.0.1:8080")
+            .expect("the default address");
+        assert_eq!(fake.get(path).body, pair[1], "{url}");
+        checked += 1;
+    }
+    assert_eq!(checked, 3, "the quick start's three commands");
+}

@@ -371,7 +371,7 @@ fn a_rust_test_can_inject_a_fault_and_read_the_journal() {
         probability: None,
         action: error,
     };
-    fake.workbench().faults().add(spec).unwrap();
+    fake.workbench().add_fault(spec).unwrap();
 
     // "The client": anything that takes a base URL.
     let url = format!(
