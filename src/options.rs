@@ -327,6 +327,9 @@ fn record(args: RecordArgs) -> anyhow::Result<Record> {
     let spec = spec(&source)?;
     let config = target_config(config.as_deref())?;
     let upstream = http(&upstream, false, ca_cert.as_deref())?;
+    // As for check: a wrong or unreachable upstream is one clear error now, not a 502 per
+    // exchange later.
+    upstream.probe().context("--upstream")?;
     let rules = Fixtures::default_location()
         .read("normalize.yaml")
         .context("reading normalize.yaml in the fixtures")?

@@ -103,7 +103,13 @@ pub enum FaultError {
         "the spec has no function {0:?} (name one, such as cards/batches/create, or * for every one)"
     )]
     Function(String),
+    #[error("there are {MAX_FAULT_RULES} fault rules already: DELETE /_fake/faults to clear them")]
+    Full,
 }
+
+/// The most rules in force at once: every call looks at each, and a client adding rules in a
+/// loop must not be able to exhaust memory.
+pub const MAX_FAULT_RULES: usize = 1000;
 
 /// The longest delay a rule may ask for: a minute, past any client's patience, short enough that
 /// a stopping server is not held up by it.
@@ -161,6 +167,9 @@ impl Faults {
     pub(super) fn add(&self, spec: FaultSpec) -> Result<FaultRule, FaultError> {
         spec.check()?;
         let mut inner = self.lock();
+        if inner.rules.len() >= MAX_FAULT_RULES {
+            return Err(FaultError::Full);
+        }
         let rule = FaultRule {
             id: inner.next_id,
             spec,

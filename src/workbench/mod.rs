@@ -39,7 +39,7 @@ use crate::spec::yaml::FileErrors;
 
 use namespace::{Namespace, Namespaces};
 
-pub use fault::{Action, FaultError, FaultRule, FaultSpec, Faults, MAX_DELAY_MS};
+pub use fault::{Action, FaultError, FaultRule, FaultSpec, Faults, MAX_DELAY_MS, MAX_FAULT_RULES};
 pub use journal::{Entry, Journal, Page};
 pub use namespace::{MAX_NAMESPACES, NAME_RULE, NAMESPACE_PREFIX};
 pub use reply::{HttpAnswer, HttpStatusMode, Reply};

@@ -387,7 +387,8 @@ fn misbehaving_target(how: Misbehaviour) -> std::net::SocketAddr {
 }
 
 /// Item 6: a password, sent by `check` and `record` and echoed or choked on by the target, is in
-/// no report (human, JSON lines, JUnit), no error, no snapshot and no recorded case.
+/// no report (human, JSON lines, JUnit), no error, no snapshot and no recorded case. (And, a
+/// sibling of item 3, `record` probes its upstream at start as `check` probes its target.)
 #[test]
 fn item_06_no_password_in_any_report_error_or_snapshot() {
     const PASSWORD: &str = "Zq9;s3cret&x";
@@ -494,11 +495,31 @@ fn item_06_no_password_in_any_report_error_or_snapshot() {
             "GET /api/json/cards/groups/update/?{query} HTTP/1.1\r\nHost: r\r\nConnection: close\r\n\r\n"
         ),
     );
+    // An upstream that is gone at start is refused then, naming it; one that answers the probe
+    // and then closes every connection gets each exchange a 502.
     let gone = format!("http://{refused}/api/json/");
+    let refused_at_start = std::process::Command::new(env!("CARGO_BIN_EXE_enswitch-fake"))
+        .args([
+            "record",
+            "--upstream",
+            &gone,
+            "--listen",
+            "127.0.0.1:0",
+            "--out",
+        ])
+        .arg(dir.path().join("gone"))
+        .output()
+        .unwrap();
+    assert_eq!(refused_at_start.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused_at_start.stderr).contains(&gone));
+    let closing = format!(
+        "http://{}/api/json/",
+        misbehaving_target(Misbehaviour::Close)
+    );
     let (mut dead, dead_addr) = crate::support::spawn(&[
         "record",
         "--upstream",
-        &gone,
+        &closing,
         "--listen",
         "127.0.0.1:0",
         "--out",
@@ -1038,4 +1059,29 @@ fn item_17_the_readmes_quick_start_is_what_the_fake_prints() {
         checked += 1;
     }
     assert_eq!(checked, 3, "the quick start's three commands");
+}
+
+/// A sibling of item 9: fault rules are bounded too (every call looks at each).
+#[test]
+fn item_09_fault_rules_are_bounded() {
+    let fake = Fake::start();
+    let rule = r#"{"function":"*","times":1,"action":"close"}"#;
+    for i in 0..enswitch_fake::workbench::MAX_FAULT_RULES {
+        let added = fake.post("/_fake/faults", Some("application/json"), rule);
+        assert_eq!(added.status, 200, "rule {i}");
+    }
+    let refused = fake.post("/_fake/faults", Some("application/json"), rule);
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused.body.contains("DELETE /_fake/faults"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(
+        fake.get("/_fake/faults").json()["faults"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1000
+    );
 }

@@ -688,9 +688,19 @@ fn record_read_only_forwards_reads_and_validation_but_refuses_changes() {
     assert_eq!((refused.status, refused.code().as_str()), (403, "400"));
     child.kill().unwrap();
     child.wait().unwrap();
+    let updates = upstream
+        .workbench()
+        .requests(None, Some("cards/groups/update"));
     assert_eq!(
-        upstream.workbench().requests(None, None).len(),
-        2,
+        updates.len(),
+        1,
         "the refused change never reached the upstream"
     );
+    assert_eq!(updates[0].params.get("validation"), Some("1"));
+    // The rest: the probe at start (no credentials) and the read.
+    let gets = upstream
+        .workbench()
+        .requests(None, Some("cards/groups/get"));
+    assert_eq!(gets.len(), 2);
+    assert_eq!(upstream.workbench().requests(None, None).len(), 3);
 }
