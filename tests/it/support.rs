@@ -165,12 +165,31 @@ pub fn send(addr: SocketAddr, request: &str) -> Reply {
     }
 }
 
+/// The binary under test, to be given its arguments.
+pub fn command() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_enswitch-fake"))
+}
+
+/// Runs `enswitch-fake ARGS` to the end and returns what it did.
+pub fn run(args: &[&str]) -> std::process::Output {
+    command().args(args).output().unwrap()
+}
+
+/// Sends SIGTERM to `child`, as a service manager stopping it would.
+pub fn terminate(child: &std::process::Child) {
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+}
+
 /// Runs `enswitch-fake ARGS` (a server: `serve`, `record`) and waits for its first line,
 /// `listening on http://ADDR`. Its stdout is drained from then on so it never blocks on a full
 /// pipe; its stderr is piped for the caller (`wait_with_output`).
 pub fn spawn(args: &[&str]) -> (std::process::Child, SocketAddr) {
     use std::io::BufRead as _;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_enswitch-fake"))
+    let mut child = command()
         .args(args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

@@ -261,7 +261,7 @@ fn item_04_check_takes_the_admin_token() {
         &[&args[..], &["--admin-token", "tok-4"]].concat(),
         dir.path(),
     );
-    let from_env = std::process::Command::new(env!("CARGO_BIN_EXE_enswitch-fake"))
+    let from_env = crate::support::command()
         .arg("check")
         .args(args)
         .current_dir(dir.path())
@@ -313,7 +313,7 @@ fn item_05_accept_chooses_and_can_dry_run() {
     assert!(pending("missing/id") && pending("validation/invalid"));
 
     let accept = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_enswitch-fake"))
+        crate::support::command()
             .arg("accept")
             .args(args)
             .current_dir(dir.path())
@@ -498,7 +498,7 @@ fn item_06_no_password_in_any_report_error_or_snapshot() {
     // An upstream that is gone at start is refused then, naming it; one that answers the probe
     // and then closes every connection gets each exchange a 502.
     let gone = format!("http://{refused}/api/json/");
-    let refused_at_start = std::process::Command::new(env!("CARGO_BIN_EXE_enswitch-fake"))
+    let refused_at_start = crate::support::command()
         .args([
             "record",
             "--upstream",
@@ -533,13 +533,8 @@ fn item_06_no_password_in_any_report_error_or_snapshot() {
     );
     assert_eq!(bad_gateway.status, 502);
     assert!(!bad_gateway.body.contains(CORE), "{}", bad_gateway.body);
-    for child in [&mut recorder, &mut dead] {
-        let sent = std::process::Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(sent.success());
-    }
+    crate::support::terminate(&recorder);
+    crate::support::terminate(&dead);
     let recorded = recorder.wait_with_output().unwrap();
     let dead = dead.wait_with_output().unwrap();
     for output in [recorded, dead] {
@@ -761,10 +756,7 @@ fn item_12_a_normal_client_is_served_under_every_flood() {
 fn item_10_delays_are_capped_and_a_stop_is_bounded() {
     use std::time::{Duration, Instant};
     let too_long = r#"{"function":"*","action":{"delay":{"ms":60001}}}"#;
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_enswitch-fake"))
-        .args(["serve", "--fault", too_long])
-        .output()
-        .unwrap();
+    let out = crate::support::run(&["serve", "--fault", too_long]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("longer than the 60000 ms allowed"));
     let fake = Fake::start();
@@ -782,14 +774,18 @@ fn item_10_delays_are_capped_and_a_stop_is_bounded() {
             std::thread::sleep(Duration::from_millis(20));
         }
     };
-    let signal = |child: &std::process::Child| {
-        let sent = std::process::Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(sent.success());
-    };
-    let in_flight = |addr: std::net::SocketAddr| {
+    // A serve with `grace`, a 60 s request in flight, and the first signal sent.
+    let stopping = |grace: &str| {
+        let args = [
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--fault",
+            slow,
+            "--shutdown-grace",
+            grace,
+        ];
+        let (child, addr) = crate::support::spawn(&args);
         let request = "GET /api/json/cards/groups/get/?auth_username=user;auth_password=password;id=123 HTTP/1.1\r\nHost: f\r\n\r\n";
         let mut stream = std::net::TcpStream::connect(addr).unwrap();
         std::io::Write::write_all(&mut stream, request.as_bytes()).unwrap();
@@ -805,22 +801,12 @@ fn item_10_delays_are_capped_and_a_stop_is_bounded() {
             assert!(Instant::now() < deadline, "the request never arrived");
             std::thread::sleep(Duration::from_millis(20));
         }
-        stream
+        crate::support::terminate(&child);
+        (child, stream)
     };
 
     // One signal: the grace (1 s) runs out, then exit 0.
-    let args = [
-        "serve",
-        "--addr",
-        "127.0.0.1:0",
-        "--fault",
-        slow,
-        "--shutdown-grace",
-        "1",
-    ];
-    let (mut child, addr) = crate::support::spawn(&args);
-    let _stream = in_flight(addr);
-    signal(&child);
+    let (mut child, _stream) = stopping("1");
     let (status, took) = wait_for_exit(&mut child, Duration::from_secs(10));
     assert_eq!(status.code(), Some(0));
     assert!(
@@ -829,24 +815,13 @@ fn item_10_delays_are_capped_and_a_stop_is_bounded() {
     );
 
     // Two signals: out at once, long before the 30 s grace.
-    let args = [
-        "serve",
-        "--addr",
-        "127.0.0.1:0",
-        "--fault",
-        slow,
-        "--shutdown-grace",
-        "30",
-    ];
-    let (mut child, addr) = crate::support::spawn(&args);
-    let _stream = in_flight(addr);
-    signal(&child);
+    let (mut child, _stream) = stopping("30");
     std::thread::sleep(Duration::from_millis(200));
     assert!(
         child.try_wait().unwrap().is_none(),
         "the first signal waits for the request"
     );
-    signal(&child);
+    crate::support::terminate(&child);
     let (status, _) = wait_for_exit(&mut child, Duration::from_secs(10));
     assert_eq!(status.code(), Some(0));
 }
@@ -859,16 +834,13 @@ fn item_13_an_unwritable_state_file_is_refused_and_a_failing_disk_is_visible() {
     use std::time::{Duration, Instant};
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("no-such-dir/state.json");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_enswitch-fake"))
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--state",
-            missing.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
+    let out = crate::support::run(&[
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--state",
+        missing.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("--state"), "{stderr}");
@@ -920,11 +892,7 @@ fn item_13_an_unwritable_state_file_is_refused_and_a_failing_disk_is_visible() {
     // The disk comes back: saving resumes, and the change is kept.
     std::fs::create_dir(&folder).unwrap();
     health_becomes(200);
-    let sent = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
+    crate::support::terminate(&child);
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -948,7 +916,7 @@ fn item_14_a_closed_pipe_is_no_panic() {
         &["mutants"],
         &["spec", "lint"],
     ] {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_enswitch-fake"))
+        let mut child = crate::support::command()
             .args(args)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
@@ -968,10 +936,7 @@ fn item_14_a_closed_pipe_is_no_panic() {
 #[test]
 fn item_15_a_fault_for_no_function_is_refused() {
     let rule = r#"{"function":"cards/nope","action":"http_503"}"#;
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_enswitch-fake"))
-        .args(["serve", "--fault", rule])
-        .output()
-        .unwrap();
+    let out = crate::support::run(&["serve", "--fault", rule]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("no function \"cards/nope\""), "{stderr}");
@@ -991,12 +956,7 @@ fn item_15_a_fault_for_no_function_is_refused() {
 /// the help's exit codes, and a namespace name that breaks the rule, each said plainly.
 #[test]
 fn item_16_small_refusals_say_what_is_expected() {
-    let run = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_enswitch-fake"))
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| crate::support::command().args(args).output().unwrap();
     let out = run(&["serve", "--max-cards", "0"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--max-cards"));
