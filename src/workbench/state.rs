@@ -358,8 +358,10 @@ impl StateWriter {
     ) -> StateWriter {
         let file = path.display().to_string();
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        // Read before the thread starts: a change that arrives before the thread runs must
+        // still count as unsaved.
+        let mut written = bench.changes();
         let thread = std::thread::spawn(move || {
-            let mut written = bench.changes();
             let mut failing = false;
             loop {
                 let finished = !matches!(

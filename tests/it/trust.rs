@@ -464,7 +464,7 @@ fn item_06_no_password_in_any_report_error_or_snapshot() {
         "http://{}/api/json/",
         misbehaving_target(Misbehaviour::EchoIn500)
     );
-    let (mut recorder, addr) = crate::support::spawn(&[
+    let (recorder, addr) = crate::support::spawn(&[
         "record",
         "--upstream",
         &upstream,
@@ -516,7 +516,7 @@ fn item_06_no_password_in_any_report_error_or_snapshot() {
         "http://{}/api/json/",
         misbehaving_target(Misbehaviour::Close)
     );
-    let (mut dead, dead_addr) = crate::support::spawn(&[
+    let (dead, dead_addr) = crate::support::spawn(&[
         "record",
         "--upstream",
         &closing,
