@@ -11,7 +11,7 @@ use enswitch_fake::conformance::{DEFAULT_FIXTURES, DEFAULT_RECORD_ADDR};
 use enswitch_fake::fake::{ClockKind, DEFAULT_MAX_CARDS, DEFAULT_RNG_SEED, Mutant};
 use enswitch_fake::server::{DEFAULT_ADDR, Limits};
 use enswitch_fake::spec::export::ExportFormat;
-use enswitch_fake::workbench::HttpStatusMode;
+use enswitch_fake::workbench::{HttpStatusMode, StateSync};
 
 /// A machine-readable spec, a fake server and a conformance runner for the cards functions of the
 /// Enswitch JSON API.
@@ -290,10 +290,23 @@ pub struct ServeArgs {
     /// `enswitch-fake mutants`).
     #[arg(long, value_name = "NAME", value_parser = parse_mutant, env = "ENSWITCH_FAKE_MUTANT")]
     pub mutant: Option<Mutant>,
-    /// Keep the state in FILE: loaded at start if it exists, written atomically within 100 ms
-    /// of each change and at shutdown. A file that is not a state file is refused, not replaced.
+    /// Keep the state in FILE, a SQLite database: loaded at start if it exists; each change is
+    /// committed before it is answered OK. One server owns a file at a time. A JSON state file
+    /// of earlier versions is converted (the original kept as FILE.v1.json); any other file is
+    /// refused, not replaced.
     #[arg(long, value_name = "FILE", env = "ENSWITCH_FAKE_STATE")]
     pub state: Option<PathBuf>,
+    /// How durable a commit is: `normal` survives a killed process, `full` also a power loss
+    /// (each commit waits for the disk).
+    #[arg(
+        long,
+        value_enum,
+        value_name = "LEVEL",
+        default_value_t = StateSync::default().into(),
+        requires = "state",
+        env = "ENSWITCH_FAKE_STATE_SYNC"
+    )]
+    pub state_sync: StateSyncArg,
     /// A fault rule to start with, as JSON (as `POST /_fake/faults` takes); may be repeated:
     /// `{"function":"cards/batches/create","times":1,"action":{"error":{"code":"500","message":"boom"}}}`.
     #[arg(long = "fault", value_name = "JSON")]
@@ -366,6 +379,32 @@ impl From<HttpStatusMode> for HttpStatusArg {
         match mode {
             HttpStatusMode::AlwaysOk => HttpStatusArg::Ok,
             HttpStatusMode::Mirror => HttpStatusArg::Mirror,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum StateSyncArg {
+    /// WAL, synchronous=NORMAL: survives a killed process.
+    Normal,
+    /// WAL, synchronous=FULL: survives a power loss too.
+    Full,
+}
+
+impl From<StateSyncArg> for StateSync {
+    fn from(arg: StateSyncArg) -> StateSync {
+        match arg {
+            StateSyncArg::Normal => StateSync::Normal,
+            StateSyncArg::Full => StateSync::Full,
+        }
+    }
+}
+
+impl From<StateSync> for StateSyncArg {
+    fn from(sync: StateSync) -> StateSyncArg {
+        match sync {
+            StateSync::Normal => StateSyncArg::Normal,
+            StateSync::Full => StateSyncArg::Full,
         }
     }
 }

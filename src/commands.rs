@@ -8,38 +8,28 @@ use anyhow::{Context as _, bail};
 use enswitch_fake::conformance::{self, Runner, Verdict};
 use enswitch_fake::server;
 use enswitch_fake::spec::Spec;
-use enswitch_fake::workbench::{StateEvent, StateWriter};
 
 use crate::exit;
 use crate::options::{Check, Hunt, Record, Serve};
 
 /// Prints `listening on http://ADDR` (scripts wait for it, so it goes first, flushed), serves
-/// until SIGINT or SIGTERM, then writes the state file one last time.
+/// until SIGINT or SIGTERM, then keeps every world's clock in the state file.
 pub fn serve(serve: Serve) -> anyhow::Result<()> {
     let Serve {
         addr,
         workbench,
         limits,
-        state,
     } = serve;
-    let writer = state.map(|file| {
-        StateWriter::start(
-            std::sync::Arc::clone(&workbench),
-            file,
-            |event| match event {
-                StateEvent::Failing(error) => {
-                    eprintln!("state: {error}; answering /_fake/health with 503 and retrying");
-                }
-                StateEvent::Recovered => eprintln!("state: saved again"),
-            },
-        )
-    });
-    server::serve_until_signal(addr, workbench, &limits, announce).context("--addr")?;
-    // After the last request is answered: nothing a client was told about is lost.
-    if let Some(writer) = writer {
-        writer.finish().context("writing --state")?;
+    // A file size limit (ulimit -f) must show as a failed save, not kill the fake.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: ignoring a signal changes no memory; nothing else handles SIGXFSZ.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
-    Ok(())
+    server::serve_until_signal(addr, std::sync::Arc::clone(&workbench), &limits, announce)
+        .context("--addr")?;
+    // After the last request is answered: the clocks, so a restart continues them.
+    workbench.checkpoint_state().context("--state")
 }
 
 fn announce(addr: std::net::SocketAddr) -> std::io::Result<()> {

@@ -20,7 +20,7 @@ use enswitch_fake::fake::{self, World};
 use enswitch_fake::server::Limits;
 use enswitch_fake::spec::Spec;
 use enswitch_fake::spec::export::ExportFormat;
-use enswitch_fake::workbench::{Config, ControlAccess, FaultSpec, Workbench};
+use enswitch_fake::workbench::{Config, ControlAccess, FaultSpec, StateEvent, Workbench};
 
 use crate::cli::{
     AcceptArgs, CheckArgs, Cli, Command, ExportArgs, LimitArgs, RecordArgs, ReportArg, ServeArgs,
@@ -56,8 +56,6 @@ pub struct Serve {
     pub addr: SocketAddr,
     pub workbench: Arc<Workbench>,
     pub limits: Limits,
-    /// The state file, already loaded into the workbench if it existed.
-    pub state: Option<PathBuf>,
 }
 
 pub struct Check {
@@ -137,6 +135,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<Serve> {
         clock,
         mutant,
         state,
+        state_sync,
         faults,
         admin_token,
         no_admin,
@@ -165,18 +164,25 @@ fn serve(args: ServeArgs) -> anyhow::Result<Serve> {
         added.with_context(|| format!("--fault {rule}"))?;
     }
     if let Some(file) = state.as_deref() {
-        if file.exists() {
-            workbench.load_state(file).context("--state")?;
-        }
-        // Before any client hears OK: the file can be written.
-        workbench.save_state(file).context("--state")?;
+        workbench
+            .open_state(file, state_sync.into(), log_state_event)
+            .context("--state")?;
     }
     Ok(Serve {
         addr,
         workbench: Arc::new(workbench),
         limits: limits_of(limits),
-        state,
     })
+}
+
+/// What the state database says of itself goes to stderr, once per episode.
+fn log_state_event(event: StateEvent<'_>) {
+    match event {
+        StateEvent::Failing(why) => {
+            eprintln!("state: {why}; writes answer 500 and /_fake/health 503 until it works again");
+        }
+        StateEvent::Recovered => eprintln!("state: saving works again"),
+    }
 }
 
 fn limits_of(args: LimitArgs) -> Limits {

@@ -21,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let app = app();
-    app.reset();
+    app.reset().expect("an in-memory world resets");
     if let Err(why) = input::check(&app.serve(request)) {
         panic!("{why}");
     }

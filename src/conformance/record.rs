@@ -218,7 +218,9 @@ impl Recorder {
 
 impl Handler for Recorder {
     /// Each exchange waits on the upstream and writes files.
-    const BLOCKS: bool = true;
+    fn blocks(&self, _request: &ApiRequest) -> bool {
+        true
+    }
 
     fn serve(&self, request: ApiRequest) -> Reply {
         self.exchange(&request).into()

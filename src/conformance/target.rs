@@ -120,6 +120,8 @@ pub enum TargetErrorKind {
     Closed,
     #[error("{}", refused_reset(*.0))]
     ResetRefused(u16),
+    #[error("could not be reset: {0}")]
+    NotReset(String),
     /// The probe before a run found no Enswitch JSON API at the base URL.
     #[error("this is not an Enswitch JSON API: {0}")]
     NotTheApi(String),
@@ -198,7 +200,10 @@ impl Target for InProcess {
     }
 
     fn reset(&self) -> Result<bool, TargetError> {
-        self.workbench.reset();
+        self.workbench.reset().map_err(|unsaved| TargetError {
+            url: "the fake in this process".into(),
+            kind: TargetErrorKind::NotReset(unsaved.to_string()),
+        })?;
         Ok(true)
     }
 }

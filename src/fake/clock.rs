@@ -57,6 +57,14 @@ impl Clock {
         }
     }
 
+    /// Where the logical clock starts; `None` for the wall clock.
+    pub fn start(&self) -> Option<i64> {
+        match self {
+            Clock::Logical(_) => Some(LOGICAL_EPOCH),
+            Clock::System => None,
+        }
+    }
+
     /// Moves the logical clock to a saved position; the wall clock ignores it.
     pub fn set_position(&self, seconds: i64) {
         if let Clock::Logical(next) = self {
@@ -70,6 +78,30 @@ impl Clock {
             next.store(LOGICAL_EPOCH, Ordering::Relaxed);
         }
     }
+}
+
+/// `YYYY-MM-DD HH:MM:SS` (UTC) back to seconds since 1970; `None` if it is not that shape.
+pub(crate) fn parse_utc(text: &str) -> Option<i64> {
+    let number = |range: std::ops::Range<usize>| -> Option<i64> {
+        let part = text.get(range)?;
+        part.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| part.parse().ok())?
+    };
+    if text.len() != 19 {
+        return None;
+    }
+    let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
+    let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
+    // Days from civil, the inverse of `format_utc`'s civil from days.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + hour * 3600 + minute * 60 + second)
 }
 
 /// Seconds since 1970 as `YYYY-MM-DD HH:MM:SS`, by the days-to-civil algorithm of the proleptic
@@ -104,6 +136,15 @@ mod tests {
         assert_eq!(format_utc(LOGICAL_EPOCH), "2026-01-01 00:00:00");
         assert_eq!(format_utc(951_782_400), "2000-02-29 00:00:00");
         assert_eq!(format_utc(1_709_251_199), "2024-02-29 23:59:59");
+    }
+
+    #[test]
+    fn parsing_gives_back_what_formatting_wrote() {
+        for seconds in [0, LOGICAL_EPOCH, 951_782_400, 1_709_251_199, 4_102_444_799] {
+            assert_eq!(parse_utc(&format_utc(seconds)), Some(seconds), "{seconds}");
+        }
+        assert_eq!(parse_utc("2026-01-01"), None);
+        assert_eq!(parse_utc("2026-01-01 00:00:0x"), None);
     }
 
     #[test]

@@ -88,6 +88,16 @@ impl ApiError {
         )
     }
 
+    /// 500 when a change could not be kept (the state file could not be written): it was undone,
+    /// so nothing changed. Why is for the operator (`/_fake/health`, the log), not the client.
+    pub fn unsaved() -> ApiError {
+        ApiError::new(
+            500,
+            "state",
+            "The state could not be saved, so nothing was changed; try again.",
+        )
+    }
+
     /// 500 when the fake itself failed: a bug of enswitch-fake's, never an Enswitch answer.
     pub fn panicked(function: &Function) -> ApiError {
         let message = format!(

@@ -60,7 +60,7 @@ impl<'a> Input<'a> {
                 let seen = match refers.resource {
                     ResourceKind::CardGroup => {
                         let found = if mutant::is(mutant, Mutant::ForeignGroupVisible) {
-                            world.card_groups.get(&CardGroupId(*id)).map(|g| g.id)
+                            world.card_groups().get(&CardGroupId(*id)).map(|g| g.id)
                         } else {
                             world
                                 .visible_group(who.customer, CardGroupId(*id))
@@ -88,7 +88,7 @@ impl<'a> Input<'a> {
             }
         }
 
-        let group = input.group.map(|id| &world.card_groups[&id]);
+        let group = input.group.map(|id| &world.card_groups()[&id]);
         for (position, param) in function
             .parameters
             .iter()

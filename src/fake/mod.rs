@@ -26,6 +26,7 @@
 //! ```
 
 mod auth;
+mod changes;
 mod clock;
 pub(crate) mod domain;
 mod error;
@@ -47,18 +48,19 @@ use crate::spec::value::Value;
 use crate::spec::yaml::FileErrors;
 use crate::spec::{Access, Function, Spec};
 
+pub use changes::Changes;
 pub use clock::{Clock, ClockKind};
 pub use error::ApiError;
 pub use mutant::{Mutant, Seam};
 pub use params::RawParams;
 pub use request::{ApiRequest, Method};
 pub use response::ApiResponse;
-pub use store::Store;
+pub use store::{Durable, Store, Unsaved};
 pub use validate::{AUTH_PARAMS, Params, validate};
 pub use world::{Level, World};
 
 pub(crate) use auth::same_secret;
-pub(crate) use clock::format_utc;
+pub(crate) use clock::{format_utc, parse_utc};
 pub(crate) use domain::card_groups::is_field as is_group_field;
 pub(crate) use rng::Rng;
 
@@ -169,7 +171,9 @@ impl Fake {
             world.with(|state| self.checks_then_act(function, &params, state, world.clock()))
         });
         let response = match std::panic::catch_unwind(checked) {
-            Ok(answer) => answer.unwrap_or_else(ApiResponse::from),
+            Ok(Ok(answer)) => answer.unwrap_or_else(ApiResponse::from),
+            // The change could not be kept, and was undone.
+            Ok(Err(_unsaved)) => ApiError::unsaved().into(),
             Err(_) => ApiError::panicked(function).into(),
         };
         Call {

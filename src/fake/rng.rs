@@ -15,6 +15,16 @@ impl Rng {
         Rng { state: seed }
     }
 
+    /// The generator at a state `state` returned (to continue a kept world).
+    pub(crate) fn from_state(state: u64) -> Rng {
+        Rng { state }
+    }
+
+    /// The whole state, to keep it.
+    pub(crate) fn state(&self) -> u64 {
+        self.state
+    }
+
     pub(crate) fn next_u64(&mut self) -> u64 {
         self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.state;

@@ -118,18 +118,14 @@ impl SeedChecker<'_> {
                 "must be three capital letters",
             );
         }
-        let mut world = World {
-            system_currency: raw.system_currency.value.clone(),
-            customers: BTreeMap::new(),
-            rate_plans: BTreeMap::new(),
-            roles: BTreeMap::new(),
-            users: BTreeMap::new(),
-            card_groups: BTreeMap::new(),
-            batches: BTreeMap::new(),
-            cards: Vec::new(),
-            rng: Rng::new(rng_seed),
-            numbers: BTreeSet::new(),
-        };
+        let mut world = World::new(
+            raw.system_currency.value.clone(),
+            BTreeMap::new(),
+            BTreeMap::new(),
+            BTreeMap::new(),
+            BTreeMap::new(),
+            Rng::new(rng_seed),
+        );
 
         for (i, c) in raw.customers.iter().enumerate() {
             let customer = Customer {
@@ -223,16 +219,20 @@ impl SeedChecker<'_> {
         }
         for (i, g) in raw.card_groups.iter().enumerate() {
             if let Some(group) = self.card_group(spec, &world, i, g) {
-                let field = format!("card_groups[{i}].id");
-                self.insert_once(
-                    &mut world.card_groups,
-                    group.id,
-                    group,
-                    &g.id.referenced,
-                    field,
-                );
+                if world.card_groups().contains_key(&group.id) {
+                    let field = format!("card_groups[{i}].id");
+                    self.at(
+                        &g.id.referenced,
+                        field,
+                        format!("{} is defined twice", group.id),
+                    );
+                } else {
+                    world.insert_group(group);
+                }
             }
         }
+        // The seed is where worlds start, not a change of one.
+        world.take_changes();
         world
     }
 

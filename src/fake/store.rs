@@ -1,33 +1,114 @@
-//! The state handle: one world behind one lock, its clock, and the seed it returns to on reset.
-//! Every API call runs start to finish in one closure under the lock (authentication, checks,
-//! the change), so no request sees another's half-done work and no check goes stale before its
-//! change. A std `Mutex`, not tokio's: the closure never awaits, and holding it is short.
+//! The state handle: one world behind one lock, its clock, the seed it returns to on reset, and
+//! (with `serve --state`) where its changes are kept. Every API call runs start to finish in one
+//! closure under the lock (authentication, checks, the change, and the change's commit), so no
+//! request sees another's half-done work, no check goes stale before its change, and no one sees
+//! a change before it is kept. A std `Mutex`, not tokio's: the closure never awaits.
+//!
+//! Keeping is someone else's: a `Durable` is told each call's `Changes` and must make them
+//! durable before the call is answered; if it cannot, the changes are undone and the call fails.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
+use crate::fake::changes::Changes;
 use crate::fake::clock::Clock;
 use crate::fake::world::World;
+
+/// Where a world's changes are kept (the workbench's state database).
+pub trait Durable: Send + Sync + std::fmt::Debug {
+    /// Makes `changes` to `world` durable; the world is locked meanwhile. `clock` is the world's
+    /// next reading, to keep with the generator when that changed.
+    fn commit(&self, world: &World, changes: &Changes, clock: Option<i64>) -> Result<(), Unsaved>;
+
+    /// Replaces everything kept of the world by `world` (a new world, a reset).
+    fn replace(&self, world: &World, clock: Option<i64>) -> Result<(), Unsaved>;
+}
+
+/// Why a change could not be kept; the world is as it was before it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Unsaved(pub String);
 
 #[derive(Debug)]
 pub struct Store {
     world: Mutex<World>,
     seed: Arc<World>,
     clock: Clock,
+    /// Where changes are kept; set once, at start or when a namespace is made.
+    durable: OnceLock<Box<dyn Durable>>,
+    /// How many cards the world holds, as of its last call: read without the lock, to tell a
+    /// call that may take long (listing a big world) from one that cannot.
+    cards: AtomicUsize,
 }
 
 impl Store {
-    /// A world at `seed`, reading time from `clock`.
+    /// A world at `seed`, reading time from `clock`, kept in memory only.
     pub fn new(seed: Arc<World>, clock: Clock) -> Store {
+        let cards = AtomicUsize::new(seed.cards().len());
         Store {
             world: Mutex::new((*seed).clone()),
             seed,
             clock,
+            durable: OnceLock::new(),
+            cards,
         }
     }
 
-    /// Runs `operation` with the world locked.
-    pub fn with<R>(&self, operation: impl FnOnce(&mut World) -> R) -> R {
-        operation(&mut self.lock())
+    /// Has `durable` keep this world's changes from now on (its current state is not written:
+    /// see `keep_current`). A world is kept by one keeper for its life; a second is ignored.
+    pub fn keep_with(&self, durable: Box<dyn Durable>) {
+        let _first = self.durable.set(durable);
+    }
+
+    /// Writes the whole current world to its durable keeper, if it has one.
+    pub fn keep_current(&self) -> Result<(), Unsaved> {
+        let world = self.lock();
+        match self.durable.get() {
+            Some(durable) => durable.replace(&world, self.clock.position()),
+            None => Ok(()),
+        }
+    }
+
+    /// Runs `operation` with the world locked. It may read, and it may change the world: what it
+    /// changed is committed before the lock is released, and undone if that fails.
+    pub fn with<R>(&self, operation: impl FnOnce(&mut World) -> R) -> Result<R, Unsaved> {
+        let mut world = self.lock();
+        let durable = self.durable.get();
+        world.begin(durable.is_some());
+        let result = match std::panic::catch_unwind(AssertUnwindSafe(|| operation(&mut world))) {
+            Ok(result) => result,
+            // A bug of the fake's: what the operation changed before it gave up goes, too (a
+            // world in memory only keeps it, as operations check before they change).
+            Err(panic) => {
+                let changes = world.take_changes();
+                world.undo(changes);
+                std::panic::resume_unwind(panic);
+            }
+        };
+        let changes = world.take_changes();
+        if changes.is_empty() {
+            return Ok(result);
+        }
+        let kept = match durable {
+            Some(durable) => durable.commit(&world, &changes, self.clock.position()),
+            None => Ok(()),
+        };
+        if kept.is_err() {
+            world.undo(changes);
+        }
+        self.cards.store(world.cards().len(), Ordering::Relaxed);
+        kept.map(|()| result)
+    }
+
+    /// Runs `operation` on the world locked, for reading.
+    pub fn read<R>(&self, operation: impl FnOnce(&World) -> R) -> R {
+        operation(&self.lock())
+    }
+
+    /// How many cards the world held after its last change.
+    pub fn cards(&self) -> usize {
+        self.cards.load(Ordering::Relaxed)
     }
 
     /// The world's time.
@@ -35,15 +116,30 @@ impl Store {
         &self.clock
     }
 
-    /// Back to the seed, generator and clock included.
-    pub fn reset(&self) {
-        *self.lock() = (*self.seed).clone();
+    /// Back to the seed, generator and clock included; kept before it takes effect.
+    pub fn reset(&self) -> Result<(), Unsaved> {
+        let mut world = self.lock();
+        if let Some(durable) = self.durable.get() {
+            durable.replace(&self.seed, self.clock.start())?;
+        }
+        *world = (*self.seed).clone();
         self.clock.reset();
+        self.cards.store(world.cards().len(), Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Puts a kept world in place (at start, from the state database), with its clock.
+    pub fn restore(&self, world: World, clock: Option<i64>) {
+        self.cards.store(world.cards().len(), Ordering::Relaxed);
+        *self.lock() = world;
+        if let Some(seconds) = clock {
+            self.clock.set_position(seconds);
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, World> {
-        // A panic inside an operation must not take the whole fake down with a poisoned lock.
-        // Operations check everything before they change anything, so the world is whole.
+        // A panic inside an operation must not take the whole fake down with a poisoned lock;
+        // `with` has undone what the operation changed, so the world is whole.
         self.world
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())

@@ -1,12 +1,15 @@
 //! The state of one fake Enswitch: customers, rate plans, roles, users, card groups, batches and
 //! cards, plus the generator that numbers new cards. Plain data with the lookups every function
-//! shares (tenancy above all); the changes themselves live in `domain/`, and the lock around it
-//! all in `store`.
+//! shares (tenancy above all). What requests change (groups, batches, cards, the generator) is
+//! changed only through the methods here, which record each change (`Changes`) so that a durable
+//! store can write it and undo it if it cannot; the changes themselves are decided in `domain/`,
+//! and the lock around it all is `store`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::fake::changes::Changes;
 use crate::fake::rng::Rng;
 use crate::spec::value::Value;
 
@@ -33,6 +36,15 @@ id_type!(RatePlanId);
 id_type!(CardGroupId);
 id_type!(BatchId);
 
+/// Why saved cards cannot be put into a world.
+#[derive(Debug, thiserror::Error)]
+pub enum RestoreError {
+    #[error("card number {0:?} is not digits")]
+    NotDigits(String),
+    #[error("card number {0} is used twice")]
+    Twice(String),
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct World {
     pub(crate) system_currency: String,
@@ -40,14 +52,17 @@ pub struct World {
     pub(crate) rate_plans: BTreeMap<RatePlanId, RatePlan>,
     pub(crate) roles: BTreeMap<String, Role>,
     pub(crate) users: BTreeMap<String, User>,
-    pub(crate) card_groups: BTreeMap<CardGroupId, CardGroup>,
-    pub(crate) batches: BTreeMap<BatchId, Batch>,
+    card_groups: BTreeMap<CardGroupId, CardGroup>,
+    batches: BTreeMap<BatchId, Batch>,
     /// In the order they were created.
-    pub(crate) cards: Vec<Card>,
-    pub(crate) rng: Rng,
+    cards: Vec<Card>,
+    rng: Rng,
     /// Every card number in use, for uniqueness across the system (D9). Derived from `cards`.
     #[serde(skip)]
-    pub(crate) numbers: BTreeSet<u128>,
+    numbers: BTreeSet<u128>,
+    /// What the call in progress has changed.
+    #[serde(skip)]
+    changes: Changes,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -144,6 +159,155 @@ pub(crate) struct Card {
 }
 
 impl World {
+    /// A world of these customers, plans, roles and users, with no card group, batch or card
+    /// yet, whose generator starts at `rng`.
+    pub(crate) fn new(
+        system_currency: String,
+        customers: BTreeMap<CustomerId, Customer>,
+        rate_plans: BTreeMap<RatePlanId, RatePlan>,
+        roles: BTreeMap<String, Role>,
+        users: BTreeMap<String, User>,
+        rng: Rng,
+    ) -> World {
+        World {
+            system_currency,
+            customers,
+            rate_plans,
+            roles,
+            users,
+            card_groups: BTreeMap::new(),
+            batches: BTreeMap::new(),
+            cards: Vec::new(),
+            rng,
+            numbers: BTreeSet::new(),
+            changes: Changes::default(),
+        }
+    }
+
+    pub(crate) fn card_groups(&self) -> &BTreeMap<CardGroupId, CardGroup> {
+        &self.card_groups
+    }
+
+    pub(crate) fn batches(&self) -> &BTreeMap<BatchId, Batch> {
+        &self.batches
+    }
+
+    /// Every card, in the order they were created.
+    pub(crate) fn cards(&self) -> &[Card] {
+        &self.cards
+    }
+
+    pub(crate) fn numbers(&self) -> &BTreeSet<u128> {
+        &self.numbers
+    }
+
+    pub(crate) fn rng(&self) -> &Rng {
+        &self.rng
+    }
+
+    /// Adds a card group (a new id, or one the seed defines).
+    pub(crate) fn insert_group(&mut self, group: CardGroup) {
+        let before = self.card_groups.get(&group.id);
+        self.changes.group_touched(group.id, before);
+        self.card_groups.insert(group.id, group);
+    }
+
+    /// A group to change in place; `None` if there is none with that id.
+    pub(crate) fn group_mut(&mut self, id: CardGroupId) -> Option<&mut CardGroup> {
+        let group = self.card_groups.get_mut(&id)?;
+        self.changes.group_touched(id, Some(group));
+        Some(group)
+    }
+
+    pub(crate) fn insert_batch(&mut self, batch: Batch) {
+        self.changes.batch_inserted(batch.id);
+        self.batches.insert(batch.id, batch);
+    }
+
+    /// Appends a card whose number (its `card`, as a number) is `number`.
+    pub(crate) fn push_card(&mut self, card: Card, number: u128) {
+        self.changes.cards_appended_from(self.cards.len());
+        self.numbers.insert(number);
+        self.cards.push(card);
+    }
+
+    /// Room for `more` cards, before a batch appends them.
+    pub(crate) fn reserve_cards(&mut self, more: usize) {
+        self.cards.reserve(more);
+    }
+
+    /// The generator, to draw from.
+    pub(crate) fn rng_mut(&mut self) -> &mut Rng {
+        self.changes.rng_advanced_from(&self.rng);
+        &mut self.rng
+    }
+
+    /// Starts recording the changes of a call; with `undoable`, enough to undo them.
+    pub(crate) fn begin(&mut self, undoable: bool) {
+        self.changes = Changes::begin(undoable);
+    }
+
+    /// What changed since `begin`, leaving no changes recorded.
+    pub(crate) fn take_changes(&mut self) -> Changes {
+        std::mem::take(&mut self.changes)
+    }
+
+    /// Puts back what `changes` changed, the world as it was before them; a world in memory
+    /// only (not `undoable`) keeps them.
+    pub(crate) fn undo(&mut self, changes: Changes) {
+        if !changes.undoable() {
+            return;
+        }
+        let undo = changes.into_undo();
+        if let Some(from) = undo.cards_from {
+            for card in self.cards.drain(from..) {
+                if let Ok(number) = card.card.parse::<u128>() {
+                    self.numbers.remove(&number);
+                }
+            }
+        }
+        for id in undo.batches {
+            self.batches.remove(&id);
+        }
+        for (id, before) in undo.groups.into_iter().rev() {
+            match before {
+                Some(group) => self.card_groups.insert(id, group),
+                None => self.card_groups.remove(&id),
+            };
+        }
+        if let Some(rng) = undo.rng_before {
+            self.rng = rng;
+        }
+    }
+
+    /// Puts a saved world's groups, batches, cards and generator in place of this one's, as
+    /// they were committed (no change is recorded).
+    pub(crate) fn restore(
+        &mut self,
+        groups: BTreeMap<CardGroupId, CardGroup>,
+        batches: BTreeMap<BatchId, Batch>,
+        cards: Vec<Card>,
+        rng: Rng,
+    ) -> Result<(), RestoreError> {
+        let mut numbers = BTreeSet::new();
+        for card in &cards {
+            let number: u128 = card
+                .card
+                .parse()
+                .map_err(|_| RestoreError::NotDigits(card.card.clone()))?;
+            if !numbers.insert(number) {
+                return Err(RestoreError::Twice(card.card.clone()));
+            }
+        }
+        self.card_groups = groups;
+        self.batches = batches;
+        self.cards = cards;
+        self.numbers = numbers;
+        self.rng = rng;
+        self.changes = Changes::default();
+        Ok(())
+    }
+
     /// Whether `actor` may see and act on `target`: itself, or any customer below it (a reseller
     /// sees its customers, the system owner everyone).
     pub fn sees(&self, actor: CustomerId, target: CustomerId) -> bool {

@@ -60,13 +60,14 @@ impl Workbench {
                 }
             },
             (Method::Get, "state", _) => self.in_world(name, |world| {
-                world.world.with(|state| HttpAnswer::json(200, &*state))
+                world.world.read(|state| HttpAnswer::json(200, state))
             }),
-            (Method::Post, "reset", _) => self.in_world(name, |world| {
-                self.reset_world(world);
-                self.changed();
-                HttpAnswer::json(200, &json!({ "status": "reset" }))
-            }),
+            (Method::Post, "reset", _) => {
+                self.in_world(name, |world| match self.reset_world(world) {
+                    Ok(()) => HttpAnswer::json(200, &json!({ "status": "reset" })),
+                    Err(unsaved) => error(500, format!("not reset: {unsaved}")),
+                })
+            }
             (Method::Get, "requests", _) => self.requests_page(name, &request.query),
             (Method::Post, "faults", _) => self.post_fault(name, &request.body),
             (Method::Get, "faults", _) => {
@@ -83,10 +84,10 @@ impl Workbench {
                 if !namespace::valid_name(dropped) {
                     return error(400, namespace::NAME_RULE.to_owned());
                 }
-                self.changed();
                 match self.drop_namespace(dropped) {
-                    true => HttpAnswer::json(200, &json!({ "dropped": dropped })),
-                    false => error(404, format!("no namespace {dropped}")),
+                    Ok(true) => HttpAnswer::json(200, &json!({ "dropped": dropped })),
+                    Ok(false) => error(404, format!("no namespace {dropped}")),
+                    Err(unsaved) => error(500, format!("not dropped: {unsaved}")),
                 }
             }
             _ => match allowed(what, name) {

@@ -28,12 +28,12 @@ mod mutation;
 mod namespace;
 mod reply;
 mod state;
+mod state_v1;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use crate::fake::{self, ApiError, ApiRequest, Call, Fake, World};
+use crate::fake::{self, ApiError, ApiRequest, Call, Fake, Unsaved, World};
 use crate::spec::Spec;
 use crate::spec::yaml::FileErrors;
 
@@ -43,7 +43,7 @@ pub use fault::{Action, FaultError, FaultRule, FaultSpec, Faults, MAX_DELAY_MS, 
 pub use journal::{Entry, Journal, Page};
 pub use namespace::{MAX_NAMESPACES, NAME_RULE, NAMESPACE_PREFIX};
 pub use reply::{HttpAnswer, HttpStatusMode, Reply};
-pub use state::{StateError, StateErrorKind, StateEvent, StateWriter};
+pub use state::{Misfit, StateDb, StateError, StateErrorKind, StateEvent, StateSync};
 
 /// Where the control plane's paths start; never inside the API's path space.
 pub const CONTROL_PREFIX: &str = "/_fake/";
@@ -91,10 +91,8 @@ pub struct Workbench {
     /// What every world's clients sent, in one bounded journal.
     journal: Journal,
     config: Config,
-    /// Counts requests that may have changed a world, so the state writer knows when to save.
-    changes: AtomicU64,
-    /// Why the state file cannot be saved, while it cannot (`/_fake/health` says so).
-    state_problem: std::sync::Mutex<Option<String>>,
+    /// Where every world's changes are kept, with `serve --state` (see `open_state`).
+    state: OnceLock<Arc<StateDb>>,
 }
 
 impl Workbench {
@@ -111,8 +109,7 @@ impl Workbench {
             faults: Faults::new(config.rng_seed),
             fake,
             config,
-            changes: AtomicU64::new(0),
-            state_problem: std::sync::Mutex::new(None),
+            state: OnceLock::new(),
         }
     }
 
@@ -162,9 +159,6 @@ impl Workbench {
             Some(Action::Http503 | Action::Close) => instead(request, "500", "", "not answered"),
             _ => self.fake.call(&namespace.world, request),
         };
-        if call.writes {
-            self.changed();
-        }
         mutation::spoil_answer(self.config.fake.mutant, function, &mut call.response);
 
         let code = match fault {
@@ -199,36 +193,49 @@ impl Workbench {
         }
     }
 
+    /// Whether serving `request` may take long enough to hold up others if it ran on an async
+    /// worker: a batch of many cards, a list in a big world, or any write when every commit
+    /// waits for the disk (`--state-sync full`). A cheap look at the request, before it is read:
+    /// a wrong guess only moves the work to another thread, never changes the answer.
+    pub fn is_heavy(&self, request: &ApiRequest) -> bool {
+        let (name, path) = namespace::split(&request.path);
+        let Some(function) = fake::function_path(path) else {
+            return false;
+        };
+        if self.state.get().is_some_and(|db| db.syncs_every_commit())
+            && self
+                .fake
+                .spec()
+                .function(function)
+                .is_some_and(|f| f.access.value == crate::spec::Access::Write)
+        {
+            return true;
+        }
+        match function {
+            "cards/batches/create" => cards_asked(request) >= HEAVY_CARDS,
+            "cards/list" | "cards/batches/list" => {
+                let world = match name {
+                    None => Some(Arc::clone(self.namespaces.default_world())),
+                    Some(name) => self.namespaces.get(name),
+                };
+                world.is_some_and(|w| w.world.cards() >= HEAVY_CARDS)
+            }
+            _ => false,
+        }
+    }
+
     /// The default world, or the namespace `name` (made on first use).
     fn namespace(&self, name: Option<&str>) -> Result<Arc<Namespace>, ApiError> {
         match name {
             None => Ok(Arc::clone(self.namespaces.default_world())),
             Some(name) => self
                 .namespaces
-                .get_or_create(name, || Namespace::new(Some(name), self.fake.new_world()))
+                .get_or_create(name, || {
+                    let namespace = Namespace::new(Some(name), self.fake.new_world());
+                    self.keep_new(&namespace).map(|()| namespace)
+                })
                 .map_err(ApiError::from),
         }
-    }
-
-    /// A number that moves whenever a world may have changed.
-    pub fn changes(&self) -> u64 {
-        self.changes.load(Ordering::Relaxed)
-    }
-
-    fn changed(&self) {
-        self.changes.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// Why the state file cannot be saved right now, if it cannot.
-    pub fn state_problem(&self) -> Option<String> {
-        self.state_problem
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-    }
-
-    fn set_state_problem(&self, problem: Option<String>) {
-        *self.state_problem.lock().unwrap_or_else(|p| p.into_inner()) = problem;
     }
 
     /// The fault rules in force, with how often each fired.
@@ -258,26 +265,54 @@ impl Workbench {
         Some(
             namespace
                 .world
-                .with(|state| serde_json::to_string(&*state).expect("the state serializes")),
+                .read(|state| serde_json::to_string(state).expect("the state serializes")),
         )
     }
 
-    /// Drops `namespace`, its journal entries with it; whether it existed.
-    pub fn drop_namespace(&self, namespace: &str) -> bool {
+    /// Drops `namespace`, its journal entries and kept rows with it; whether it existed. If its
+    /// rows cannot be deleted, it stays.
+    pub fn drop_namespace(&self, namespace: &str) -> Result<bool, Unsaved> {
+        self.forget_kept(namespace)?;
         self.journal.forget(Some(namespace));
-        self.namespaces.remove(namespace)
+        Ok(self.namespaces.remove(namespace))
     }
 
     /// The default world back to the seed (named namespaces keep theirs).
-    pub fn reset(&self) {
-        self.reset_world(self.namespaces.default_world());
+    pub fn reset(&self) -> Result<(), Unsaved> {
+        self.reset_world(self.namespaces.default_world())
     }
 
-    /// A world back to the seed: state, generator, clock and journal.
-    fn reset_world(&self, namespace: &Namespace) {
-        namespace.reset();
+    /// A world back to the seed: state, generator, clock and journal; kept before it is done.
+    fn reset_world(&self, namespace: &Namespace) -> Result<(), Unsaved> {
+        namespace.reset()?;
         self.journal.forget(namespace.name.as_deref());
+        Ok(())
     }
+}
+
+/// Cards from which a call counts as heavy: some ten milliseconds of work.
+const HEAVY_CARDS: usize = 10_000;
+
+/// How many cards a batch creation asks for (`number` × `batch_number`), from a quick look at
+/// its raw parameters; names written with escapes are not seen, so the guess may be low.
+fn cards_asked(request: &ApiRequest) -> usize {
+    let mut number = 1usize;
+    let mut batch_number = 1usize;
+    for raw in [request.query.as_bytes(), request.body.as_slice()] {
+        for pair in raw.split(|b| *b == b';' || *b == b'&') {
+            let value = |prefix: &[u8]| {
+                pair.strip_prefix(prefix)
+                    .and_then(|v| std::str::from_utf8(v).ok())
+                    .and_then(|v| v.parse::<usize>().ok())
+            };
+            if let Some(n) = value(b"number=") {
+                number = n;
+            } else if let Some(n) = value(b"batch_number=") {
+                batch_number = n;
+            }
+        }
+    }
+    number.saturating_mul(batch_number)
 }
 
 /// A call answered by a fault instead of the fake: nothing acts, and the journal still sees the
@@ -288,5 +323,38 @@ fn instead(request: &ApiRequest, code: &str, key: &str, message: &str) -> Call {
         params: request.params(),
         refusal: None,
         writes: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_of_many_cards_and_a_list_of_a_big_world_are_heavy_the_rest_not() {
+        let bench = Workbench::embedded().unwrap();
+        let create =
+            |query: &str| ApiRequest::get(&format!("/api/json/cards/batches/create/?{query}"));
+        assert!(!bench.is_heavy(&create("cardgroup=123;number=1;validation=1")));
+        assert!(!bench.is_heavy(&create("number=100;batch_number=99")));
+        assert!(bench.is_heavy(&create("number=100;batch_number=100")));
+        assert!(bench.is_heavy(&ApiRequest::post_form(
+            "/_ns/x/api/json/cards/batches/create/",
+            "number=10000"
+        )));
+        let list = ApiRequest::get("/api/json/cards/list/?batch=1");
+        assert!(!bench.is_heavy(&list), "an empty world lists quickly");
+        let big = "/api/json/cards/batches/create/?auth_username=user;auth_password=password;cardgroup=123;batch_name=b;number=10000;card_length=10";
+        let created = bench.serve(ApiRequest::get(big));
+        assert!(
+            created
+                .answer()
+                .unwrap()
+                .body
+                .starts_with(br#"{"responses":[{"code":"200""#)
+        );
+        assert!(bench.is_heavy(&list), "a world of 10,000 cards does not");
+        assert!(!bench.is_heavy(&ApiRequest::get("/api/json/cards/groups/update/?id=123")));
+        assert!(!bench.is_heavy(&ApiRequest::get("/_fake/health")));
     }
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::fake::{ApiError, Store};
+use crate::fake::{ApiError, Store, Unsaved};
 
 /// Where namespaced paths start.
 pub const NAMESPACE_PREFIX: &str = "/_ns/";
@@ -37,10 +37,11 @@ impl Namespace {
     }
 
     /// Back to the seed: state, generator, clock and the journal's count (the caller forgets
-    /// the world's entries).
-    pub(super) fn reset(&self) {
-        self.world.reset();
+    /// the world's entries); kept before it takes effect.
+    pub(super) fn reset(&self) -> Result<(), Unsaved> {
+        self.world.reset()?;
         self.journaled.store(0, Ordering::Relaxed);
+        Ok(())
     }
 }
 
@@ -65,6 +66,8 @@ pub enum Refused {
     BadName,
     /// `MAX_NAMESPACES` exist already.
     Full,
+    /// Its world could not be kept (the state database).
+    Unsaved,
 }
 
 impl From<Refused> for ApiError {
@@ -75,6 +78,7 @@ impl From<Refused> for ApiError {
             Refused::Full => format!(
                 "There are {MAX_NAMESPACES} namespaces already: DELETE /_fake/ns/<name> to drop one."
             ),
+            Refused::Unsaved => return ApiError::unsaved(),
         };
         ApiError::unreadable(message)
     }
@@ -96,7 +100,7 @@ impl Namespaces {
     pub(super) fn get_or_create(
         &self,
         name: &str,
-        make: impl FnOnce() -> Namespace,
+        make: impl FnOnce() -> Result<Namespace, Unsaved>,
     ) -> Result<Arc<Namespace>, Refused> {
         if !valid_name(name) {
             return Err(Refused::BadName);
@@ -108,9 +112,15 @@ impl Namespaces {
         if named.len() >= MAX_NAMESPACES {
             return Err(Refused::Full);
         }
-        let namespace = Arc::new(make());
+        let namespace = Arc::new(make().map_err(|_| Refused::Unsaved)?);
         named.insert(name.to_owned(), Arc::clone(&namespace));
         Ok(namespace)
+    }
+
+    /// The namespace `name`, if it exists (never made here).
+    pub(super) fn get(&self, name: &str) -> Option<Arc<Namespace>> {
+        let named = self.named.lock().unwrap_or_else(|p| p.into_inner());
+        named.get(name).map(Arc::clone)
     }
 
     /// Drops `name`; whether it existed.

@@ -1,90 +1,137 @@
-//! The state file (`serve --state FILE`): what the API changed in each world, saved so that a
-//! restart continues where the last run stopped. Only what requests change is saved (card
-//! groups, batches, cards, the generator, the logical clock); customers, users and plans come
-//! from the seed. Writes are atomic (a temporary file, then a rename), so a crash leaves the old
-//! file or the new one, never half of one. A file that is not ours, or does not fit the seed and
-//! spec, is refused before anything could overwrite it.
+//! The state database (`serve --state FILE`): a SQLite file (WAL) holding what requests changed
+//! in every world, so that an OK means the change is kept. Each call's changes (`fake::Changes`)
+//! are committed, only the rows they touched, before the call is answered and while its world is
+//! still locked; a commit that fails undoes the change in memory too, and the client gets 500
+//! with key `state`. Customers, users, roles and plans come from the seed, not the file.
+//!
+//! One server owns a file at a time (an advisory lock on `FILE.lock`, released however the
+//! process ends). A JSON state file of earlier versions is converted once, the original kept
+//! beside it as `FILE.v1.json`. The schema is meant to be read by people (`sqlite3 FILE`):
+//!
+//! ```text
+//! worlds       (namespace, rng, clock)               '' is the default world
+//! card_groups  (namespace, id, customer, fields)     fields: a JSON object, by name
+//! batches      (namespace, id, name, cardgroup, customer, locked, cards, created)
+//! cards        (namespace, seq, card, pin, batch, cardgroup, balance, currency, locked, created)
+//! ```
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
-use std::path::Path;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use rusqlite::{Connection, TransactionBehavior, params};
 use serde_json::Value as Json;
 
 use crate::fake::world::{Batch, BatchId, Card, CardGroup, CardGroupId, CustomerId};
-use crate::fake::{Rng, World, is_group_field};
+use crate::fake::{Changes, Durable, Rng, Unsaved, World, is_group_field};
 use crate::spec::value::{ParamType, TypeError};
 use crate::spec::{Function, GROUP_FIELDS_FROM};
-use crate::workbench::Workbench;
+use crate::workbench::state_v1;
+use crate::workbench::{Workbench, namespace::Namespace};
 
-/// The first field of every state file, so a foreign file is told apart from a corrupt one.
-const FORMAT: &str = "enswitch-fake-state";
-const VERSION: u32 = 1;
+/// Tells our database from any other SQLite file (`PRAGMA application_id`): "ENSF".
+const APPLICATION_ID: i32 = 0x454E_5346;
+/// The schema's version (`PRAGMA user_version`).
+const SCHEMA_VERSION: i32 = 1;
 
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct File {
-    format: String,
-    version: u32,
-    /// `""` for the default world, else the namespace's name.
-    worlds: BTreeMap<String, SavedWorld>,
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS worlds (
+    namespace TEXT PRIMARY KEY,
+    rng INTEGER NOT NULL,
+    clock INTEGER
+);
+CREATE TABLE IF NOT EXISTS card_groups (
+    namespace TEXT NOT NULL,
+    id INTEGER NOT NULL,
+    customer INTEGER NOT NULL,
+    fields TEXT NOT NULL,
+    PRIMARY KEY (namespace, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS batches (
+    namespace TEXT NOT NULL,
+    id INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    cardgroup INTEGER NOT NULL,
+    customer INTEGER NOT NULL,
+    locked INTEGER NOT NULL,
+    cards INTEGER NOT NULL,
+    created TEXT NOT NULL,
+    PRIMARY KEY (namespace, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS cards (
+    namespace TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    card TEXT NOT NULL,
+    pin TEXT NOT NULL,
+    batch INTEGER NOT NULL,
+    cardgroup INTEGER NOT NULL,
+    balance TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    locked INTEGER NOT NULL,
+    created TEXT NOT NULL,
+    PRIMARY KEY (namespace, seq)
+);
+";
+
+/// A world as kept: its namespace (`None` for the default world), its state, and its logical
+/// clock's next reading.
+pub(super) type KeptWorld = (Option<String>, World, Option<i64>);
+
+/// How hard a commit tries to be durable (`--state-sync`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StateSync {
+    /// A commit survives the process being killed; the last ones may be lost if the machine
+    /// loses power (WAL with `synchronous=NORMAL`).
+    #[default]
+    Normal,
+    /// A commit survives power loss too: each one waits for the disk (`synchronous=FULL`).
+    Full,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SavedWorld {
-    card_groups: Vec<SavedGroup>,
-    batches: Vec<Batch>,
-    cards: Vec<SavedCard>,
-    rng: Rng,
-    clock: Option<i64>,
+/// What the state database tells its owner (the binary logs it): commits fail, the first of an
+/// episode; or they work again.
+#[derive(Debug)]
+pub enum StateEvent<'a> {
+    Failing(&'a str),
+    Recovered,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SavedGroup {
-    id: CardGroupId,
-    customer: CustomerId,
-    fields: BTreeMap<String, Json>,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SavedCard {
-    card: String,
-    pin: String,
-    batch: BatchId,
-    cardgroup: CardGroupId,
-    balance: String,
-    currency: String,
-    locked: i64,
-    created: String,
-}
-
-/// Why a state file could not be read or written; the message names the file.
+/// Why the state file could not be opened or loaded; the message names the file.
 #[derive(Debug, thiserror::Error)]
 #[error("{file}: {kind}")]
 pub struct StateError {
     pub file: String,
-    #[source]
     pub kind: StateErrorKind,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum StateErrorKind {
+    #[error("another enswitch-fake serves it (it holds {0})")]
+    Owned(String),
+    #[error("cannot lock {lock}: {source}")]
+    Lock {
+        lock: String,
+        source: std::io::Error,
+    },
     #[error("cannot read: {0}")]
     Read(std::io::Error),
-    #[error("cannot write: {0}")]
-    Write(std::io::Error),
-    #[error("not a state file (not JSON: {0})")]
-    NotJson(serde_json::Error),
-    #[error("not an enswitch-fake state file (no \"format\": \"{FORMAT}\")")]
-    Foreign,
-    #[error("state file version {0} is not {VERSION}")]
-    Version(Json),
-    #[error("damaged: {0}")]
-    Damaged(serde_json::Error),
+    #[error("{0}")]
+    Database(rusqlite::Error),
+    #[error("a SQLite database, but not enswitch-fake's state (application_id {0:#x})")]
+    Foreign(i32),
+    #[error("a state database of schema version {0}, which this version cannot read")]
+    Version(i32),
+    #[error("{0}")]
+    V1(#[from] state_v1::V1Error),
+    #[error(
+        "cannot convert the JSON state file: {0} already exists; move it away, or remove it if it \
+         is an older copy"
+    )]
+    BackupExists(String),
+    #[error("cannot keep the original of the JSON state file: {0}")]
+    Backup(std::io::Error),
     #[error("the spec has no {GROUP_FIELDS_FROM}")]
     NoGroupFields,
     /// The file's worlds do not fit the seed and spec.
@@ -92,146 +139,11 @@ pub enum StateErrorKind {
     Misfit { world: String, misfit: Misfit },
     #[error("namespace {0:?}: it cannot be made")]
     Namespace(String),
+    #[error("cannot write: {0}")]
+    Unsaved(Unsaved),
 }
 
-/// Writes every world of `bench` to `path`, atomically.
-fn save(bench: &Workbench, path: &Path) -> Result<(), StateError> {
-    write(bench, path).map_err(|e| StateError {
-        file: path.display().to_string(),
-        kind: StateErrorKind::Write(e),
-    })
-}
-
-fn write(bench: &Workbench, path: &Path) -> std::io::Result<()> {
-    let mut worlds = BTreeMap::new();
-    for (name, namespace) in bench.namespaces.all() {
-        let saved = namespace.world.with(|world| saved(world));
-        worlds.insert(
-            name.unwrap_or_default(),
-            SavedWorld {
-                clock: namespace.world.clock().position(),
-                ..saved
-            },
-        );
-    }
-    let file = File {
-        format: FORMAT.into(),
-        version: VERSION,
-        worlds,
-    };
-    let text = serde_json::to_vec(&file).expect("the state serializes");
-
-    let mut temporary = path.as_os_str().to_owned();
-    temporary.push(format!(".tmp-{}", std::process::id()));
-    let temporary = std::path::PathBuf::from(temporary);
-    let mut out = std::fs::File::create(&temporary)?;
-    out.write_all(&text)?;
-    out.sync_all()?;
-    std::fs::rename(&temporary, path)
-}
-
-fn saved(world: &World) -> SavedWorld {
-    SavedWorld {
-        card_groups: world
-            .card_groups
-            .values()
-            .map(|g| SavedGroup {
-                id: g.id,
-                customer: g.customer,
-                fields: g
-                    .fields
-                    .iter()
-                    .map(|(k, v)| {
-                        (
-                            k.clone(),
-                            serde_json::to_value(v).expect("values serialize"),
-                        )
-                    })
-                    .collect(),
-            })
-            .collect(),
-        batches: world.batches.values().cloned().collect(),
-        cards: world
-            .cards
-            .iter()
-            .map(|c| SavedCard {
-                card: c.card.clone(),
-                pin: c.pin.clone(),
-                batch: c.batch,
-                cardgroup: c.cardgroup,
-                balance: c.balance.to_string(),
-                currency: c.currency.clone(),
-                locked: c.locked,
-                created: c.created.clone(),
-            })
-            .collect(),
-        rng: world.rng.clone(),
-        clock: None,
-    }
-}
-
-impl Workbench {
-    /// Writes every world to the state file `path` now: at start, this proves the path can be
-    /// written before any client is told OK.
-    pub fn save_state(&self, path: &Path) -> Result<(), StateError> {
-        save(self, path)
-    }
-
-    /// Reads the state file `path` into the worlds. Refuses a file that is not a state file of
-    /// this version, or whose objects do not fit the seed (a group of an unknown customer, a
-    /// field the spec does not have); a refused file changes nothing.
-    pub fn load_state(&self, path: &Path) -> Result<(), StateError> {
-        load(self, path)
-    }
-}
-
-fn load(bench: &Workbench, path: &Path) -> Result<(), StateError> {
-    let refuse = |kind: StateErrorKind| StateError {
-        file: path.display().to_string(),
-        kind,
-    };
-    let text = std::fs::read(path).map_err(|e| refuse(StateErrorKind::Read(e)))?;
-    let header: Json =
-        serde_json::from_slice(&text).map_err(|e| refuse(StateErrorKind::NotJson(e)))?;
-    if header.get("format").and_then(Json::as_str) != Some(FORMAT) {
-        return Err(refuse(StateErrorKind::Foreign));
-    }
-    if header.get("version").and_then(Json::as_u64) != Some(u64::from(VERSION)) {
-        return Err(refuse(StateErrorKind::Version(header["version"].clone())));
-    }
-    let file: File =
-        serde_json::from_value(header).map_err(|e| refuse(StateErrorKind::Damaged(e)))?;
-    let create = bench
-        .fake
-        .spec()
-        .function(GROUP_FIELDS_FROM)
-        .ok_or_else(|| refuse(StateErrorKind::NoGroupFields))?;
-
-    // Everything is checked before any world changes, so a refused file changes nothing.
-    let mut restored = Vec::new();
-    for (name, saved) in file.worlds {
-        let world = restore(bench.fake.seed(), &saved, create).map_err(|misfit| {
-            refuse(StateErrorKind::Misfit {
-                world: name.clone(),
-                misfit,
-            })
-        })?;
-        let namespace = (!name.is_empty()).then_some(name);
-        restored.push((namespace, world, saved.clock));
-    }
-    for (name, world, clock) in restored {
-        let namespace = bench
-            .namespace(name.as_deref())
-            .map_err(|_| refuse(StateErrorKind::Namespace(name.unwrap_or_default())))?;
-        namespace.world.with(|state| *state = world);
-        if let Some(seconds) = clock {
-            namespace.world.clock().set_position(seconds);
-        }
-    }
-    Ok(())
-}
-
-/// How a saved world fails to fit the seed and the spec.
+/// How a kept world fails to fit the seed and the spec.
 #[derive(Debug, thiserror::Error)]
 pub enum Misfit {
     #[error("card group {group} belongs to customer {customer}, whom the seed lacks")]
@@ -247,165 +159,661 @@ pub enum Misfit {
         name: String,
         error: TypeError,
     },
-    #[error("card number {0:?} is not digits")]
-    Number(String),
+    #[error("card group {group}: its fields are not a JSON object")]
+    Fields { group: CardGroupId },
     #[error("card {card}: balance {error}")]
     Balance { card: String, error: TypeError },
-    #[error("card {0} names a batch or group the file lacks")]
+    #[error("card {0} names a batch or group the world lacks")]
     Dangling(String),
+    #[error("{0}")]
+    Cards(#[from] crate::fake::world::RestoreError),
 }
 
-/// The seed's world with a saved world's groups, batches and cards in it.
-fn restore(seed: &World, saved: &SavedWorld, create: &Function) -> Result<World, Misfit> {
-    let mut world = seed.clone();
-    world.card_groups.clear();
-    for group in &saved.card_groups {
-        if !world.customers.contains_key(&group.customer) {
-            return Err(Misfit::Customer {
-                group: group.id,
-                customer: group.customer,
-            });
-        }
-        let mut fields = BTreeMap::new();
-        for (name, json) in &group.fields {
-            let param = create
-                .param(name)
-                .filter(|p| is_group_field(p))
-                .ok_or_else(|| Misfit::Field {
-                    group: group.id,
-                    name: name.clone(),
-                })?;
-            let text = json
-                .as_str()
-                .map_or_else(|| json.to_string(), str::to_owned);
-            let value = param.ty.parse(&text).map_err(|error| Misfit::Value {
-                group: group.id,
-                name: name.clone(),
-                error,
-            })?;
-            fields.insert(name.clone(), value);
-        }
-        world.card_groups.insert(
-            group.id,
-            CardGroup {
-                id: group.id,
-                customer: group.customer,
-                fields,
-            },
-        );
+/// The open state database, shared by every world's keeper.
+pub struct StateDb {
+    file: String,
+    connection: Mutex<Connection>,
+    /// Held for the life of the server: the advisory lock that makes it the file's one owner.
+    _owner: File,
+    sync: StateSync,
+    /// Why commits fail, while they do.
+    problem: Mutex<Option<String>>,
+    events: Box<dyn Fn(StateEvent<'_>) + Send + Sync>,
+}
+
+impl std::fmt::Debug for StateDb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StateDb")
+            .field("file", &self.file)
+            .field("problem", &self.problem())
+            .finish_non_exhaustive()
     }
-    world.batches = saved.batches.iter().map(|b| (b.id, b.clone())).collect();
-    world.cards = Vec::with_capacity(saved.cards.len());
-    for card in &saved.cards {
-        let number: u128 = card
-            .card
-            .parse()
-            .map_err(|_| Misfit::Number(card.card.clone()))?;
-        let balance = ParamType::Decimal
-            .parse(&card.balance)
-            .map_err(|error| Misfit::Balance {
-                card: card.card.clone(),
-                error,
-            })?;
-        if !world.batches.contains_key(&card.batch)
-            || !world.card_groups.contains_key(&card.cardgroup)
-        {
-            return Err(Misfit::Dangling(card.card.clone()));
+}
+
+/// One world's rows in the database: the `Durable` its store commits to.
+#[derive(Debug)]
+struct WorldRows {
+    db: Arc<StateDb>,
+    namespace: String,
+}
+
+impl Workbench {
+    /// Keeps every world in the state database `path` from now on: opens it (creating it, or
+    /// converting a JSON state file of earlier versions), takes its lock, loads the worlds it
+    /// holds, and writes the default world if it holds none. `events` hears when commits start
+    /// and stop failing.
+    pub fn open_state(
+        &self,
+        path: &Path,
+        sync: StateSync,
+        events: impl Fn(StateEvent<'_>) + Send + Sync + 'static,
+    ) -> Result<(), StateError> {
+        let file = path.display().to_string();
+        let fail = |kind| StateError {
+            file: file.clone(),
+            kind,
+        };
+        let owner = take_ownership(path).map_err(fail)?;
+        let converted_from_json = match std::fs::read(path) {
+            Ok(bytes) if !bytes.starts_with(b"SQLite format 3\0") && !bytes.is_empty() => {
+                Some(self.convert(path, &bytes).map_err(fail)?)
+            }
+            Ok(_) => None,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(fail(StateErrorKind::Read(e))),
+        };
+        let connection = open(path, sync).map_err(fail)?;
+        let db = Arc::new(StateDb {
+            file: file.clone(),
+            connection: Mutex::new(connection),
+            _owner: owner,
+            sync,
+            problem: Mutex::new(None),
+            events: Box::new(events),
+        });
+        let converted = converted_from_json.is_some();
+        let worlds = match converted_from_json {
+            Some(worlds) => worlds,
+            None => self.read_worlds(&db).map_err(fail)?,
+        };
+        let default_kept = worlds.iter().any(|(name, _, _)| name.is_none());
+        for (name, world, clock) in worlds {
+            let namespace = self
+                .namespace(name.as_deref())
+                .map_err(|_| fail(StateErrorKind::Namespace(name.clone().unwrap_or_default())))?;
+            namespace.world.restore(world, clock);
+            self.keep(&db, &namespace);
+            if converted {
+                // Not in the database yet.
+                namespace
+                    .world
+                    .keep_current()
+                    .map_err(|e| fail(StateErrorKind::Unsaved(e)))?;
+            }
         }
-        world.numbers.insert(number);
-        world.cards.push(Card {
-            card: card.card.clone(),
-            pin: card.pin.clone(),
-            batch: card.batch,
-            cardgroup: card.cardgroup,
+        let default = self.namespaces.default_world();
+        self.keep(&db, default);
+        if !default_kept {
+            default
+                .world
+                .keep_current()
+                .map_err(|e| fail(StateErrorKind::Unsaved(e)))?;
+        }
+        StateDb::watch(&db);
+        self.state
+            .set(Arc::clone(&db))
+            .map_err(|_| fail(StateErrorKind::Owned("this process's own lock".into())))?;
+        Ok(())
+    }
+
+    /// Makes `namespace`'s store commit to `db`.
+    fn keep(&self, db: &Arc<StateDb>, namespace: &Namespace) {
+        namespace.world.keep_with(Box::new(WorldRows {
+            db: Arc::clone(db),
+            namespace: namespace.name.as_deref().unwrap_or_default().to_owned(),
+        }));
+    }
+
+    /// Makes a namespace that is new to this run kept: its store commits to the database, which
+    /// first gets its whole (seed) world.
+    pub(super) fn keep_new(&self, namespace: &Namespace) -> Result<(), Unsaved> {
+        match self.state.get() {
+            Some(db) => {
+                self.keep(db, namespace);
+                namespace.world.keep_current()
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Forgets a dropped namespace's rows.
+    pub(super) fn forget_kept(&self, name: &str) -> Result<(), Unsaved> {
+        match self.state.get() {
+            Some(db) => db.forget(name),
+            None => Ok(()),
+        }
+    }
+
+    /// Why the state cannot be saved right now, if it cannot.
+    pub fn state_problem(&self) -> Option<String> {
+        self.state.get().and_then(|db| db.problem())
+    }
+
+    /// Keeps every world's clock, so that a restart after a clean stop continues its times.
+    pub fn checkpoint_state(&self) -> Result<(), StateError> {
+        let Some(db) = self.state.get() else {
+            return Ok(());
+        };
+        let fail = |e| StateError {
+            file: db.file.clone(),
+            kind: StateErrorKind::Database(e),
+        };
+        let mut connection = db.lock();
+        let transaction = connection.transaction().map_err(fail)?;
+        for (name, namespace) in self.namespaces.all() {
+            if let Some(clock) = namespace.world.clock().position() {
+                transaction
+                    .execute(
+                        "UPDATE worlds SET clock = ?2 WHERE namespace = ?1",
+                        params![name.unwrap_or_default(), clock],
+                    )
+                    .map_err(fail)?;
+            }
+        }
+        transaction.commit().map_err(fail)?;
+        connection
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .map_err(fail)
+    }
+
+    /// The worlds a version 1 JSON file holds; the original is kept beside as `FILE.v1.json`.
+    fn convert(&self, path: &Path, bytes: &[u8]) -> Result<Vec<KeptWorld>, StateErrorKind> {
+        let create = self.group_fields()?;
+        let worlds = state_v1::read(bytes, self.fake.seed(), create)?;
+        let backup = with_suffix(path, ".v1.json");
+        if backup.exists() {
+            return Err(StateErrorKind::BackupExists(backup.display().to_string()));
+        }
+        std::fs::rename(path, &backup).map_err(StateErrorKind::Backup)?;
+        Ok(worlds)
+    }
+
+    fn group_fields(&self) -> Result<&Function, StateErrorKind> {
+        self.fake
+            .spec()
+            .function(GROUP_FIELDS_FROM)
+            .ok_or(StateErrorKind::NoGroupFields)
+    }
+
+    /// Every world the database holds, built on the seed.
+    fn read_worlds(&self, db: &StateDb) -> Result<Vec<KeptWorld>, StateErrorKind> {
+        let create = self.group_fields()?;
+        let connection = db.lock();
+        let database = StateErrorKind::Database;
+        let mut names = connection
+            .prepare("SELECT namespace, rng, clock FROM worlds ORDER BY namespace")
+            .map_err(database)?;
+        let rows: Vec<(String, i64, Option<i64>)> = names
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .and_then(Iterator::collect)
+            .map_err(database)?;
+        let mut worlds = Vec::new();
+        for (name, rng, clock) in rows {
+            let misfit = |misfit| StateErrorKind::Misfit {
+                world: name.clone(),
+                misfit,
+            };
+            let (groups, batches, cards) = read_rows(&connection, &name, self.fake.seed(), create)
+                .map_err(|e| match e {
+                    ReadError::Database(e) => database(e),
+                    ReadError::Misfit(m) => misfit(m),
+                })?;
+            let rng = Rng::from_state(rng.cast_unsigned());
+            let world =
+                world_from_rows(self.fake.seed(), groups, batches, cards, rng).map_err(misfit)?;
+            let clock = clock.map(|c| c.max(latest(&world)));
+            worlds.push(((!name.is_empty()).then_some(name), world, clock));
+        }
+        Ok(worlds)
+    }
+}
+
+/// One past the latest time a kept row shows, so a restarted logical clock never goes back.
+fn latest(world: &World) -> i64 {
+    let created = world
+        .batches()
+        .values()
+        .map(|b| b.created.as_str())
+        .max()
+        .unwrap_or_default();
+    crate::fake::parse_utc(created).map_or(i64::MIN, |seconds| seconds + 1)
+}
+
+/// `FILE.lock`, locked for the life of the process: a second server on the same file is refused,
+/// and a crashed one leaves nothing to clean up (the lock goes with the process; the file is
+/// reused).
+fn take_ownership(path: &Path) -> Result<File, StateErrorKind> {
+    let lock_path = with_suffix(path, ".lock");
+    let lock = lock_path.display().to_string();
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|source| StateErrorKind::Lock {
+            lock: lock.clone(),
+            source,
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StateErrorKind::Owned(lock)),
+        Err(std::fs::TryLockError::Error(source)) => Err(StateErrorKind::Lock { lock, source }),
+    }
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// Opens (or creates) the database with its schema, refusing one that is not ours.
+fn open(path: &Path, sync: StateSync) -> Result<Connection, StateErrorKind> {
+    let database = StateErrorKind::Database;
+    let connection = Connection::open(path).map_err(database)?;
+    let id: i32 = connection
+        .pragma_query_value(None, "application_id", |r| r.get(0))
+        .map_err(database)?;
+    let version: i32 = connection
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(database)?;
+    let tables: i64 = connection
+        .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+        .map_err(database)?;
+    if id != APPLICATION_ID && tables > 0 {
+        return Err(StateErrorKind::Foreign(id));
+    }
+    if id == APPLICATION_ID && version != SCHEMA_VERSION {
+        return Err(StateErrorKind::Version(version));
+    }
+    connection
+        .pragma_update(None, "journal_mode", "WAL")
+        .map_err(database)?;
+    let synchronous = match sync {
+        StateSync::Normal => "NORMAL",
+        StateSync::Full => "FULL",
+    };
+    connection
+        .pragma_update(None, "synchronous", synchronous)
+        .map_err(database)?;
+    connection.execute_batch(SCHEMA).map_err(database)?;
+    connection
+        .pragma_update(None, "application_id", APPLICATION_ID)
+        .map_err(database)?;
+    connection
+        .pragma_update(None, "user_version", SCHEMA_VERSION)
+        .map_err(database)?;
+    Ok(connection)
+}
+
+enum ReadError {
+    Database(rusqlite::Error),
+    Misfit(Misfit),
+}
+
+impl From<rusqlite::Error> for ReadError {
+    fn from(e: rusqlite::Error) -> ReadError {
+        ReadError::Database(e)
+    }
+}
+
+type Rows = (Vec<CardGroup>, Vec<Batch>, Vec<Card>);
+
+/// The groups, batches and cards kept for world `name`.
+fn read_rows(
+    connection: &Connection,
+    name: &str,
+    seed: &World,
+    create: &Function,
+) -> Result<Rows, ReadError> {
+    let mut groups = Vec::new();
+    let mut statement =
+        connection.prepare("SELECT id, customer, fields FROM card_groups WHERE namespace = ?1")?;
+    let rows = statement.query_map([name], |r| {
+        Ok((
+            CardGroupId(r.get(0)?),
+            CustomerId(r.get(1)?),
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    for row in rows {
+        let (id, customer, fields) = row?;
+        let fields = match serde_json::from_str::<Json>(&fields) {
+            Ok(Json::Object(fields)) => fields,
+            _ => return Err(ReadError::Misfit(Misfit::Fields { group: id })),
+        };
+        let group =
+            group_from_fields(seed, create, id, customer, fields).map_err(ReadError::Misfit)?;
+        groups.push(group);
+    }
+    let mut statement = connection.prepare(
+        "SELECT id, name, cardgroup, customer, locked, cards, created FROM batches \
+         WHERE namespace = ?1 ORDER BY id",
+    )?;
+    let batches = statement
+        .query_map([name], |r| {
+            Ok(Batch {
+                id: BatchId(r.get(0)?),
+                name: r.get(1)?,
+                cardgroup: CardGroupId(r.get(2)?),
+                customer: CustomerId(r.get(3)?),
+                locked: r.get(4)?,
+                cards: r.get::<_, i64>(5)?.cast_unsigned(),
+                created: r.get(6)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut statement = connection.prepare(
+        "SELECT card, pin, batch, cardgroup, balance, currency, locked, created FROM cards \
+         WHERE namespace = ?1 ORDER BY seq",
+    )?;
+    let mut cards = Vec::new();
+    let mut rows = statement.query([name])?;
+    while let Some(r) = rows.next()? {
+        let card: String = r.get(0)?;
+        let balance = ParamType::Decimal
+            .parse(r.get_ref(4)?.as_str().unwrap_or_default())
+            .map_err(|error| {
+                ReadError::Misfit(Misfit::Balance {
+                    card: card.clone(),
+                    error,
+                })
+            })?;
+        cards.push(Card {
+            card,
+            pin: r.get(1)?,
+            batch: BatchId(r.get(2)?),
+            cardgroup: CardGroupId(r.get(3)?),
             balance,
-            currency: card.currency.clone(),
-            locked: card.locked,
-            created: card.created.clone(),
+            currency: r.get(5)?,
+            locked: r.get(6)?,
+            created: r.get(7)?,
         });
     }
-    world.rng = saved.rng.clone();
+    Ok((groups, batches, cards))
+}
+
+/// A group from its kept fields (a JSON object by field name), checked against the seed (its
+/// customer) and the spec (each field's name and type).
+pub(super) fn group_from_fields(
+    seed: &World,
+    create: &Function,
+    id: CardGroupId,
+    customer: CustomerId,
+    fields: serde_json::Map<String, Json>,
+) -> Result<CardGroup, Misfit> {
+    if !seed.customers.contains_key(&customer) {
+        return Err(Misfit::Customer {
+            group: id,
+            customer,
+        });
+    }
+    let mut values = BTreeMap::new();
+    for (name, json) in fields {
+        let param = create
+            .param(&name)
+            .filter(|p| is_group_field(p))
+            .ok_or_else(|| Misfit::Field {
+                group: id,
+                name: name.clone(),
+            })?;
+        let text = json
+            .as_str()
+            .map_or_else(|| json.to_string(), str::to_owned);
+        let value = param.ty.parse(&text).map_err(|error| Misfit::Value {
+            group: id,
+            name: name.clone(),
+            error,
+        })?;
+        values.insert(name, value);
+    }
+    Ok(CardGroup {
+        id,
+        customer,
+        fields: values,
+    })
+}
+
+/// The seed's world with kept groups, batches, cards and generator in it.
+pub(super) fn world_from_rows(
+    seed: &World,
+    groups: Vec<CardGroup>,
+    batches: Vec<Batch>,
+    cards: Vec<Card>,
+    rng: Rng,
+) -> Result<World, Misfit> {
+    let groups: BTreeMap<CardGroupId, CardGroup> = groups.into_iter().map(|g| (g.id, g)).collect();
+    let batches: BTreeMap<BatchId, Batch> = batches.into_iter().map(|b| (b.id, b)).collect();
+    if let Some(stray) = cards
+        .iter()
+        .find(|c| !batches.contains_key(&c.batch) || !groups.contains_key(&c.cardgroup))
+    {
+        return Err(Misfit::Dangling(stray.card.clone()));
+    }
+    let mut world = seed.clone();
+    world.restore(groups, batches, cards, rng)?;
     Ok(world)
 }
 
-/// What the state writer tells its owner (the binary logs it): a save failed, the first of an
-/// episode; or saving works again.
-#[derive(Debug)]
-pub enum StateEvent<'a> {
-    Failing(&'a StateError),
-    Recovered,
-}
+impl StateDb {
+    /// Whether every commit waits for the disk (`--state-sync full`).
+    pub(super) fn syncs_every_commit(&self) -> bool {
+        self.sync == StateSync::Full
+    }
 
-/// Saves a workbench to a file whenever its state has changed, checking every `BATCH_MS`, and
-/// once more when finished: a SIGKILL loses at most that window, a clean stop nothing. A save
-/// that fails is retried every `BATCH_MS` until one works; meanwhile `/_fake/health` answers
-/// 503 with the reason, and the owner hears of it once per episode.
-#[derive(Debug)]
-pub struct StateWriter {
-    stop: std::sync::mpsc::Sender<()>,
-    thread: std::thread::JoinHandle<Result<(), StateError>>,
-    file: String,
-}
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        self.connection.lock().unwrap_or_else(|p| p.into_inner())
+    }
 
-/// How long a change may wait before it is written.
-pub(super) const BATCH_MS: u64 = 100;
+    fn problem(&self) -> Option<String> {
+        self.problem
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
 
-impl StateWriter {
-    pub fn start(
-        bench: std::sync::Arc<Workbench>,
-        path: std::path::PathBuf,
-        events: impl Fn(StateEvent<'_>) + Send + 'static,
-    ) -> StateWriter {
-        let file = path.display().to_string();
-        let (stop, stopped) = std::sync::mpsc::channel::<()>();
-        // Read before the thread starts: a change that arrives before the thread runs must
-        // still count as unsaved.
-        let mut written = bench.changes();
-        let thread = std::thread::spawn(move || {
-            let mut failing = false;
+    /// Runs one transaction; a failure starts (or continues) an episode of failing commits, a
+    /// success ends one.
+    fn transact(
+        &self,
+        work: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<()>,
+    ) -> Result<(), Unsaved> {
+        let mut connection = self.lock();
+        let done = connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .and_then(|transaction| {
+                work(&transaction)?;
+                transaction.commit()
+            });
+        drop(connection);
+        self.settle(done.as_ref().err().map(ToString::to_string));
+        done.map_err(|e| Unsaved(format!("{}: {e}", self.file)))
+    }
+
+    /// Records how the last commit went, telling the owner when that changes.
+    fn settle(&self, failure: Option<String>) {
+        let mut problem = self.problem.lock().unwrap_or_else(|p| p.into_inner());
+        match (problem.is_some(), failure) {
+            (false, Some(why)) => {
+                let why = format!("{}: {why}", self.file);
+                (self.events)(StateEvent::Failing(&why));
+                *problem = Some(why);
+            }
+            (true, None) => {
+                *problem = None;
+                (self.events)(StateEvent::Recovered);
+            }
+            _ => {}
+        }
+    }
+
+    /// While commits fail, tries a small write every half second, so that health turns good
+    /// again once the disk does even when no client writes.
+    fn watch(db: &Arc<StateDb>) {
+        let weak: Weak<StateDb> = Arc::downgrade(db);
+        std::thread::spawn(move || {
             loop {
-                let finished = !matches!(
-                    stopped.recv_timeout(std::time::Duration::from_millis(BATCH_MS)),
-                    Err(std::sync::mpsc::RecvTimeoutError::Timeout)
-                );
-                let now = bench.changes();
-                if now != written || finished || failing {
-                    match save(&bench, &path) {
-                        Ok(()) => {
-                            written = now;
-                            if failing {
-                                failing = false;
-                                bench.set_state_problem(None);
-                                events(StateEvent::Recovered);
-                            }
-                        }
-                        Err(error) if finished => return Err(error),
-                        Err(error) => {
-                            if !failing {
-                                failing = true;
-                                bench.set_state_problem(Some(error.to_string()));
-                                events(StateEvent::Failing(&error));
-                            }
-                        }
-                    }
-                }
-                if finished {
-                    return Ok(());
+                std::thread::sleep(Duration::from_millis(500));
+                let Some(db) = weak.upgrade() else { return };
+                if db.problem().is_some() {
+                    let _still_failing = db.transact(|t| {
+                        t.execute("UPDATE worlds SET rng = rng WHERE namespace = ''", [])
+                            .map(|_| ())
+                    });
                 }
             }
         });
-        StateWriter { stop, thread, file }
     }
 
-    /// Writes the last changes and stops; the error of that last save, if it failed.
-    pub fn finish(self) -> Result<(), StateError> {
-        // Fails only if the thread has ended, which `join` then tells.
-        let _ = self.stop.send(());
-        self.thread.join().unwrap_or_else(|_| {
-            Err(StateError {
-                file: self.file,
-                kind: StateErrorKind::Write(std::io::Error::other("the state writer panicked")),
-            })
+    /// Deletes every row of world `name`.
+    fn forget(&self, name: &str) -> Result<(), Unsaved> {
+        self.transact(|t| delete_world(t, name))
+    }
+}
+
+fn delete_world(transaction: &rusqlite::Transaction<'_>, name: &str) -> rusqlite::Result<()> {
+    for table in ["worlds", "card_groups", "batches", "cards"] {
+        transaction.execute(&format!("DELETE FROM {table} WHERE namespace = ?1"), [name])?;
+    }
+    Ok(())
+}
+
+impl WorldRows {
+    fn write_group(
+        &self,
+        transaction: &rusqlite::Transaction<'_>,
+        group: &CardGroup,
+    ) -> rusqlite::Result<()> {
+        let fields = serde_json::to_string(&group.fields).expect("fields serialize");
+        transaction
+            .prepare_cached(
+                "INSERT OR REPLACE INTO card_groups (namespace, id, customer, fields) \
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![
+                self.namespace,
+                group.id.0,
+                group.customer.0,
+                fields
+            ])?;
+        Ok(())
+    }
+
+    fn write_batch(
+        &self,
+        transaction: &rusqlite::Transaction<'_>,
+        batch: &Batch,
+    ) -> rusqlite::Result<()> {
+        transaction
+            .prepare_cached(
+                "INSERT OR REPLACE INTO batches (namespace, id, name, cardgroup, customer, \
+                 locked, cards, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                self.namespace,
+                batch.id.0,
+                batch.name,
+                batch.cardgroup.0,
+                batch.customer.0,
+                batch.locked,
+                batch.cards.cast_signed(),
+                batch.created
+            ])?;
+        Ok(())
+    }
+
+    fn write_cards(
+        &self,
+        transaction: &rusqlite::Transaction<'_>,
+        world: &World,
+        positions: std::ops::Range<usize>,
+    ) -> rusqlite::Result<()> {
+        let mut insert = transaction.prepare_cached(
+            "INSERT OR REPLACE INTO cards (namespace, seq, card, pin, batch, cardgroup, balance, \
+             currency, locked, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )?;
+        for (seq, card) in world.cards()[positions.clone()]
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (positions.start + i, c))
+        {
+            insert.execute(params![
+                self.namespace,
+                i64::try_from(seq).expect("fewer cards than i64::MAX"),
+                card.card,
+                card.pin,
+                card.batch.0,
+                card.cardgroup.0,
+                card.balance.to_string(),
+                card.currency,
+                card.locked,
+                card.created
+            ])?;
+        }
+        Ok(())
+    }
+
+    fn write_world(
+        &self,
+        transaction: &rusqlite::Transaction<'_>,
+        world: &World,
+        clock: Option<i64>,
+    ) -> rusqlite::Result<()> {
+        transaction
+            .prepare_cached(
+                "INSERT OR REPLACE INTO worlds (namespace, rng, clock) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![
+                self.namespace,
+                world.rng().state().cast_signed(),
+                clock
+            ])?;
+        Ok(())
+    }
+}
+
+impl Durable for WorldRows {
+    fn commit(&self, world: &World, changes: &Changes, clock: Option<i64>) -> Result<(), Unsaved> {
+        self.db.transact(|transaction| {
+            for id in changes.groups() {
+                if let Some(group) = world.card_groups().get(&id) {
+                    self.write_group(transaction, group)?;
+                }
+            }
+            for id in changes.batches() {
+                if let Some(batch) = world.batches().get(id) {
+                    self.write_batch(transaction, batch)?;
+                }
+            }
+            self.write_cards(transaction, world, changes.new_cards(world.cards().len()))?;
+            if changes.rng_changed() {
+                self.write_world(transaction, world, clock)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn replace(&self, world: &World, clock: Option<i64>) -> Result<(), Unsaved> {
+        self.db.transact(|transaction| {
+            delete_world(transaction, &self.namespace)?;
+            for group in world.card_groups().values() {
+                self.write_group(transaction, group)?;
+            }
+            for batch in world.batches().values() {
+                self.write_batch(transaction, batch)?;
+            }
+            self.write_cards(transaction, world, 0..world.cards().len())?;
+            self.write_world(transaction, world, clock)
         })
     }
 }

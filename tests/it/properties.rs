@@ -125,7 +125,7 @@ proptest! {
     fn any_request_to_any_function_is_answered_well(data in any::<Vec<u8>>()) {
         if let Some(request) = input::request(&data) {
             let app = app();
-            app.reset();
+            app.reset().expect("an in-memory world resets");
             let answer = app.serve(request);
             prop_assert!(input::check(&answer).is_ok(), "{:?}", input::check(&answer));
         }
@@ -163,7 +163,7 @@ fn the_fuzzers_saved_inputs_replay_cleanly() {
     for (name, data) in handle {
         let request = input::request(&data).unwrap_or_else(|| panic!("{name}: too short"));
         let app = app();
-        app.reset();
+        app.reset().expect("an in-memory world resets");
         if let Err(why) = input::check(&app.serve(request)) {
             panic!("{name}: {why}");
         }

@@ -20,7 +20,7 @@ pub(crate) fn create(
     clock: &Clock,
     mutant: Option<Mutant>,
 ) -> Result<ApiResponse, ApiError> {
-    let group = &world.card_groups[&input.group.expect("cardgroup was checked to name a group")];
+    let group = &world.card_groups()[&input.group.expect("cardgroup was checked to name a group")];
     let (cardgroup, customer) = (group.id, group.customer);
     let batch_number = input.integer("batch_number");
     let number = input.integer("number");
@@ -57,7 +57,7 @@ pub(crate) fn create(
     let lock_cards = input.integer("lock_cards");
     let mut numbers = numbers.into_iter();
     let mut ids = Vec::new();
-    world.cards.reserve(numbers.len());
+    world.reserve_cards(numbers.len());
     for n in 1..=batch_number {
         let id = world.next_batch_id();
         let name = if batch_number == 1 {
@@ -66,9 +66,8 @@ pub(crate) fn create(
             format!("{batch_name} {n}")
         };
         for number in numbers.by_ref().take(number as usize) {
-            world.numbers.insert(number);
-            let pin = world.rng.digits(pin_length);
-            world.cards.push(Card {
+            let pin = world.rng_mut().digits(pin_length);
+            let card = Card {
                 card: number.to_string(),
                 pin,
                 batch: id,
@@ -77,22 +76,20 @@ pub(crate) fn create(
                 currency: currency.clone(),
                 locked: lock_cards,
                 created: created.clone(),
-            });
+            };
+            world.push_card(card, number);
         }
         let locked = input.integer("locked");
         let cards = number as u64;
-        world.batches.insert(
+        world.insert_batch(Batch {
             id,
-            Batch {
-                id,
-                name,
-                cardgroup,
-                customer,
-                locked,
-                cards,
-                created: created.clone(),
-            },
-        );
+            name,
+            cardgroup,
+            customer,
+            locked,
+            cards,
+            created: created.clone(),
+        });
         ids.push(json!({ "id": id }));
     }
     let data = if ids.len() == 1 {
@@ -111,7 +108,7 @@ pub(crate) fn list(world: &World, input: &Input) -> ApiResponse {
         .value("cardgroup")
         .map(|_| CardGroupId(input.integer("cardgroup")));
     let rows: Vec<&Batch> = world
-        .batches
+        .batches()
         .values()
         .filter(|b| b.customer == customer && group.is_none_or(|g| b.cardgroup == g))
         .collect();

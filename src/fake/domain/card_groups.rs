@@ -37,20 +37,17 @@ pub(crate) fn create(world: &mut World, input: &Input, create: &Function) -> Api
     let id = world.next_group_id();
     let customer = CustomerId(input.integer("customer"));
     let fields = fields_from(create, input);
-    world.card_groups.insert(
+    world.insert_group(CardGroup {
         id,
-        CardGroup {
-            id,
-            customer,
-            fields,
-        },
-    );
+        customer,
+        fields,
+    });
     ApiResponse::ok(Some(data(&json!({ "id": id }))))
 }
 
 /// `cards/groups/get`: every field the spec's data section lists, in its order.
 pub(crate) fn get(world: &World, input: &Input, function: &Function) -> ApiResponse {
-    let group = &world.card_groups[&input.group.expect("the id was checked to name a group")];
+    let group = &world.card_groups()[&input.group.expect("the id was checked to name a group")];
     ApiResponse::ok(Some(data(&GroupView {
         group,
         fields: &function.data.fields,
@@ -80,10 +77,7 @@ impl Serialize for GroupView<'_> {
 /// `cards/groups/update`: the given fields change, the rest keep their current value. 204.
 pub(crate) fn update(world: &mut World, input: &Input, mutant: Option<Mutant>) -> ApiResponse {
     let id = input.group.expect("the id was checked to name a group");
-    let group = world
-        .card_groups
-        .get_mut(&id)
-        .expect("a checked group exists");
+    let group = world.group_mut(id).expect("a checked group exists");
     for name in input
         .given()
         .iter()

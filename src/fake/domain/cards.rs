@@ -30,7 +30,7 @@ pub(crate) fn allocate(
 
     if method == "sequential" {
         let start = world
-            .numbers
+            .numbers()
             .range(low..=high)
             .next_back()
             .map_or(low, |n| n + 1);
@@ -42,13 +42,13 @@ pub(crate) fn allocate(
 
     // Sparse: far more free numbers than wanted, so drawing and retrying on a clash is quick.
     // Every number in use might be of this length, hence the whole store counts against it.
-    let used_at_most = world.numbers.len() as u128;
+    let used_at_most = world.numbers().len() as u128;
     if used_at_most + 2 * count <= space {
         let mut drawn = BTreeSet::new();
         let mut order = Vec::with_capacity(count as usize);
         while (order.len() as u128) < count {
-            let n = low + world.rng.below(space);
-            if !world.numbers.contains(&n) && drawn.insert(n) {
+            let n = low + world.rng_mut().below(space);
+            if !world.numbers().contains(&n) && drawn.insert(n) {
                 order.push(n);
             }
         }
@@ -58,13 +58,13 @@ pub(crate) fn allocate(
     // Dense: list what is free (the space is then at most a few times `count` plus the store)
     // and shuffle the first `count` of it into place.
     let mut free: Vec<u128> = (low..=high)
-        .filter(|n| !world.numbers.contains(n))
+        .filter(|n| !world.numbers().contains(n))
         .collect();
     if (free.len() as u128) < count {
         return Err(exhausted());
     }
     for i in 0..count as usize {
-        let j = i + world.rng.below((free.len() - i) as u128) as usize;
+        let j = i + world.rng_mut().below((free.len() - i) as u128) as usize;
         free.swap(i, j);
     }
     free.truncate(count as usize);
@@ -75,7 +75,7 @@ pub(crate) fn allocate(
 /// or number of pages (`pages=1`).
 pub(crate) fn list(world: &World, input: &Input) -> ApiResponse {
     let mut rows: Vec<&Card> = world
-        .cards
+        .cards()
         .iter()
         .filter(|c| input.batch.is_none_or(|b| c.batch == b))
         .filter(|c| input.group.is_none_or(|g| c.cardgroup == g))
