@@ -10,6 +10,7 @@
 //! - `codes`: every code the core functions list, pinned as envelopes; check order (D5, D6).
 //! - `behaviour`: what the functions do to state, read back (defaults, D7 to D14, tenancy).
 //! - `concurrency`: 32 clients at once; SIGTERM with requests in flight.
+//! - `durability`: `serve --state` killed and restarted under writes: nothing answered OK lost.
 //! - `conformance`: the runner and its suite against the fake; reports, updates, skips.
 //! - `hostile`: the bad-input corpus, byte for byte over loopback.
 //! - `limits`: slow clients, the connection cap, the limit flags.
@@ -25,6 +26,7 @@ mod cli;
 mod codes;
 mod concurrency;
 mod conformance;
+mod durability;
 mod export;
 mod hostile;
 mod limits;

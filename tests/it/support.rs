@@ -139,12 +139,18 @@ impl Reply {
 }
 
 pub fn send(addr: SocketAddr, request: &str) -> Reply {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream.write_all(request.as_bytes()).unwrap();
+    try_send(addr, request).expect("an answer")
+}
+
+/// `request`, sent whole, and the answer; `None` if the connection failed or closed before a
+/// complete answer came (a server killed mid-request).
+pub fn try_send(addr: SocketAddr, request: &str) -> Option<Reply> {
+    let mut stream = TcpStream::connect(addr).ok()?;
+    stream.write_all(request.as_bytes()).ok()?;
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
+    stream.read_to_end(&mut raw).ok()?;
     let text = String::from_utf8(raw).expect("answers are UTF-8");
-    let (head, body) = text.split_once("\r\n\r\n").expect("a complete HTTP answer");
+    let (head, body) = text.split_once("\r\n\r\n")?;
     let status = head[9..12].parse().expect("a status code");
     let headers: Vec<(String, String)> = head
         .lines()
@@ -157,12 +163,12 @@ pub fn send(addr: SocketAddr, request: &str) -> Reply {
         .find(|(n, _)| n == "content-type")
         .map(|(_, v)| v.to_ascii_lowercase())
         .unwrap_or_default();
-    Reply {
+    Some(Reply {
         status,
         content_type,
         headers,
         body: body.to_owned(),
-    }
+    })
 }
 
 /// The binary under test, to be given its arguments.
