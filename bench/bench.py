@@ -19,9 +19,12 @@ with 10 cards in the store versus 1,000,000, and the whole conformance suite in-
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import urllib.request
 
@@ -135,6 +138,59 @@ def million_cards():
     return seconds, growth, with_10["rps"], with_million["rps"]
 
 
+def durable():
+    """With --state: workloads a and d at 16 connections against the same without it, measured
+    back to back; /_fake/health's p99 while another namespace creates 100,000-card batches; and
+    a restart of a state file of 1,000,000 cards: its time and resident memory."""
+    out = {}
+    directory = tempfile.mkdtemp(prefix="bench-state-")
+    state = os.path.join(directory, "state.db")
+    for label, extra in [("memory", []), ("state", ["--state", state])]:
+        for workload in "ad":
+            proc, base = start([FAKE, "serve", "--addr", "127.0.0.1:0"] + extra, cpu=0)
+            out[(label, workload)] = wrk(base, WORKLOADS[workload], 16)
+            stop(proc)
+    for name in os.listdir(directory):
+        os.remove(os.path.join(directory, name))
+
+    proc, base = start([FAKE, "serve", "--addr", "127.0.0.1:0", "--state", state], cpu=0)
+    busy = threading.Event()
+    batches = []
+
+    def create_batches():
+        path = f"/_ns/busy/api/json/cards/batches/create/?{AUTH};cardgroup=123;batch_name=big;number=100000"
+        while not busy.is_set():
+            began = time.perf_counter()
+            answer = get(base + path)
+            assert answer["responses"][0]["code"] == "200", answer
+            batches.append(time.perf_counter() - began)
+
+    worker = threading.Thread(target=create_batches)
+    worker.start()
+    time.sleep(1)
+    out["health_busy"] = wrk(base, "/_fake/health", 4)
+    busy.set()
+    worker.join()
+    out["busy_batches"] = len(batches)
+    stop(proc)
+    for name in os.listdir(directory):
+        os.remove(os.path.join(directory, name))
+
+    proc, base = start([FAKE, "serve", "--addr", "127.0.0.1:0", "--state", state, "--max-cards", "1000000"], cpu=0)
+    get(base + f"/api/json/cards/batches/create/?{AUTH};cardgroup=123;batch_name=million;batch_number=10;number=100000")
+    out["rss_before_restart"] = rss_mb(proc.pid)
+    stop(proc)
+    began = time.perf_counter()
+    proc, base = start([FAKE, "serve", "--addr", "127.0.0.1:0", "--state", state], cpu=0)
+    get(base + "/_fake/health")
+    out["restart_s"] = time.perf_counter() - began
+    out["rss_after_restart"] = rss_mb(proc.pid)
+    out["state_mb"] = sum(os.path.getsize(os.path.join(directory, n)) for n in os.listdir(directory)) / 1e6
+    stop(proc)
+    shutil.rmtree(directory)
+    return out
+
+
 def conformance_suite():
     times = []
     for _ in range(3):
@@ -150,6 +206,7 @@ def main():
     start_ms, idle_mb = start_to_first_answer()
     million_s, million_mb, rps_10, rps_million = million_cards()
     suite_s = conformance_suite()
+    kept = durable()
 
     verdicts = []
     print("| workload | conns | baseline req/s | fake req/s | ratio | baseline p50 / p99 ms | fake p50 / p99 ms | p99 ratio |")
@@ -173,6 +230,16 @@ def main():
     print(f"| 1,000,000 cards in one call | {million_s:.2f} s, RSS +{million_mb:.0f} MB |")
     print(f"| workload a, 16 conns, 10 cards vs 1,000,000 in store | {rps_10:,.0f} vs {rps_million:,.0f} req/s ({rps_million / rps_10:.2f}) |")
     print(f"| conformance suite in-process (median of 3) | {suite_s:.2f} s |")
+    for workload in "ad":
+        m, s = kept[("memory", workload)], kept[("state", workload)]
+        print(f"| workload {workload}, 16 conns, --state vs in memory | {s['rps']:,.0f} vs {m['rps']:,.0f} req/s "
+              f"({s['rps'] / m['rps']:.2f}); p99 {s['p99']:.3f} vs {m['p99']:.3f} ms |")
+    health = kept["health_busy"]
+    print(f"| /_fake/health, 4 conns, while another namespace creates 100,000-card batches (--state) | "
+          f"p99 {health['p99']:.2f} ms, {health['rps']:,.0f} req/s; {kept['busy_batches']} batches meanwhile |")
+    print(f"| --state restart with 1,000,000 cards | {kept['restart_s']:.2f} s to the first answer; RSS "
+          f"{kept['rss_after_restart']:.0f} MB after vs {kept['rss_before_restart']:.0f} MB before "
+          f"({kept['rss_after_restart'] / kept['rss_before_restart']:.2f}); file {kept['state_mb']:.0f} MB |")
     verdicts += [
         ("start to first answer < 30 ms", start_ms < 30, f"{start_ms:.1f} ms"),
         ("idle RSS < 8 MB", idle_mb < 8, f"{idle_mb:.1f} MB"),
@@ -180,6 +247,16 @@ def main():
         ("1,000,000 cards: RSS growth < 300 MB", million_mb < 300, f"{million_mb:.0f} MB"),
         ("workload a with 1,000,000 cards within 10% of 10", rps_million >= 0.9 * rps_10, f"{rps_million / rps_10:.2f}"),
         ("conformance suite in-process < 2 s", suite_s < 2, f"{suite_s:.2f} s"),
+    ]
+    a_ratio = kept[("state", "a")]["rps"] / kept[("memory", "a")]["rps"]
+    d_ratio = kept[("state", "d")]["rps"] / kept[("memory", "d")]["rps"]
+    rss_ratio = kept["rss_after_restart"] / kept["rss_before_restart"]
+    verdicts += [
+        ("--state: workload a ≥ 0.5 × in memory", a_ratio >= 0.5, f"{a_ratio:.2f}"),
+        ("--state: workload d ≥ 0.95 × in memory", d_ratio >= 0.95, f"{d_ratio:.2f}"),
+        ("--state: health p99 < 10 ms beside 100,000-card batches", health["p99"] < 10, f"{health['p99']:.2f} ms"),
+        ("--state: restart with 1,000,000 cards ≤ 2 s", kept["restart_s"] <= 2, f"{kept['restart_s']:.2f} s"),
+        ("--state: RSS after restart ≤ 1.3 × before", rss_ratio <= 1.3, f"{rss_ratio:.2f}"),
     ]
     print()
     print("| budget | met | measured |")
