@@ -6,7 +6,9 @@
 //!
 //! - `namespace`: isolated worlds on one server; `journal`: what each world's clients sent.
 //! - `fault`: failures on demand; `mutation`: where mutants act outside the fake's rules.
-//! - `control`: the `/_fake/` endpoints; `state`: the state file; `reply`: the HTTP answer.
+//! - `control`: the `/_fake/` endpoints; `reply`: the HTTP answer.
+//! - `state`: the state database (`--state`), which keeps each call's changes before its OK;
+//!   `state_v1`: the JSON state file of earlier versions, converted once.
 //!
 //! ```
 //! use enswitch_fake::fake::ApiRequest;
