@@ -47,8 +47,9 @@ pub fn serve_until_signal<H: Handler>(
         let local = listener
             .local_addr()
             .map_err(|source| ServeError::Bind { addr, source })?;
-        bound(local).map_err(ServeError::Announce)?;
+        // Listening before the address is announced: whoever waits for it may signal at once.
         let signals = Signals::listen();
+        bound(local).map_err(ServeError::Announce)?;
         run(listener, handler, limits, signals.nth(1), signals.nth(2))
             .await
             .map_err(ServeError::Serve)
@@ -65,13 +66,15 @@ struct Signals {
 }
 
 impl Signals {
-    /// Starts counting. A signal that cannot be listened for is never counted, so the server
-    /// keeps serving rather than stopping at once; the signal's default action remains.
+    /// Starts counting: the handlers are in place when this returns. A signal that cannot be
+    /// listened for is never counted, so the server keeps serving rather than stopping at once;
+    /// the signal's default action remains.
     fn listen() -> Signals {
         let (count, received) = watch::channel(0);
+        let mut signals = OsSignals::new();
         tokio::spawn(async move {
             loop {
-                next_signal().await;
+                signals.next().await;
                 count.send_modify(|n| *n += 1);
             }
         });
@@ -89,29 +92,48 @@ impl Signals {
     }
 }
 
-/// The next SIGINT or SIGTERM.
-async fn next_signal() {
-    let interrupt = async {
+/// SIGINT and SIGTERM, each listened for from the moment this is made.
+struct OsSignals {
+    #[cfg(unix)]
+    interrupt: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    terminate: Option<tokio::signal::unix::Signal>,
+}
+
+impl OsSignals {
+    fn new() -> OsSignals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            OsSignals {
+                interrupt: signal(SignalKind::interrupt()).ok(),
+                terminate: signal(SignalKind::terminate()).ok(),
+            }
+        }
+        #[cfg(not(unix))]
+        OsSignals {}
+    }
+
+    /// The next SIGINT or SIGTERM.
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        {
+            async fn one(signal: Option<&mut tokio::signal::unix::Signal>) {
+                match signal {
+                    Some(signal) => {
+                        signal.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            }
+            tokio::select! {
+                () = one(self.interrupt.as_mut()) => {}
+                () = one(self.terminate.as_mut()) => {}
+            }
+        }
+        #[cfg(not(unix))]
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let terminate = async {
-            match signal(SignalKind::terminate()) {
-                Ok(mut terminate) => {
-                    terminate.recv().await;
-                }
-                Err(_) => std::future::pending::<()>().await,
-            }
-        };
-        tokio::select! {
-            () = interrupt => {}
-            () = terminate => {}
-        }
     }
-    #[cfg(not(unix))]
-    interrupt.await;
 }
