@@ -48,6 +48,7 @@ pub fn request(data: &[u8]) -> Option<ApiRequest> {
         query,
         content_type: content_type.map(str::to_owned),
         admin_token: None,
+        accept: None,
         body: body.to_vec(),
     })
 }

@@ -323,6 +323,25 @@ pub struct ServeArgs {
     /// Switch the control plane (`/_fake/`) off: it answers 404, as if it were not there.
     #[arg(long, conflicts_with = "admin_token", env = "ENSWITCH_FAKE_NO_ADMIN")]
     pub no_admin: bool,
+    /// The request log on stdout: `human` is one line per API call (coloured on a terminal,
+    /// unless NO_COLOR is set), `json` one JSON object per line, `off` none.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "FORMAT",
+        default_value_t = LogFormat::Human,
+        env = "ENSWITCH_FAKE_LOG_FORMAT"
+    )]
+    pub log_format: LogFormat,
+    /// `info` logs API calls; `debug` adds the control plane's (`/_fake/`, the dashboard).
+    #[arg(
+        long,
+        value_enum,
+        value_name = "LEVEL",
+        default_value_t = LogLevel::Info,
+        env = "ENSWITCH_FAKE_LOG_LEVEL"
+    )]
+    pub log_level: LogLevel,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -381,6 +400,19 @@ impl From<HttpStatusMode> for HttpStatusArg {
             HttpStatusMode::Mirror => HttpStatusArg::Mirror,
         }
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Human,
+    Json,
+    Off,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogLevel {
+    Info,
+    Debug,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

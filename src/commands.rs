@@ -9,16 +9,19 @@ use enswitch_fake::conformance::{self, Runner, Verdict};
 use enswitch_fake::server;
 use enswitch_fake::spec::Spec;
 
-use crate::exit;
 use crate::options::{Check, Hunt, Record, Serve};
+use crate::{banner, exit, logging};
 
-/// Prints `listening on http://ADDR` (scripts wait for it, so it goes first, flushed), serves
-/// until SIGINT or SIGTERM, then keeps every world's clock in the state file.
+/// Prints `listening on http://ADDR` (scripts wait for it, so it goes first, flushed) and the
+/// banner, serves until SIGINT or SIGTERM with the request log on stdout, then keeps every
+/// world's clock in the state file.
 pub fn serve(serve: Serve) -> anyhow::Result<()> {
     let Serve {
         addr,
         workbench,
         limits,
+        log_format,
+        log_level,
     } = serve;
     // A file size limit (ulimit -f) must show as a failed save, not kill the fake.
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -26,8 +29,23 @@ pub fn serve(serve: Serve) -> anyhow::Result<()> {
     unsafe {
         libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
-    server::serve_until_signal(addr, std::sync::Arc::clone(&workbench), &limits, announce)
+    let facts = workbench.facts();
+    let colour = logging::colour_wanted();
+    let log = logging::start(log_format, log_level);
+    let bound = |addr| {
+        announce(addr)?;
+        banner::write(
+            &mut std::io::stdout().lock(),
+            addr,
+            &facts,
+            log_format,
+            colour,
+        )
+    };
+    server::serve_until_signal(addr, std::sync::Arc::clone(&workbench), &limits, bound)
         .context("--addr")?;
+    // The lines still queued, before anything else is said.
+    drop(log);
     // After the last request is answered: the clocks, so a restart continues them.
     workbench.checkpoint_state().context("--state")
 }

@@ -10,8 +10,8 @@
 //!   through the pipeline against one world; the state, its seed, its lock, the deliberate faults
 //!   that live inside a rule.
 //! - [`workbench`]: what makes the fake a test tool, one entry [`workbench::Workbench::serve`]:
-//!   routing, namespaces, fault rules, mutants' answer transforms, the journal, the control plane,
-//!   the state file.
+//!   routing, namespaces, fault rules, mutants' answer transforms, the journal and its live
+//!   stream, the request log's events, the control plane and the dashboard, the state file.
 //! - [`server`]: the only async code: the hyper edge, its limits, shutdown;
 //!   [`server::FakeServer`] for tests.
 //! - [`conformance`]: cases (generated and scenarios), targets, normalization, snapshots, the
@@ -29,8 +29,9 @@
 //!        Params: typed, first failing rule wins (400)                 fake/validate (spec-driven)
 //!        in one lock: 404, 400 needing state, defaults                fake/input, fake/store
 //!        ─> validation=1 stops here (201) ─> act (200/204)            fake/domain/
-//!   ─> mutant transform, journal entry                                workbench/mutation, journal
+//!   ─> mutant transform, log event, journal entry (and its listeners) workbench/mutation, log, journal
 //!   ─> envelope ─> Reply (now, later, or close) ─> hyper response     workbench/reply, server/
+//! /_fake/events ─> Reply::Events ─> a streamed body until it ends     workbench/reply, server/events
 //! ```
 //!
 //! ```

@@ -3,9 +3,11 @@
 //! command does is in `commands`. Everything the binary prints is printed there, here, or by a
 //! reporter; the library never prints.
 
+mod banner;
 mod cli;
 mod commands;
 mod exit;
+mod logging;
 mod options;
 
 use std::io::Write as _;

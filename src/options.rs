@@ -23,8 +23,8 @@ use enswitch_fake::spec::export::ExportFormat;
 use enswitch_fake::workbench::{Config, ControlAccess, FaultSpec, StateEvent, Workbench};
 
 use crate::cli::{
-    AcceptArgs, CheckArgs, Cli, Command, ExportArgs, LimitArgs, RecordArgs, ReportArg, ServeArgs,
-    SpecCommand, SpecSource, UpdateArg,
+    AcceptArgs, CheckArgs, Cli, Command, ExportArgs, LimitArgs, LogFormat, LogLevel, RecordArgs,
+    ReportArg, ServeArgs, SpecCommand, SpecSource, UpdateArg,
 };
 
 /// A command, ready to run.
@@ -56,6 +56,8 @@ pub struct Serve {
     pub addr: SocketAddr,
     pub workbench: Arc<Workbench>,
     pub limits: Limits,
+    pub log_format: LogFormat,
+    pub log_level: LogLevel,
 }
 
 pub struct Check {
@@ -139,6 +141,8 @@ fn serve(args: ServeArgs) -> anyhow::Result<Serve> {
         faults,
         admin_token,
         no_admin,
+        log_format,
+        log_level,
         limits,
     } = args;
     let spec = spec(&source)?;
@@ -172,6 +176,8 @@ fn serve(args: ServeArgs) -> anyhow::Result<Serve> {
         addr,
         workbench: Arc::new(workbench),
         limits: limits_of(limits),
+        log_format,
+        log_level,
     })
 }
 

@@ -184,6 +184,7 @@ impl Target for InProcess {
                 .as_ref()
                 .map(|_| "application/x-www-form-urlencoded".into()),
             admin_token: None,
+            accept: None,
             body: request.body.clone().unwrap_or_default().into_bytes(),
         });
         // A delay fault would only slow the run down: in-process, the answer is taken at once.

@@ -106,7 +106,7 @@ pub(crate) fn parse_utc(text: &str) -> Option<i64> {
 
 /// Seconds since 1970 as `YYYY-MM-DD HH:MM:SS`, by the days-to-civil algorithm of the proleptic
 /// Gregorian calendar.
-pub(crate) fn format_utc(seconds: i64) -> String {
+pub fn format_utc(seconds: i64) -> String {
     let days = seconds.div_euclid(86_400);
     let rest = seconds.rem_euclid(86_400);
     let z = days + 719_468;

@@ -57,10 +57,11 @@ pub use request::{ApiRequest, Method};
 pub use response::ApiResponse;
 pub use store::{Durable, Store, Unsaved};
 pub use validate::{AUTH_PARAMS, Params, validate};
-pub use world::{Level, World};
+pub use world::{Level, UserSummary, World};
 
 pub(crate) use auth::same_secret;
-pub(crate) use clock::{format_utc, parse_utc};
+pub use clock::format_utc;
+pub(crate) use clock::parse_utc;
 pub(crate) use domain::card_groups::is_field as is_group_field;
 pub(crate) use rng::Rng;
 

@@ -16,6 +16,8 @@ pub struct ApiRequest {
     /// The token of an `Authorization: Bearer` header, which the workbench's control plane may
     /// require; the API never reads it.
     pub admin_token: Option<String>,
+    /// The `Accept` header, if any: whether the landing page answers HTML or JSON.
+    pub accept: Option<String>,
     pub body: Vec<u8>,
 }
 
@@ -51,6 +53,7 @@ impl ApiRequest {
             query: query.to_owned(),
             content_type: None,
             admin_token: None,
+            accept: None,
             body: Vec::new(),
         }
     }

@@ -100,6 +100,17 @@ pub(crate) struct Role {
     pub(crate) privileges: BTreeMap<String, Level>,
 }
 
+/// A user as a banner shows it: name, customer, the customer's place in the tree (`system
+/// owner`, `reseller` or `customer`) and role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UserSummary {
+    pub username: String,
+    pub customer: i64,
+    pub customer_name: String,
+    pub kind: &'static str,
+    pub role: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct User {
     pub(crate) username: String,
@@ -338,6 +349,33 @@ impl World {
         self.batches
             .get(&id)
             .filter(|b| self.sees(actor, b.customer))
+    }
+
+    /// Who may call the API, with where each stands: for a banner or a page, never with
+    /// passwords.
+    pub fn users(&self) -> Vec<UserSummary> {
+        self.users
+            .values()
+            .map(|user| {
+                let customer = self.customers.get(&user.customer);
+                let has_customers = self
+                    .customers
+                    .values()
+                    .any(|c| c.parent == Some(user.customer));
+                let kind = match customer.and_then(|c| c.parent) {
+                    None => "system owner",
+                    Some(_) if has_customers => "reseller",
+                    Some(_) => "customer",
+                };
+                UserSummary {
+                    username: user.username.clone(),
+                    customer: user.customer.0,
+                    customer_name: customer.map(|c| c.name.clone()).unwrap_or_default(),
+                    kind,
+                    role: user.role.clone(),
+                }
+            })
+            .collect()
     }
 
     pub fn next_group_id(&self) -> CardGroupId {

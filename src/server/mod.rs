@@ -1,10 +1,11 @@
 //! The server: the only async code. Accepts connections within the [`Limits`], turns each hyper
 //! request into an owned [`ApiRequest`] once, hands it to a synchronous [`Handler`] (the
 //! workbench, or the recording proxy), and carries out its [`Reply`]: an answer now, one after a
-//! delay, or a closed connection. Shutdown is graceful: the listener closes, and requests in
-//! flight get their answers before [`run`] returns.
+//! delay, a closed connection, or a stream of events. Shutdown is graceful: the listener closes,
+//! and requests in flight get their answers (a stream ends) before [`run`] returns.
 //!
 //! - `limits`: what one client may cost the server.
+//! - `events`: the body of a live event stream.
 //! - `fake_server`: [`FakeServer`], a workbench on a thread and a port of its own, for tests and
 //!   library users.
 //! - `signal`: serving until SIGINT or SIGTERM, for the binary.
@@ -19,6 +20,7 @@
 //! ```
 
 mod connections;
+mod events;
 mod fake_server;
 mod limits;
 mod signal;
@@ -34,9 +36,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use http_body_util::{BodyExt as _, Full, Limited};
+use http_body_util::{BodyExt as _, Either, Full, Limited};
 use hyper::body::{Body as _, Bytes, Incoming};
-use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use hyper::header::{ACCEPT, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
@@ -121,16 +123,19 @@ pub async fn run<H: Handler>(
                 };
                 let ticket = connections.open(limits.max_connections);
                 let busy = Arc::clone(&ticket.busy);
+                let stopping = ticket.stop.clone();
                 let handler = Arc::clone(&handler);
                 let answer_limits = Arc::clone(&limits);
                 let service = service_fn(move |request| {
+                    // Busy until the answer is out: a stream's body keeps the mark.
                     let busy = Busy::mark(&busy);
-                    let answered = answer(Arc::clone(&handler), Arc::clone(&answer_limits), request);
-                    async move {
-                        let answer = answered.await;
-                        drop(busy);
-                        answer
-                    }
+                    answer(
+                        Arc::clone(&handler),
+                        Arc::clone(&answer_limits),
+                        request,
+                        busy,
+                        stopping.clone(),
+                    )
                 });
                 let connection = http.serve_connection(TokioIo::new(stream), service);
                 let connections = Arc::clone(&connections);
@@ -211,6 +216,7 @@ where
 }
 
 /// Marks a connection as answering a request until dropped, however the answer ends.
+#[derive(Debug)]
 struct Busy(Arc<AtomicBool>);
 
 impl Busy {
@@ -238,11 +244,16 @@ impl std::fmt::Display for Dropped {
 
 impl std::error::Error for Dropped {}
 
+/// What a response carries: the whole body at once, or a stream of events.
+type ResponseBody = Either<Full<Bytes>, events::EventBody>;
+
 async fn answer<H: Handler>(
     handler: Arc<H>,
     limits: Arc<Limits>,
     request: Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, Dropped> {
+    busy: Busy,
+    stopping: tokio::sync::watch::Receiver<connections::Stop>,
+) -> Result<Response<ResponseBody>, Dropped> {
     let (parts, body) = request.into_parts();
     // An announced length over the limit is refused before a byte of it is awaited.
     if usize::try_from(body.size_hint().lower()).map_or(true, |n| n > limits.max_body_bytes) {
@@ -279,6 +290,11 @@ async fn answer<H: Handler>(
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
         admin_token: bearer_token(&parts.headers),
+        accept: parts
+            .headers
+            .get(ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
         body,
     };
     let reply = if handler.blocks(&request) {
@@ -295,8 +311,17 @@ async fn answer<H: Handler>(
             answer
         }
         Reply::Close => return Err(Dropped),
+        Reply::Events(events) => {
+            let body = events::EventBody::start(events, busy, stopping, limits.connection_lifetime);
+            let mut response = Response::new(Either::Right(body));
+            let headers = response.headers_mut();
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+            headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            return Ok(response);
+        }
     };
-    let mut response = Response::new(Full::new(Bytes::from(answer.body)));
+    drop(busy);
+    let mut response = Response::new(Either::Left(Full::new(Bytes::from(answer.body))));
     *response.status_mut() = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
     response
         .headers_mut()
@@ -319,12 +344,13 @@ fn bearer_token(headers: &hyper::HeaderMap) -> Option<String> {
         .then(|| token.trim().to_owned())
 }
 
-fn too_large() -> Response<Full<Bytes>> {
+fn too_large() -> Response<ResponseBody> {
     plain(StatusCode::PAYLOAD_TOO_LARGE, "request body too large\n")
 }
 
-fn plain(status: StatusCode, text: &'static str) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
+fn plain(status: StatusCode, text: &'static str) -> Response<ResponseBody> {
+    let body = Full::new(Bytes::from_static(text.as_bytes()));
+    let mut response = Response::new(Either::Left(body));
     *response.status_mut() = status;
     response
         .headers_mut()

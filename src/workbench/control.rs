@@ -1,74 +1,84 @@
 //! The control plane under `/_fake/`: not part of Enswitch, never inside `/api/json/`. Per world
-//! (the default one, or `/_ns/<name>/_fake/...`): health, the whole state as JSON, reset to the
-//! seed, the request journal, and fault rules (scoped to the namespace they are posted in). At
-//! the root only: listing and dropping namespaces.
+//! (the default one, or `/_ns/<name>/_fake/...`): health, the whole state, reset to the seed,
+//! the request journal and its live stream, fault rules (scoped to the namespace they are posted
+//! in), and paged views of the world for the dashboard (`views`). At the root only: listing and
+//! dropping namespaces. The landing page, the dashboard's files, the README and the OpenAPI
+//! document are `ui`'s. Access (`--admin-token`, `--no-admin`) is decided here, first.
 
 use serde_json::json;
 
 use crate::fake::{self, ApiError, ApiRequest, Method, RawParams};
 use crate::workbench::fault::FaultSpec;
-use crate::workbench::journal;
 use crate::workbench::namespace::{self, Namespace};
-use crate::workbench::reply::{HttpAnswer, HttpStatusMode};
-use crate::workbench::{CONTROL_PREFIX, ControlAccess, Workbench};
+use crate::workbench::reply::{Events, HttpAnswer, HttpStatusMode, Reply};
+use crate::workbench::{CONTROL_PREFIX, ControlAccess, Workbench, journal, ui, views};
 
 impl Workbench {
-    /// The control plane, for a request that may use it (`--admin-token`, `--no-admin`). Access
-    /// is decided before anything else, so a refused request makes no namespace.
-    pub(crate) fn control(
-        &self,
-        name: Option<&str>,
-        path: &str,
-        request: &ApiRequest,
-    ) -> HttpAnswer {
+    /// The control plane, for a request that may use it. Access is decided before anything else,
+    /// so a refused request makes no namespace. The landing page and the dashboard's files hold
+    /// no data and need no token (the page asks for it, and sends it with every data request).
+    pub(crate) fn control(&self, name: Option<&str>, path: &str, request: &ApiRequest) -> Reply {
+        let what = path
+            .strip_prefix(CONTROL_PREFIX)
+            .unwrap_or_default()
+            .trim_end_matches('/');
+        let off = self.config.control == ControlAccess::Off;
+        if !off && (path == "/" || ui::is_public(what)) {
+            return self.public(what, request).into();
+        }
         match &self.config.control {
-            ControlAccess::Open => self.endpoint(name, path, request),
+            ControlAccess::Open => self.endpoint(name, what, request),
             ControlAccess::Token(token)
                 if request
                     .admin_token
                     .as_deref()
                     .is_some_and(|t| fake::same_secret(token.as_bytes(), t.as_bytes())) =>
             {
-                self.endpoint(name, path, request)
+                self.endpoint(name, what, request)
             }
             ControlAccess::Token(_) => error(
                 401,
                 "the control plane needs the header Authorization: Bearer <--admin-token>".into(),
-            ),
+            )
+            .into(),
             ControlAccess::Off => {
-                error(404, "the control plane is switched off (--no-admin)".into())
+                error(404, "the control plane is switched off (--no-admin)".into()).into()
             }
         }
     }
 
-    /// `path` is the request's path without any `/_ns/<name>` prefix; `name` is that name.
-    fn endpoint(&self, name: Option<&str>, path: &str, request: &ApiRequest) -> HttpAnswer {
+    /// `what` is the path after `/_fake/`; `name` the namespace the path named, if any.
+    fn endpoint(&self, name: Option<&str>, what: &str, request: &ApiRequest) -> Reply {
         if name.is_some_and(|n| !namespace::valid_name(n)) {
             let refused = ApiError::from(namespace::Refused::BadName);
-            return HttpAnswer::api(&refused.into(), HttpStatusMode::Mirror);
+            return HttpAnswer::api(&refused.into(), HttpStatusMode::Mirror).into();
         }
-        let what = path
-            .strip_prefix(CONTROL_PREFIX)
-            .unwrap_or_default()
-            .trim_end_matches('/');
         let method = &request.method;
-        match (method, what, name) {
+        let query = RawParams::parse(&request.query, None);
+        let answer = match (method, what, name) {
             (Method::Get, "health", _) => match self.state_problem() {
                 None => HttpAnswer::json(200, &json!({ "status": "ok" })),
                 Some(problem) => {
                     HttpAnswer::json(503, &json!({ "status": "failing", "state": problem }))
                 }
             },
+            (Method::Get, "overview", _) => self.in_world(name, |world| self.overview(world)),
             (Method::Get, "state", _) => self.in_world(name, |world| {
                 world.world.read(|state| HttpAnswer::json(200, state))
             }),
+            (Method::Get, "groups", _) => self.in_world(name, |world| views::groups(world, &query)),
+            (Method::Get, "batches", _) => {
+                self.in_world(name, |world| views::batches(world, &query))
+            }
+            (Method::Get, "cards", _) => self.in_world(name, |world| views::cards(world, &query)),
             (Method::Post, "reset", _) => {
                 self.in_world(name, |world| match self.reset_world(world) {
                     Ok(()) => HttpAnswer::json(200, &json!({ "status": "reset" })),
                     Err(unsaved) => error(500, format!("not reset: {unsaved}")),
                 })
             }
-            (Method::Get, "requests", _) => self.requests_page(name, &request.query),
+            (Method::Get, "requests", _) => self.requests_page(name, &query),
+            (Method::Get, "events", _) => return self.events(name, &query),
             (Method::Post, "faults", _) => self.post_fault(name, &request.body),
             (Method::Get, "faults", _) => {
                 HttpAnswer::json(200, &json!({ "faults": self.faults.list() }))
@@ -76,13 +86,22 @@ impl Workbench {
             (Method::Delete, "faults", _) => {
                 HttpAnswer::json(200, &json!({ "cleared": self.faults.clear(name) }))
             }
+            (Method::Delete, rule, _) if rule.starts_with("faults/") => {
+                match rule["faults/".len()..].parse::<u64>() {
+                    Ok(id) if self.faults.remove(id) => {
+                        HttpAnswer::json(200, &json!({ "removed": id }))
+                    }
+                    Ok(id) => error(404, format!("no fault rule {id}")),
+                    Err(_) => error(400, format!("{rule}: a rule's id is a whole number")),
+                }
+            }
             (Method::Get, "ns", None) => {
                 HttpAnswer::json(200, &json!({ "namespaces": self.namespaces.names() }))
             }
             (Method::Delete, dropped, None) if dropped.starts_with("ns/") => {
                 let dropped = &dropped["ns/".len()..];
                 if !namespace::valid_name(dropped) {
-                    return error(400, namespace::NAME_RULE.to_owned());
+                    return error(400, namespace::NAME_RULE.to_owned()).into();
                 }
                 match self.drop_namespace(dropped) {
                     Ok(true) => HttpAnswer::json(200, &json!({ "dropped": dropped })),
@@ -101,11 +120,10 @@ impl Workbench {
                 }
                 None => error(404, format!("no control endpoint {}", request.path)),
             },
-        }
+        };
+        answer.into()
     }
-}
 
-impl Workbench {
     /// `endpoint` on the world `name` names, made on first use: only the endpoints that read or
     /// change a world make one.
     fn in_world(
@@ -119,33 +137,93 @@ impl Workbench {
         }
     }
 
-    /// `/_fake/requests?function=&after=&limit=`: a page of the world's journal, oldest first.
-    fn requests_page(&self, name: Option<&str>, query: &str) -> HttpAnswer {
-        let query = RawParams::parse(query, None);
-        let number = |field: &str, default: u64, max: u64| match query.get(field) {
-            None => Ok(default),
-            Some(text) => text
-                .parse::<u64>()
-                .ok()
-                .filter(|n| *n <= max)
-                .ok_or_else(|| {
-                    error(
-                        400,
-                        format!("{field} must be a whole number from 0 to {max}"),
-                    )
-                }),
-        };
-        let limits = number("after", 0, u64::MAX).and_then(|after| {
-            let max = journal::PAGE_LIMIT as u64;
-            Ok((after, number("limit", journal::PAGE_DEFAULT as u64, max)?))
-        });
-        let (after, limit) = match limits {
-            Ok(limits) => limits,
+    /// `/_fake/requests?function=&after=&limit=&tail`: a page of the world's journal, oldest
+    /// first, from `after` or (with `tail`) the newest. At the root, `namespace=*` reads every
+    /// world's.
+    fn requests_page(&self, name: Option<&str>, query: &RawParams) -> HttpAnswer {
+        let after = match number(query, "after", 0, u64::MAX) {
+            Ok(after) => after,
             Err(refused) => return refused,
         };
-        let limit = usize::try_from(limit).unwrap_or(journal::PAGE_LIMIT);
-        let page = self.journal.page(name, query.get("function"), after, limit);
+        let limit = journal::PAGE_LIMIT as u64;
+        let limit = match number(query, "limit", journal::PAGE_DEFAULT as u64, limit) {
+            Ok(limit) => usize::try_from(limit).unwrap_or(journal::PAGE_LIMIT),
+            Err(refused) => return refused,
+        };
+        let world = match (name, query.get("namespace")) {
+            (None, Some("*")) => journal::Whose::Every,
+            _ => journal::Whose::One(name),
+        };
+        let start = match (query.get("tail"), world) {
+            (Some(_), _) if after > 0 => {
+                return error(
+                    400,
+                    "tail reads the newest entries: give it without after".into(),
+                );
+            }
+            (Some(_), _) => journal::Start::Tail,
+            (None, journal::Whose::Every) if after > 0 => {
+                return error(
+                    400,
+                    "after pages one world's journal (sequence numbers count per world): \
+                     with namespace=* read the newest entries with tail"
+                        .into(),
+                );
+            }
+            (None, _) => journal::Start::After(after),
+        };
+        let page = self
+            .journal
+            .page(world, query.get("function"), start, limit);
         HttpAnswer::json(200, &page)
+    }
+
+    /// `/_fake/overview`: what the dashboard's first view shows of the server and one world.
+    fn overview(&self, world: &Namespace) -> HttpAnswer {
+        let state = match self.state.get() {
+            None => json!({ "status": "memory" }),
+            Some(db) => match db.problem() {
+                None => json!({ "status": "ok", "file": db.file() }),
+                Some(problem) => {
+                    json!({ "status": "failing", "file": db.file(), "problem": problem })
+                }
+            },
+        };
+        let mutant = self
+            .config
+            .fake
+            .mutant
+            .map(|m| json!({ "name": m.name(), "describe": m.describe() }));
+        let control = match self.config.control {
+            ControlAccess::Token(_) => "token",
+            _ => "open",
+        };
+        HttpAnswer::json(
+            200,
+            &json!({
+                "version": env!("CARGO_PKG_VERSION"),
+                "uptime_s": self.started.elapsed().as_secs(),
+                "functions": self.fake.spec().functions().iter().map(|f| &f.path).collect::<Vec<_>>(),
+                "world": world.name,
+                "counts": views::Counts::of(world),
+                "journal": { "entries": self.journal.count(), "bytes": self.journal.bytes() },
+                "faults": self.faults.list().len(),
+                "namespaces": self.namespaces.names(),
+                "state": state,
+                "mutant": mutant,
+                "control": control,
+            }),
+        )
+    }
+
+    /// `/_fake/events`: each journal entry of the world from now on, as server-sent events;
+    /// at the root, `namespace=*` streams every world's (as `/_fake/requests` reads them).
+    fn events(&self, name: Option<&str>, query: &RawParams) -> Reply {
+        let world = match (name, query.get("namespace")) {
+            (None, Some("*")) => None,
+            (name, _) => Some(name.map(std::sync::Arc::<str>::from)),
+        };
+        Reply::Events(Events::new(self.journal.subscribe(), world))
     }
 
     /// A rule from a JSON body; under `/_ns/<name>/` it applies to that namespace by default.
@@ -165,18 +243,47 @@ impl Workbench {
     }
 }
 
+/// The whole number a query parameter gives, or its default; a 400 naming it if it is not one
+/// from 0 to `max`.
+pub(super) fn number(
+    query: &RawParams,
+    field: &str,
+    default: u64,
+    max: u64,
+) -> Result<u64, HttpAnswer> {
+    match query.get(field) {
+        None => Ok(default),
+        Some(text) => text
+            .parse::<u64>()
+            .ok()
+            .filter(|n| *n <= max)
+            .ok_or_else(|| {
+                error(
+                    400,
+                    format!("{field} must be a whole number from 0 to {max}"),
+                )
+            }),
+    }
+}
+
 /// The methods an endpoint takes, for the `Allow` header of a 405 (RFC 9110); `None` when there
 /// is no such endpoint.
 fn allowed(what: &str, namespace: Option<&str>) -> Option<&'static str> {
     match (what, namespace) {
-        ("health" | "state" | "requests", _) | ("ns", None) => Some("GET"),
+        (
+            "health" | "overview" | "state" | "groups" | "batches" | "cards" | "requests"
+            | "events",
+            _,
+        )
+        | ("ns", None) => Some("GET"),
         ("reset", _) => Some("POST"),
         ("faults", _) => Some("GET, POST, DELETE"),
+        (rule, _) if rule.starts_with("faults/") => Some("DELETE"),
         (dropped, None) if dropped.starts_with("ns/") => Some("DELETE"),
         _ => None,
     }
 }
 
-fn error(status: u16, message: String) -> HttpAnswer {
+pub(super) fn error(status: u16, message: String) -> HttpAnswer {
     HttpAnswer::json(status, &json!({ "error": message }))
 }

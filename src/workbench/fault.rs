@@ -63,6 +63,20 @@ impl Action {
     }
 }
 
+/// The action as a person reads it: `error 500 key: message`, `delay 200 ms`, `close`.
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Action::Delay { ms } => write!(f, "delay {ms} ms"),
+            Action::Error { code, key, message } if key.is_empty() => {
+                write!(f, "error {code}: {message}")
+            }
+            Action::Error { code, key, message } => write!(f, "error {code} {key}: {message}"),
+            other => f.write_str(other.name()),
+        }
+    }
+}
+
 /// A rule in force, with how often it has fired.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FaultRule {
@@ -182,6 +196,14 @@ impl Faults {
 
     pub fn list(&self) -> Vec<FaultRule> {
         self.lock().rules.clone()
+    }
+
+    /// Removes the rule `id`; whether there was one.
+    pub fn remove(&self, id: u64) -> bool {
+        let mut inner = self.lock();
+        let before = inner.rules.len();
+        inner.rules.retain(|r| r.id != id);
+        inner.rules.len() < before
     }
 
     /// Removes the rules of `namespace` (all rules when `None`); how many went.

@@ -3,12 +3,14 @@
 //! that one bound holds for every namespace together: the oldest entries go first once `LIMIT`
 //! entries or `BYTES_LIMIT` bytes are held, the bytes counted as what an entry really occupies
 //! (its buffers' capacity), not the text it shows. `auth_password` is redacted before anything
-//! is stored. Readers get a page of shared entries, never a copy of the whole journal.
+//! is stored. Readers get a page of shared entries, never a copy of the whole journal, or
+//! subscribe to every entry from now on (the dashboard's live view).
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde::Serialize;
+use tokio::sync::broadcast;
 
 use crate::fake::RawParams;
 
@@ -23,13 +25,15 @@ pub(super) const BYTES_LIMIT: usize = 64 * 1024 * 1024;
 pub(super) const PAGE_LIMIT: usize = 10_000;
 pub(super) const PAGE_DEFAULT: usize = 1_000;
 
+/// How many entries a subscriber may fall behind before it misses some (and is told how many).
+const SUBSCRIBER_BACKLOG: usize = 1024;
+
 /// Replaces every `auth_password` value.
 pub(super) const REDACTED: &str = "[redacted]";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Entry {
     /// The world: `None` for the default one, else the namespace's name.
-    #[serde(skip)]
     pub namespace: Option<Arc<str>>,
     /// 1 for the first request of its world since start or reset.
     pub seq: u64,
@@ -46,6 +50,25 @@ pub struct Entry {
     /// The injected fault that fired, if one did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fault: Option<String>,
+    /// How long the fake took to answer, in microseconds (a delay fault's wait not included).
+    pub took_us: u64,
+    /// The answer's body as sent (cut at `ANSWER_LIMIT` bytes); `None` when the connection was
+    /// closed instead.
+    pub answer: Option<String>,
+}
+
+/// The most of an answer an entry keeps: a list of a million cards is no journal's business.
+pub(super) const ANSWER_LIMIT: usize = 64 * 1024;
+
+/// An answer's body as an entry keeps it: the text, cut at `ANSWER_LIMIT` bytes (on a character
+/// boundary) with `…` to show it was.
+pub(super) fn answer_text(body: &[u8]) -> String {
+    let cut = &body[..body.len().min(ANSWER_LIMIT)];
+    let mut text = String::from_utf8_lossy(cut).into_owned();
+    if cut.len() < body.len() {
+        text.push('…');
+    }
+    text
 }
 
 impl Entry {
@@ -57,6 +80,7 @@ impl Entry {
             + self.method.capacity()
             + self.code.capacity()
             + self.fault.as_ref().map_or(0, String::capacity)
+            + self.answer.as_ref().map_or(0, String::capacity)
             + self.namespace.as_ref().map_or(0, |n| n.len())
     }
 }
@@ -72,9 +96,48 @@ pub struct Page {
     pub next: Option<u64>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Journal {
     state: Mutex<JournalState>,
+    /// Every entry recorded, to whoever subscribed; with no subscriber, sending costs a lock.
+    events: broadcast::Sender<Arc<Entry>>,
+}
+
+impl Default for Journal {
+    fn default() -> Journal {
+        Journal {
+            state: Mutex::default(),
+            events: broadcast::Sender::new(SUBSCRIBER_BACKLOG),
+        }
+    }
+}
+
+/// Whose entries a read returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Whose<'a> {
+    /// Every world's, the default one and each namespace.
+    Every,
+    /// One world's: `None` the default one, else the namespace of that name.
+    One(Option<&'a str>),
+}
+
+impl Whose<'_> {
+    fn holds(self, entry: &Entry) -> bool {
+        match self {
+            Whose::Every => true,
+            Whose::One(name) => entry.namespace.as_deref() == name,
+        }
+    }
+}
+
+/// Where a page starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// After this sequence number (0 for the first entry): one world's, since sequence numbers
+    /// count per world.
+    After(u64),
+    /// The newest entries: the page ends with the last one.
+    Tail,
 }
 
 #[derive(Debug, Default)]
@@ -90,47 +153,75 @@ impl Journal {
     pub fn record(&self, mut entry: Entry) {
         entry.params.redact("auth_password", REDACTED);
         let bytes = entry.bytes();
+        let entry = Arc::new(entry);
         let mut state = self.lock();
         state.bytes += bytes;
-        state.entries.push_back(Arc::new(entry));
+        state.entries.push_back(Arc::clone(&entry));
         while state.entries.len() > LIMIT || (state.bytes > BYTES_LIMIT && state.entries.len() > 1)
         {
             let oldest = state.entries.pop_front().expect("not empty");
             state.bytes -= oldest.bytes();
         }
+        drop(state);
+        // No subscriber is not a failure.
+        let _ = self.events.send(entry);
     }
 
-    /// The entries of world `namespace` (of one function if given) after sequence number
-    /// `after`, at most `limit` of them, oldest first.
+    /// Every entry recorded from now on, as it is recorded.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Entry>> {
+        self.events.subscribe()
+    }
+
+    /// The entries of `world` (of one function if given) from `from`, at most `limit` of them,
+    /// oldest first.
     pub fn page(
         &self,
-        namespace: Option<&str>,
+        world: Whose<'_>,
         function: Option<&str>,
-        after: u64,
+        from: Start,
         limit: usize,
     ) -> Page {
         let state = self.lock();
-        let mut count = 0;
-        let mut requests = Vec::new();
-        let mut more = false;
-        for entry in state.entries.iter().filter(|e| {
-            e.namespace.as_deref() == namespace && function.is_none_or(|f| e.function == f)
-        }) {
-            count += 1;
-            if entry.seq <= after {
-                continue;
+        let held = |e: &&Arc<Entry>| world.holds(e) && function.is_none_or(|f| e.function == f);
+        match from {
+            Start::After(after) => {
+                let mut count = 0;
+                let mut requests = Vec::new();
+                let mut more = false;
+                for entry in state.entries.iter().filter(held) {
+                    count += 1;
+                    if entry.seq <= after {
+                        continue;
+                    }
+                    if requests.len() < limit {
+                        requests.push(Arc::clone(entry));
+                    } else {
+                        more = true;
+                    }
+                }
+                let next = more.then(|| requests.last().map_or(after, |e| e.seq));
+                Page {
+                    count,
+                    requests,
+                    next,
+                }
             }
-            if requests.len() < limit {
-                requests.push(Arc::clone(entry));
-            } else {
-                more = true;
+            Start::Tail => {
+                let mut count = 0;
+                let mut requests = Vec::new();
+                for entry in state.entries.iter().rev().filter(held) {
+                    count += 1;
+                    if requests.len() < limit {
+                        requests.push(Arc::clone(entry));
+                    }
+                }
+                requests.reverse();
+                Page {
+                    count,
+                    requests,
+                    next: None,
+                }
             }
-        }
-        let next = more.then(|| requests.last().map_or(after, |e| e.seq));
-        Page {
-            count,
-            requests,
-            next,
         }
     }
 
@@ -151,6 +242,11 @@ impl Journal {
         }
         drop(state);
         give_back_freed_memory();
+    }
+
+    /// The entries held, all worlds together.
+    pub fn count(&self) -> usize {
+        self.lock().entries.len()
     }
 
     /// The bytes held, all worlds together.
@@ -192,6 +288,8 @@ mod tests {
             params,
             code: "200".into(),
             fault: None,
+            took_us: 0,
+            answer: None,
         }
     }
 
@@ -200,7 +298,7 @@ mod tests {
         let journal = Journal::default();
         let params = RawParams::parse("auth_username=user;auth_password=secret", None);
         journal.record(entry(None, 1, "cards/list", params));
-        let page = journal.page(None, None, 0, 10);
+        let page = journal.page(Whose::One(None), None, Start::After(0), 10);
         assert_eq!(
             page.requests[0].params.pairs().nth(1),
             Some(("auth_password", REDACTED))
@@ -225,15 +323,19 @@ mod tests {
             "{} bytes held",
             journal.bytes()
         );
-        let held = journal.page(Some("a"), None, 0, 100).count
-            + journal.page(Some("b"), None, 0, 100).count;
+        let held = journal
+            .page(Whose::One(Some("a")), None, Start::After(0), 100)
+            .count
+            + journal
+                .page(Whose::One(Some("b")), None, Start::After(0), 100)
+                .count;
         assert!(
             held < 5,
             "{held} entries of 20 MB each kept under a 64 MiB budget"
         );
         assert_eq!(
             journal
-                .page(Some("b"), None, 0, 100)
+                .page(Whose::One(Some("b")), None, Start::After(0), 100)
                 .requests
                 .last()
                 .map(|e| e.seq),
@@ -249,15 +351,44 @@ mod tests {
             journal.record(entry(None, seq, function, RawParams::default()));
             journal.record(entry(Some("other"), seq, function, RawParams::default()));
         }
-        let b = journal.page(None, Some("b"), 0, 2);
+        let b = journal.page(Whose::One(None), Some("b"), Start::After(0), 2);
         assert_eq!(b.count, 3);
         assert_eq!(b.requests.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 3]);
         assert_eq!(b.next, Some(3));
-        let rest = journal.page(None, Some("b"), 3, 2);
+        let rest = journal.page(Whose::One(None), Some("b"), Start::After(3), 2);
         assert_eq!(rest.requests.iter().map(|e| e.seq).collect::<Vec<_>>(), [5]);
         assert_eq!(rest.next, None);
+        let tail = journal.page(Whose::Every, Some("b"), Start::Tail, 2);
+        assert_eq!(tail.count, 6);
+        let last: Vec<_> = tail
+            .requests
+            .iter()
+            .map(|e| (e.namespace.clone(), e.seq))
+            .collect();
+        assert_eq!(last, [(None, 5), (Some(Arc::from("other")), 5)]);
         journal.forget(None);
-        assert_eq!(journal.page(None, None, 0, 10).count, 0);
-        assert_eq!(journal.page(Some("other"), None, 0, 10).count, 5);
+        assert_eq!(
+            journal
+                .page(Whose::One(None), None, Start::After(0), 10)
+                .count,
+            0
+        );
+        assert_eq!(
+            journal
+                .page(Whose::One(Some("other")), None, Start::After(0), 10)
+                .count,
+            5
+        );
+    }
+
+    #[test]
+    fn a_subscriber_hears_each_entry_once_redacted() {
+        let journal = Journal::default();
+        let mut heard = journal.subscribe();
+        let params = RawParams::parse("auth_password=secret;id=1", None);
+        journal.record(entry(None, 1, "cards/list", params));
+        let entry = heard.try_recv().unwrap();
+        assert_eq!(entry.params.get("auth_password"), Some(REDACTED));
+        assert!(heard.try_recv().is_err(), "one entry, heard once");
     }
 }

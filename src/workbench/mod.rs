@@ -6,7 +6,11 @@
 //!
 //! - `namespace`: isolated worlds on one server; `journal`: what each world's clients sent.
 //! - `fault`: failures on demand; `mutation`: where mutants act outside the fake's rules.
-//! - `control`: the `/_fake/` endpoints; `reply`: the HTTP answer.
+//! - `control`: the `/_fake/` endpoints; `views`: paged views of a world for them; `reply`: the
+//!   HTTP answer, or a live stream of the journal.
+//! - `ui`: the landing page, the dashboard's files, the README and the OpenAPI document.
+//! - `log`: the request log's events (the binary decides where they go); `facts`: what the
+//!   server serves, for the binary's start-up banner.
 //! - `state`: the state database (`--state`), which keeps each call's changes before its OK;
 //!   `state_v1`: the JSON state file of earlier versions, converted once.
 //!
@@ -24,16 +28,20 @@
 //! ```
 
 mod control;
+mod facts;
 mod fault;
 mod journal;
+mod log;
 mod mutation;
 mod namespace;
 mod reply;
 mod state;
 mod state_v1;
+mod ui;
+mod views;
 
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::fake::{self, ApiError, ApiRequest, Call, Fake, Unsaved, World};
 use crate::spec::Spec;
@@ -41,11 +49,14 @@ use crate::spec::yaml::FileErrors;
 
 use namespace::{Namespace, Namespaces};
 
+pub use facts::{ControlMode, Facts, StateFacts};
 pub use fault::{Action, FaultError, FaultRule, FaultSpec, Faults, MAX_DELAY_MS, MAX_FAULT_RULES};
-pub use journal::{Entry, Journal, Page};
+pub use journal::{Entry, Journal, Page, Start, Whose};
+pub use log::{API_TARGET, CONTROL_TARGET};
 pub use namespace::{MAX_NAMESPACES, NAME_RULE, NAMESPACE_PREFIX};
-pub use reply::{HttpAnswer, HttpStatusMode, Reply};
+pub use reply::{Events, HttpAnswer, HttpStatusMode, Reply};
 pub use state::{Misfit, StateDb, StateError, StateErrorKind, StateEvent, StateSync};
+pub use ui::DASHBOARD_PATH;
 
 /// Where the control plane's paths start; never inside the API's path space.
 pub const CONTROL_PREFIX: &str = "/_fake/";
@@ -95,6 +106,10 @@ pub struct Workbench {
     config: Config,
     /// Where every world's changes are kept, with `serve --state` (see `open_state`).
     state: OnceLock<Arc<StateDb>>,
+    /// When it was made, for the overview's uptime.
+    started: Instant,
+    /// The OpenAPI document it serves, made on first request.
+    openapi: OnceLock<String>,
 }
 
 impl Workbench {
@@ -112,6 +127,8 @@ impl Workbench {
             fake,
             config,
             state: OnceLock::new(),
+            started: Instant::now(),
+            openapi: OnceLock::new(),
         }
     }
 
@@ -134,11 +151,17 @@ impl Workbench {
 
     /// One request, routed to the control plane or the API, in the world its path names.
     pub fn serve(&self, mut request: ApiRequest) -> Reply {
+        let started = Instant::now();
         let (name, path) = namespace::split(&request.path);
         let name = name.map(str::to_owned);
-        if path.starts_with(CONTROL_PREFIX) {
+        // The landing page at `/` belongs to the control plane; without one, `/` is the API's.
+        let landing = path == "/" && self.config.control != ControlAccess::Off;
+        if path.starts_with(CONTROL_PREFIX) || landing {
             let path = path.to_owned();
-            return self.control(name.as_deref(), &path, &request).into();
+            let reply = self.control(name.as_deref(), &path, &request);
+            let status = reply.answer().map_or(200, |a| a.status);
+            log::control(&request, status, started);
+            return reply;
         }
         if name.is_some() {
             request.path = path.to_owned();
@@ -147,12 +170,18 @@ impl Workbench {
             Ok(namespace) => namespace,
             Err(error) => return HttpAnswer::api(&error.into(), HttpStatusMode::Mirror).into(),
         };
-        self.api(&namespace, name.as_deref(), &request)
+        self.api(&namespace, name.as_deref(), &request, started)
     }
 
     /// An API call in `namespace`: faults first, then the fake, the mutant's transform, the
     /// journal, and the HTTP answer.
-    fn api(&self, namespace: &Namespace, name: Option<&str>, request: &ApiRequest) -> Reply {
+    fn api(
+        &self,
+        namespace: &Namespace,
+        name: Option<&str>,
+        request: &ApiRequest,
+        started: Instant,
+    ) -> Reply {
         // Faults and the journal name a call by its function, or by its path if it names none.
         let function = fake::function_path(&request.path).unwrap_or(&request.path);
         let fault = self.faults.fire(function, name);
@@ -163,12 +192,38 @@ impl Workbench {
         };
         mutation::spoil_answer(self.config.fake.mutant, function, &mut call.response);
 
+        let response = call.response;
+        let mut answer = HttpAnswer::api(&response, self.config.http_status);
+        mutation::spoil_body(self.config.fake.mutant, &response, &mut answer.body);
+        // A request the API cannot read keeps its own HTTP status whatever the mode.
+        if let Some(refusal) = call.refusal {
+            answer.status = refusal.status();
+            answer.headers.push(refusal.header());
+        }
+        let reply = match &fault {
+            Some(Action::Delay { ms }) => Reply::Later(Duration::from_millis(*ms), answer),
+            Some(Action::Http503) => HttpAnswer::text(503, "Service Unavailable\n").into(),
+            Some(Action::Close | Action::ActThenDrop) => Reply::Close,
+            Some(Action::Error { .. }) | None => answer.into(),
+        };
+
         let code = match fault {
             Some(Action::Http503) => "HTTP 503".to_owned(),
             Some(Action::Close) => "closed".to_owned(),
-            _ => call.response.code.to_string(),
+            _ => response.code.to_string(),
         };
-        let response = call.response;
+        let took = started.elapsed();
+        let fault = fault.as_ref().map(Action::name);
+        log::api(
+            name,
+            request,
+            function,
+            &code,
+            &response,
+            fault,
+            self.config.fake.mutant,
+            took,
+        );
         self.journal.record(Entry {
             namespace: namespace.name.clone(),
             seq: namespace.next_seq(),
@@ -177,22 +232,11 @@ impl Workbench {
             method: request.method.as_str().to_owned(),
             params: call.params,
             code,
-            fault: fault.as_ref().map(|f| f.name().to_owned()),
+            fault: fault.map(str::to_owned),
+            took_us: u64::try_from(took.as_micros()).unwrap_or(u64::MAX),
+            answer: reply.answer().map(|a| journal::answer_text(&a.body)),
         });
-
-        let mut answer = HttpAnswer::api(&response, self.config.http_status);
-        mutation::spoil_body(self.config.fake.mutant, &response, &mut answer.body);
-        // A request the API cannot read keeps its own HTTP status whatever the mode.
-        if let Some(refusal) = call.refusal {
-            answer.status = refusal.status();
-            answer.headers.push(refusal.header());
-        }
-        match fault {
-            Some(Action::Delay { ms }) => Reply::Later(Duration::from_millis(ms), answer),
-            Some(Action::Http503) => HttpAnswer::text(503, "Service Unavailable\n").into(),
-            Some(Action::Close | Action::ActThenDrop) => Reply::Close,
-            Some(Action::Error { .. }) | None => answer.into(),
-        }
+        reply
     }
 
     /// Whether serving `request` may take long enough to hold up others if it ran on an async
@@ -256,8 +300,10 @@ impl Workbench {
     /// The journal of the default world or of `namespace`, of one function if given: its
     /// first `PAGE_LIMIT` entries.
     pub fn requests(&self, namespace: Option<&str>, function: Option<&str>) -> Vec<Arc<Entry>> {
+        let world = journal::Whose::One(namespace);
+        let start = journal::Start::After(0);
         self.journal
-            .page(namespace, function, 0, journal::PAGE_LIMIT)
+            .page(world, function, start, journal::PAGE_LIMIT)
             .requests
     }
 

@@ -1,12 +1,17 @@
 //! What the workbench gives the server for each request: an [`HttpAnswer`] (status, content type,
-//! body) to send now or after a delay, or nothing at all, the connection closed instead. Faults
-//! are the only reason for the last two; the server carries them out without knowing why.
+//! body) to send now or after a delay, nothing at all (the connection closed instead), or a live
+//! stream of journal entries ([`Events`]). Faults are the only reason for a delay or a close;
+//! the server carries them out without knowing why. The stream is the workbench's to shape (which
+//! entries, in what words) and the server's to wait on.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
+use tokio::sync::broadcast;
 
 use crate::fake::ApiResponse;
+use crate::workbench::journal::Entry;
 
 /// Whether the HTTP status says 200 for every API outcome (D1) or repeats the envelope's code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -64,7 +69,7 @@ impl HttpAnswer {
 }
 
 /// What the server does with a request once it has been served.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Reply {
     /// Send this answer.
     Now(HttpAnswer),
@@ -72,6 +77,8 @@ pub enum Reply {
     Later(Duration, HttpAnswer),
     /// Close the connection without answering (a `close` or `act_then_drop` fault).
     Close,
+    /// Answer with a stream of server-sent events, one per journal entry (`/_fake/events`).
+    Events(Events),
 }
 
 impl Reply {
@@ -79,8 +86,54 @@ impl Reply {
     pub fn answer(&self) -> Option<&HttpAnswer> {
         match self {
             Reply::Now(answer) | Reply::Later(_, answer) => Some(answer),
-            Reply::Close => None,
+            Reply::Close | Reply::Events(_) => None,
         }
+    }
+}
+
+/// A live view of the journal as server-sent events (`text/event-stream`): one `request` event
+/// per entry of the world asked for, whose data is the entry as `/_fake/requests` shows it; a
+/// `missed` event when the reader fell so far behind that entries were skipped (its data says
+/// how many: read `/_fake/requests` to catch up); a comment now and then to keep proxies from
+/// closing a quiet stream. The server waits on `entries` and ends the stream after
+/// [`Events::LIFETIME`], so that no connection outlives its limit; a reader reconnects.
+#[derive(Debug)]
+pub struct Events {
+    pub entries: broadcast::Receiver<Arc<Entry>>,
+    /// `None` for every world; else the default one (`Some(None)`) or a namespace.
+    world: Option<Option<Arc<str>>>,
+}
+
+impl Events {
+    /// How long one stream lasts: under the shortest sensible `--connection-lifetime`.
+    pub const LIFETIME: Duration = Duration::from_secs(25);
+    /// How often a quiet stream sends a comment.
+    pub const KEEPALIVE_EVERY: Duration = Duration::from_secs(10);
+    pub const KEEPALIVE: &'static [u8] = b": keep-alive\n\n";
+    /// The stream's first bytes: the reconnection delay a browser's `EventSource` takes.
+    pub const OPENING: &'static [u8] = b"retry: 1000\n\n";
+
+    pub fn new(
+        entries: broadcast::Receiver<Arc<Entry>>,
+        world: Option<Option<Arc<str>>>,
+    ) -> Events {
+        Events { entries, world }
+    }
+
+    /// The event for `entry`, or `None` when it is another world's.
+    pub fn event(&self, entry: &Entry) -> Option<Vec<u8>> {
+        if self.world.as_ref().is_some_and(|w| *w != entry.namespace) {
+            return None;
+        }
+        let mut event = b"event: request\ndata: ".to_vec();
+        serde_json::to_writer(&mut event, entry).expect("entries serialize");
+        event.extend_from_slice(b"\n\n");
+        Some(event)
+    }
+
+    /// The event saying `count` entries were skipped.
+    pub fn missed(count: u64) -> Vec<u8> {
+        format!("event: missed\ndata: {{\"missed\":{count}}}\n\n").into_bytes()
     }
 }
 
@@ -103,5 +156,34 @@ mod tests {
             200
         );
         assert_eq!(HttpAnswer::api(&error, HttpStatusMode::Mirror).status, 400);
+    }
+
+    #[test]
+    fn an_event_is_one_line_of_json_for_its_own_world_only() {
+        let (_, entries) = broadcast::channel(1);
+        let entry = Entry {
+            namespace: Some(Arc::from("team")),
+            seq: 7,
+            time: 0,
+            function: "cards/list".into(),
+            method: "GET".into(),
+            params: crate::fake::RawParams::parse("a=1%0Ab", None),
+            code: "200".into(),
+            fault: None,
+            took_us: 3,
+            answer: Some("{\n}".into()),
+        };
+        let every = Events::new(entries.resubscribe(), None);
+        let event = String::from_utf8(every.event(&entry).unwrap()).unwrap();
+        let data = event.strip_prefix("event: request\ndata: ").unwrap();
+        let data = data.strip_suffix("\n\n").unwrap();
+        assert!(!data.contains('\n'), "a newline would end the event early");
+        let json: serde_json::Value = serde_json::from_str(data).unwrap();
+        assert_eq!(json["seq"], 7);
+        assert_eq!(json["namespace"], "team");
+        let default_world = Events::new(entries.resubscribe(), Some(None));
+        assert_eq!(default_world.event(&entry), None);
+        let team = Events::new(entries, Some(Some(Arc::from("team"))));
+        assert!(team.event(&entry).is_some());
     }
 }

@@ -615,7 +615,13 @@ impl StateDb {
         self.connection.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn problem(&self) -> Option<String> {
+    /// The database's path, as given.
+    pub(super) fn file(&self) -> &str {
+        &self.file
+    }
+
+    /// Why commits fail, while they do.
+    pub(super) fn problem(&self) -> Option<String> {
         self.problem
             .lock()
             .unwrap_or_else(|p| p.into_inner())

@@ -9,6 +9,8 @@
 //!   determinism, `serve` as a process.
 //! - `codes`: every code the core functions list, pinned as envelopes; check order (D5, D6).
 //! - `behaviour`: what the functions do to state, read back (defaults, D7 to D14, tenancy).
+//! - `console`: what `serve` prints: the banner and the request log, human and JSON.
+//! - `dashboard`: what the dashboard reads, over HTTP: landing, files, views, the event stream.
 //! - `concurrency`: 32 clients at once; SIGTERM with requests in flight.
 //! - `durability`: `serve --state` killed and restarted under writes: nothing answered OK lost.
 //! - `conformance`: the runner and its suite against the fake; reports, updates, skips.
@@ -26,6 +28,8 @@ mod cli;
 mod codes;
 mod concurrency;
 mod conformance;
+mod console;
+mod dashboard;
 mod durability;
 mod export;
 mod hostile;

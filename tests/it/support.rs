@@ -213,3 +213,55 @@ pub fn spawn(args: &[&str]) -> (std::process::Child, SocketAddr) {
     std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
     (child, addr)
 }
+
+/// Runs `enswitch-fake ARGS` (a server) like [`spawn`], and keeps every line of its stdout after
+/// the first, as it comes, for the caller to read.
+pub fn spawn_keeping_stdout(args: &[&str]) -> (std::process::Child, SocketAddr, Stdout) {
+    use std::io::BufRead as _;
+    let mut child = command()
+        .args(args)
+        .env_remove("NO_COLOR")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    let addr = first
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("{args:?}: the first line is {first:?}"))
+        .parse()
+        .unwrap();
+    let lines = Stdout::default();
+    let kept = lines.clone();
+    std::thread::spawn(move || {
+        for line in stdout.lines().map_while(Result::ok) {
+            kept.0.lock().unwrap().push(line);
+        }
+    });
+    (child, addr, lines)
+}
+
+/// The lines a server has printed so far.
+#[derive(Debug, Clone, Default)]
+pub struct Stdout(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl Stdout {
+    pub fn lines(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+
+    /// Waits (at most 5 s) until `done` holds of the lines printed, and returns them.
+    pub fn wait_for(&self, done: impl Fn(&[String]) -> bool) -> Vec<String> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let lines = self.lines();
+            if done(&lines) || std::time::Instant::now() > deadline {
+                return lines;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+}

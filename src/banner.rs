@@ -1,0 +1,132 @@
+//! What `serve` says once it listens, after the `listening on …` line (which stays first, for
+//! the scripts that wait for it): what is served, to whom, from what state, with which faults,
+//! who may use the control plane, where the dashboard is, and, loudly, a mutant.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::net::SocketAddr;
+
+use enswitch_fake::fake::API_PREFIX;
+use enswitch_fake::workbench::{ControlMode, DASHBOARD_PATH, Facts, FaultRule};
+
+use crate::cli::LogFormat;
+
+/// Writes the banner for a server at `addr`.
+pub fn write(
+    out: &mut impl Write,
+    addr: SocketAddr,
+    facts: &Facts,
+    log: LogFormat,
+    colour: bool,
+) -> std::io::Result<()> {
+    let base = format!("http://{addr}");
+    writeln!(
+        out,
+        "enswitch-fake {}: a fake Enswitch for development and tests",
+        facts.version
+    )?;
+    row(
+        out,
+        "api",
+        &format!(
+            "{base}{API_PREFIX}  ({} functions: {})",
+            facts.functions.len(),
+            facts.functions.join(", ")
+        ),
+    )?;
+    let mut first = true;
+    for line in users(facts) {
+        row(out, if first { "users" } else { "" }, &line)?;
+        first = false;
+    }
+    let state = match &facts.state {
+        None => "in memory only; --state FILE keeps it across restarts".to_owned(),
+        Some(state) => format!(
+            "{}: {} world(s), {} card group(s), {} batch(es), {} card(s)",
+            state.file, state.worlds, state.card_groups, state.batches, state.cards
+        ),
+    };
+    row(out, "state", &state)?;
+    if facts.faults.is_empty() {
+        row(out, "faults", "none")?;
+    }
+    for (i, rule) in facts.faults.iter().enumerate() {
+        row(out, if i == 0 { "faults" } else { "" }, &fault(rule))?;
+    }
+    let (control, dashboard) = match facts.control {
+        ControlMode::Open => (
+            "/_fake/ open to anyone who reaches the port",
+            Some(format!("{base}{DASHBOARD_PATH}")),
+        ),
+        ControlMode::Token => (
+            "/_fake/ needs Authorization: Bearer <--admin-token>",
+            Some(format!("{base}{DASHBOARD_PATH}  (asks for the token)")),
+        ),
+        ControlMode::Off => ("/_fake/ switched off (--no-admin)", None),
+    };
+    row(out, "control", control)?;
+    if let Some(dashboard) = dashboard {
+        row(out, "dashboard", &dashboard)?;
+    }
+    let log = match log {
+        LogFormat::Human => "one line per API call below (--log-format json|off)",
+        LogFormat::Json => "one JSON object per API call below",
+        LogFormat::Off => "off (--log-format human|json)",
+    };
+    row(out, "log", log)?;
+    if let Some(mutant) = facts.mutant {
+        let (on, off) = if colour {
+            ("\x1b[1;97;41m", "\x1b[0m")
+        } else {
+            ("", "")
+        };
+        writeln!(
+            out,
+            "{on}!!! MUTANT ACTIVE: {}: {}{off}",
+            mutant.name(),
+            mutant.describe()
+        )?;
+        writeln!(
+            out,
+            "{on}!!! This fake is wrong on purpose: do not trust its answers.{off}"
+        )?;
+    }
+    out.flush()
+}
+
+fn row(out: &mut impl Write, name: &str, text: &str) -> std::io::Result<()> {
+    writeln!(out, "  {name:<10} {text}")
+}
+
+/// The seed's users, a line per customer: its place in the tree, and each user's role.
+fn users(facts: &Facts) -> Vec<String> {
+    let mut by_customer: BTreeMap<(i64, &str, &str), Vec<String>> = BTreeMap::new();
+    for user in &facts.users {
+        by_customer
+            .entry((user.customer, user.kind, user.customer_name.as_str()))
+            .or_default()
+            .push(format!("{} ({})", user.username, user.role));
+    }
+    if by_customer.is_empty() {
+        return vec!["none: the seed has no user, so every call is answered 401".to_owned()];
+    }
+    by_customer
+        .into_iter()
+        .map(|((id, kind, name), users)| format!("{kind} {id} {name}: {}", users.join(", ")))
+        .collect()
+}
+
+fn fault(rule: &FaultRule) -> String {
+    let spec = &rule.spec;
+    let mut text = format!("{} {}: {}", rule.id, spec.function, spec.action);
+    if let Some(namespace) = &spec.namespace {
+        text.push_str(&format!(", in {namespace}"));
+    }
+    if let Some(times) = spec.times {
+        text.push_str(&format!(", {times} time(s)"));
+    }
+    if let Some(p) = spec.probability {
+        text.push_str(&format!(", probability {p}"));
+    }
+    text
+}

@@ -1,0 +1,62 @@
+//! The request log's events: one `tracing` event per API call (`enswitch_fake::api`, level INFO)
+//! and per control-plane call (`enswitch_fake::control`, DEBUG, a quieter level). Only events:
+//! whoever runs the workbench decides whether and how they are written (the binary's
+//! `--log-format`); with no subscriber they cost next to nothing. Parameters are never in them,
+//! so neither are passwords or tokens.
+
+use std::time::{Duration, Instant};
+
+use crate::fake::{ApiRequest, ApiResponse, Mutant};
+
+/// Where API calls are logged.
+pub const API_TARGET: &str = "enswitch_fake::api";
+/// Where control-plane calls are logged.
+pub const CONTROL_TARGET: &str = "enswitch_fake::control";
+
+/// One API call: who (the namespace), what (method, function), how it ended (code, and key and
+/// message for an error), what bent it (a fault that fired, a mutant), and how long it took.
+#[expect(clippy::too_many_arguments, reason = "one field each of one log line")]
+pub(super) fn api(
+    namespace: Option<&str>,
+    request: &ApiRequest,
+    function: &str,
+    code: &str,
+    response: &ApiResponse,
+    fault: Option<&str>,
+    mutant: Option<Mutant>,
+    took: Duration,
+) {
+    if !tracing::enabled!(target: API_TARGET, tracing::Level::INFO) {
+        return;
+    }
+    // An absent field is left out of the line. Key and message are an error envelope's; a
+    // fault that sent none (`HTTP 503`, `closed`) has neither.
+    let error = matches!(code.as_bytes().first(), Some(b'4' | b'5'));
+    tracing::info!(
+        target: API_TARGET,
+        code,
+        method = request.method.as_str(),
+        function,
+        namespace,
+        key = error.then_some(response.key.as_str()).filter(|k| !k.is_empty()),
+        message = error.then_some(response.message.as_str()),
+        fault,
+        mutant = mutant.map(Mutant::name),
+        took_us = u64::try_from(took.as_micros()).unwrap_or(u64::MAX),
+    );
+}
+
+/// One control-plane call: its method, path (no query: it may name nothing secret, but keep
+/// it short) and status.
+pub(super) fn control(request: &ApiRequest, status: u16, started: Instant) {
+    if !tracing::enabled!(target: CONTROL_TARGET, tracing::Level::DEBUG) {
+        return;
+    }
+    tracing::debug!(
+        target: CONTROL_TARGET,
+        status,
+        method = request.method.as_str(),
+        path = request.path.as_str(),
+        took_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+    );
+}

@@ -1,0 +1,115 @@
+//! What a browser finds: the landing answer at `/` and `/_fake/` (a small HTML page for a
+//! browser, the same links as JSON for anything else), the dashboard's three files under
+//! `/_fake/ui/` (built into the binary: no CDN, no build step), the README, and the OpenAPI
+//! document of the spec this server serves. None of it holds data, so none of it needs the
+//! admin token: the dashboard asks for the token and sends it with each data request, to the
+//! same JSON endpoints a script would use.
+//!
+//! The pages carry a Content-Security-Policy that allows only this server's own script, style
+//! and requests: the dashboard shows what clients sent (batch names, descriptions, parameters),
+//! and whatever a client sent stays text.
+
+use serde_json::json;
+
+use crate::fake::ApiRequest;
+use crate::spec::export::{ExportFormat, render};
+use crate::workbench::reply::HttpAnswer;
+use crate::workbench::{CONTROL_PREFIX, Workbench};
+
+const INDEX_HTML: &str = include_str!("ui/index.html");
+const APP_JS: &str = include_str!("ui/app.js");
+const APP_CSS: &str = include_str!("ui/app.css");
+const LANDING_HTML: &str = include_str!("ui/landing.html");
+const README: &str = include_str!("../../README.md");
+
+/// Where the dashboard lives.
+pub const DASHBOARD_PATH: &str = "/_fake/ui/";
+
+/// Only this server's own files and requests; no inline script or style, no frames, no forms
+/// sent elsewhere.
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; \
+                   img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// Whether `what` (the path after `/_fake/`, no trailing slash) is one of the files that hold
+/// no data: the landing page, the dashboard, the README, the OpenAPI document.
+pub(super) fn is_public(what: &str) -> bool {
+    matches!(what, "" | "ui" | "readme" | "openapi.json") || what.starts_with("ui/")
+}
+
+impl Workbench {
+    /// The answer for a path `is_public` accepts (or `/`); `what` as there.
+    pub(super) fn public(&self, what: &str, request: &ApiRequest) -> HttpAnswer {
+        match what {
+            "" => landing(request),
+            "ui" | "ui/index.html" => page(INDEX_HTML),
+            "ui/app.js" => file("text/javascript; charset=utf-8", APP_JS),
+            "ui/app.css" => file("text/css; charset=utf-8", APP_CSS),
+            "readme" => file("text/markdown; charset=utf-8", README),
+            "openapi.json" => HttpAnswer {
+                status: 200,
+                content_type: "application/json",
+                headers: Vec::new(),
+                body: self.openapi().as_bytes().to_vec(),
+            },
+            _ => super::control::error(404, format!("no dashboard file {}", request.path)),
+        }
+    }
+
+    /// The OpenAPI document of the spec served here (a mutant's edits included), its server
+    /// this one; made once.
+    fn openapi(&self) -> &str {
+        self.openapi.get_or_init(|| {
+            let functions: Vec<_> = self.fake().spec().functions().iter().collect();
+            let text = render(&functions, ExportFormat::OpenApi);
+            let mut document: serde_json::Value =
+                serde_json::from_str(&text).expect("the OpenAPI export is JSON");
+            document["servers"] = json!([{ "url": "/api/json", "description": "this fake" }]);
+            serde_json::to_string_pretty(&document).expect("JSON serializes")
+        })
+    }
+}
+
+/// Where to go from here: HTML for a browser (one that says it accepts `text/html`), JSON for
+/// `curl` and scripts.
+fn landing(request: &ApiRequest) -> HttpAnswer {
+    let wants_html = request
+        .accept
+        .as_deref()
+        .is_some_and(|accept| accept.contains("text/html"));
+    if wants_html {
+        return page(LANDING_HTML);
+    }
+    HttpAnswer::json(
+        200,
+        &json!({
+            "name": "enswitch-fake",
+            "version": env!("CARGO_PKG_VERSION"),
+            "api": crate::fake::API_PREFIX,
+            "dashboard": DASHBOARD_PATH,
+            "openapi": format!("{CONTROL_PREFIX}openapi.json"),
+            "readme": format!("{CONTROL_PREFIX}readme"),
+            "control": CONTROL_PREFIX,
+        }),
+    )
+}
+
+/// An HTML page, under the policy.
+fn page(html: &'static str) -> HttpAnswer {
+    let mut answer = file("text/html; charset=utf-8", html);
+    answer.headers.push(("content-security-policy", CSP));
+    answer.headers.push(("referrer-policy", "no-referrer"));
+    answer
+}
+
+/// A file built into the binary.
+fn file(content_type: &'static str, text: &'static str) -> HttpAnswer {
+    HttpAnswer {
+        status: 200,
+        content_type,
+        headers: vec![
+            ("x-content-type-options", "nosniff"),
+            ("cache-control", "no-cache"),
+        ],
+        body: text.as_bytes().to_vec(),
+    }
+}

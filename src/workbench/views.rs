@@ -1,0 +1,125 @@
+//! Paged views of one world, for the dashboard and for scripts: its card groups, its batches
+//! (newest first, of one group if asked), and its cards (in the order they were made, of one
+//! batch if asked). A page is cut on the server, in the store's read lock, so a world of a
+//! million cards answers as fast as an empty one: `offset` and `limit` (at most `MAX_LIMIT`,
+//! `DEFAULT_LIMIT` when not given), and `total` says how many there are in all.
+
+use serde::Serialize;
+
+use crate::fake::RawParams;
+use crate::workbench::control::{error, number};
+use crate::workbench::namespace::Namespace;
+use crate::workbench::reply::HttpAnswer;
+
+/// The most rows one page holds, and how many when not told.
+pub(super) const MAX_LIMIT: u64 = 1000;
+pub(super) const DEFAULT_LIMIT: u64 = 100;
+
+/// One page of rows, as every view answers.
+#[derive(Debug, Serialize)]
+struct Rows<'a, T> {
+    /// How many rows there are in all (of the group or batch asked for).
+    total: usize,
+    offset: usize,
+    rows: Vec<&'a T>,
+}
+
+/// Which rows a page holds.
+struct Window {
+    offset: usize,
+    limit: usize,
+}
+
+impl Window {
+    fn from(query: &RawParams) -> Result<Window, HttpAnswer> {
+        let offset = number(query, "offset", 0, u64::MAX)?;
+        let limit = number(query, "limit", DEFAULT_LIMIT, MAX_LIMIT)?;
+        Ok(Window {
+            offset: usize::try_from(offset).unwrap_or(usize::MAX),
+            limit: usize::try_from(limit).unwrap_or(usize::MAX),
+        })
+    }
+
+    /// The page of `rows`, counted as they are walked.
+    fn page<'a, T>(&self, rows: impl Iterator<Item = &'a T>) -> Rows<'a, T> {
+        let mut total = 0;
+        let mut page = Vec::new();
+        for row in rows {
+            if total >= self.offset && page.len() < self.limit {
+                page.push(row);
+            }
+            total += 1;
+        }
+        Rows {
+            total,
+            offset: self.offset,
+            rows: page,
+        }
+    }
+}
+
+/// `GET /_fake/groups`: the world's card groups with every field, by id.
+pub(super) fn groups(world: &Namespace, query: &RawParams) -> HttpAnswer {
+    let window = match Window::from(query) {
+        Ok(window) => window,
+        Err(refused) => return refused,
+    };
+    world
+        .world
+        .read(|state| HttpAnswer::json(200, &window.page(state.card_groups().values())))
+}
+
+/// `GET /_fake/batches?cardgroup=`: the world's batches, newest first.
+pub(super) fn batches(world: &Namespace, query: &RawParams) -> HttpAnswer {
+    let (window, group) = match (Window::from(query), id(query, "cardgroup")) {
+        (Ok(window), Ok(group)) => (window, group),
+        (Err(refused), _) | (_, Err(refused)) => return refused,
+    };
+    world.world.read(|state| {
+        let batches = state.batches().values().rev();
+        let batches = batches.filter(|b| group.is_none_or(|g| b.cardgroup.0 == g));
+        HttpAnswer::json(200, &window.page(batches))
+    })
+}
+
+/// `GET /_fake/cards?batch=`: the world's cards, in the order they were made.
+pub(super) fn cards(world: &Namespace, query: &RawParams) -> HttpAnswer {
+    let (window, batch) = match (Window::from(query), id(query, "batch")) {
+        (Ok(window), Ok(batch)) => (window, batch),
+        (Err(refused), _) | (_, Err(refused)) => return refused,
+    };
+    world.world.read(|state| {
+        let cards = state.cards().iter();
+        let cards = cards.filter(|c| batch.is_none_or(|b| c.batch.0 == b));
+        HttpAnswer::json(200, &window.page(cards))
+    })
+}
+
+/// The id a query parameter names, if it names one; a 400 naming it if it is not a number.
+fn id(query: &RawParams, field: &str) -> Result<Option<i64>, HttpAnswer> {
+    match query.get(field) {
+        None | Some("") => Ok(None),
+        Some(text) => text
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| error(400, format!("{field} must be a whole number"))),
+    }
+}
+
+/// How much one world holds, as `/_fake/overview` and the banner say.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub(super) struct Counts {
+    pub(super) card_groups: usize,
+    pub(super) batches: usize,
+    pub(super) cards: usize,
+}
+
+impl Counts {
+    pub(super) fn of(world: &Namespace) -> Counts {
+        world.world.read(|state| Counts {
+            card_groups: state.card_groups().len(),
+            batches: state.batches().len(),
+            cards: state.cards().len(),
+        })
+    }
+}

@@ -1,0 +1,283 @@
+// The dashboard in a real headless Chromium (the system's, driven by playwright-core): what a
+// person sees and does, against a real `enswitch-fake serve` on a loopback port.
+//
+//   cargo build && cd tests/browser && npm ci && npm test
+//
+// ENSWITCH_FAKE_BIN names the binary (default: ../../target/debug/enswitch-fake), CHROMIUM the
+// browser (default: chromium on the PATH). SCREENSHOTS=DIR also saves the README's screenshots
+// there.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const here = new URL('.', import.meta.url).pathname;
+const BIN = process.env.ENSWITCH_FAKE_BIN || resolve(here, '../../target/debug/enswitch-fake');
+const CHROMIUM = process.env.CHROMIUM || execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
+const AUTH = 'auth_username=reseller;auth_password=reseller-password';
+const XSS_NAME = '<img src=x onerror=alert(1)>';
+const XSS_DESCRIPTION = '</script><script>alert(2)</script>';
+
+let browser;
+const servers = [];
+
+before(async () => {
+  // Headless, with a fresh profile of playwright's making for each launch.
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync',
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  for (const server of servers) server.kill('SIGTERM');
+});
+
+/** Starts `enswitch-fake serve` on a free loopback port; its base URL once it listens. */
+async function serve(...args) {
+  const server = spawn(BIN, ['serve', '--addr', '127.0.0.1:0', '--log-format', 'off', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  servers.push(server);
+  const lines = createInterface({ input: server.stdout });
+  for await (const line of lines) {
+    const match = line.match(/^listening on (http:\/\/\S+)/);
+    if (match) {
+      lines.on('line', () => {});
+      return match[1];
+    }
+    throw new Error(`the first line is ${line}`);
+  }
+  throw new Error('serve printed nothing');
+}
+
+async function call(base, path) {
+  const answer = await fetch(base + path);
+  return answer.json();
+}
+
+/** A page that fails its test on any script error or dialog (alert, confirm, prompt). An
+ * answer of 4xx is the browser's "failed to load" console error; the page expects some. */
+async function open(base, hash) {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(`script error: ${error.message}`));
+  page.on('dialog', async (dialog) => {
+    problems.push(`a ${dialog.type()} dialog opened: ${dialog.message()}`);
+    await dialog.dismiss();
+  });
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
+      problems.push(`console: ${message.text()}`);
+    }
+  });
+  await page.goto(`${base}/_fake/ui/#${hash}`);
+  return { page, problems, context };
+}
+
+async function screenshot(page, name) {
+  if (process.env.SCREENSHOTS) {
+    await page.screenshot({ path: join(process.env.SCREENSHOTS, name) });
+  }
+}
+
+test('a batch created over the API appears in the live journal, and its row shows the parameters redacted', async () => {
+  const base = await serve();
+  const { page, problems, context } = await open(base, 'journal');
+  await page.locator('#live.on').waitFor();
+  await call(base, `/api/json/cards/batches/list/?${AUTH}`);
+  await call(base, `/api/json/cards/batches/create/?${AUTH};batch_name=oops`);
+  const sent = Date.now();
+  await call(base, `/api/json/cards/batches/create/?${AUTH};cardgroup=123;batch_name=Summer;number=40`);
+  const row = page.locator('#journal tbody tr', { hasText: 'cards/batches/create' }).filter({ hasText: '200' });
+  await row.waitFor({ timeout: 2000 });
+  const shownAfter = Date.now() - sent;
+  assert.ok(shownAfter < 2000, `shown after ${shownAfter} ms`);
+  // Newest first: the batch, then the refused one, then the list.
+  const functions = await page.locator('#journal tbody tr td:nth-child(5)').allTextContents();
+  assert.deepEqual(functions, ['cards/batches/create', 'cards/batches/create', 'cards/batches/list']);
+  const keys = await page.locator('#journal tbody tr td:nth-child(7)').allTextContents();
+  assert.equal(keys[1], 'cardgroup');
+
+  await row.click();
+  const detail = page.locator('#entry');
+  await detail.waitFor();
+  const params = Object.fromEntries(await detail.locator('tr').evaluateAll((rows) =>
+    rows.map((tr) => [tr.cells[0].textContent, tr.cells[1].textContent])));
+  assert.equal(params.auth_password, '[redacted]');
+  assert.equal(params.batch_name, 'Summer');
+  assert.match(await page.locator('#entry-answer').textContent(), /"code": "200"/);
+  assert.ok(!(await page.content()).includes('reseller-password'), 'the password is nowhere on the page');
+
+  // Filters: errors only.
+  await page.selectOption('#filter-code', 'error');
+  assert.equal(await page.locator('#journal tbody tr').count(), 1);
+  await page.selectOption('#filter-code', '');
+  await page.fill('#filter-function', 'list');
+  assert.equal(await page.locator('#journal tbody tr').count(), 1);
+  await page.fill('#filter-function', '');
+  await screenshot(page, 'dashboard-journal.png');
+  await context.close();
+  assert.deepEqual(problems, []);
+});
+
+test('the world view shows the batch and pages through its cards on the server', async () => {
+  const base = await serve();
+  await call(base, `/api/json/cards/batches/create/?${AUTH};cardgroup=123;batch_name=Paged;number=120`);
+  await call(base, `/api/json/cards/batches/create/?${AUTH};cardgroup=125;batch_name=Other;number=2`);
+  const { page, problems, context } = await open(base, 'world');
+  const batch = page.locator('#batches tbody tr', { hasText: 'Paged' });
+  await batch.waitFor();
+  assert.match(await batch.textContent(), /120/);
+  await batch.click();
+  await page.locator('#cards-of', { hasText: 'of batch 1' }).waitFor();
+  const range = page.locator('#cards-pager .range');
+  await range.filter({ hasText: '1–50 of 120' }).waitFor();
+  assert.equal(await page.locator('#cards tbody tr').count(), 50);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await screenshot(page, 'dashboard-world.png');
+  const firstPage = await page.locator('#cards tbody tr td:first-child').allTextContents();
+  await page.locator('#cards-pager button', { hasText: 'next' }).click();
+  await range.filter({ hasText: '51–100 of 120' }).waitFor();
+  const secondPage = await page.locator('#cards tbody tr td:first-child').allTextContents();
+  assert.equal(secondPage.length, 50);
+  assert.ok(secondPage.every((card) => !firstPage.includes(card)), 'another page of cards');
+  await page.locator('#cards-pager button', { hasText: 'last' }).click();
+  await range.filter({ hasText: '101–120 of 120' }).waitFor();
+  assert.equal(await page.locator('#cards tbody tr').count(), 20);
+  // Card group 123's fields, opened.
+  await page.locator('#groups summary', { hasText: 'Example cards' }).click();
+  assert.match(await page.locator('#groups details[open]').textContent(), /card_length\s*12/);
+  await context.close();
+  assert.deepEqual(problems, []);
+});
+
+test('a fault added in the form makes the next API call fail as it says, and can be removed', async () => {
+  const base = await serve();
+  const { page, problems, context } = await open(base, 'faults');
+  const form = page.locator('#fault-form');
+  await form.locator('input[name=function]').fill('cards/groups/get');
+  await form.locator('select[name=action]').selectOption('error');
+  await form.locator('input[name=code]').fill('403');
+  await form.locator('input[name=key]').fill('id');
+  await form.locator('input[name=message]').fill('Injected from the dashboard.');
+  await form.locator('input[name=times]').fill('1');
+  await form.locator('button[type=submit]').click();
+  await page.locator('#fault-result', { hasText: 'added' }).waitFor();
+  await page.locator('#faults tbody tr', { hasText: 'cards/groups/get' }).waitFor();
+
+  const failed = await call(base, `/api/json/cards/groups/get/?${AUTH};id=123`);
+  assert.deepEqual(failed.responses[0], { code: '403', key: 'id', message: 'Injected from the dashboard.' });
+  const next = await call(base, `/api/json/cards/groups/get/?${AUTH};id=123`);
+  assert.equal(next.responses[0].code, '200', 'times 1: only the first call');
+
+  // A bad rule is refused with the server's reason.
+  await form.locator('input[name=function]').fill('cards/nothing');
+  await form.locator('button[type=submit]').click();
+  await page.locator('#fault-result.error', { hasText: 'no function' }).waitFor();
+
+  const row = page.locator('#faults tbody tr', { hasText: 'cards/groups/get' });
+  await row.locator('button', { hasText: 'Remove' }).click();
+  await page.locator('#faults tbody td.empty').waitFor();
+  const rules = await call(base, '/_fake/faults');
+  assert.deepEqual(rules.faults, []);
+  await context.close();
+  assert.deepEqual(problems, []);
+});
+
+test('hostile names and descriptions show as text and run nothing', async () => {
+  const base = await serve();
+  const name = encodeURIComponent(XSS_NAME);
+  const description = encodeURIComponent(XSS_DESCRIPTION);
+  await call(base, `/api/json/cards/groups/update/?${AUTH};id=123;description=${description}`);
+  await call(base, `/api/json/cards/batches/create/?${AUTH};cardgroup=123;batch_name=${name};number=1`);
+  await call(base, `/_ns/${'x'.repeat(3)}/api/json/cards/batches/create/?${AUTH};cardgroup=123;batch_name=${name}`);
+
+  const { page, problems, context } = await open(base, 'world');
+  const batch = page.locator('#batches tbody tr td:nth-child(2)');
+  await batch.first().waitFor();
+  assert.equal(await batch.first().textContent(), XSS_NAME);
+  assert.equal(await page.locator('#batches img, #groups script, #journal img').count(), 0);
+  assert.match(await page.locator('#groups').textContent(), /<\/script><script>alert\(2\)<\/script>/);
+
+  await page.goto(`${base}/_fake/ui/#journal`);
+  const row = page.locator('#journal tbody tr', { hasText: 'cards/batches/create' }).first();
+  await row.waitFor();
+  await row.click();
+  const params = await page.locator('#entry td').allTextContents();
+  assert.ok(params.includes(XSS_NAME), params.join(' | '));
+  assert.equal(await page.locator('#entry img').count(), 0);
+  await page.waitForTimeout(300);
+  await context.close();
+  assert.deepEqual(problems, [], 'no dialog, no script error');
+});
+
+test('namespaces are listed, switched to, reset and dropped', async () => {
+  const base = await serve();
+  await call(base, `/_ns/team-a/api/json/cards/batches/create/?${AUTH};cardgroup=123;batch_name=A;number=3`);
+  const { page, problems, context } = await open(base, 'namespaces');
+  const team = page.locator('#namespaces tbody tr', { hasText: 'team-a' });
+  await team.waitFor();
+  assert.deepEqual((await team.locator('td').allTextContents()).slice(0, 4), ['team-a', '4', '1', '3']);
+  await team.locator('button', { hasText: 'Show' }).click();
+  await page.locator('#world-name', { hasText: 'team-a' }).waitFor();
+  await page.locator('#batches tbody tr', { hasText: 'A' }).waitFor();
+  assert.equal(await page.locator('#world').inputValue(), 'team-a');
+
+  await page.goto(`${base}/_fake/ui/#namespaces`);
+  await team.locator('button', { hasText: 'Reset' }).click();
+  await page.locator('#namespaces tbody tr', { hasText: 'team-a' }).filter({ hasText: /team-a\s*4\s*0\s*0/ }).waitFor();
+  await team.locator('button', { hasText: 'Drop' }).click();
+  await team.locator('button', { hasText: 'Really drop?' }).click();
+  await page.locator('#namespaces-result', { hasText: 'Dropped team-a' }).waitFor();
+  assert.equal(await page.locator('#namespaces tbody tr', { hasText: 'team-a' }).count(), 0);
+  assert.deepEqual((await call(base, '/_fake/ns')).namespaces, []);
+
+  await page.goto(`${base}/_fake/ui/#overview`);
+  await page.locator('#overview dt', { hasText: 'Card groups' }).waitFor();
+  assert.equal(await page.locator('#overview dt:text("Namespaces") + dd').textContent(), '0');
+  await context.close();
+  assert.deepEqual(problems, []);
+});
+
+test('with --admin-token the page asks for the token once, then works', async () => {
+  const base = await serve('--admin-token', 'dashboard-s3cret');
+  const { page, problems, context } = await open(base, 'journal');
+  const dialog = page.locator('#token-dialog');
+  await dialog.waitFor();
+  assert.ok(await dialog.evaluate((d) => d.open));
+  await page.fill('#token', 'wrong');
+  await page.click('#token-form button[type=submit]');
+  await page.locator('#token-error').waitFor();
+  await page.fill('#token', 'dashboard-s3cret');
+  await page.click('#token-form button[type=submit]');
+  await page.locator('#live.on').waitFor();
+  assert.ok(!(await dialog.evaluate((d) => d.open)));
+
+  await call(base, `/api/json/cards/groups/get/?${AUTH};id=123`);
+  await page.locator('#journal tbody tr', { hasText: 'cards/groups/get' }).waitFor({ timeout: 2000 });
+  // Once per tab: a reload does not ask again.
+  await page.reload();
+  await page.locator('#live.on').waitFor();
+  assert.ok(!(await dialog.evaluate((d) => d.open)));
+  await context.close();
+  assert.deepEqual(problems, []);
+});
+
+test('a mutant is announced on every view', async () => {
+  const base = await serve('--mutant', 'required-dropped');
+  const { page, problems, context } = await open(base, 'faults');
+  const banner = page.locator('#mutant');
+  await banner.waitFor();
+  assert.match(await banner.textContent(), /Mutant required-dropped is active/);
+  await context.close();
+  assert.deepEqual(problems, []);
+});
