@@ -11,6 +11,11 @@ Throughput and latency: each server pinned to core 0, wrk pinned to core 1, one 
 The baseline answers a fixed envelope to every request: the same requests measure the stack alone.
 "ratio" is the fake's requests/s over the baseline's at the same point, measured in the same run.
 
+The fake runs with `--log-format off` in these rows; the request log's cost has rows of its own:
+workloads a and d at 16 connections with the log off, `human` and `json` written to a file and to
+/dev/null, the configurations taking turns for five rounds; each round's figure over the same
+round's log-off figure, and the median of those ratios.
+
 Also: time from process start to the first answered request (median of 5), RSS idle and after
 workload e, one call creating 1,000,000 cards (time and RSS growth), workload a at 16 connections
 with 10 cards in the store versus 1,000,000, and the whole conformance suite in-process (wall time).
@@ -20,6 +25,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -92,6 +98,8 @@ def get(url, timeout=600):
 def throughput():
     results = {}
     for name, cmd in [("baseline", [BASELINE, "127.0.0.1:0"]), ("fake", [FAKE, "serve", "--addr", "127.0.0.1:0"])]:
+        if name == "fake":
+            cmd = cmd + ["--log-format", "off"]
         for workload, path in WORKLOADS.items():
             # A fresh server per workload, so e's cards do not slow the others.
             proc, base = start(cmd, cpu=0)
@@ -102,6 +110,61 @@ def throughput():
                 results["rss_after_e"] = rss_mb(proc.pid)
             stop(proc)
     return results
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_logged(log_format, sink):
+    """Starts the fake pinned to core 0 with its stdout (banner and request log) going to `sink`,
+    a path; returns (process, base) once it answers."""
+    port = free_port()
+    with open(sink, "w") as out:
+        proc = subprocess.Popen(["taskset", "-c", "0", FAKE, "serve", "--addr", f"127.0.0.1:{port}",
+                                 "--log-format", log_format], stdout=out, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(500):
+        try:
+            get(base + "/_fake/health", timeout=1)
+            return proc, base
+        except OSError:
+            time.sleep(0.01)
+    proc.kill()
+    sys.exit(f"the fake with --log-format {log_format} did not answer")
+
+
+LOG_ROUNDS = 5
+LOG_SECONDS = 3
+
+
+def log_cost():
+    """Workloads a and d at 16 connections with the request log off, and on into a file and into
+    /dev/null. The configurations take turns, round after round, and each round's figure is
+    divided by the same round's log-off figure: this machine's throughput drifts by more than the
+    log costs, and a ratio within one round cancels the drift. Returns, per configuration and
+    workload, the median requests/s and the median of the per-round ratios."""
+    configurations = [("off", "/dev/null")]
+    with tempfile.TemporaryDirectory() as tmp:
+        for log_format in ("human", "json"):
+            configurations += [(log_format, os.path.join(tmp, f"{log_format}.log")), (log_format, "/dev/null")]
+        rps, ratios = {}, {}
+        for _ in range(LOG_ROUNDS):
+            this_round = {}
+            for log_format, sink in configurations:
+                key = (log_format, "file" if sink != "/dev/null" else "/dev/null")
+                proc, base = start_logged(log_format, sink)
+                for workload in "ad":
+                    this_round[key + (workload,)] = wrk(base, WORKLOADS[workload], 16, LOG_SECONDS)["rps"]
+                stop(proc)
+                if sink != "/dev/null":
+                    os.remove(sink)
+            for key, value in this_round.items():
+                rps.setdefault(key, []).append(value)
+                ratios.setdefault(key, []).append(value / this_round[("off", "/dev/null", key[2])])
+    return {key: (statistics.median(rps[key]), statistics.median(ratios[key])) for key in rps}
 
 
 def start_to_first_answer():
@@ -207,6 +270,7 @@ def main():
     million_s, million_mb, rps_10, rps_million = million_cards()
     suite_s = conformance_suite()
     kept = durable()
+    logged = log_cost()
 
     verdicts = []
     print("| workload | conns | baseline req/s | fake req/s | ratio | baseline p50 / p99 ms | fake p50 / p99 ms | p99 ratio |")
@@ -240,6 +304,15 @@ def main():
     print(f"| --state restart with 1,000,000 cards | {kept['restart_s']:.2f} s to the first answer; RSS "
           f"{kept['rss_after_restart']:.0f} MB after vs {kept['rss_before_restart']:.0f} MB before "
           f"({kept['rss_after_restart'] / kept['rss_before_restart']:.2f}); file {kept['state_mb']:.0f} MB |")
+    for workload in "ad":
+        off, _ = logged[("off", "/dev/null", workload)]
+        for log_format in ("human", "json"):
+            for sink in ("file", "/dev/null"):
+                on, ratio = logged[(log_format, sink, workload)]
+                print(f"| workload {workload}, 16 conns, log {log_format} to {sink} vs off ({LOG_ROUNDS} rounds) | "
+                      f"{on:,.0f} vs {off:,.0f} req/s (ratio {ratio:.2f}, the median of the rounds' ratios) |")
+                verdicts.append((f"log {log_format} to {sink}: workload {workload} ≥ 0.9 × log off",
+                                 ratio >= 0.9, f"{ratio:.2f}"))
     verdicts += [
         ("start to first answer < 30 ms", start_ms < 30, f"{start_ms:.1f} ms"),
         ("idle RSS < 8 MB", idle_mb < 8, f"{idle_mb:.1f} MB"),
