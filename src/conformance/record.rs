@@ -270,7 +270,7 @@ impl Recorder {
         }
         let mut http = HttpAnswer::text(answer.status, "");
         http.content_type = "application/json";
-        http.body = answer.body.into_bytes();
+        http.body = answer.body.into_bytes().into();
         http
     }
 }

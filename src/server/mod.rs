@@ -321,7 +321,7 @@ async fn answer<H: Handler>(
         }
     };
     drop(busy);
-    let mut response = Response::new(Either::Left(Full::new(Bytes::from(answer.body))));
+    let mut response = Response::new(Either::Left(Full::new(answer.body)));
     *response.status_mut() = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
     response
         .headers_mut()

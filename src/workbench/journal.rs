@@ -9,6 +9,7 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use bytes::Bytes;
 use serde::Serialize;
 use tokio::sync::broadcast;
 
@@ -52,23 +53,26 @@ pub struct Entry {
     pub fault: Option<String>,
     /// How long the fake took to answer, in microseconds (a delay fault's wait not included).
     pub took_us: u64,
-    /// The answer's body as sent (cut at `ANSWER_LIMIT` bytes); `None` when the connection was
-    /// closed instead.
-    pub answer: Option<String>,
+    /// The answer's body as sent (cut at `ANSWER_LIMIT` bytes), shown as text; `None` when the
+    /// connection was closed instead.
+    #[serde(serialize_with = "as_text")]
+    pub answer: Option<Bytes>,
 }
 
 /// The most of an answer an entry keeps: a list of a million cards is no journal's business.
 pub(super) const ANSWER_LIMIT: usize = 64 * 1024;
 
-/// An answer's body as an entry keeps it: the text, cut at `ANSWER_LIMIT` bytes (on a character
-/// boundary) with `…` to show it was.
-pub(super) fn answer_text(body: &[u8]) -> String {
-    let cut = &body[..body.len().min(ANSWER_LIMIT)];
-    let mut text = String::from_utf8_lossy(cut).into_owned();
-    if cut.len() < body.len() {
-        text.push('…');
+/// An answer's body as an entry keeps it: the body itself, shared with the answer sent (no
+/// copy), or, past `ANSWER_LIMIT` bytes, a copy of its first `ANSWER_LIMIT` bytes with `…` to
+/// show it was cut (a share would keep the whole body alive).
+pub(super) fn answer_kept(body: &Bytes) -> Bytes {
+    if body.len() <= ANSWER_LIMIT {
+        return body.clone();
     }
-    text
+    let mut cut = Vec::with_capacity(ANSWER_LIMIT + '…'.len_utf8());
+    cut.extend_from_slice(&body[..ANSWER_LIMIT]);
+    cut.extend_from_slice("…".as_bytes());
+    cut.into()
 }
 
 impl Entry {
@@ -80,7 +84,7 @@ impl Entry {
             + self.method.capacity()
             + self.code.capacity()
             + self.fault.as_ref().map_or(0, String::capacity)
-            + self.answer.as_ref().map_or(0, String::capacity)
+            + self.answer.as_ref().map_or(0, Bytes::len)
             + self.namespace.as_ref().map_or(0, |n| n.len())
     }
 }
@@ -267,6 +271,15 @@ fn give_back_freed_memory() {
     // SAFETY: malloc_trim only returns free memory to the system; it touches no live block.
     unsafe {
         libc::malloc_trim(0);
+    }
+}
+
+/// An answer as text: answers are JSON, so UTF-8, but a cut may split a character, which shows
+/// as U+FFFD.
+fn as_text<S: serde::Serializer>(answer: &Option<Bytes>, serializer: S) -> Result<S::Ok, S::Error> {
+    match answer {
+        Some(body) => serializer.serialize_str(&String::from_utf8_lossy(body)),
+        None => serializer.serialize_none(),
     }
 }
 

@@ -24,7 +24,7 @@
 //! ));
 //! let answer = reply.answer().unwrap();
 //! assert_eq!(answer.status, 200);
-//! assert_eq!(answer.body, br#"{"responses":[{"code":"204","key":"","message":"OK"}]}"#);
+//! assert_eq!(answer.body, &br#"{"responses":[{"code":"204","key":"","message":"OK"}]}"#[..]);
 //! ```
 
 mod control;
@@ -234,7 +234,7 @@ impl Workbench {
             code,
             fault: fault.map(str::to_owned),
             took_us: u64::try_from(took.as_micros()).unwrap_or(u64::MAX),
-            answer: reply.answer().map(|a| journal::answer_text(&a.body)),
+            answer: reply.answer().map(|a| journal::answer_kept(&a.body)),
         });
         reply
     }

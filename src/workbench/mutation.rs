@@ -85,11 +85,11 @@ pub(crate) fn spoil_answer(mutant: Option<Mutant>, function: &str, answer: &mut 
 }
 
 /// Spoils the answer's body as it goes on the wire.
-pub(crate) fn spoil_body(mutant: Option<Mutant>, answer: &ApiResponse, body: &mut Vec<u8>) {
+pub(crate) fn spoil_body(mutant: Option<Mutant>, answer: &ApiResponse, body: &mut bytes::Bytes) {
     if mutant == Some(Mutant::CodeAsNumber) {
         let quoted = format!("\"code\":\"{}\"", answer.code);
         let bare = format!("\"code\":{}", answer.code);
-        *body = answer.to_json().replace(&quoted, &bare).into_bytes();
+        *body = answer.to_json().replace(&quoted, &bare).into_bytes().into();
     }
 }
 
@@ -151,9 +151,9 @@ mod tests {
             for answer in &answers {
                 let mut changed = answer.clone();
                 spoil_answer(Some(*mutant), "cards/batches/create", &mut changed);
-                let mut body = answer.to_json().into_bytes();
+                let mut body = bytes::Bytes::from(answer.to_json());
                 spoil_body(Some(*mutant), &changed, &mut body);
-                spoiled |= changed != *answer || body != changed.to_json().into_bytes();
+                spoiled |= changed != *answer || body != changed.to_json().as_bytes();
             }
             assert_eq!(spoiled, mutant.seam() == Seam::Answer, "{mutant}");
         }

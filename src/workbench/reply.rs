@@ -7,6 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use serde::Serialize;
 use tokio::sync::broadcast;
 
@@ -28,7 +29,8 @@ pub struct HttpAnswer {
     pub content_type: &'static str,
     /// Headers beyond the content type (`Allow` on a 405), by lowercase name.
     pub headers: Vec<(&'static str, &'static str)>,
-    pub body: Vec<u8>,
+    /// Shared, not copied, with the journal entry that keeps it.
+    pub body: Bytes,
 }
 
 impl HttpAnswer {
@@ -42,7 +44,7 @@ impl HttpAnswer {
             status,
             content_type: "application/json",
             headers: Vec::new(),
-            body: response.to_json().into_bytes(),
+            body: response.to_json().into_bytes().into(),
         }
     }
 
@@ -53,7 +55,7 @@ impl HttpAnswer {
             status,
             content_type: "application/json",
             headers: Vec::new(),
-            body,
+            body: body.into(),
         }
     }
 
@@ -63,7 +65,7 @@ impl HttpAnswer {
             status,
             content_type: "text/plain",
             headers: Vec::new(),
-            body: text.as_bytes().to_vec(),
+            body: Bytes::copy_from_slice(text.as_bytes()),
         }
     }
 }

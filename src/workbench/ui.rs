@@ -49,7 +49,7 @@ impl Workbench {
                 status: 200,
                 content_type: "application/json",
                 headers: Vec::new(),
-                body: self.openapi().as_bytes().to_vec(),
+                body: bytes::Bytes::copy_from_slice(self.openapi().as_bytes()),
             },
             _ => super::control::error(404, format!("no dashboard file {}", request.path)),
         }
@@ -110,6 +110,6 @@ fn file(content_type: &'static str, text: &'static str) -> HttpAnswer {
             ("x-content-type-options", "nosniff"),
             ("cache-control", "no-cache"),
         ],
-        body: text.as_bytes().to_vec(),
+        body: bytes::Bytes::from_static(text.as_bytes()),
     }
 }

@@ -603,7 +603,7 @@ fn namespaces_are_capped_and_dropping_one_makes_room() {
         let answer = reply.answer().expect("an answer");
         (
             answer.status,
-            String::from_utf8(answer.body.clone()).unwrap(),
+            String::from_utf8(answer.body.to_vec()).unwrap(),
         )
     };
     for i in 0..MAX_NAMESPACES {
