@@ -506,6 +506,52 @@ mod tests {
         assert_eq!(text, "a b [2Jc d");
     }
 
+    /// The lines `format` makes of one API event, with colour or not.
+    fn line_of(colour: bool, code: &str, key: Option<&str>) -> String {
+        let written = Arc::new(Gathered::default());
+        let sink = LineSink(Arc::clone(&written));
+        let layer = tracing_subscriber::fmt::layer()
+            .with_writer(sink)
+            .event_format(Human { colour });
+        let subscriber = tracing_subscriber::registry().with(layer);
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::info!(
+                target: API_TARGET,
+                code,
+                method = "GET",
+                function = "cards/list",
+                namespace = Some("team"),
+                key,
+                message = key.map(|_| "Invalid\nbatch"),
+                fault = None::<&str>,
+                took_us = 1500_u64,
+            );
+        });
+        let bytes = written.lock().bytes.clone();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn a_human_line_is_coloured_by_code_only_when_asked() {
+        let plain = line_of(false, "400", Some("batch"));
+        let columns: Vec<&str> = plain.trim_end().split("  ").collect();
+        assert_eq!(
+            columns[1..],
+            [
+                "400",
+                "GET cards/list",
+                "[team]",
+                "batch: Invalid batch",
+                "1.5 ms"
+            ]
+        );
+        assert!(!plain.contains('\u{1b}'));
+        let coloured = line_of(true, "400", Some("batch"));
+        assert!(coloured.contains("\u{1b}[33m400\u{1b}[0m"), "{coloured:?}");
+        assert!(line_of(true, "204", None).contains("\u{1b}[32m204"));
+        assert!(line_of(true, "500", None).contains("\u{1b}[31m500"));
+    }
+
     #[test]
     fn timestamps_are_rfc_3339_in_utc() {
         let mut text = String::new();
