@@ -282,6 +282,7 @@ impl SpecChecker<'_> {
                         request: e.request.clone(),
                         response: e.response.clone(),
                         note: e.note.clone(),
+                        answer_code: e.answer_code.and_then(Code::new),
                     })
                     .collect(),
                 history: raw
@@ -440,6 +441,7 @@ impl SpecChecker<'_> {
             ty,
             description: raw.description.clone(),
             required: raw.required,
+            required_cell: raw.required_cell.clone(),
             default: None,
             allowed,
             range,
@@ -474,6 +476,7 @@ impl SpecChecker<'_> {
             group_field,
             current_value,
             context,
+            cell,
             provenance,
         } = &raw.value;
         let given = [
@@ -569,6 +572,7 @@ impl SpecChecker<'_> {
         };
         Some(DefaultValue {
             source,
+            cell: cell.clone(),
             provenance: *provenance,
         })
     }

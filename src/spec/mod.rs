@@ -293,6 +293,10 @@ pub struct Example {
     pub response: String,
     /// What this project notes about the example (such as a slip in it).
     pub note: Option<String>,
+    /// The code a faithful server answers where the page's answer is a slip of the page (the
+    /// note says which); `None` when the page's answer stands.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answer_code: Option<Code>,
 }
 
 /// One row of the vendor's change history.

@@ -19,6 +19,9 @@ pub struct Param {
     /// The vendor's words.
     pub description: String,
     pub required: bool,
+    /// The vendor's Required cell when it says more than Yes or No.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub required_cell: Option<String>,
     pub default: Option<DefaultValue>,
     pub allowed: Option<Allowed>,
     pub range: Option<Range>,
@@ -30,7 +33,28 @@ pub struct Param {
 #[derive(Debug, Clone, Serialize)]
 pub struct DefaultValue {
     pub source: DefaultSource,
+    /// The vendor's Default cell verbatim, where it differs from how `source` prints.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cell: Option<String>,
     pub provenance: Provenance,
+}
+
+impl DefaultValue {
+    /// The Default cell as the vendor's page writes it.
+    pub fn cell(&self) -> String {
+        self.cell.clone().unwrap_or_else(|| self.source.shown())
+    }
+}
+
+impl DefaultSource {
+    /// The default as a table cell: an empty literal is shown as `""` so it cannot be mistaken
+    /// for "no default".
+    pub fn shown(&self) -> String {
+        match self {
+            DefaultSource::Literal(value) if value.to_string().is_empty() => "\"\"".into(),
+            other => other.to_string(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -55,10 +79,10 @@ impl fmt::Display for DefaultSource {
             DefaultSource::CurrentValue => f.write_str("Current value."),
             DefaultSource::Context(Context::SystemCurrency) => f.write_str("System currency."),
             DefaultSource::Context(Context::CallerCustomer) => {
-                f.write_str("Customer of the authenticated user.")
+                f.write_str("Customer of authentication user.")
             }
             DefaultSource::Context(Context::AllCardGroups) => {
-                f.write_str("All card groups of the customer.")
+                f.write_str("All card groups in customer.")
             }
         }
     }
@@ -206,6 +230,7 @@ mod tests {
             ty,
             description: String::new(),
             required: false,
+            required_cell: None,
             default: None,
             allowed: None,
             range: None,

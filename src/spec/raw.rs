@@ -44,6 +44,8 @@ pub(super) struct RawParam {
     pub ty: ParamType,
     pub description: String,
     pub required: bool,
+    /// The vendor's Required cell when it says more than Yes or No ("Yes, unless sound is set.").
+    pub required_cell: Option<String>,
     pub default: Option<Spanned<RawDefault>>,
     pub allowed: Option<Spanned<RawAllowed>>,
     pub range: Option<Spanned<RawRange>>,
@@ -59,6 +61,9 @@ pub(super) struct RawDefault {
     pub group_field: Option<String>,
     pub current_value: Option<bool>,
     pub context: Option<Context>,
+    /// The vendor's Default cell verbatim, where it differs from how the value prints
+    /// (`Empty string.`, `"random"`, `Default.`).
+    pub cell: Option<String>,
     pub provenance: Provenance,
 }
 
@@ -145,6 +150,7 @@ pub(super) struct RawExample {
     pub request: String,
     pub response: String,
     pub note: Option<String>,
+    pub answer_code: Option<u16>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -20,6 +20,7 @@ pub(crate) fn edit_spec(mutant: Option<Mutant>, spec: &mut Spec) {
                     param.required = false;
                     param.default = Some(DefaultValue {
                         source: DefaultSource::Literal(Value::String(String::new())),
+                        cell: None,
                         provenance: Provenance::Inferred,
                     });
                 }

@@ -31,6 +31,7 @@ mod conformance;
 mod console;
 mod dashboard;
 mod durability;
+mod examples;
 mod export;
 mod hostile;
 mod limits;

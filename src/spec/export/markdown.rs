@@ -4,7 +4,8 @@
 //! sections of its own so the vendor's tables stay row for row what the vendor wrote.
 
 use crate::spec::{
-    ConstraintRule, DataForm, DefaultSource, Function, FunctionKind, Param, Provenance,
+    ConstraintRule, DataForm, DefaultSource, DefaultValue, Function, FunctionKind, Param,
+    Provenance,
 };
 
 pub(super) fn render(functions: &[&Function]) -> String {
@@ -30,9 +31,13 @@ fn page(f: &Function) -> String {
         let default = p
             .default
             .as_ref()
-            .map(|d| default_cell(&d.source))
+            .map(DefaultValue::cell)
             .unwrap_or_default();
-        let required = if p.required { "Yes" } else { "No" };
+        let required = match (&p.required_cell, p.required) {
+            (Some(cell), _) => cell.as_str(),
+            (None, true) => "Yes",
+            (None, false) => "No",
+        };
         w(format!(
             "| {} | {} | {} | {required} | {} |\n",
             p.name,
@@ -119,22 +124,13 @@ fn page(f: &Function) -> String {
     out
 }
 
-/// The vendor writes defaults as values or as short sentences; an empty literal is shown as `""`
-/// so it cannot be mistaken for "no default".
-fn default_cell(source: &DefaultSource) -> String {
-    match source {
-        DefaultSource::Literal(value) if value.to_string().is_empty() => "\"\"".into(),
-        other => other.to_string(),
-    }
-}
-
 /// Every rule a validator applies to one parameter, as (words, provenance).
 fn rules(p: &Param) -> Vec<(String, Provenance)> {
     let mut rules = Vec::new();
     if let Some(default) = &p.default {
         let words = match &default.source {
             DefaultSource::GroupField(field) => format!("default: the card group's `{field}`"),
-            other => format!("default: {}", default_cell(other)),
+            other => format!("default: {}", other.shown()),
         };
         rules.push((words, default.provenance));
     }
@@ -214,7 +210,7 @@ mod tests {
     #[test]
     fn an_empty_literal_default_is_visible() {
         let source = DefaultSource::Literal(crate::spec::value::Value::String(String::new()));
-        assert_eq!(default_cell(&source), "\"\"");
+        assert_eq!(source.shown(), "\"\"");
         let mut out = String::new();
         let _ = write!(out, "{}", DefaultSource::CurrentValue);
         assert_eq!(out, "Current value.");
