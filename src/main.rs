@@ -48,7 +48,7 @@ fn closed_pipe(error: &anyhow::Error) -> bool {
 fn run(command: Run) -> anyhow::Result<u8> {
     match command {
         Run::Serve(serve) => commands::serve(serve).map(|()| exit::OK),
-        Run::Check(check) => commands::check(check),
+        Run::Check(check) => commands::check(*check),
         Run::Hunt(hunt) => commands::hunt(hunt),
         Run::Record(record) => commands::record(record).map(|()| exit::OK),
         Run::Accept(Accept {

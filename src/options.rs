@@ -30,7 +30,8 @@ use crate::cli::{
 /// A command, ready to run.
 pub enum Run {
     Serve(Serve),
-    Check(Check),
+    /// Boxed: a target config is far bigger than any other variant.
+    Check(Box<Check>),
     /// `check --in-process --mutants`.
     Hunt(Hunt),
     Record(Record),
@@ -108,7 +109,7 @@ pub fn resolve(cli: Cli) -> anyhow::Result<Run> {
     Ok(match command {
         Command::Serve(args) => Run::Serve(serve(args)?),
         Command::Check(args) if args.mutants => Run::Hunt(hunt(args)?),
-        Command::Check(args) => Run::Check(check(args)?),
+        Command::Check(args) => Run::Check(Box::new(check(args)?)),
         Command::Record(args) => Run::Record(record(args)?),
         Command::Accept(AcceptArgs {
             fixtures,

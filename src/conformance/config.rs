@@ -72,6 +72,18 @@ pub struct Resources {
     pub customer: Option<i64>,
     /// A customer the full user must not see.
     pub foreign_customer: Option<i64>,
+    /// A batch of the full user's customer, for cards/batches/update and cards/list.
+    pub batch: Option<i64>,
+    /// A batch of another customer.
+    pub foreign_batch: Option<i64>,
+    /// An id no batch has.
+    pub missing_batch: Option<i64>,
+    /// The number of a card of the full user's customer, for cards/update.
+    pub card: Option<String>,
+    /// The number of a card of another customer.
+    pub foreign_card: Option<String>,
+    /// A number no card has.
+    pub missing_card: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -86,7 +98,17 @@ pub enum Reset {
 
 impl Resources {
     /// The value of the resource placeholder `name`, if the config has it.
-    pub fn get(&self, name: &str) -> Option<i64> {
+    pub fn get(&self, name: &str) -> Option<String> {
+        match name {
+            "card" => self.card.clone(),
+            "foreign_card" => self.foreign_card.clone(),
+            "missing_card" => self.missing_card.clone(),
+            id => self.id(id).map(|id| id.to_string()),
+        }
+    }
+
+    /// The id the resource placeholder `name` stands for, if it is an id the config has.
+    fn id(&self, name: &str) -> Option<i64> {
         match name {
             "group" => self.group,
             "foreign_group" => self.foreign_group,
@@ -95,6 +117,9 @@ impl Resources {
             "foreign_plan" => self.foreign_plan,
             "customer" => self.customer,
             "foreign_customer" => self.foreign_customer,
+            "batch" => self.batch,
+            "foreign_batch" => self.foreign_batch,
+            "missing_batch" => self.missing_batch,
             _ => None,
         }
     }
@@ -110,7 +135,7 @@ impl Resources {
             "foreign_customer",
         ]
         .into_iter()
-        .find(|name| self.get(name) == Some(value))
+        .find(|name| self.id(name) == Some(value))
     }
 }
 
@@ -143,6 +168,12 @@ impl TargetConfig {
                 foreign_plan: Some(4),
                 customer: Some(10),
                 foreign_customer: Some(11),
+                batch: Some(123),
+                foreign_batch: Some(124),
+                missing_batch: Some(999_999_999),
+                card: Some("1234567890".into()),
+                foreign_card: Some("3456789012".into()),
+                missing_card: Some("9999999999".into()),
             },
             reset: Reset::ControlPlane,
         }

@@ -125,6 +125,14 @@ impl Generator<'_> {
                         .map_or("1".into(), |v| v.to_string());
                     with(&with(&base, low, &top), high, &bottom)
                 }
+                // Only a user who sees two customers can break it: a test of its own, not a
+                // case (the full user of a config sees one customer).
+                ConstraintRule::SameCustomer => continue,
+                // Longer than any group allows (D11: 20 at most).
+                ConstraintRule::LengthWithin => {
+                    let name = constraint.params.first().map_or("", String::as_str);
+                    with(&base, name, "123456789012345678901")
+                }
             };
             let rule = serde_json::to_value(constraint.rule).expect("rules serialize");
             let rule = rule.as_str().unwrap_or_default();
@@ -280,6 +288,7 @@ impl Generator<'_> {
             let bad = match format.name {
                 FormatName::CurrencyCode => "usd",
                 FormatName::Digits => "-1",
+                FormatName::DigitsOrEmpty => "12a4",
             };
             self.push(
                 &format!("format/{name}"),
@@ -395,7 +404,8 @@ impl Generator<'_> {
                 ResourceKind::CardGroup => ("{foreign_group}", Some("{missing_group}")),
                 ResourceKind::RatePlan => ("{foreign_plan}", None),
                 ResourceKind::Customer => ("{foreign_customer}", None),
-                ResourceKind::Batch => continue,
+                ResourceKind::Batch => ("{foreign_batch}", Some("{missing_batch}")),
+                ResourceKind::Card => ("{foreign_card}", Some("{missing_card}")),
             };
             let name = &p.name;
             let rule = format!(
@@ -474,14 +484,15 @@ fn with(params: &Pairs, name: &str, value: &str) -> Pairs {
     params
 }
 
-/// A value every rule of `p` accepts, or `None` when only the target can supply one (a batch).
+/// A value every rule of `p` accepts, or `None` when there is none.
 fn valid(p: &Param) -> Option<String> {
     if let Some(refers) = &p.refers_to {
         return match refers.resource {
             ResourceKind::CardGroup => Some("{group}".into()),
             ResourceKind::RatePlan => Some("{plan}".into()),
             ResourceKind::Customer => Some("{customer}".into()),
-            ResourceKind::Batch => None,
+            ResourceKind::Batch => Some("{batch}".into()),
+            ResourceKind::Card => Some("{card}".into()),
         };
     }
     if p.name == "validation" {
@@ -494,6 +505,7 @@ fn valid(p: &Param) -> Option<String> {
         return Some(match format.name {
             FormatName::CurrencyCode => "USD".into(),
             FormatName::Digits => "30".into(),
+            FormatName::DigitsOrEmpty => "1234".into(),
         });
     }
     if let Some(min) = p.range.as_ref().and_then(|r| r.min.as_ref()) {

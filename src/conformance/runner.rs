@@ -349,7 +349,7 @@ impl Runner<'_> {
         }
     }
 
-    /// `{name}` replaced by a config resource or a captured value.
+    /// `{name}` replaced by a captured value or a config resource.
     fn substitute(
         &self,
         text: &str,
@@ -357,10 +357,12 @@ impl Runner<'_> {
     ) -> Result<String, Uncaptured> {
         let mut out = text.to_owned();
         for name in placeholders(text) {
-            let value = match self.config.resources.get(&name) {
-                Some(id) => id.to_string(),
-                None => match captures.get(&name) {
-                    Some(value) => value.clone(),
+            // A value the case captured wins over the config's resource of that name: a
+            // scenario that makes a batch and captures it as `batch` means that batch.
+            let value = match captures.get(&name) {
+                Some(value) => value.clone(),
+                None => match self.config.resources.get(&name) {
+                    Some(value) => value,
                     None => return Err(Uncaptured(name)),
                 },
             };

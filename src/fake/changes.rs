@@ -6,7 +6,7 @@
 use std::ops::Range;
 
 use crate::fake::rng::Rng;
-use crate::fake::world::{BatchId, CardGroup, CardGroupId};
+use crate::fake::world::{Batch, BatchId, Card, CardGroup, CardGroupId};
 
 #[derive(Debug, Clone, Default)]
 pub struct Changes {
@@ -19,6 +19,11 @@ pub struct Changes {
     groups: Vec<(CardGroupId, Option<CardGroup>)>,
     /// Batches inserted.
     batches: Vec<BatchId>,
+    /// Batches changed in place, once each, with what each was before (`None` when the call is
+    /// not undoable).
+    batches_changed: Vec<(BatchId, Option<Batch>)>,
+    /// Cards changed in place, by position, once each, with what each was before.
+    cards_changed: Vec<(usize, Option<Card>)>,
     /// Where the cards appended by this call start, if it appended any.
     cards_from: Option<usize>,
     /// The generator before the call advanced it, if it did.
@@ -29,6 +34,8 @@ impl Changes {
     pub fn is_empty(&self) -> bool {
         self.groups.is_empty()
             && self.batches.is_empty()
+            && self.batches_changed.is_empty()
+            && self.cards_changed.is_empty()
             && self.cards_from.is_none()
             && self.rng_before.is_none()
     }
@@ -38,9 +45,15 @@ impl Changes {
         self.groups.iter().map(|(id, _)| *id)
     }
 
-    /// The batches to insert.
-    pub fn batches(&self) -> &[BatchId] {
-        &self.batches
+    /// The batches to write whole: inserted or changed.
+    pub fn batches(&self) -> impl Iterator<Item = BatchId> + '_ {
+        let changed = self.batches_changed.iter().map(|(id, _)| *id);
+        self.batches.iter().copied().chain(changed)
+    }
+
+    /// The positions of the cards changed in place, to write again.
+    pub fn changed_cards(&self) -> impl Iterator<Item = usize> + '_ {
+        self.cards_changed.iter().map(|(position, _)| *position)
     }
 
     /// The positions of the cards to insert, among a world's `len` cards.
@@ -77,6 +90,23 @@ impl Changes {
         self.batches.push(id);
     }
 
+    pub(super) fn batch_touched(&mut self, before: &Batch) {
+        let new = self.batches.contains(&before.id);
+        if !new && !self.batches_changed.iter().any(|(id, _)| *id == before.id) {
+            let kept = self.undoable.then(|| before.clone());
+            self.batches_changed.push((before.id, kept));
+        }
+    }
+
+    /// A card about to change in place. A card this call appended is undone by dropping it.
+    pub(super) fn card_touched(&mut self, position: usize, before: &Card) {
+        let appended = self.cards_from.is_some_and(|from| position >= from);
+        if !appended && !self.cards_changed.iter().any(|(p, _)| *p == position) {
+            let kept = self.undoable.then(|| before.clone());
+            self.cards_changed.push((position, kept));
+        }
+    }
+
     pub(super) fn cards_appended_from(&mut self, len: usize) {
         self.cards_from.get_or_insert(len);
     }
@@ -90,6 +120,16 @@ impl Changes {
         Undo {
             groups: self.groups,
             batches: self.batches,
+            batches_changed: self
+                .batches_changed
+                .into_iter()
+                .filter_map(|(_, before)| before)
+                .collect(),
+            cards: self
+                .cards_changed
+                .into_iter()
+                .filter_map(|(position, before)| Some((position, before?)))
+                .collect(),
             cards_from: self.cards_from,
             rng_before: self.rng_before,
         }
@@ -101,6 +141,10 @@ impl Changes {
 pub(super) struct Undo {
     pub(super) groups: Vec<(CardGroupId, Option<CardGroup>)>,
     pub(super) batches: Vec<BatchId>,
+    /// What each batch changed in place was before.
+    pub(super) batches_changed: Vec<Batch>,
+    /// What each card changed in place was before, by position.
+    pub(super) cards: Vec<(usize, Card)>,
     pub(super) cards_from: Option<usize>,
     pub(super) rng_before: Option<Rng>,
 }

@@ -25,6 +25,8 @@ pub(crate) struct Input<'a> {
     /// The card group a parameter named, seen by the caller.
     pub group: Option<CardGroupId>,
     pub batch: Option<BatchId>,
+    /// The card a parameter named, seen by the caller: its position among the world's cards.
+    pub card: Option<usize>,
 }
 
 impl<'a> Input<'a> {
@@ -41,6 +43,7 @@ impl<'a> Input<'a> {
             caller: who.customer,
             group: None,
             batch: None,
+            card: None,
         };
 
         // Existence and tenancy (404) before the references whose absence is a 400.
@@ -54,12 +57,29 @@ impl<'a> Input<'a> {
                 else {
                     continue;
                 };
-                let Some(Value::Integer(id)) = params.at(position) else {
-                    continue;
+                let id = match params.at(position) {
+                    Some(Value::Integer(id)) => id,
+                    Some(Value::String(number)) if refers.resource == ResourceKind::Card => {
+                        let found = world.card_position(number).filter(|p| {
+                            world.sees(who.customer, world.card_customer(&world.cards()[*p]))
+                        });
+                        input.card = input.card.or(found);
+                        if found.is_none() {
+                            return Err(ApiError::missing(function, &param.name, refers.missing));
+                        }
+                        continue;
+                    }
+                    _ => continue,
                 };
                 let seen = match refers.resource {
                     ResourceKind::CardGroup => {
-                        let found = if mutant::is(mutant, Mutant::ForeignGroupVisible) {
+                        let moves_card = function
+                            .constraints
+                            .iter()
+                            .any(|c| c.rule == ConstraintRule::SameCustomer);
+                        let any_group = mutant::is(mutant, Mutant::ForeignGroupVisible)
+                            || (moves_card && mutant::is(mutant, Mutant::CardMovedAcrossCustomers));
+                        let found = if any_group {
                             world.card_groups().get(&CardGroupId(*id)).map(|g| g.id)
                         } else {
                             world
@@ -81,6 +101,8 @@ impl<'a> Input<'a> {
                         let target = CustomerId(*id);
                         world.customers.contains_key(&target) && world.sees(who.customer, target)
                     }
+                    // Named by its number, a String: above.
+                    ResourceKind::Card => false,
                 };
                 if !seen {
                     return Err(ApiError::missing(function, &param.name, refers.missing));
@@ -132,7 +154,63 @@ impl<'a> Input<'a> {
                 .or_else(|| group.and_then(|g| g.field(name)))
         };
         check_not_greater(function, current)?;
+        input.check_card_rules(function, world, mutant)?;
         Ok(input)
+    }
+
+    /// The constraints about a card: a group it moves to is of its own customer, and a PIN
+    /// given fits the bounds of the group it will be in.
+    fn check_card_rules(
+        &self,
+        function: &Function,
+        world: &World,
+        mutant: Option<Mutant>,
+    ) -> Result<(), ApiError> {
+        let Some(card) = self.card.map(|p| &world.cards()[p]) else {
+            return Ok(());
+        };
+        let group = &world.card_groups()[&self.group.unwrap_or(card.cardgroup)];
+        for constraint in &function.constraints {
+            match constraint.rule {
+                ConstraintRule::SameCustomer
+                    if group.customer != world.card_customer(card)
+                        && !mutant::is(mutant, Mutant::CardMovedAcrossCustomers) =>
+                {
+                    return Err(ApiError::constraint(
+                        &constraint.key,
+                        format!(
+                            "{} belongs to another customer than the card.",
+                            constraint.key
+                        ),
+                    ));
+                }
+                ConstraintRule::LengthWithin if !mutant::is(mutant, Mutant::PinLengthUnchecked) => {
+                    let [name] = constraint.params.as_slice() else {
+                        continue;
+                    };
+                    let [low, high] = constraint.group_bounds.as_slice() else {
+                        continue;
+                    };
+                    let (low, high) = (group.integer(low), group.integer(high));
+                    if let Some(Value::String(text)) = self.value(name)
+                        && self.is_given(name)
+                        && !(low..=high).contains(&(text.len() as i64))
+                    {
+                        let length = if low == high {
+                            format!("{low}")
+                        } else {
+                            format!("{low} to {high}")
+                        };
+                        return Err(ApiError::constraint(
+                            &constraint.key,
+                            format!("{name} must have {length} digits, as its card group says."),
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     pub(crate) fn value(&self, name: &str) -> Option<&Value> {

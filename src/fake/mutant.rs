@@ -3,7 +3,7 @@
 //! against every one (`check --in-process --mutants`).
 //!
 //! Each mutant acts at one [`Seam`]. Only those whose fault lives inside a rule of the fake are
-//! an `if` in `fake/` (ten, where those rules live); the workbench applies the others
+//! an `if` in `fake/` (where those rules live); the workbench applies the others
 //! (`workbench/mutation.rs`): edits of the fake's own copy of the spec or seed before it starts,
 //! and transforms of the answer after each call. The faithful path reads as if they did not
 //! exist.
@@ -80,6 +80,9 @@ mutants! {
     PinWrongLength = "pin-wrong-length", Rule: "PINs have one digit more than pin_length",
     DataOn204 = "data-on-204", Answer: "an answer without data carries \"data\":{}",
     WrongDataShape = "wrong-data-shape", Answer: "several batches answer only the first batch's {\"id\":N}",
+    BatchLockIgnored = "batch-lock-ignored", Rule: "cards/list shows the cards of a locked batch unlocked",
+    CardMovedAcrossCustomers = "card-moved-across-customers", Rule: "cards/update moves a card into any customer's card group",
+    PinLengthUnchecked = "pin-length-unchecked", Rule: "cards/update takes a PIN of any length",
 }
 
 impl Mutant {

@@ -16,8 +16,10 @@ use crate::fake::params::RawParams;
 use crate::fake::rng::Rng;
 use crate::fake::validate::validate;
 use crate::fake::world::{
-    CardGroup, CardGroupId, Customer, CustomerId, Level, RatePlan, RatePlanId, Role, User, World,
+    Batch, BatchId, Card, CardGroup, CardGroupId, Customer, CustomerId, Level, RatePlan,
+    RatePlanId, Role, User, World,
 };
+use crate::spec::value::{ParamType, Value};
 use crate::spec::yaml::{FileError, FileErrors};
 use crate::spec::{FormatName, GROUP_FIELDS_FROM, Spec};
 
@@ -35,7 +37,58 @@ struct RawSeed {
     users: Vec<RawUser>,
     #[serde(default)]
     card_groups: Vec<RawCardGroup>,
+    #[serde(default)]
+    batches: Vec<RawBatch>,
 }
+
+/// A batch with its cards, already made: cards/batches/update and cards/update need something
+/// to change in a fresh world.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBatch {
+    id: Spanned<i64>,
+    name: String,
+    cardgroup: Spanned<i64>,
+    #[serde(default = "unlocked")]
+    locked: Spanned<i64>,
+    /// When it was made; before the logical clock starts, by default.
+    #[serde(default = "seed_time")]
+    created: String,
+    cards: Vec<RawCard>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCard {
+    card: Spanned<String>,
+    pin: Spanned<String>,
+    #[serde(default = "zero_balance")]
+    balance: Spanned<String>,
+    /// The group's currency unless given.
+    currency: Option<Spanned<String>>,
+    #[serde(default = "unlocked")]
+    locked: Spanned<i64>,
+    #[serde(default)]
+    serial: String,
+    #[serde(default)]
+    caller: String,
+}
+
+fn seed_time() -> String {
+    SEED_TIME.to_owned()
+}
+
+fn zero_balance() -> Spanned<String> {
+    Spanned::new("0.00".to_owned(), Location::UNKNOWN, Location::UNKNOWN)
+}
+
+fn unlocked() -> Spanned<i64> {
+    Spanned::new(0, Location::UNKNOWN, Location::UNKNOWN)
+}
+
+/// When the seed's batches were made unless the file says: a day before the logical clock
+/// starts, so everything a test makes is newer.
+const SEED_TIME: &str = "2025-12-31 00:00:00";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -231,9 +284,121 @@ impl SeedChecker<'_> {
                 }
             }
         }
+        let defined: BTreeSet<i64> = raw.card_groups.iter().map(|g| g.id.value).collect();
+        for (i, b) in raw.batches.iter().enumerate() {
+            self.batch(&mut world, &defined, i, b);
+        }
         // The seed is where worlds start, not a change of one.
         world.take_changes();
         world
+    }
+
+    /// A batch and its cards: a group that exists, flags of 0 or 1, card numbers of digits with
+    /// no leading zero and used once in the whole file (D9), PINs of digits, Decimal balances and
+    /// currencies of three capitals (D12).
+    /// `defined` holds the ids of every group in the file, loaded or not: a batch of a group
+    /// whose own errors are reported adds no error of its own.
+    fn batch(&mut self, world: &mut World, defined: &BTreeSet<i64>, i: usize, raw: &RawBatch) {
+        let id = BatchId(raw.id.value);
+        let Some(group) = world.card_groups().get(&CardGroupId(raw.cardgroup.value)) else {
+            if !defined.contains(&raw.cardgroup.value) {
+                let message = format!("no card group {}", raw.cardgroup.value);
+                self.at(
+                    &raw.cardgroup.referenced,
+                    format!("batches[{i}].cardgroup"),
+                    message,
+                );
+            }
+            return;
+        };
+        let (cardgroup, customer) = (group.id, group.customer);
+        let group_currency = match group.field("currency") {
+            Some(Value::String(currency)) => currency.clone(),
+            _ => world.system_currency.clone(),
+        };
+        if world.batches().contains_key(&id) {
+            let message = format!("{id} is defined twice");
+            self.at(&raw.id.referenced, format!("batches[{i}].id"), message);
+            return;
+        }
+        self.flag(&raw.locked, format!("batches[{i}].locked"));
+        let mut cards = Vec::new();
+        for (j, c) in raw.cards.iter().enumerate() {
+            let field = |name: &str| format!("batches[{i}].cards[{j}].{name}");
+            let number = c.card.value.as_str();
+            let parsed = number
+                .parse::<u128>()
+                .ok()
+                .filter(|_| FormatName::Digits.matches(number) && !number.starts_with('0'));
+            let Some(parsed) = parsed else {
+                let message = "must be digits, the first of them not 0";
+                self.at(&c.card.referenced, field("card"), message);
+                continue;
+            };
+            let twice =
+                world.numbers().contains_key(&parsed) || cards.iter().any(|(_, n)| *n == parsed);
+            if twice {
+                let message = format!("{number} is used twice");
+                self.at(&c.card.referenced, field("card"), message);
+                continue;
+            }
+            if !FormatName::DigitsOrEmpty.matches(&c.pin.value) {
+                self.at(&c.pin.referenced, field("pin"), "must be digits");
+            }
+            let balance = match ParamType::Decimal.parse(&c.balance.value) {
+                Ok(balance) => balance,
+                Err(e) => {
+                    self.at(&c.balance.referenced, field("balance"), format!("{e}"));
+                    continue;
+                }
+            };
+            let currency = c
+                .currency
+                .as_ref()
+                .map_or(group_currency.clone(), |currency| {
+                    if !FormatName::CurrencyCode.matches(&currency.value) {
+                        self.at(
+                            &currency.referenced,
+                            field("currency"),
+                            "must be three capital letters",
+                        );
+                    }
+                    currency.value.clone()
+                });
+            self.flag(&c.locked, field("locked"));
+            let card = Card {
+                card: number.to_owned(),
+                pin: c.pin.value.clone(),
+                batch: id,
+                cardgroup,
+                balance,
+                currency,
+                locked: c.locked.value,
+                created: raw.created.clone(),
+                serial: c.serial.clone(),
+                caller: c.caller.clone(),
+            };
+            cards.push((card, parsed));
+        }
+        world.insert_batch(Batch {
+            id,
+            name: raw.name.clone(),
+            cardgroup,
+            customer,
+            locked: raw.locked.value,
+            cards: cards.len() as u64,
+            created: raw.created.clone(),
+        });
+        for (card, number) in cards {
+            world.push_card(card, number);
+        }
+    }
+
+    /// A flag is 0 or 1.
+    fn flag(&mut self, value: &Spanned<i64>, field: String) {
+        if !matches!(value.value, 0 | 1) {
+            self.at(&value.referenced, field, "must be 0 or 1");
+        }
     }
 
     /// Inserts `value` under `key`, unless the file already defined that key.

@@ -145,3 +145,45 @@ impl Store {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fake::{ApiRequest, Fake};
+
+    /// A keeper whose disk is always full.
+    #[derive(Debug)]
+    struct Full;
+
+    impl Durable for Full {
+        fn commit(&self, _: &World, _: &Changes, _: Option<i64>) -> Result<(), Unsaved> {
+            Err(Unsaved("disk full".into()))
+        }
+
+        fn replace(&self, _: &World, _: Option<i64>) -> Result<(), Unsaved> {
+            Ok(())
+        }
+    }
+
+    /// Updates in place (a batch, a card, twice each in one world's life) are put back when
+    /// their commit fails, as appended batches and cards are.
+    #[test]
+    fn a_failed_commit_undoes_changes_in_place() {
+        let fake = Fake::embedded().unwrap();
+        let world = fake.new_world();
+        let before = world.read(|w| serde_json::to_string(w).unwrap());
+        world.keep_with(Box::new(Full));
+        let auth = "auth_username=user;auth_password=password";
+        for call in [
+            format!("cards/batches/update/?{auth};id=123;name=gone;locked=1"),
+            format!("cards/update/?{auth};card=1234567890;balance=99.00;pin=0000;serial=s"),
+            format!("cards/update/?{auth};card=2345678901;cardgroup=125;pin=123456"),
+            format!("cards/batches/create/?{auth};cardgroup=123;batch_name=b;number=3"),
+        ] {
+            let answer = fake.call(&world, &ApiRequest::get(&format!("/api/json/{call}")));
+            assert_eq!(answer.response.code.as_u16(), 500, "{call}");
+        }
+        let after = world.read(|w| serde_json::to_string(w).unwrap());
+        assert_eq!(after, before);
+    }
+}

@@ -97,8 +97,10 @@ pub fn validate<'a>(
                     ));
                 }
             }
-            // Needs the stored value of a parameter not given: checked with state, in `input`.
-            ConstraintRule::NotGreater => {}
+            // Need stored state: checked in `input`.
+            ConstraintRule::NotGreater
+            | ConstraintRule::SameCustomer
+            | ConstraintRule::LengthWithin => {}
         }
     }
     Ok(params)

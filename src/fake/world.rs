@@ -57,9 +57,10 @@ pub struct World {
     /// In the order they were created.
     cards: Vec<Card>,
     rng: Rng,
-    /// Every card number in use, for uniqueness across the system (D9). Derived from `cards`.
+    /// Every card number in use, for uniqueness across the system (D9), with where its card is
+    /// in `cards`. Derived from `cards`.
     #[serde(skip)]
-    numbers: BTreeSet<u128>,
+    numbers: BTreeMap<u128, usize>,
     /// What the call in progress has changed.
     #[serde(skip)]
     changes: Changes,
@@ -165,8 +166,13 @@ pub(crate) struct Card {
     pub(crate) cardgroup: CardGroupId,
     pub(crate) balance: Value,
     pub(crate) currency: String,
+    /// The card's own lock; cards/list shows it with its batch's and group's.
     pub(crate) locked: i64,
     pub(crate) created: String,
+    /// Free text set by cards/update; empty until then.
+    pub(crate) serial: String,
+    /// The caller ID allowed to use the card; empty for any.
+    pub(crate) caller: String,
 }
 
 impl World {
@@ -190,7 +196,7 @@ impl World {
             batches: BTreeMap::new(),
             cards: Vec::new(),
             rng,
-            numbers: BTreeSet::new(),
+            numbers: BTreeMap::new(),
             changes: Changes::default(),
         }
     }
@@ -208,8 +214,35 @@ impl World {
         &self.cards
     }
 
-    pub(crate) fn numbers(&self) -> &BTreeSet<u128> {
+    /// Every card number in use, with its card's position in `cards`.
+    pub(crate) fn numbers(&self) -> &BTreeMap<u128, usize> {
         &self.numbers
+    }
+
+    /// Where the card whose number is written exactly `number` is in `cards`.
+    pub(crate) fn card_position(&self, number: &str) -> Option<usize> {
+        let value: u128 = number.parse().ok()?;
+        let position = *self.numbers.get(&value)?;
+        (self.cards[position].card == number).then_some(position)
+    }
+
+    /// The customer a card belongs to: its batch's.
+    pub(crate) fn card_customer(&self, card: &Card) -> CustomerId {
+        self.batches[&card.batch].customer
+    }
+
+    /// A card to change in place, by its position in `cards`.
+    pub(crate) fn card_mut(&mut self, position: usize) -> &mut Card {
+        let card = &mut self.cards[position];
+        self.changes.card_touched(position, card);
+        card
+    }
+
+    /// A batch to change in place; `None` if there is none with that id.
+    pub(crate) fn batch_mut(&mut self, id: BatchId) -> Option<&mut Batch> {
+        let batch = self.batches.get_mut(&id)?;
+        self.changes.batch_touched(batch);
+        Some(batch)
     }
 
     pub(crate) fn rng(&self) -> &Rng {
@@ -238,7 +271,7 @@ impl World {
     /// Appends a card whose number (its `card`, as a number) is `number`.
     pub(crate) fn push_card(&mut self, card: Card, number: u128) {
         self.changes.cards_appended_from(self.cards.len());
-        self.numbers.insert(number);
+        self.numbers.insert(number, self.cards.len());
         self.cards.push(card);
     }
 
@@ -270,6 +303,9 @@ impl World {
             return;
         }
         let undo = changes.into_undo();
+        for (position, before) in undo.cards.into_iter().rev() {
+            self.cards[position] = before;
+        }
         if let Some(from) = undo.cards_from {
             for card in self.cards.drain(from..) {
                 if let Ok(number) = card.card.parse::<u128>() {
@@ -279,6 +315,9 @@ impl World {
         }
         for id in undo.batches {
             self.batches.remove(&id);
+        }
+        for before in undo.batches_changed.into_iter().rev() {
+            self.batches.insert(before.id, before);
         }
         for (id, before) in undo.groups.into_iter().rev() {
             match before {
@@ -300,13 +339,13 @@ impl World {
         cards: Vec<Card>,
         rng: Rng,
     ) -> Result<(), RestoreError> {
-        let mut numbers = BTreeSet::new();
-        for card in &cards {
+        let mut numbers = BTreeMap::new();
+        for (position, card) in cards.iter().enumerate() {
             let number: u128 = card
                 .card
                 .parse()
                 .map_err(|_| RestoreError::NotDigits(card.card.clone()))?;
-            if !numbers.insert(number) {
+            if numbers.insert(number, position).is_some() {
                 return Err(RestoreError::Twice(card.card.clone()));
             }
         }

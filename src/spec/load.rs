@@ -14,7 +14,7 @@ use super::GROUP_FIELDS_FROM;
 use super::raw::{RawDefault, RawFunction, RawParam};
 use super::{
     Allowed, Change, Code, Constraint, ConstraintRule, Data, DataForm, DefaultSource, DefaultValue,
-    Example, Field, Format, Function, Param, Range, RefersTo, Response, Ruled, Spec,
+    Example, Field, Format, Function, Param, Range, RefersTo, ResourceKind, Response, Ruled, Spec,
 };
 use crate::spec::value::ParamType;
 
@@ -235,7 +235,9 @@ impl SpecChecker<'_> {
 
         let mut constraints = Vec::new();
         for (i, constraint) in raw.constraints.iter().enumerate() {
-            if let Some(c) = self.constraint(&format!("constraints[{i}]"), constraint, raw) {
+            if let Some(c) =
+                self.constraint(&format!("constraints[{i}]"), constraint, raw, group_fields)
+            {
                 constraints.push(c);
             }
         }
@@ -422,11 +424,19 @@ impl SpecChecker<'_> {
         }
 
         let refers_to = raw.refers_to.as_ref().and_then(|r| {
-            if ty != ParamType::Integer {
+            // A card is named by its number, a String; everything else by an Integer id.
+            let expected = match r.value.resource {
+                ResourceKind::Card => ParamType::String,
+                _ => ParamType::Integer,
+            };
+            if ty != expected {
                 self.at(
                     &r.referenced,
                     format!("{field}.refers_to"),
-                    format!("{name} is a {ty}; ids are Integers"),
+                    format!(
+                        "{name} is a {ty}; a {:?} is named by a {expected}",
+                        r.value.resource
+                    ),
                 );
             }
             Some(RefersTo {
@@ -582,6 +592,7 @@ impl SpecChecker<'_> {
         field: &str,
         raw: &Spanned<super::raw::RawConstraint>,
         function: &RawFunction,
+        group_fields: Option<&HashMap<&str, ParamType>>,
     ) -> Option<Constraint> {
         let before = self.errors.len();
         let c = &raw.value;
@@ -627,8 +638,33 @@ impl SpecChecker<'_> {
                 {
                     Some("one_required names two or more optional parameters")
                 }
+                ConstraintRule::SameCustomer
+                    if params.len() != 2 || params.iter().any(|p| p.refers_to.is_none()) =>
+                {
+                    Some("same_customer names two parameters that refer to stored objects")
+                }
+                ConstraintRule::LengthWithin
+                    if types != [ParamType::String]
+                        || c.group_bounds.len() != 2
+                        || !c.group_bounds.iter().all(|name| {
+                            group_fields.and_then(|f| f.get(name.as_str()))
+                                == Some(&ParamType::Integer)
+                        }) =>
+                {
+                    Some(
+                        "length_within names one String parameter and, in group_bounds, two \
+                         Integer fields of the card group",
+                    )
+                }
                 _ => None,
             };
+            if c.rule != ConstraintRule::LengthWithin && !c.group_bounds.is_empty() {
+                self.at(
+                    &raw.referenced,
+                    format!("{field}.group_bounds"),
+                    "only length_within takes group_bounds",
+                );
+            }
             if let Some(problem) = problem {
                 self.at(&raw.referenced, format!("{field}.rule"), problem);
             }
@@ -636,6 +672,7 @@ impl SpecChecker<'_> {
         (self.errors.len() == before).then(|| Constraint {
             rule: c.rule,
             params: c.params.clone(),
+            group_bounds: c.group_bounds.clone(),
             key: c.key.clone(),
             description: c.description.clone(),
             provenance: c.provenance,

@@ -199,6 +199,9 @@ pub struct Ruled<T> {
 pub struct Constraint {
     pub rule: ConstraintRule,
     pub params: Vec<String>,
+    /// For `length_within`: the card group's fields holding the least and the most length.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub group_bounds: Vec<String>,
     /// The parameter a failure names in the answer's `key`.
     pub key: String,
     pub description: String,
@@ -214,6 +217,11 @@ pub enum ConstraintRule {
     CardCap,
     /// At least one of the parameters is given.
     OneRequired,
+    /// The objects the two parameters name belong to one customer (the second taking its
+    /// stored value when not given).
+    SameCustomer,
+    /// The text's length lies within two fields of the card group the request acts on.
+    LengthWithin,
 }
 
 /// An Enswitch answer code. Always a JSON string on the wire.

@@ -117,6 +117,8 @@ pub enum FormatName {
     CurrencyCode,
     /// One or more ASCII digits: a whole number at least 0 held in a String.
     Digits,
+    /// Nothing but ASCII digits, possibly none: a PIN.
+    DigitsOrEmpty,
 }
 
 impl FormatName {
@@ -126,6 +128,7 @@ impl FormatName {
                 text.len() == 3 && text.bytes().all(|b| b.is_ascii_uppercase())
             }
             FormatName::Digits => !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()),
+            FormatName::DigitsOrEmpty => text.bytes().all(|b| b.is_ascii_digit()),
         }
     }
 
@@ -134,6 +137,7 @@ impl FormatName {
         match self {
             FormatName::CurrencyCode => "^[A-Z]{3}$",
             FormatName::Digits => "^[0-9]+$",
+            FormatName::DigitsOrEmpty => "^[0-9]*$",
         }
     }
 
@@ -141,6 +145,7 @@ impl FormatName {
         match self {
             FormatName::CurrencyCode => "three capital letters",
             FormatName::Digits => "one or more digits",
+            FormatName::DigitsOrEmpty => "digits only",
         }
     }
 }
@@ -160,6 +165,8 @@ pub enum ResourceKind {
     Batch,
     RatePlan,
     Customer,
+    /// A card, named by its number.
+    Card,
 }
 
 /// Which rule a typed value broke. Each carries what a message needs to say why.

@@ -102,6 +102,8 @@ pub(super) struct RawRefersTo {
 pub(super) struct RawConstraint {
     pub rule: ConstraintRule,
     pub params: Vec<String>,
+    #[serde(default)]
+    pub group_bounds: Vec<String>,
     pub key: String,
     pub description: String,
     pub provenance: Provenance,

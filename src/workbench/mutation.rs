@@ -16,7 +16,11 @@ pub(crate) fn edit_spec(mutant: Option<Mutant>, spec: &mut Spec) {
         }
         for param in &mut function.parameters {
             match mutant {
-                Mutant::RequiredDropped if param.required && param.ty == ParamType::String => {
+                Mutant::RequiredDropped
+                    if param.required
+                        && param.ty == ParamType::String
+                        && param.refers_to.is_none() =>
+                {
                     param.required = false;
                     param.default = Some(DefaultValue {
                         source: DefaultSource::Literal(Value::String(String::new())),

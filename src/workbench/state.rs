@@ -33,8 +33,15 @@ use crate::workbench::{Workbench, namespace::Namespace};
 
 /// Tells our database from any other SQLite file (`PRAGMA application_id`): "ENSF".
 const APPLICATION_ID: i32 = 0x454E_5346;
-/// The schema's version (`PRAGMA user_version`).
-const SCHEMA_VERSION: i32 = 1;
+/// The schema's version (`PRAGMA user_version`). Version 1 had no `serial` and `caller` on
+/// cards; `open` adds them.
+const SCHEMA_VERSION: i32 = 2;
+
+/// From version 1 to 2: what cards/update can change beside the rest.
+const FROM_VERSION_1: &str = "
+ALTER TABLE cards ADD COLUMN serial TEXT NOT NULL DEFAULT '';
+ALTER TABLE cards ADD COLUMN caller TEXT NOT NULL DEFAULT '';
+";
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS worlds (
@@ -71,6 +78,8 @@ CREATE TABLE IF NOT EXISTS cards (
     currency TEXT NOT NULL,
     locked INTEGER NOT NULL,
     created TEXT NOT NULL,
+    serial TEXT NOT NULL DEFAULT '',
+    caller TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (namespace, seq)
 );
 ";
@@ -433,8 +442,15 @@ fn open(path: &Path, sync: StateSync) -> Result<Connection, StateErrorKind> {
     if id != APPLICATION_ID && tables > 0 {
         return Err(StateErrorKind::Foreign(id));
     }
-    if id == APPLICATION_ID && version != SCHEMA_VERSION {
+    if id == APPLICATION_ID && !(1..=SCHEMA_VERSION).contains(&version) {
         return Err(StateErrorKind::Version(version));
+    }
+    if id == APPLICATION_ID && version == 1 {
+        connection
+            .execute_batch(&format!(
+                "BEGIN; {FROM_VERSION_1} PRAGMA user_version = 2; COMMIT;"
+            ))
+            .map_err(database)?;
     }
     connection
         .pragma_update(None, "journal_mode", "WAL")
@@ -514,8 +530,8 @@ fn read_rows(
         })?
         .collect::<Result<Vec<_>, _>>()?;
     let mut statement = connection.prepare(
-        "SELECT card, pin, batch, cardgroup, balance, currency, locked, created FROM cards \
-         WHERE namespace = ?1 ORDER BY seq",
+        "SELECT card, pin, batch, cardgroup, balance, currency, locked, created, serial, caller \
+         FROM cards WHERE namespace = ?1 ORDER BY seq",
     )?;
     let mut cards = Vec::new();
     let mut rows = statement.query([name])?;
@@ -538,6 +554,8 @@ fn read_rows(
             currency: r.get(5)?,
             locked: r.get(6)?,
             created: r.get(7)?,
+            serial: r.get(8)?,
+            caller: r.get(9)?,
         });
     }
     Ok((groups, batches, cards))
@@ -738,21 +756,19 @@ impl WorldRows {
         Ok(())
     }
 
+    /// The cards at `positions`, each written whole over what was kept at its position.
     fn write_cards(
         &self,
         transaction: &rusqlite::Transaction<'_>,
         world: &World,
-        positions: std::ops::Range<usize>,
+        positions: impl Iterator<Item = usize>,
     ) -> rusqlite::Result<()> {
         let mut insert = transaction.prepare_cached(
             "INSERT OR REPLACE INTO cards (namespace, seq, card, pin, batch, cardgroup, balance, \
-             currency, locked, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+             currency, locked, created, serial, caller) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         )?;
-        for (seq, card) in world.cards()[positions.clone()]
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (positions.start + i, c))
-        {
+        for (seq, card) in positions.map(|p| (p, &world.cards()[p])) {
             insert.execute(params![
                 self.namespace,
                 i64::try_from(seq).expect("fewer cards than i64::MAX"),
@@ -763,7 +779,9 @@ impl WorldRows {
                 card.balance.to_string(),
                 card.currency,
                 card.locked,
-                card.created
+                card.created,
+                card.serial,
+                card.caller
             ])?;
         }
         Ok(())
@@ -797,11 +815,14 @@ impl Durable for WorldRows {
                 }
             }
             for id in changes.batches() {
-                if let Some(batch) = world.batches().get(id) {
+                if let Some(batch) = world.batches().get(&id) {
                     self.write_batch(transaction, batch)?;
                 }
             }
-            self.write_cards(transaction, world, changes.new_cards(world.cards().len()))?;
+            let cards = changes
+                .changed_cards()
+                .chain(changes.new_cards(world.cards().len()));
+            self.write_cards(transaction, world, cards)?;
             if changes.rng_changed() {
                 self.write_world(transaction, world, clock)?;
             }
@@ -821,5 +842,61 @@ impl Durable for WorldRows {
             self.write_cards(transaction, world, 0..world.cards().len())?;
             self.write_world(transaction, world, clock)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database of schema version 1 (cards without serial and caller) is brought to version
+    /// 2 when opened, its cards kept, with both new columns empty.
+    #[test]
+    fn a_version_1_database_gains_serial_and_caller() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.db");
+        let old = Connection::open(&path).unwrap();
+        let version_1 = SCHEMA
+            .replace("    serial TEXT NOT NULL DEFAULT '',\n", "")
+            .replace("    caller TEXT NOT NULL DEFAULT '',\n", "");
+        old.execute_batch(&version_1).unwrap();
+        old.execute(
+            "INSERT INTO cards VALUES ('', 0, '1000', '1', 1, 1, '0.00', 'USD', 0, 'then')",
+            [],
+        )
+        .unwrap();
+        old.pragma_update(None, "application_id", APPLICATION_ID)
+            .unwrap();
+        old.pragma_update(None, "user_version", 1).unwrap();
+        drop(old);
+
+        let connection = open(&path, StateSync::Normal).unwrap();
+        let version: i32 = connection
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        let row: (String, String, String) = connection
+            .query_row("SELECT card, serial, caller FROM cards", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .unwrap();
+        assert_eq!(row, ("1000".into(), String::new(), String::new()));
+    }
+
+    #[test]
+    fn a_database_of_a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v9.db");
+        let newer = Connection::open(&path).unwrap();
+        newer.execute_batch(SCHEMA).unwrap();
+        newer
+            .pragma_update(None, "application_id", APPLICATION_ID)
+            .unwrap();
+        newer.pragma_update(None, "user_version", 9).unwrap();
+        drop(newer);
+        assert!(matches!(
+            open(&path, StateSync::Normal),
+            Err(StateErrorKind::Version(9))
+        ));
     }
 }

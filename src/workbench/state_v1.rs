@@ -144,6 +144,8 @@ fn restore(
                 currency: c.currency,
                 locked: c.locked,
                 created: c.created,
+                serial: String::new(),
+                caller: String::new(),
             })
         })
         .collect::<Result<Vec<_>, Misfit>>()?;

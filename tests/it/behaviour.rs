@@ -78,7 +78,12 @@ fn parameters_given_to_a_batch_override_the_groups_defaults() {
     let batches = fake
         .call("cards/batches/list", "user", "cardgroup=123")
         .data();
-    assert_eq!(batches[0]["locked"], 1);
+    let made = batches
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["id"] == batch);
+    assert_eq!(made.unwrap()["locked"], 1);
 }
 
 #[test]
@@ -135,14 +140,16 @@ fn several_batches_get_distinct_ids_and_numbered_names_d7_d8() {
     let batches = fake
         .call("cards/batches/list", "user", "cardgroup=123")
         .data();
-    let names: Vec<&str> = batches
+    // The seed's own batch of group 123 is listed too; the three are the new ones.
+    let made: Vec<&serde_json::Value> = batches
         .as_array()
         .unwrap()
         .iter()
-        .map(|b| b["name"].as_str().unwrap())
+        .filter(|b| ids.contains(&b["id"].as_i64().unwrap()))
         .collect();
+    let names: Vec<&str> = made.iter().map(|b| b["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["Promo 1", "Promo 2", "Promo 3"]);
-    assert!(batches.as_array().unwrap().iter().all(|b| b["cards"] == 2));
+    assert!(made.iter().all(|b| b["cards"] == 2));
     // One batch answers an object, not an array of one.
     let one = fake
         .call(
@@ -164,6 +171,8 @@ fn card_numbers_are_unique_across_the_system_and_pins_are_digits_d9() {
     let mut all = cards(&fake, "cardgroup=123");
     let other = fake.call("cards/list", "other", "cardgroup=124").data();
     all.extend(other.as_array().unwrap().iter().cloned());
+    // Only the new ones: the seed's cards have 10 digits.
+    all.retain(|c| c["card"].as_str().unwrap().len() == 5);
     let numbers: BTreeSet<&str> = all.iter().map(|c| c["card"].as_str().unwrap()).collect();
     assert_eq!(
         numbers.len(),
@@ -185,7 +194,8 @@ fn card_numbers_are_unique_across_the_system_and_pins_are_digits_d9() {
 #[test]
 fn sequential_numbers_continue_after_the_highest_of_their_length() {
     let fake = Fake::start();
-    // Group 125 is sequential with 10-digit numbers.
+    // Group 125 is sequential with 10-digit numbers; the highest 10-digit number in the seed
+    // (of any customer) is card 3456789012.
     fake.call(
         "cards/batches/create",
         "user",
@@ -202,7 +212,7 @@ fn sequential_numbers_continue_after_the_highest_of_their_length() {
         .collect();
     assert_eq!(
         numbers,
-        (1_000_000_000..1_000_000_005).collect::<Vec<u64>>()
+        (3_456_789_013..3_456_789_018).collect::<Vec<u64>>()
     );
 }
 
@@ -428,4 +438,104 @@ fn cards_list_sorts_pages_and_counts() {
     );
     let reply = fake.call("cards/list", "user", "batch=999");
     assert_eq!(reply.outcome(), "404 batch");
+}
+
+/// cards/update's decisions (spec/cards/update.yaml): a card is named by its exact number; it
+/// moves only within its customer, even for a reseller who sees both; a PIN fits its group.
+#[test]
+fn cards_update_names_a_card_exactly_and_moves_it_within_its_customer() {
+    let fake = Fake::start();
+    let update = |user: &str, rest: &str| {
+        let reply = fake.call("cards/update", user, rest);
+        (reply.code(), reply.key())
+    };
+    let missing = ("404".to_owned(), "card".to_owned());
+    assert_eq!(update("user", "card=01234567890;locked=1"), missing);
+    assert_eq!(update("user", "card=9999999999;locked=1"), missing);
+    assert_eq!(
+        update("user", "card=3456789012;locked=1"),
+        missing,
+        "another customer's"
+    );
+    // The reseller sees customers 10 and 11, yet card 1234567890 (of 10) may not go to 124 (of 11).
+    assert_eq!(
+        update("reseller", "card=1234567890;cardgroup=124"),
+        ("400".to_owned(), "cardgroup".to_owned())
+    );
+    assert_eq!(
+        update("user", "card=1234567890;cardgroup=124"),
+        ("400".to_owned(), "cardgroup".to_owned()),
+        "a group the user cannot see"
+    );
+    // Group 125's PINs have exactly 6 digits; group 123's 4 to 8.
+    assert_eq!(
+        update("user", "card=1234567890;pin=123"),
+        ("400".to_owned(), "pin".to_owned())
+    );
+    assert_eq!(
+        update("user", "card=1234567890;pin=12a4"),
+        ("400".to_owned(), "pin".to_owned())
+    );
+    assert_eq!(
+        update("user", "card=1234567890;cardgroup=125;pin=1234"),
+        ("400".to_owned(), "pin".to_owned()),
+        "the PIN is checked against the group the card moves to"
+    );
+    assert_eq!(
+        update("user", "card=1234567890;cardgroup=125;pin=123456").0,
+        "204"
+    );
+    assert_eq!(
+        update("user", "card=1234567890;balance=-2.50").0,
+        "204",
+        "credit"
+    );
+    let card = cards(&fake, "cardgroup=125")
+        .into_iter()
+        .find(|c| c["card"] == "1234567890")
+        .expect("the card is in its new group");
+    assert_eq!(
+        (
+            card["pin"].clone(),
+            card["balance"].clone(),
+            card["batch"].clone()
+        ),
+        (json!("123456"), json!("-2.50"), json!(123)),
+        "it keeps its batch"
+    );
+}
+
+/// A batch's lock shows on each of its cards while it lasts; each card keeps its own flag.
+#[test]
+fn a_locked_batch_locks_its_cards_in_cards_list_until_unlocked() {
+    let fake = Fake::start();
+    let locks = |fake: &Fake| -> Vec<i64> {
+        cards(fake, "batch=123")
+            .iter()
+            .map(|c| c["locked"].as_i64().unwrap())
+            .collect()
+    };
+    assert_eq!(locks(&fake), [0, 0, 1]);
+    assert_eq!(
+        fake.call("cards/batches/update", "user", "id=123;locked=1")
+            .code(),
+        "204"
+    );
+    assert_eq!(locks(&fake), [1, 1, 1]);
+    assert_eq!(
+        fake.call("cards/batches/update", "user", "id=123;locked=0")
+            .code(),
+        "204"
+    );
+    assert_eq!(locks(&fake), [0, 0, 1]);
+    assert_eq!(
+        fake.call("cards/groups/update", "user", "id=123;locked=1")
+            .code(),
+        "204"
+    );
+    assert_eq!(
+        locks(&fake),
+        [1, 1, 1],
+        "a locked group locks its cards too"
+    );
 }

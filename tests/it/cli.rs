@@ -27,8 +27,8 @@ fn the_embedded_spec_lints_clean() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(
         text(&out.stdout),
-        "spec ok: 6 functions (cards/batches/create, cards/batches/list, cards/groups/create, \
-         cards/groups/get, cards/groups/update, cards/list)\n"
+        "spec ok: 8 functions (cards/batches/create, cards/batches/list, cards/batches/update, \
+         cards/groups/create, cards/groups/get, cards/groups/update, cards/list, cards/update)\n"
     );
 }
 

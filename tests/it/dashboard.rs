@@ -131,22 +131,29 @@ fn the_views_page_a_world_on_the_server() {
     assert_eq!(groups["total"], 4);
     assert_eq!(groups["rows"][0]["fields"]["name"], "Example cards");
 
+    // The seed has batches 123 and 124; the new ones are 125 and 126.
     let batches = fake.get("/_fake/batches").json();
-    assert_eq!(batches["total"], 2);
+    assert_eq!(batches["total"], 4);
     assert_eq!(batches["rows"][0]["name"], "second", "newest first");
     let of_123 = fake.get("/_fake/batches?cardgroup=123").json();
-    assert_eq!(of_123["total"], 1);
+    assert_eq!(of_123["total"], 2);
     assert_eq!(of_123["rows"][0]["cards"], 120);
 
-    let page = fake.get("/_fake/cards?batch=1&offset=100&limit=50").json();
+    let page = fake
+        .get("/_fake/cards?batch=125&offset=100&limit=50")
+        .json();
     assert_eq!(page["total"], 120);
     assert_eq!(page["offset"], 100);
     let rows = page["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 20);
-    assert!(rows.iter().all(|c| c["batch"] == 1));
-    let first = fake.get("/_fake/cards?batch=1&limit=1").json();
+    assert!(rows.iter().all(|c| c["batch"] == 125));
+    let first = fake.get("/_fake/cards?batch=125&limit=1").json();
     assert_ne!(first["rows"][0]["card"], rows[0]["card"]);
-    assert_eq!(fake.get("/_fake/cards").json()["total"], 123);
+    assert_eq!(
+        fake.get("/_fake/cards").json()["total"],
+        127,
+        "with the seed's four"
+    );
     assert_eq!(
         fake.get("/_fake/cards?limit=0").json()["rows"],
         serde_json::json!([])
@@ -162,8 +169,8 @@ fn the_views_page_a_world_on_the_server() {
         let message = refused.json()["error"].as_str().unwrap().to_owned();
         assert!(message.starts_with(field), "{query}: {message}");
     }
-    // Another world holds none of it.
-    assert_eq!(fake.get("/_ns/other/_fake/batches").json()["total"], 0);
+    // Another world holds none of it: only the seed's two.
+    assert_eq!(fake.get("/_ns/other/_fake/batches").json()["total"], 2);
 }
 
 #[test]
@@ -176,10 +183,10 @@ fn the_overview_counts_one_world_and_tells_the_server_s_health() {
     );
     fake.get("/_ns/team/_fake/state");
     let overview = fake.get("/_fake/overview").json();
-    assert_eq!(overview["counts"]["cards"], 5);
+    assert_eq!(overview["counts"]["cards"], 9, "the seed's four and five");
     assert_eq!(overview["counts"]["card_groups"], 4);
     assert_eq!(overview["world"], serde_json::Value::Null);
-    assert_eq!(overview["functions"].as_array().unwrap().len(), 6);
+    assert_eq!(overview["functions"].as_array().unwrap().len(), 8);
     assert_eq!(overview["state"]["status"], "memory");
     assert_eq!(overview["mutant"], serde_json::Value::Null);
     assert_eq!(overview["control"], "open");
@@ -187,7 +194,7 @@ fn the_overview_counts_one_world_and_tells_the_server_s_health() {
     assert_eq!(overview["journal"]["entries"], 1);
     let team = fake.get("/_ns/team/_fake/overview").json();
     assert_eq!(team["world"], "team");
-    assert_eq!(team["counts"]["cards"], 0);
+    assert_eq!(team["counts"]["cards"], 4, "only the seed's");
 }
 
 #[test]

@@ -40,13 +40,13 @@ fn sixteen_clients_in_sixteen_namespaces_see_only_their_own_state() {
                 );
                 assert_eq!(
                     created.data(),
-                    serde_json::json!({"id": 1}),
-                    "ids start at 1 in every namespace"
+                    serde_json::json!({"id": 125}),
+                    "ids continue after the seed's (123, 124) in every namespace"
                 );
 
                 let group = call_in(fake, &ns, "cards/groups/get", "user", "id=123").data();
                 assert_eq!(group["name"], format!("group of client {i}"));
-                let cards = call_in(fake, &ns, "cards/list", "user", "cardgroup=123").data();
+                let cards = call_in(fake, &ns, "cards/list", "user", "batch=125").data();
                 let cards = cards.as_array().unwrap();
                 assert_eq!(cards.len(), i + 1);
                 assert!(
@@ -55,8 +55,12 @@ fn sixteen_clients_in_sixteen_namespaces_see_only_their_own_state() {
                         .all(|c| c["card"].as_str().unwrap().len() == length)
                 );
                 let batches = call_in(fake, &ns, "cards/batches/list", "user", "").data();
-                assert_eq!(batches.as_array().unwrap().len(), 1);
-                assert_eq!(batches[0]["name"], format!("b{i}"));
+                assert_eq!(
+                    batches.as_array().unwrap().len(),
+                    2,
+                    "the seed's and the new"
+                );
+                assert_eq!(batches[1]["name"], format!("b{i}"));
                 let journal = fake.get(&format!("/_ns/{ns}/_fake/requests")).json();
                 assert_eq!(
                     journal["count"], 5,
@@ -156,9 +160,10 @@ fn add_fault(fake: &Fake, path: &str, rule: &str) -> crate::support::Reply {
 
 const CREATE: &str = "/api/json/cards/batches/create/?auth_username=user;auth_password=password;cardgroup=123;batch_name=f";
 
+/// The batches made since the seed (which has two).
 fn batches(fake: &Fake) -> usize {
     let state = fake.get("/_fake/state").json();
-    state["batches"].as_object().unwrap().len()
+    state["batches"].as_object().unwrap().len() - 2
 }
 
 #[test]
@@ -456,7 +461,23 @@ fn sigterm_then_restart_with_state_gives_byte_identical_state() {
         .code(),
         "200"
     );
+    // Changes in place are kept too: a batch renamed and locked, a card moved and changed.
+    for call in [
+        "cards/batches/update/?{auth};id=123;name=renamed;locked=1",
+        "cards/update/?{auth};card=1234567890;cardgroup=125;pin=654321;serial=S1;caller=555",
+    ] {
+        let call = call.replace("{auth}", auth);
+        assert_eq!(
+            get(addr, &format!("/api/json/{call}")).code(),
+            "204",
+            "{call}"
+        );
+    }
     let before = get(addr, "/_fake/state").body;
+    assert!(
+        before.contains("renamed") && before.contains("654321"),
+        "{before}"
+    );
     let before_ns = get(addr, "/_ns/other/_fake/state").body;
     assert_eq!(terminate(child), Some(0));
 
@@ -469,7 +490,7 @@ fn sigterm_then_restart_with_state_gives_byte_identical_state() {
         &format!("/api/json/cards/batches/create/?{auth};cardgroup=123;batch_name=next"),
     )
     .data();
-    assert_eq!(next, serde_json::json!({"id": 2}));
+    assert_eq!(next, serde_json::json!({"id": 126}));
     assert_eq!(terminate(child), Some(0));
 }
 

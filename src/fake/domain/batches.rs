@@ -1,4 +1,4 @@
-//! Batches: create (with their cards) and list. A creation is all or nothing: every card number
+//! Batches: create (with their cards), update and list. A creation is all or nothing: every card number
 //! is allocated before anything is stored, so running out of numbers (500, D10) leaves the world
 //! as it was.
 
@@ -76,6 +76,8 @@ pub(crate) fn create(
                 currency: currency.clone(),
                 locked: lock_cards,
                 created: created.clone(),
+                serial: String::new(),
+                caller: String::new(),
             };
             world.push_card(card, number);
         }
@@ -98,6 +100,24 @@ pub(crate) fn create(
         data(&ids)
     };
     Ok(ApiResponse::ok(Some(data)))
+}
+
+/// `cards/batches/update`: the given `name` and `locked` change, the rest keep their value. A
+/// batch's lock is its own flag; cards/list shows it on each of its cards. 204.
+pub(crate) fn update(world: &mut World, input: &Input) -> ApiResponse {
+    let id = input.batch.expect("the id was checked to name a batch");
+    let name = input
+        .is_given("name")
+        .then(|| input.string("name").to_owned());
+    let locked = input.is_given("locked").then(|| input.integer("locked"));
+    let batch = world.batch_mut(id).expect("a checked batch exists");
+    if let Some(name) = name {
+        batch.name = name;
+    }
+    if let Some(locked) = locked {
+        batch.locked = locked;
+    }
+    ApiResponse::ok(None)
 }
 
 /// `cards/batches/list`: the batches of `customer` (the caller's by default), of one group if

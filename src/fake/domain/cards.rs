@@ -1,4 +1,4 @@
-//! Cards: allocating numbers for new ones, and `cards/list`. A card number is `card_length`
+//! Cards: allocating numbers for new ones, `cards/update` and `cards/list`. A card number is `card_length`
 //! digits with a first digit that is not 0, unique across the whole system; "random" draws
 //! uniformly from the numbers still free, "sequential" continues after the highest number of
 //! that length (D9).
@@ -6,12 +6,15 @@
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
 
+use serde::Serialize;
 use serde_json::json;
 
 use crate::fake::error::ApiError;
 use crate::fake::input::Input;
+use crate::fake::mutant::{self, Mutant};
 use crate::fake::response::{ApiResponse, data};
-use crate::fake::world::{Card, World};
+use crate::fake::world::{BatchId, Card, CardGroupId, World};
+use crate::spec::value::Value;
 
 /// `count` new card numbers of `length` digits, or 500 (D10) if there are not that many left.
 /// Changes nothing but the generator; the caller stores the cards.
@@ -33,7 +36,7 @@ pub(crate) fn allocate(
             .numbers()
             .range(low..=high)
             .next_back()
-            .map_or(low, |n| n + 1);
+            .map_or(low, |(n, _)| n + 1);
         if start + count - 1 > high {
             return Err(exhausted());
         }
@@ -48,7 +51,7 @@ pub(crate) fn allocate(
         let mut order = Vec::with_capacity(count as usize);
         while (order.len() as u128) < count {
             let n = low + world.rng_mut().below(space);
-            if !world.numbers().contains(&n) && drawn.insert(n) {
+            if !world.numbers().contains_key(&n) && drawn.insert(n) {
                 order.push(n);
             }
         }
@@ -58,7 +61,7 @@ pub(crate) fn allocate(
     // Dense: list what is free (the space is then at most a few times `count` plus the store)
     // and shuffle the first `count` of it into place.
     let mut free: Vec<u128> = (low..=high)
-        .filter(|n| !world.numbers().contains(n))
+        .filter(|n| !world.numbers().contains_key(n))
         .collect();
     if (free.len() as u128) < count {
         return Err(exhausted());
@@ -71,9 +74,95 @@ pub(crate) fn allocate(
     Ok(free)
 }
 
+/// `cards/update`: the given fields of the card change, the rest keep their value. A new
+/// `cardgroup` moves the card (it keeps its batch); the checks that it may have passed. 204.
+pub(crate) fn update(world: &mut World, input: &Input) -> ApiResponse {
+    let position = input.card.expect("card was checked to name a card");
+    let text = |name: &str| input.is_given(name).then(|| input.string(name).to_owned());
+    let (pin, serial, caller, currency) = (
+        text("pin"),
+        text("serial"),
+        text("caller"),
+        text("currency"),
+    );
+    let locked = input.is_given("locked").then(|| input.integer("locked"));
+    let moved_to = input
+        .is_given("cardgroup")
+        .then(|| CardGroupId(input.integer("cardgroup")));
+    let balance = input
+        .is_given("balance")
+        .then(|| input.value("balance").cloned())
+        .flatten();
+    let card = world.card_mut(position);
+    if let Some(balance) = balance {
+        card.balance = balance;
+    }
+    if let Some(caller) = caller {
+        card.caller = caller;
+    }
+    if let Some(group) = moved_to {
+        card.cardgroup = group;
+    }
+    if let Some(currency) = currency {
+        card.currency = currency;
+    }
+    if let Some(locked) = locked {
+        card.locked = locked;
+    }
+    if let Some(pin) = pin {
+        card.pin = pin;
+    }
+    if let Some(serial) = serial {
+        card.serial = serial;
+    }
+    ApiResponse::ok(None)
+}
+
+/// A card as cards/list shows it: `locked` is 1 while the card, its batch or its group is
+/// locked.
+#[derive(Serialize)]
+struct CardRow<'a> {
+    card: &'a str,
+    pin: &'a str,
+    batch: BatchId,
+    cardgroup: CardGroupId,
+    balance: &'a Value,
+    currency: &'a str,
+    locked: i64,
+    serial: &'a str,
+    caller: &'a str,
+    created: &'a str,
+}
+
+impl<'a> CardRow<'a> {
+    fn of(world: &World, card: &'a Card, mutant: Option<Mutant>) -> CardRow<'a> {
+        let batch_locked = !mutant::is(mutant, Mutant::BatchLockIgnored)
+            && world
+                .batches()
+                .get(&card.batch)
+                .is_some_and(|b| b.locked == 1);
+        let group_locked = world
+            .card_groups()
+            .get(&card.cardgroup)
+            .is_some_and(|g| g.field("locked") == Some(&Value::Integer(1)));
+        CardRow {
+            card: &card.card,
+            pin: &card.pin,
+            batch: card.batch,
+            cardgroup: card.cardgroup,
+            balance: &card.balance,
+            currency: &card.currency,
+            locked: i64::from(card.locked == 1 || batch_locked || group_locked),
+            serial: &card.serial,
+            caller: &card.caller,
+            created: &card.created,
+        }
+    }
+}
+
 /// `cards/list`: the cards of a batch or a group, sorted, paged; or only their count (`count=1`)
 /// or number of pages (`pages=1`).
-pub(crate) fn list(world: &World, input: &Input) -> ApiResponse {
+pub(crate) fn list(world: &World, input: &Input, mutant: Option<Mutant>) -> ApiResponse {
     let mut rows: Vec<&Card> = world
         .cards()
         .iter()
@@ -93,10 +182,11 @@ pub(crate) fn list(world: &World, input: &Input) -> ApiResponse {
         return ApiResponse::ok(Some(data(&json!({ "pages": pages }))));
     }
     // Stable sorts on creation order, so equal keys keep the order the cards were made in. Cards
-    // have no serial or expiry of their own here, so those sort by creation.
+    // have no expiry of their own here, so that sorts by creation.
     match input.string("sort") {
         "card" => rows.sort_by(|a, b| by_number(&a.card, &b.card)),
         "balance" => rows.sort_by(|a, b| a.balance.compare(&b.balance).unwrap_or(Ordering::Equal)),
+        "serial" => rows.sort_by(|a, b| a.serial.cmp(&b.serial)),
         _ => {}
     }
     if input.integer("descending") == 1 {
@@ -104,7 +194,12 @@ pub(crate) fn list(world: &World, input: &Input) -> ApiResponse {
     }
     let offset = input.integer("offset") as usize;
     let take = if limit == 0 { usize::MAX } else { limit };
-    let rows: Vec<&Card> = rows.into_iter().skip(offset).take(take).collect();
+    let rows: Vec<CardRow> = rows
+        .into_iter()
+        .skip(offset)
+        .take(take)
+        .map(|card| CardRow::of(world, card, mutant))
+        .collect();
     ApiResponse::ok(Some(data(&rows)))
 }
 

@@ -27,8 +27,10 @@ pub(crate) fn act(
         "cards/groups/get" => Ok(card_groups::get(world, input, function)),
         "cards/groups/update" => Ok(card_groups::update(world, input, mutant)),
         "cards/batches/create" => batches::create(world, input, clock, mutant),
+        "cards/batches/update" => Ok(batches::update(world, input)),
         "cards/batches/list" => Ok(batches::list(world, input)),
-        "cards/list" => Ok(cards::list(world, input)),
+        "cards/update" => Ok(cards::update(world, input)),
+        "cards/list" => Ok(cards::list(world, input, mutant)),
         other => Err(ApiError::not_implemented(other)),
     }
 }

@@ -112,6 +112,8 @@ fn page(f: &Function) -> String {
             ConstraintRule::NotGreater => "not greater than",
             ConstraintRule::CardCap => "card cap",
             ConstraintRule::OneRequired => "one required",
+            ConstraintRule::SameCustomer => "same customer",
+            ConstraintRule::LengthWithin => "length within the group's bounds",
         };
         w(format!(
             "| {} | {rule} (key `{}`): {} | {} |\n",
