@@ -84,6 +84,12 @@ pub struct Resources {
     pub foreign_card: Option<String>,
     /// A number no card has.
     pub missing_card: Option<String>,
+    /// A sound of the full user's customer, for cards/files/upload.
+    pub sound: Option<i64>,
+    /// A sound of another customer.
+    pub foreign_sound: Option<i64>,
+    /// An id no sound has.
+    pub missing_sound: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -120,6 +126,9 @@ impl Resources {
             "batch" => self.batch,
             "foreign_batch" => self.foreign_batch,
             "missing_batch" => self.missing_batch,
+            "sound" => self.sound,
+            "foreign_sound" => self.foreign_sound,
+            "missing_sound" => self.missing_sound,
             _ => None,
         }
     }
@@ -174,6 +183,9 @@ impl TargetConfig {
                 card: Some("1234567890".into()),
                 foreign_card: Some("3456789012".into()),
                 missing_card: Some("9999999999".into()),
+                sound: Some(456),
+                foreign_sound: Some(457),
+                missing_sound: Some(999_999_999),
             },
             reset: Reset::ControlPlane,
         }

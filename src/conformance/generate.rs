@@ -128,6 +128,12 @@ impl Generator<'_> {
                 // Only a user who sees two customers can break it: a test of its own, not a
                 // case (the full user of a config sees one customer).
                 ConstraintRule::SameCustomer => continue,
+                // Neither; `both` follows below.
+                ConstraintRule::ExactlyOne => base
+                    .iter()
+                    .filter(|(n, _)| !constraint.params.contains(n))
+                    .cloned()
+                    .collect(),
                 // Longer than any group allows (D11: 20 at most).
                 ConstraintRule::LengthWithin => {
                     let name = constraint.params.first().map_or("", String::as_str);
@@ -144,6 +150,22 @@ impl Generator<'_> {
                 Principal::Full,
                 params,
             );
+            if constraint.rule == ConstraintRule::ExactlyOne {
+                let mut both = base.clone();
+                for p in constraint.params.iter().filter_map(|n| f.param(n)) {
+                    if let Some(value) = valid(p) {
+                        both = with(&both, &p.name, &value);
+                    }
+                }
+                self.push(
+                    &format!("constraint/{rule}/both"),
+                    &constraint.description,
+                    constraint.provenance,
+                    true,
+                    Principal::Full,
+                    both,
+                );
+            }
         }
 
         if f.kind == FunctionKind::Core {
@@ -173,12 +195,12 @@ impl Generator<'_> {
             .filter(|p| p.required)
             .filter_map(|p| Some((p.name.clone(), valid(p)?)))
             .collect();
-        for constraint in self
-            .f
-            .constraints
-            .iter()
-            .filter(|c| c.rule == ConstraintRule::OneRequired)
-        {
+        for constraint in self.f.constraints.iter().filter(|c| {
+            matches!(
+                c.rule,
+                ConstraintRule::OneRequired | ConstraintRule::ExactlyOne
+            )
+        }) {
             let choice = constraint
                 .params
                 .iter()
@@ -189,9 +211,18 @@ impl Generator<'_> {
         params
     }
 
-    /// Every parameter that has a usable valid value, `validation` as 0.
+    /// Every parameter that has a usable valid value, `validation` as 0; of parameters of which
+    /// exactly one may be set, the first.
     fn every(&self) -> Pairs {
+        let excluded: Vec<&String> = self
+            .f
+            .constraints
+            .iter()
+            .filter(|c| c.rule == ConstraintRule::ExactlyOne)
+            .flat_map(|c| c.params.iter().skip(1))
+            .collect();
         params(self.f)
+            .filter(|p| !excluded.contains(&&p.name))
             .filter_map(|p| Some((p.name.clone(), valid(p)?)))
             .collect()
     }
@@ -201,8 +232,9 @@ impl Generator<'_> {
         let name = &p.name;
         let wrong_type = match p.ty {
             ParamType::String => None,
-            ParamType::Integer => Some(("abc", "1.0")),
-            ParamType::Decimal => Some(("abc", "1e3")),
+            ParamType::Integer => Some(("abc", Some("1.0"))),
+            ParamType::Decimal => Some(("abc", Some("1e3"))),
+            ParamType::Base64 => Some(("not*base64", None)),
         };
         if let Some((not_a_number, syntax)) = wrong_type {
             let rule = format!("{name} is a {}", p.ty);
@@ -214,18 +246,20 @@ impl Generator<'_> {
                 Principal::Full,
                 with(base, name, not_a_number),
             );
-            let rule = format!(
-                "{name} is a {} written as D12 says ({syntax:?} is not)",
-                p.ty
-            );
-            self.push(
-                &format!("syntax/{name}"),
-                &rule,
-                Provenance::Inferred,
-                true,
-                Principal::Full,
-                with(base, name, syntax),
-            );
+            if let Some(syntax) = syntax {
+                let rule = format!(
+                    "{name} is a {} written as D12 says ({syntax:?} is not)",
+                    p.ty
+                );
+                self.push(
+                    &format!("syntax/{name}"),
+                    &rule,
+                    Provenance::Inferred,
+                    true,
+                    Principal::Full,
+                    with(base, name, syntax),
+                );
+            }
         }
         if let Some(allowed) = &p.allowed {
             let outside = match p.ty {
@@ -289,6 +323,8 @@ impl Generator<'_> {
                 FormatName::CurrencyCode => "usd",
                 FormatName::Digits => "-1",
                 FormatName::DigitsOrEmpty => "12a4",
+                // "hello", Base64 but no WAV.
+                FormatName::Wav => "aGVsbG8=",
             };
             self.push(
                 &format!("format/{name}"),
@@ -406,12 +442,14 @@ impl Generator<'_> {
                 ResourceKind::Customer => ("{foreign_customer}", None),
                 ResourceKind::Batch => ("{foreign_batch}", Some("{missing_batch}")),
                 ResourceKind::Card => ("{foreign_card}", Some("{missing_card}")),
+                ResourceKind::Sound => ("{foreign_sound}", Some("{missing_sound}")),
             };
             let name = &p.name;
             let rule = format!(
                 "{name} naming another customer's object answers {}",
                 refers.missing
             );
+            let base = &self.alone(base, name);
             self.push(
                 &format!("reference/{name}/foreign"),
                 &rule,
@@ -432,6 +470,23 @@ impl Generator<'_> {
                 );
             }
         }
+    }
+
+    /// `params` without the parameters that may not be set together with `name` (the others of
+    /// an `exactly_one` group), so a case about `name` is not answered by that rule first.
+    fn alone(&self, params: &Pairs, name: &str) -> Pairs {
+        let others: Vec<&String> = self
+            .f
+            .constraints
+            .iter()
+            .filter(|c| c.rule == ConstraintRule::ExactlyOne && c.params.iter().any(|p| p == name))
+            .flat_map(|c| c.params.iter().filter(|p| *p != name))
+            .collect();
+        params
+            .iter()
+            .filter(|(n, _)| !others.contains(&n))
+            .cloned()
+            .collect()
     }
 
     /// Adds a one-step case (GET with `;`, as the vendor writes it) and returns it for tweaks.
@@ -467,6 +522,9 @@ impl Generator<'_> {
     }
 }
 
+/// A WAV file of four samples of silence (8 kHz, 8-bit, mono), Base64 encoded: 48 bytes.
+const WAV: &str = "UklGRigAAABXQVZFZm10IBAAAAABAAEAQB8AAEAfAAABAAgAZGF0YQQAAACAgICA";
+
 /// The parameters after authentication, in spec order.
 fn params(f: &Function) -> impl Iterator<Item = &Param> {
     f.parameters
@@ -493,6 +551,7 @@ fn valid(p: &Param) -> Option<String> {
             ResourceKind::Customer => Some("{customer}".into()),
             ResourceKind::Batch => Some("{batch}".into()),
             ResourceKind::Card => Some("{card}".into()),
+            ResourceKind::Sound => Some("{sound}".into()),
         };
     }
     if p.name == "validation" {
@@ -506,6 +565,7 @@ fn valid(p: &Param) -> Option<String> {
             FormatName::CurrencyCode => "USD".into(),
             FormatName::Digits => "30".into(),
             FormatName::DigitsOrEmpty => "1234".into(),
+            FormatName::Wav => WAV.into(),
         });
     }
     if let Some(min) = p.range.as_ref().and_then(|r| r.min.as_ref()) {
@@ -515,5 +575,6 @@ fn valid(p: &Param) -> Option<String> {
         ParamType::Integer => "1".into(),
         ParamType::Decimal => "1.50".into(),
         ParamType::String => "conformance".into(),
+        ParamType::Base64 => WAV.into(),
     })
 }

@@ -6,7 +6,7 @@
 use std::ops::Range;
 
 use crate::fake::rng::Rng;
-use crate::fake::world::{Batch, BatchId, Card, CardGroup, CardGroupId};
+use crate::fake::world::{Batch, BatchId, Card, CardGroup, CardGroupId, Prompt, PromptKey};
 
 #[derive(Debug, Clone, Default)]
 pub struct Changes {
@@ -24,6 +24,8 @@ pub struct Changes {
     batches_changed: Vec<(BatchId, Option<Batch>)>,
     /// Cards changed in place, by position, once each, with what each was before.
     cards_changed: Vec<(usize, Option<Card>)>,
+    /// Prompts set or removed, once each, with what each was before (`None`: there was none).
+    prompts: Vec<(PromptKey, Option<Prompt>)>,
     /// Where the cards appended by this call start, if it appended any.
     cards_from: Option<usize>,
     /// The generator before the call advanced it, if it did.
@@ -36,6 +38,7 @@ impl Changes {
             && self.batches.is_empty()
             && self.batches_changed.is_empty()
             && self.cards_changed.is_empty()
+            && self.prompts.is_empty()
             && self.cards_from.is_none()
             && self.rng_before.is_none()
     }
@@ -49,6 +52,11 @@ impl Changes {
     pub fn batches(&self) -> impl Iterator<Item = BatchId> + '_ {
         let changed = self.batches_changed.iter().map(|(id, _)| *id);
         self.batches.iter().copied().chain(changed)
+    }
+
+    /// The prompts set or removed, to write or delete.
+    pub fn prompts(&self) -> impl Iterator<Item = &PromptKey> + '_ {
+        self.prompts.iter().map(|(key, _)| key)
     }
 
     /// The positions of the cards changed in place, to write again.
@@ -98,6 +106,12 @@ impl Changes {
         }
     }
 
+    pub(super) fn prompt_touched(&mut self, key: PromptKey, before: Option<Prompt>) {
+        if !self.prompts.iter().any(|(k, _)| *k == key) {
+            self.prompts.push((key, before));
+        }
+    }
+
     /// A card about to change in place. A card this call appended is undone by dropping it.
     pub(super) fn card_touched(&mut self, position: usize, before: &Card) {
         let appended = self.cards_from.is_some_and(|from| position >= from);
@@ -130,6 +144,7 @@ impl Changes {
                 .into_iter()
                 .filter_map(|(position, before)| Some((position, before?)))
                 .collect(),
+            prompts: self.prompts,
             cards_from: self.cards_from,
             rng_before: self.rng_before,
         }
@@ -145,6 +160,7 @@ pub(super) struct Undo {
     pub(super) batches_changed: Vec<Batch>,
     /// What each card changed in place was before, by position.
     pub(super) cards: Vec<(usize, Card)>,
+    pub(super) prompts: Vec<(PromptKey, Option<Prompt>)>,
     pub(super) cards_from: Option<usize>,
     pub(super) rng_before: Option<Rng>,
 }

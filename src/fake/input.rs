@@ -10,7 +10,7 @@ use crate::fake::auth::Caller;
 use crate::fake::error::ApiError;
 use crate::fake::mutant::{self, Mutant};
 use crate::fake::validate::{AUTH_PARAMS, Params};
-use crate::fake::world::{BatchId, CardGroupId, CustomerId, RatePlanId, World};
+use crate::fake::world::{BatchId, CardGroupId, CustomerId, RatePlanId, SoundId, World};
 use crate::spec::value::Value;
 use crate::spec::{ConstraintRule, Context, DefaultSource, Function, ResourceKind};
 
@@ -57,7 +57,12 @@ impl<'a> Input<'a> {
                 else {
                     continue;
                 };
+                // A reference given as its own default names nothing: `sound=0` is no sound.
+                let is_default = param.default.as_ref().is_some_and(|d| {
+                    matches!(&d.source, DefaultSource::Literal(v) if Some(v) == params.at(position))
+                });
                 let id = match params.at(position) {
+                    _ if is_default => continue,
                     Some(Value::Integer(id)) => id,
                     Some(Value::String(number)) if refers.resource == ResourceKind::Card => {
                         let found = world.card_position(number).filter(|p| {
@@ -100,6 +105,9 @@ impl<'a> Input<'a> {
                     ResourceKind::Customer => {
                         let target = CustomerId(*id);
                         world.customers.contains_key(&target) && world.sees(who.customer, target)
+                    }
+                    ResourceKind::Sound => {
+                        world.visible_sound(who.customer, SoundId(*id)).is_some()
                     }
                     // Named by its number, a String: above.
                     ResourceKind::Card => false,

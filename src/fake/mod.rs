@@ -57,7 +57,7 @@ pub use request::{ApiRequest, Method};
 pub use response::ApiResponse;
 pub use store::{Durable, Store, Unsaved};
 pub use validate::{AUTH_PARAMS, Params, validate};
-pub use world::{Level, UserSummary, World};
+pub use world::{Level, SoundId, UserSummary, World};
 
 pub(crate) use auth::same_secret;
 pub use clock::format_utc;

@@ -83,6 +83,10 @@ mutants! {
     BatchLockIgnored = "batch-lock-ignored", Rule: "cards/list shows the cards of a locked batch unlocked",
     CardMovedAcrossCustomers = "card-moved-across-customers", Rule: "cards/update moves a card into any customer's card group",
     PinLengthUnchecked = "pin-length-unchecked", Rule: "cards/update takes a PIN of any length",
+    FileNameUnchecked = "file-name-unchecked", Spec: "a prompt name outside the ten is taken",
+    DataAndSoundBoth = "data-and-sound-both", Rule: "cards/files/upload takes data and sound together",
+    WavUnchecked = "wav-unchecked", Spec: "uploaded data need not be a WAV file",
+    PromptDeleteAlways = "prompt-delete-always", Rule: "deleting a prompt that was never set answers 204",
 }
 
 impl Mutant {

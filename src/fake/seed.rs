@@ -16,8 +16,8 @@ use crate::fake::params::RawParams;
 use crate::fake::rng::Rng;
 use crate::fake::validate::validate;
 use crate::fake::world::{
-    Batch, BatchId, Card, CardGroup, CardGroupId, Customer, CustomerId, Level, RatePlan,
-    RatePlanId, Role, User, World,
+    Batch, BatchId, Card, CardGroup, CardGroupId, Customer, CustomerId, Level, Prompt, RatePlan,
+    RatePlanId, Role, Sound, SoundId, User, World,
 };
 use crate::spec::value::{ParamType, Value};
 use crate::spec::yaml::{FileError, FileErrors};
@@ -36,9 +36,26 @@ struct RawSeed {
     roles: Vec<RawRole>,
     users: Vec<RawUser>,
     #[serde(default)]
+    sounds: Vec<RawSound>,
+    #[serde(default)]
     card_groups: Vec<RawCardGroup>,
     #[serde(default)]
     batches: Vec<RawBatch>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSound {
+    id: Spanned<i64>,
+    name: String,
+    customer: Spanned<i64>,
+}
+
+/// A voice prompt set on a card group: one of its customer's sounds.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPrompt {
+    sound: Spanned<i64>,
 }
 
 /// A batch with its cards, already made: cards/batches/update and cards/update need something
@@ -130,6 +147,9 @@ struct RawCardGroup {
     id: Spanned<i64>,
     customer: Spanned<i64>,
     fields: BTreeMap<String, Spanned<String>>,
+    /// By prompt name: one of the names cards/files/upload takes.
+    #[serde(default)]
+    prompts: BTreeMap<String, RawPrompt>,
 }
 
 /// Loads a seed file's text into a world whose generator starts at `rng_seed`.
@@ -270,6 +290,17 @@ impl SeedChecker<'_> {
             let name = user.username.clone();
             self.insert_once(&mut world.users, name, user, &u.username.referenced, field);
         }
+        for (i, s) in raw.sounds.iter().enumerate() {
+            if self.customer_exists(&world, &s.customer, format!("sounds[{i}].customer")) {
+                let sound = Sound {
+                    id: SoundId(s.id.value),
+                    name: s.name.clone(),
+                    customer: CustomerId(s.customer.value),
+                };
+                let field = format!("sounds[{i}].id");
+                self.insert_once(&mut world.sounds, sound.id, sound, &s.id.referenced, field);
+            }
+        }
         for (i, g) in raw.card_groups.iter().enumerate() {
             if let Some(group) = self.card_group(spec, &world, i, g) {
                 if world.card_groups().contains_key(&group.id) {
@@ -280,7 +311,9 @@ impl SeedChecker<'_> {
                         format!("{} is defined twice", group.id),
                     );
                 } else {
+                    let (id, customer) = (group.id, group.customer);
                     world.insert_group(group);
+                    self.prompts(spec, &mut world, i, g, id, customer);
                 }
             }
         }
@@ -391,6 +424,38 @@ impl SeedChecker<'_> {
         });
         for (card, number) in cards {
             world.push_card(card, number);
+        }
+    }
+
+    /// A group's prompts: names cards/files/upload takes, sounds its customer may use.
+    fn prompts(
+        &mut self,
+        spec: &Spec,
+        world: &mut World,
+        i: usize,
+        raw: &RawCardGroup,
+        group: CardGroupId,
+        customer: CustomerId,
+    ) {
+        let names = spec
+            .function("cards/files/upload")
+            .and_then(|f| f.param("file"))
+            .and_then(|p| p.allowed.as_ref());
+        for (name, prompt) in &raw.prompts {
+            let field = format!("card_groups[{i}].prompts.{name}");
+            let known = names.is_none_or(|a| a.values.contains(&Value::String(name.clone())));
+            if !known {
+                let message = format!("{name} is not a prompt name of cards/files/upload");
+                self.at(&prompt.sound.referenced, field, message);
+                continue;
+            }
+            let sound = SoundId(prompt.sound.value);
+            if world.visible_sound(customer, sound).is_none() {
+                let message = format!("no sound {sound} of customer {customer} or below");
+                self.at(&prompt.sound.referenced, format!("{field}.sound"), message);
+                continue;
+            }
+            world.set_prompt((group, name.clone()), Some(Prompt::Sound(sound)));
         }
     }
 

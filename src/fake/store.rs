@@ -165,8 +165,8 @@ mod tests {
         }
     }
 
-    /// Updates in place (a batch, a card, twice each in one world's life) are put back when
-    /// their commit fails, as appended batches and cards are.
+    /// Updates in place (a batch, cards, prompts replaced and removed) are put back when their
+    /// commit fails, as appended batches and cards are.
     #[test]
     fn a_failed_commit_undoes_changes_in_place() {
         let fake = Fake::embedded().unwrap();
@@ -179,6 +179,8 @@ mod tests {
             format!("cards/update/?{auth};card=1234567890;balance=99.00;pin=0000;serial=s"),
             format!("cards/update/?{auth};card=2345678901;cardgroup=125;pin=123456"),
             format!("cards/batches/create/?{auth};cardgroup=123;batch_name=b;number=3"),
+            format!("cards/files/upload/?{auth};cardgroup=123;file=balance;data=UklGRgAAAABXQVZF"),
+            format!("cards/files/delete/?{auth};cardgroup=123;file=destination"),
         ] {
             let answer = fake.call(&world, &ApiRequest::get(&format!("/api/json/{call}")));
             assert_eq!(answer.response.code.as_u16(), 500, "{call}");

@@ -80,6 +80,21 @@ pub fn validate<'a>(
                     ));
                 }
             }
+            ConstraintRule::ExactlyOne => {
+                let set = constraint
+                    .params
+                    .iter()
+                    .filter(|name| is_set(function, &params, name))
+                    .count();
+                let both_taken = mutant::is(settings.mutant, Mutant::DataAndSoundBoth);
+                if set == 0 || (set > 1 && !both_taken) {
+                    let names = constraint.params.join(" and ");
+                    return Err(ApiError::constraint(
+                        &constraint.key,
+                        format!("Exactly one of {names} must be set."),
+                    ));
+                }
+            }
             ConstraintRule::CardCap => {
                 let mut product: Option<u64> = Some(1);
                 for name in &constraint.params {
@@ -127,6 +142,19 @@ fn check(
         .check(&value)
         .map_err(|why| ApiError::invalid(&param.name, why))?;
     Ok(Some(value))
+}
+
+/// Whether the request set `name`: gave it, with a value other than its literal default (`sound=0`
+/// is no sound, `data=` no data).
+fn is_set(function: &Function, params: &Params<'_>, name: &str) -> bool {
+    let default = function
+        .param(name)
+        .and_then(|p| p.default.as_ref())
+        .and_then(|d| match &d.source {
+            DefaultSource::Literal(value) => Some(value),
+            _ => None,
+        });
+    params.get(name).is_some_and(|value| Some(value) != default)
 }
 
 /// The given value, or a literal default: what a parameter is without looking at stored state.

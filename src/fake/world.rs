@@ -35,6 +35,43 @@ id_type!(
 id_type!(RatePlanId);
 id_type!(CardGroupId);
 id_type!(BatchId);
+id_type!(
+    /// A sound: a recording a customer has uploaded, which a card group's prompt may use.
+    SoundId
+);
+
+/// The names of a card group's voice prompts are the vendor's (`balance`, `destination`, ...);
+/// a prompt is known by its group and its name.
+pub(crate) type PromptKey = (CardGroupId, String);
+
+/// What a card group's voice prompt plays.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Prompt {
+    /// Uploaded WAV bytes, shared, so copying a world or an undo record does not copy them.
+    Wav(std::sync::Arc<[u8]>),
+    /// An existing sound of the customer's.
+    Sound(SoundId),
+}
+
+/// A prompt as a page or the state shows it: its sound, or the size of its WAV, never the bytes.
+impl Serialize for Prompt {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(1))?;
+        match self {
+            Prompt::Wav(bytes) => map.serialize_entry("wav_bytes", &bytes.len())?,
+            Prompt::Sound(id) => map.serialize_entry("sound", id)?,
+        }
+        map.end()
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Sound {
+    pub(crate) id: SoundId,
+    pub(crate) name: String,
+    pub(crate) customer: CustomerId,
+}
 
 /// Why saved cards cannot be put into a world.
 #[derive(Debug, thiserror::Error)]
@@ -52,7 +89,11 @@ pub struct World {
     pub(crate) rate_plans: BTreeMap<RatePlanId, RatePlan>,
     pub(crate) roles: BTreeMap<String, Role>,
     pub(crate) users: BTreeMap<String, User>,
+    pub(crate) sounds: BTreeMap<SoundId, Sound>,
     card_groups: BTreeMap<CardGroupId, CardGroup>,
+    /// The voice prompts set on card groups, by group and prompt name.
+    #[serde(serialize_with = "prompts_by_group")]
+    prompts: BTreeMap<PromptKey, Prompt>,
     batches: BTreeMap<BatchId, Batch>,
     /// In the order they were created.
     cards: Vec<Card>,
@@ -175,6 +216,18 @@ pub(crate) struct Card {
     pub(crate) caller: String,
 }
 
+/// The prompts as `{"<group>": {"<name>": prompt}}`, as JSON keys must be text.
+fn prompts_by_group<S: serde::Serializer>(
+    prompts: &BTreeMap<PromptKey, Prompt>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let mut by_group: BTreeMap<CardGroupId, BTreeMap<&str, &Prompt>> = BTreeMap::new();
+    for ((group, name), prompt) in prompts {
+        by_group.entry(*group).or_default().insert(name, prompt);
+    }
+    serializer.collect_map(by_group.iter().map(|(g, p)| (g.to_string(), p)))
+}
+
 impl World {
     /// A world of these customers, plans, roles and users, with no card group, batch or card
     /// yet, whose generator starts at `rng`.
@@ -192,7 +245,9 @@ impl World {
             rate_plans,
             roles,
             users,
+            sounds: BTreeMap::new(),
             card_groups: BTreeMap::new(),
+            prompts: BTreeMap::new(),
             batches: BTreeMap::new(),
             cards: Vec::new(),
             rng,
@@ -207,6 +262,25 @@ impl World {
 
     pub(crate) fn batches(&self) -> &BTreeMap<BatchId, Batch> {
         &self.batches
+    }
+
+    pub(crate) fn prompts(&self) -> &BTreeMap<PromptKey, Prompt> {
+        &self.prompts
+    }
+
+    /// Sets (or, with `None`, removes) a card group's prompt.
+    pub(crate) fn set_prompt(&mut self, key: PromptKey, prompt: Option<Prompt>) {
+        let before = match prompt {
+            Some(prompt) => self.prompts.insert(key.clone(), prompt),
+            None => self.prompts.remove(&key),
+        };
+        self.changes.prompt_touched(key, before);
+    }
+
+    pub(crate) fn visible_sound(&self, actor: CustomerId, id: SoundId) -> Option<&Sound> {
+        self.sounds
+            .get(&id)
+            .filter(|s| self.sees(actor, s.customer))
     }
 
     /// Every card, in the order they were created.
@@ -319,6 +393,12 @@ impl World {
         for before in undo.batches_changed.into_iter().rev() {
             self.batches.insert(before.id, before);
         }
+        for (key, before) in undo.prompts.into_iter().rev() {
+            match before {
+                Some(prompt) => self.prompts.insert(key, prompt),
+                None => self.prompts.remove(&key),
+            };
+        }
         for (id, before) in undo.groups.into_iter().rev() {
             match before {
                 Some(group) => self.card_groups.insert(id, group),
@@ -337,6 +417,7 @@ impl World {
         groups: BTreeMap<CardGroupId, CardGroup>,
         batches: BTreeMap<BatchId, Batch>,
         cards: Vec<Card>,
+        prompts: BTreeMap<PromptKey, Prompt>,
         rng: Rng,
     ) -> Result<(), RestoreError> {
         let mut numbers = BTreeMap::new();
@@ -352,6 +433,7 @@ impl World {
         self.card_groups = groups;
         self.batches = batches;
         self.cards = cards;
+        self.prompts = prompts;
         self.numbers = numbers;
         self.rng = rng;
         self.changes = Changes::default();

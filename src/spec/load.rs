@@ -415,11 +415,15 @@ impl SpecChecker<'_> {
             name: f.name,
             provenance: f.provenance,
         });
-        if format.is_some() && ty != ParamType::String {
+        if let Some(format) = format.as_ref().filter(|f| f.name.param_type() != ty) {
             self.at(
                 &raw.name.referenced,
                 format!("{field}.format"),
-                format!("{name} is a {ty}; formats apply to Strings"),
+                format!(
+                    "{name} is a {ty}; {:?} applies to {}",
+                    format.name,
+                    format.name.param_type()
+                ),
             );
         }
 
@@ -633,10 +637,10 @@ impl SpecChecker<'_> {
                 {
                     Some("card_cap multiplies Integers")
                 }
-                ConstraintRule::OneRequired
+                ConstraintRule::OneRequired | ConstraintRule::ExactlyOne
                     if params.len() < 2 || params.iter().any(|p| p.required) =>
                 {
-                    Some("one_required names two or more optional parameters")
+                    Some("one_required and exactly_one name two or more optional parameters")
                 }
                 ConstraintRule::SameCustomer
                     if params.len() != 2 || params.iter().any(|p| p.refers_to.is_none()) =>

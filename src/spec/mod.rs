@@ -20,8 +20,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 pub use param::{
-    Allowed, DefaultSource, DefaultValue, Format, FormatName, Param, Range, RefersTo, ResourceKind,
-    Violation,
+    Allowed, DefaultSource, DefaultValue, Format, FormatName, MAX_WAV_BYTES, Param, Range,
+    RefersTo, ResourceKind, Violation,
 };
 pub use value::{DECIMAL_PLACES, ParamType, TypeError, Value};
 pub use yaml::{FileError, FileErrors};
@@ -222,6 +222,8 @@ pub enum ConstraintRule {
     SameCustomer,
     /// The text's length lies within two fields of the card group the request acts on.
     LengthWithin,
+    /// Exactly one of the parameters is set: given, with a value other than its default.
+    ExactlyOne,
 }
 
 /// An Enswitch answer code. Always a JSON string on the wire.

@@ -119,9 +119,23 @@ pub enum FormatName {
     Digits,
     /// Nothing but ASCII digits, possibly none: a PIN.
     DigitsOrEmpty,
+    /// Base64 of a WAV file (a RIFF header of form WAVE) of at most `MAX_WAV_BYTES`; or nothing.
+    Wav,
 }
 
+/// The largest WAV file an upload may carry once decoded: 512 KiB, a minute of telephone audio
+/// (8 kHz, 8-bit), whose Base64 (about 700 KB) fits the server's default body limit of 1 MiB.
+pub const MAX_WAV_BYTES: usize = 512 * 1024;
+
 impl FormatName {
+    /// The type of parameter the format applies to.
+    pub fn param_type(self) -> ParamType {
+        match self {
+            FormatName::Wav => ParamType::Base64,
+            _ => ParamType::String,
+        }
+    }
+
     pub fn matches(self, text: &str) -> bool {
         match self {
             FormatName::CurrencyCode => {
@@ -129,6 +143,14 @@ impl FormatName {
             }
             FormatName::Digits => !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()),
             FormatName::DigitsOrEmpty => text.bytes().all(|b| b.is_ascii_digit()),
+            // Empty is no file at all (the parameter's default), not a broken one.
+            FormatName::Wav if text.is_empty() => true,
+            FormatName::Wav => crate::spec::value::decode_base64(text).is_some_and(|bytes| {
+                bytes.len() >= 12
+                    && bytes.len() <= MAX_WAV_BYTES
+                    && bytes.starts_with(b"RIFF")
+                    && &bytes[8..12] == b"WAVE"
+            }),
         }
     }
 
@@ -138,6 +160,9 @@ impl FormatName {
             FormatName::CurrencyCode => "^[A-Z]{3}$",
             FormatName::Digits => "^[0-9]+$",
             FormatName::DigitsOrEmpty => "^[0-9]*$",
+            // Base64 whose bytes start RIFF....WAVE: "UklGR", seven characters that hold the
+            // size, then "QVZF" (a regular expression cannot check the size or the decoding).
+            FormatName::Wav => "^UklGR[A-Za-z0-9+/]{7}QVZF",
         }
     }
 
@@ -146,6 +171,7 @@ impl FormatName {
             FormatName::CurrencyCode => "three capital letters",
             FormatName::Digits => "one or more digits",
             FormatName::DigitsOrEmpty => "digits only",
+            FormatName::Wav => "a WAV file (RIFF, form WAVE) of at most 512 KiB, Base64 encoded",
         }
     }
 }
@@ -167,6 +193,8 @@ pub enum ResourceKind {
     Customer,
     /// A card, named by its number.
     Card,
+    /// A sound (a recording the customer has uploaded), by id.
+    Sound,
 }
 
 /// Which rule a typed value broke. Each carries what a message needs to say why.

@@ -8,12 +8,14 @@ use std::fmt;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize, Serializer};
 
-/// The three types the vendor's pages use. Booleans are Integers restricted to 0 and 1.
+/// The types the vendor's pages use. Booleans are Integers restricted to 0 and 1; Base64 is
+/// the type of uploaded file contents (`cards/files/upload`'s `data`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ParamType {
     String,
     Integer,
     Decimal,
+    Base64,
 }
 
 /// Most digits after the point a Decimal may carry (D12).
@@ -44,6 +46,8 @@ pub enum TypeError {
     NotUtf8,
     #[error("may not contain a NUL byte (%00)")]
     Nul,
+    #[error("must be Base64: A-Z, a-z, 0-9, '+' and '/', with optional '=' padding")]
+    NotBase64,
 }
 
 impl ParamType {
@@ -55,6 +59,7 @@ impl ParamType {
             ParamType::String => Ok(Value::String(text.to_owned())),
             ParamType::Integer => parse_integer(text).map(Value::Integer),
             ParamType::Decimal => parse_decimal(text).map(Value::Decimal),
+            ParamType::Base64 => parse_base64(text).map(Value::String),
         }
     }
 
@@ -64,6 +69,7 @@ impl ParamType {
             ParamType::String => "String",
             ParamType::Integer => "Integer",
             ParamType::Decimal => "Decimal",
+            ParamType::Base64 => "Base64",
         }
     }
 }
@@ -97,6 +103,34 @@ fn parse_decimal(text: &str) -> Result<Decimal, TypeError> {
         return Err(TypeError::NotDecimal);
     }
     Decimal::from_str_exact(text).map_err(|_| TypeError::DecimalTooLarge)
+}
+
+/// The standard alphabet, with or without the `=` padding.
+const BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    base64::engine::GeneralPurposeConfig::new()
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+);
+
+/// Base64 text as a client may send it, made canonical: line breaks (as MIME wraps it) are
+/// dropped, and a space is read as the `+` it was before a query string's decoding turned it
+/// into one (a `+` left unescaped in a URL). The text is kept; `decode_base64` gives the bytes.
+fn parse_base64(text: &str) -> Result<String, TypeError> {
+    let canonical: String = text
+        .chars()
+        .filter(|c| !matches!(c, '\r' | '\n'))
+        .map(|c| if c == ' ' { '+' } else { c })
+        .collect();
+    match decode_base64(&canonical) {
+        Some(_) => Ok(canonical),
+        None => Err(TypeError::NotBase64),
+    }
+}
+
+/// The bytes of canonical Base64 text (a value of type Base64); `None` if it is not Base64.
+pub(crate) fn decode_base64(text: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    BASE64.decode(text).ok()
 }
 
 impl Value {
@@ -198,6 +232,19 @@ mod tests {
             ParamType::String.parse(" x+1 "),
             Ok(Value::String(" x+1 ".into()))
         );
+    }
+
+    #[test]
+    fn base64_takes_padding_or_none_line_breaks_and_a_plus_turned_space() {
+        let b64 = |text: &str| ParamType::Base64.parse(text);
+        assert_eq!(b64("UklGRg=="), Ok(Value::String("UklGRg==".into())));
+        assert_eq!(b64("UklGRg"), Ok(Value::String("UklGRg".into())));
+        assert_eq!(b64("Ukl\r\nGRg=="), Ok(Value::String("UklGRg==".into())));
+        assert_eq!(b64("a b/"), Ok(Value::String("a+b/".into())));
+        assert_eq!(decode_base64("UklGRg==").unwrap(), b"RIFF");
+        for bad in ["*", "UklGRg===", "U", "a-b_"] {
+            assert_eq!(b64(bad), Err(TypeError::NotBase64), "{bad:?}");
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use crate::fake::{ApiResponse, Level, Mutant, World};
 use crate::spec::value::{ParamType, Value};
-use crate::spec::{Code, Context, DefaultSource, DefaultValue, Provenance, Spec};
+use crate::spec::{Code, Context, DefaultSource, DefaultValue, FormatName, Provenance, Spec};
 
 /// Drops or bends a rule in the fake's copy of the spec.
 pub(crate) fn edit_spec(mutant: Option<Mutant>, spec: &mut Spec) {
@@ -29,6 +29,15 @@ pub(crate) fn edit_spec(mutant: Option<Mutant>, spec: &mut Spec) {
                     });
                 }
                 Mutant::AllowedDropped => param.allowed = None,
+                Mutant::FileNameUnchecked if param.name == "file" => param.allowed = None,
+                Mutant::WavUnchecked
+                    if param
+                        .format
+                        .as_ref()
+                        .is_some_and(|f| f.name == FormatName::Wav) =>
+                {
+                    param.format = None;
+                }
                 Mutant::RangeOffByOne => {
                     if let Some(Value::Integer(max)) =
                         param.range.as_mut().and_then(|r| r.max.as_mut())

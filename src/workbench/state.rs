@@ -24,7 +24,9 @@ use std::time::Duration;
 use rusqlite::{Connection, TransactionBehavior, params};
 use serde_json::Value as Json;
 
-use crate::fake::world::{Batch, BatchId, Card, CardGroup, CardGroupId, CustomerId};
+use crate::fake::world::{
+    Batch, BatchId, Card, CardGroup, CardGroupId, CustomerId, Prompt, PromptKey, SoundId,
+};
 use crate::fake::{Changes, Durable, Rng, Unsaved, World, is_group_field};
 use crate::spec::value::{ParamType, TypeError};
 use crate::spec::{Function, GROUP_FIELDS_FROM};
@@ -82,6 +84,14 @@ CREATE TABLE IF NOT EXISTS cards (
     caller TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (namespace, seq)
 );
+CREATE TABLE IF NOT EXISTS prompts (
+    namespace TEXT NOT NULL,
+    cardgroup INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    sound INTEGER,
+    wav BLOB,
+    PRIMARY KEY (namespace, cardgroup, name)
+) WITHOUT ROWID;
 ";
 
 /// A world as kept: its namespace (`None` for the default world), its state, and its logical
@@ -174,6 +184,12 @@ pub enum Misfit {
     Balance { card: String, error: TypeError },
     #[error("card {0} names a batch or group the world lacks")]
     Dangling(String),
+    #[error("prompt {name} of card group {group}: {problem}")]
+    Prompt {
+        group: CardGroupId,
+        name: String,
+        problem: &'static str,
+    },
     #[error("{0}")]
     Cards(#[from] crate::fake::world::RestoreError),
 }
@@ -372,14 +388,14 @@ impl Workbench {
                 world: name.clone(),
                 misfit,
             };
-            let (groups, batches, cards) = read_rows(&connection, &name, self.fake.seed(), create)
-                .map_err(|e| match e {
+            let (groups, batches, cards, prompts) =
+                read_rows(&connection, &name, self.fake.seed(), create).map_err(|e| match e {
                     ReadError::Database(e) => database(e),
                     ReadError::Misfit(m) => misfit(m),
                 })?;
             let rng = Rng::from_state(rng.cast_unsigned());
-            let world =
-                world_from_rows(self.fake.seed(), groups, batches, cards, rng).map_err(misfit)?;
+            let world = world_from_rows(self.fake.seed(), groups, batches, cards, prompts, rng)
+                .map_err(misfit)?;
             let clock = clock.map(|c| c.max(latest(&world)));
             worlds.push(((!name.is_empty()).then_some(name), world, clock));
         }
@@ -483,7 +499,8 @@ impl From<rusqlite::Error> for ReadError {
     }
 }
 
-type Rows = (Vec<CardGroup>, Vec<Batch>, Vec<Card>);
+type Rows = (Vec<CardGroup>, Vec<Batch>, Vec<Card>, Prompts);
+type Prompts = BTreeMap<PromptKey, Prompt>;
 
 /// The groups, batches and cards kept for world `name`.
 fn read_rows(
@@ -558,7 +575,28 @@ fn read_rows(
             caller: r.get(9)?,
         });
     }
-    Ok((groups, batches, cards))
+    let mut statement = connection
+        .prepare("SELECT cardgroup, name, sound, wav FROM prompts WHERE namespace = ?1")?;
+    let mut prompts = BTreeMap::new();
+    let mut rows = statement.query([name])?;
+    while let Some(r) = rows.next()? {
+        let group = CardGroupId(r.get(0)?);
+        let name: String = r.get(1)?;
+        let prompt = match (r.get::<_, Option<i64>>(2)?, r.get::<_, Option<Vec<u8>>>(3)?) {
+            (Some(sound), None) => Prompt::Sound(SoundId(sound)),
+            (None, Some(wav)) => Prompt::Wav(wav.into()),
+            _ => {
+                let problem = "holds both a sound and a WAV, or neither";
+                return Err(ReadError::Misfit(Misfit::Prompt {
+                    group,
+                    name,
+                    problem,
+                }));
+            }
+        };
+        prompts.insert((group, name), prompt);
+    }
+    Ok((groups, batches, cards, prompts))
 }
 
 /// A group from its kept fields (a JSON object by field name), checked against the seed (its
@@ -608,6 +646,7 @@ pub(super) fn world_from_rows(
     groups: Vec<CardGroup>,
     batches: Vec<Batch>,
     cards: Vec<Card>,
+    prompts: Prompts,
     rng: Rng,
 ) -> Result<World, Misfit> {
     let groups: BTreeMap<CardGroupId, CardGroup> = groups.into_iter().map(|g| (g.id, g)).collect();
@@ -618,8 +657,17 @@ pub(super) fn world_from_rows(
     {
         return Err(Misfit::Dangling(stray.card.clone()));
     }
+    if let Some((group, name)) = prompts.keys().find(|(g, _)| !groups.contains_key(g)) {
+        let (group, name) = (*group, name.clone());
+        let problem = "belongs to a card group the world lacks";
+        return Err(Misfit::Prompt {
+            group,
+            name,
+            problem,
+        });
+    }
     let mut world = seed.clone();
-    world.restore(groups, batches, cards, rng)?;
+    world.restore(groups, batches, cards, prompts, rng)?;
     Ok(world)
 }
 
@@ -706,7 +754,7 @@ impl StateDb {
 }
 
 fn delete_world(transaction: &rusqlite::Transaction<'_>, name: &str) -> rusqlite::Result<()> {
-    for table in ["worlds", "card_groups", "batches", "cards"] {
+    for table in ["worlds", "card_groups", "batches", "cards", "prompts"] {
         transaction.execute(&format!("DELETE FROM {table} WHERE namespace = ?1"), [name])?;
     }
     Ok(())
@@ -787,6 +835,38 @@ impl WorldRows {
         Ok(())
     }
 
+    /// The prompt at `key` as the world has it now: written, or deleted if it is gone.
+    fn write_prompt(
+        &self,
+        transaction: &rusqlite::Transaction<'_>,
+        world: &World,
+        key: &PromptKey,
+    ) -> rusqlite::Result<()> {
+        let (group, name) = key;
+        match world.prompts().get(key) {
+            Some(prompt) => {
+                let (sound, wav) = match prompt {
+                    Prompt::Sound(id) => (Some(id.0), None),
+                    Prompt::Wav(bytes) => (None, Some(&bytes[..])),
+                };
+                transaction
+                    .prepare_cached(
+                        "INSERT OR REPLACE INTO prompts (namespace, cardgroup, name, sound, wav) \
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                    )?
+                    .execute(params![self.namespace, group.0, name, sound, wav])?;
+            }
+            None => {
+                transaction
+                    .prepare_cached(
+                        "DELETE FROM prompts WHERE namespace = ?1 AND cardgroup = ?2 AND name = ?3",
+                    )?
+                    .execute(params![self.namespace, group.0, name])?;
+            }
+        }
+        Ok(())
+    }
+
     fn write_world(
         &self,
         transaction: &rusqlite::Transaction<'_>,
@@ -823,6 +903,9 @@ impl Durable for WorldRows {
                 .changed_cards()
                 .chain(changes.new_cards(world.cards().len()));
             self.write_cards(transaction, world, cards)?;
+            for key in changes.prompts() {
+                self.write_prompt(transaction, world, key)?;
+            }
             if changes.rng_changed() {
                 self.write_world(transaction, world, clock)?;
             }
@@ -840,6 +923,9 @@ impl Durable for WorldRows {
                 self.write_batch(transaction, batch)?;
             }
             self.write_cards(transaction, world, 0..world.cards().len())?;
+            for key in world.prompts().keys() {
+                self.write_prompt(transaction, world, key)?;
+            }
             self.write_world(transaction, world, clock)
         })
     }

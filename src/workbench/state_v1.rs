@@ -149,5 +149,6 @@ fn restore(
             })
         })
         .collect::<Result<Vec<_>, Misfit>>()?;
-    world_from_rows(seed, groups, batches, cards, rng)
+    // Version 1 knew no prompts.
+    world_from_rows(seed, groups, batches, cards, BTreeMap::new(), rng)
 }

@@ -4,9 +4,12 @@
 //! million cards answers as fast as an empty one: `offset` and `limit` (at most `MAX_LIMIT`,
 //! `DEFAULT_LIMIT` when not given), and `total` says how many there are in all.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use crate::fake::RawParams;
+use crate::fake::world::{CardGroup, Prompt};
 use crate::workbench::control::{error, number};
 use crate::workbench::namespace::Namespace;
 use crate::workbench::reply::HttpAnswer;
@@ -17,11 +20,22 @@ pub(super) const DEFAULT_LIMIT: u64 = 100;
 
 /// One page of rows, as every view answers.
 #[derive(Debug, Serialize)]
-struct Rows<'a, T> {
+struct Rows<T> {
     /// How many rows there are in all (of the group or batch asked for).
     total: usize,
     offset: usize,
-    rows: Vec<&'a T>,
+    rows: Vec<T>,
+}
+
+impl<T> Rows<T> {
+    /// The same page, each row shown another way.
+    fn map<U>(self, show: impl FnMut(T) -> U) -> Rows<U> {
+        Rows {
+            total: self.total,
+            offset: self.offset,
+            rows: self.rows.into_iter().map(show).collect(),
+        }
+    }
 }
 
 /// Which rows a page holds.
@@ -41,7 +55,7 @@ impl Window {
     }
 
     /// The page of `rows`, counted as they are walked.
-    fn page<'a, T>(&self, rows: impl Iterator<Item = &'a T>) -> Rows<'a, T> {
+    fn page<T>(&self, rows: impl Iterator<Item = T>) -> Rows<T> {
         let mut total = 0;
         let mut page = Vec::new();
         for row in rows {
@@ -64,9 +78,29 @@ pub(super) fn groups(world: &Namespace, query: &RawParams) -> HttpAnswer {
         Ok(window) => window,
         Err(refused) => return refused,
     };
-    world
-        .world
-        .read(|state| HttpAnswer::json(200, &window.page(state.card_groups().values())))
+    world.world.read(|state| {
+        let page = window
+            .page(state.card_groups().values())
+            .map(|group| GroupRow {
+                group,
+                prompts: state
+                    .prompts()
+                    .range((group.id, String::new())..)
+                    .take_while(|((g, _), _)| *g == group.id)
+                    .map(|((_, name), prompt)| (name.as_str(), prompt))
+                    .collect(),
+            });
+        HttpAnswer::json(200, &page)
+    })
+}
+
+/// A card group with its voice prompts (which cards/groups/get does not show): by name, each a
+/// sound or the size of its WAV.
+#[derive(Serialize)]
+struct GroupRow<'a> {
+    #[serde(flatten)]
+    group: &'a CardGroup,
+    prompts: BTreeMap<&'a str, &'a Prompt>,
 }
 
 /// `GET /_fake/batches?cardgroup=`: the world's batches, newest first.

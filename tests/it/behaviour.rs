@@ -539,3 +539,104 @@ fn a_locked_batch_locks_its_cards_in_cards_list_until_unlocked() {
         "a locked group locks its cards too"
     );
 }
+
+/// cards/files/upload and delete (spec/cards/files/*.yaml): exactly one of data and sound, data a
+/// WAV of at most 512 KiB in Base64 however a client escapes it, a sound of the caller's own, the
+/// ten names exactly; the prompts show on the control plane, never their bytes.
+#[test]
+fn prompts_are_uploaded_from_wav_or_sound_and_deleted_once() {
+    use base64::Engine;
+    let fake = Fake::start();
+    let upload = |rest: &str| {
+        let reply = fake.call("cards/files/upload", "user", rest);
+        (reply.code(), reply.key())
+    };
+    let ok = ("204".to_owned(), String::new());
+    let refused = |key: &str| ("400".to_owned(), key.to_owned());
+    // A WAV whose Base64 has a '+' and a '/', sent unescaped: the '+' arrives as a space.
+    let mut wav = b"RIFF\x24\x00\x00\x00WAVEfmt ".to_vec();
+    wav.extend([0, 0, 0xfb, 0xef, 0xbf]);
+    let text = base64::engine::general_purpose::STANDARD.encode(&wav);
+    assert!(text.contains('+') && text.contains('/'), "{text}");
+    assert_eq!(
+        upload(&format!("cardgroup=123;file=goodbye;data={text}")),
+        ok
+    );
+    assert_eq!(
+        upload("cardgroup=123;file=goodbye;data=;sound=456"),
+        ok,
+        "empty data is none"
+    );
+    assert_eq!(
+        upload("cardgroup=123;file=goodbye;sound=0"),
+        refused("data"),
+        "sound=0 is none"
+    );
+    assert_eq!(
+        upload(&format!("cardgroup=123;file=goodbye;data={text};sound=456")),
+        refused("data")
+    );
+    assert_eq!(
+        upload("cardgroup=123;file=goodbye;sound=457"),
+        refused("sound"),
+        "another's sound"
+    );
+    assert_eq!(
+        upload("cardgroup=123;file=Goodbye;sound=456"),
+        refused("file")
+    );
+    assert_eq!(
+        upload("cardgroup=124;file=goodbye;sound=456"),
+        ("404".to_owned(), "cardgroup".to_owned())
+    );
+    let mut big = b"RIFF\x00\x00\x00\x00WAVE".to_vec();
+    big.resize(512 * 1024 + 1, 0);
+    let big = base64::engine::general_purpose::STANDARD.encode(&big);
+    let reply = fake.post(
+        "/api/json/cards/files/upload/",
+        Some("application/x-www-form-urlencoded"),
+        &format!(
+            "auth_username=user&auth_password=password&cardgroup=123&file=expired&data={}",
+            big.replace('+', "%2B").replace('/', "%2F")
+        ),
+    );
+    assert_eq!(
+        (reply.code(), reply.key()),
+        refused("data"),
+        "one byte past 512 KiB"
+    );
+    let noplan = fake.call(
+        "cards/files/upload",
+        "noplan",
+        "cardgroup=126;file=goodbye;sound=456",
+    );
+    assert_eq!(noplan.code(), "403");
+
+    assert_eq!(
+        upload(&format!("cardgroup=123;file=expired;data={text}")),
+        ok
+    );
+    let groups = fake.get("/_fake/groups").json();
+    let prompts = &groups["rows"][0]["prompts"];
+    assert_eq!(
+        prompts,
+        &json!({
+            "balance": {"sound": 456},
+            "destination": {"sound": 456},
+            "expired": {"wav_bytes": wav.len()},
+            "goodbye": {"sound": 456},
+        })
+    );
+    let delete = |file: &str| {
+        fake.call(
+            "cards/files/delete",
+            "user",
+            &format!("cardgroup=123;file={file}"),
+        )
+        .code()
+    };
+    assert_eq!(delete("expired"), "204");
+    assert_eq!(delete("expired"), "404");
+    assert_eq!(delete("in-use"), "404", "never set");
+    assert_eq!(delete("nope"), "400");
+}

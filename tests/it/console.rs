@@ -165,7 +165,10 @@ fn the_banner_says_what_is_served_and_warns_of_a_mutant() {
     let banner = stdout.wait_for(|lines| lines.iter().any(|l| l.contains("MUTANT")));
     stop(child, &stdout);
     let text = banner.join("\n");
-    assert!(text.contains("8 functions: cards/batches/create"), "{text}");
+    assert!(
+        text.contains("10 functions: cards/batches/create"),
+        "{text}"
+    );
     assert!(
         text.contains("reseller 2 Example Reseller: reseller (cards-full)"),
         "{text}"

@@ -36,7 +36,7 @@ fn markdown_of_the_setup_and_observation_functions() {
         .iter()
         .filter(|f| !["cards/batches/create", "cards/groups/update"].contains(&f.path.as_str()))
         .collect();
-    assert_eq!(others.len(), 6);
+    assert_eq!(others.len(), 8);
     insta::assert_snapshot!(render(&others, ExportFormat::Markdown));
 }
 
@@ -131,7 +131,7 @@ fn json_export_is_the_whole_model() {
     let document: serde_json::Value =
         serde_json::from_str(&all(&spec, ExportFormat::Json)).unwrap();
     let functions = document.as_array().unwrap();
-    assert_eq!(functions.len(), 8);
+    assert_eq!(functions.len(), 10);
     let create = functions
         .iter()
         .find(|f| f["path"] == "cards/batches/create")

@@ -461,10 +461,13 @@ fn sigterm_then_restart_with_state_gives_byte_identical_state() {
         .code(),
         "200"
     );
-    // Changes in place are kept too: a batch renamed and locked, a card moved and changed.
+    // Changes in place are kept too: a batch renamed and locked, a card moved and changed, a
+    // prompt uploaded and one deleted.
     for call in [
         "cards/batches/update/?{auth};id=123;name=renamed;locked=1",
         "cards/update/?{auth};card=1234567890;cardgroup=125;pin=654321;serial=S1;caller=555",
+        "cards/files/upload/?{auth};cardgroup=123;file=expired;data=UklGRgAAAABXQVZF",
+        "cards/files/delete/?{auth};cardgroup=123;file=balance",
     ] {
         let call = call.replace("{auth}", auth);
         assert_eq!(
@@ -478,6 +481,8 @@ fn sigterm_then_restart_with_state_gives_byte_identical_state() {
         before.contains("renamed") && before.contains("654321"),
         "{before}"
     );
+    assert!(before.contains(r#""expired":{"wav_bytes":12}"#), "{before}");
+    assert!(!before.contains(r#""balance":{"sound""#), "{before}");
     let before_ns = get(addr, "/_ns/other/_fake/state").body;
     assert_eq!(terminate(child), Some(0));
 

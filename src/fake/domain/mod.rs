@@ -6,6 +6,7 @@
 pub(crate) mod batches;
 pub(crate) mod card_groups;
 pub(crate) mod cards;
+pub(crate) mod files;
 
 use crate::fake::clock::Clock;
 use crate::fake::error::ApiError;
@@ -31,6 +32,8 @@ pub(crate) fn act(
         "cards/batches/list" => Ok(batches::list(world, input)),
         "cards/update" => Ok(cards::update(world, input)),
         "cards/list" => Ok(cards::list(world, input, mutant)),
+        "cards/files/upload" => Ok(files::upload(world, input)),
+        "cards/files/delete" => files::delete(world, input, function, mutant),
         other => Err(ApiError::not_implemented(other)),
     }
 }

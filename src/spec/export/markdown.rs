@@ -114,6 +114,7 @@ fn page(f: &Function) -> String {
             ConstraintRule::OneRequired => "one required",
             ConstraintRule::SameCustomer => "same customer",
             ConstraintRule::LengthWithin => "length within the group's bounds",
+            ConstraintRule::ExactlyOne => "exactly one",
         };
         w(format!(
             "| {} | {rule} (key `{}`): {} | {} |\n",

@@ -132,6 +132,10 @@ fn schema(p: &Param) -> Json {
                 format!("Written as digits, optionally '.' and up to {DECIMAL_PLACES} decimals; no exponent.").into(),
             );
         }
+        ParamType::Base64 => {
+            s.insert("type".into(), "string".into());
+            s.insert("contentEncoding".into(), "base64".into());
+        }
     }
     let mut rules = Map::new();
     if let Some(default) = &p.default {
@@ -234,7 +238,7 @@ fn data_schema(f: &Function) -> Option<Json> {
         let ty = match field.ty {
             ParamType::Integer => json!({ "type": "integer", "description": field.description }),
             // In answers, card numbers, PINs and amounts are strings so their digits survive.
-            ParamType::String | ParamType::Decimal => {
+            ParamType::String | ParamType::Decimal | ParamType::Base64 => {
                 json!({ "type": "string", "description": field.description })
             }
         };
