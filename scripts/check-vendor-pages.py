@@ -18,6 +18,7 @@ not serve is listed, not failed.
 Exits 1 and prints every difference if any row is missing, extra, reordered or worded differently.
 """
 
+import re
 import sys
 from pathlib import Path
 
@@ -157,13 +158,28 @@ def unquote(cell):
     return cell
 
 
+def listed_codes(lines):
+    """Codes given as a list ("* Codes: 200 `Success.`, 401 `...`") rather than a table."""
+    for i, line in enumerate(lines):
+        if line.startswith("* Codes:"):
+            # The item goes on over the indented lines below it.
+            for more in lines[i + 1:]:
+                if not more.startswith("  "):
+                    break
+                line += " " + more.strip()
+            return {"rows": [[code, f"`{text}`"] for code, text in re.findall(r"(\d{3}) `([^`]*)`", line)]}
+    return {"rows": []}
+
+
 def check_facts(path, sections, lines, problems):
+    whole = lines
     if path in SUBSECTION:
         start = next(i for i, l in enumerate(lines) if l.startswith(SUBSECTION[path]))
         lines = lines[start:]
     tables = fact_tables(lines)
     params = next(t for t in tables if t["header"][:4] == ["Name", "Type", "Required", "Default"])
-    codes = next((t for t in tables if t["header"][:2] == ["Code", "Vendor text"]), {"rows": []})
+    codes = next((t for t in tables if t["header"][:2] == ["Code", "Vendor text"]), None)
+    codes = codes or listed_codes(lines)
     cut = "[CUT" in "\n".join(lines[:3]) or any("cut" in r[1] for r in params["rows"])
 
     ours = [[c[0], c[1], c[3], c[4]] for c in table(sections["Input parameters"])]
@@ -190,6 +206,8 @@ def check_facts(path, sections, lines, problems):
         if not text.endswith("*(inferred)*"):
             problems.append(f"{path} response {code} is not on the vendor's page, so it must say inferred")
 
+    # Examples may sit in another part of the section (user/login's 11b shows 11a's).
+    lines = whole
     examples = [t for t in sections if t.startswith("Example: ")]
     body = "\n".join(lines)
     for title in examples:

@@ -47,6 +47,20 @@ pub fn write(
         ),
     };
     row(out, "state", &state)?;
+    let lifetime = match facts.token_expiry {
+        Some(seconds) => format!("live {seconds} s"),
+        None => "never expire".to_owned(),
+    };
+    let key = if facts.token_key_given {
+        "signed with --token-key"
+    } else {
+        "signed with a key of this run's"
+    };
+    row(
+        out,
+        "tokens",
+        &format!("user/login with token=1; they {lifetime} (--token-expiry), {key}"),
+    )?;
     if facts.faults.is_empty() {
         row(out, "faults", "none")?;
     }

@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use enswitch_fake::conformance::{DEFAULT_FIXTURES, DEFAULT_RECORD_ADDR};
-use enswitch_fake::fake::{ClockKind, DEFAULT_MAX_CARDS, DEFAULT_RNG_SEED, Mutant};
+use enswitch_fake::fake::{
+    ClockKind, DEFAULT_MAX_CARDS, DEFAULT_RNG_SEED, DEFAULT_TOKEN_EXPIRY, Mutant, TokenKey,
+};
 use enswitch_fake::server::{DEFAULT_ADDR, Limits};
 use enswitch_fake::spec::export::ExportFormat;
 use enswitch_fake::workbench::{HttpStatusMode, StateSync};
@@ -115,6 +117,11 @@ pub struct CheckArgs {
     /// Only cases that change nothing (errors and validation=1): safe against a production system.
     #[arg(long)]
     pub read_only: bool,
+    /// How requests authenticate: `password` sends each principal's username and password;
+    /// `token` logs each in once with user/login and token=1, then sends only auth_token
+    /// (Enswitch 4.1 and later). The snapshots are the same either way.
+    #[arg(long, value_enum, default_value_t = AuthArg::Password)]
+    pub auth: AuthArg,
     /// Exit 0 even when no case ran (the filter picked none, or every case was skipped); without
     /// it that is a usage error (exit 2), since a run that tested nothing proves nothing.
     #[arg(long)]
@@ -136,7 +143,7 @@ pub struct CheckArgs {
     #[arg(
         long,
         requires = "in_process",
-        conflicts_with_all = ["mutant", "config", "strict", "update", "format", "output", "read_only"]
+        conflicts_with_all = ["mutant", "config", "strict", "update", "format", "output", "read_only", "auth"]
     )]
     pub mutants: bool,
 }
@@ -175,6 +182,11 @@ fn parse_mutant(name: &str) -> Result<Mutant, UnknownMutant> {
             known: names.join(", "),
         }
     })
+}
+
+/// A token key is any text but the empty one; the message never repeats it.
+fn parse_token_key(text: &str) -> Result<TokenKey, &'static str> {
+    TokenKey::from_text(text).ok_or("the key may not be empty")
 }
 
 #[derive(Debug, Args)]
@@ -226,6 +238,12 @@ pub enum UpdateArg {
     No,
     New,
     Always,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuthArg {
+    Password,
+    Token,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -286,6 +304,26 @@ pub struct ServeArgs {
         env = "ENSWITCH_FAKE_CLOCK"
     )]
     pub clock: ClockArg,
+    /// The key authentication tokens (`user/login` with `token=1`) are signed with; by default
+    /// one is made at random for each run, so tokens die with the server. Give one to keep
+    /// tokens valid across restarts, or across several fakes.
+    #[arg(
+        long,
+        value_name = "KEY",
+        value_parser = parse_token_key,
+        env = "ENSWITCH_FAKE_TOKEN_KEY",
+        hide_env_values = true
+    )]
+    pub token_key: Option<TokenKey>,
+    /// How long an authentication token lives, in seconds of the world's clock; 0 for for ever
+    /// (then `user/login` leaves out `auth_token_expiry` and `auth_token_expires`).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = DEFAULT_TOKEN_EXPIRY,
+        env = "ENSWITCH_FAKE_TOKEN_EXPIRY"
+    )]
+    pub token_expiry: u64,
     /// Run with a deliberate fault, to see a client's or a suite's tests catch it (see
     /// `enswitch-fake mutants`).
     #[arg(long, value_name = "NAME", value_parser = parse_mutant, env = "ENSWITCH_FAKE_MUTANT")]

@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use enswitch_fake::conformance::{
-    Case, Fixtures, Http, InProcess, Options, Recorder, ReportFormat, Reset, Rules, Target,
-    TargetConfig, UpdateMode,
+    AuthMode, Case, Fixtures, Http, InProcess, Options, Recorder, ReportFormat, Reset, Rules,
+    Target, TargetConfig, UpdateMode,
 };
 use enswitch_fake::fake::{self, World};
 use enswitch_fake::server::Limits;
@@ -23,8 +23,8 @@ use enswitch_fake::spec::export::ExportFormat;
 use enswitch_fake::workbench::{Config, ControlAccess, FaultSpec, StateEvent, Workbench};
 
 use crate::cli::{
-    AcceptArgs, CheckArgs, Cli, Command, ExportArgs, LimitArgs, LogFormat, LogLevel, RecordArgs,
-    ReportArg, ServeArgs, SpecCommand, SpecSource, UpdateArg,
+    AcceptArgs, AuthArg, CheckArgs, Cli, Command, ExportArgs, LimitArgs, LogFormat, LogLevel,
+    RecordArgs, ReportArg, ServeArgs, SpecCommand, SpecSource, UpdateArg,
 };
 
 /// A command, ready to run.
@@ -145,6 +145,8 @@ fn serve(args: ServeArgs) -> anyhow::Result<Serve> {
         log_format,
         log_level,
         limits,
+        token_key,
+        token_expiry,
     } = args;
     let spec = spec(&source)?;
     let seed = seed(&spec, seed_file.as_deref(), rng_seed)?;
@@ -158,10 +160,12 @@ fn serve(args: ServeArgs) -> anyhow::Result<Serve> {
             max_cards,
             clock: clock.into(),
             mutant,
+            token_expiry: (token_expiry > 0).then_some(token_expiry),
         },
         http_status: http_status.into(),
         rng_seed,
         control,
+        token_key,
     };
     let workbench = Workbench::new(spec, seed, config);
     for rule in &faults {
@@ -228,6 +232,7 @@ fn check(args: CheckArgs) -> anyhow::Result<Check> {
         output,
         filter,
         read_only,
+        auth,
         allow_empty,
         admin_token,
         mutant,
@@ -292,6 +297,10 @@ fn check(args: CheckArgs) -> anyhow::Result<Check> {
             update,
             filter,
             read_only,
+            auth: match auth {
+                AuthArg::Password => AuthMode::Password,
+                AuthArg::Token => AuthMode::Token,
+            },
         },
         format,
         out,
@@ -315,6 +324,7 @@ fn hunt(args: CheckArgs) -> anyhow::Result<Hunt> {
         format: _,
         output: _,
         read_only: _,
+        auth: _,
         admin_token: _,
         mutant: _,
         mutants: _,

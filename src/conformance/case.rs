@@ -43,6 +43,15 @@ pub struct Step {
     /// Per-field normalization overriding `fixtures/normalize.yaml` for this step.
     #[serde(default)]
     pub normalize: BTreeMap<String, crate::conformance::normalize::Kind>,
+    /// Sent as `auth_token` instead of the principal's username and password: a token an
+    /// earlier step captured (`{token}`), or one made up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// Before this step is sent, the target's clock moves on by this many seconds (this fake's
+    /// `POST /_fake/clock`), so a token can expire without waiting. A target whose clock cannot
+    /// be moved skips the case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advance_clock: Option<i64>,
 }
 
 /// How the request is written on the wire (D2).

@@ -41,9 +41,14 @@ pub use mutants::{Collected, Verdict, judge_all};
 pub use normalize::Rules;
 pub use record::{RecordError, Recorder};
 pub use report::{ReportFormat, reporter, verdicts};
-pub use runner::{CaseResult, Options, Outcome, Reporter, Runner, Summary, UpdateMode, select};
+pub use runner::{
+    AuthMode, CaseResult, Options, Outcome, Reporter, Runner, Summary, UpdateMode, select,
+};
 pub use snapshot::accept;
-pub use target::{CertificateError, Http, InProcess, Target, TargetError, TargetErrorKind};
+pub use target::{
+    CertificateError, Http, InProcess, Target, TargetError, TargetErrorKind, WireAnswer,
+    WireRequest,
+};
 
 /// The fixtures directory `check` and `accept` use unless told otherwise.
 pub const DEFAULT_FIXTURES: &str = "fixtures";

@@ -6,7 +6,9 @@ use crate::conformance::case::Case;
 use crate::conformance::config::TargetConfig;
 use crate::conformance::fixtures::Fixtures;
 use crate::conformance::normalize::Rules;
-use crate::conformance::runner::{CaseResult, Options, Reporter, Runner, Summary, UpdateMode};
+use crate::conformance::runner::{
+    AuthMode, CaseResult, Options, Reporter, Runner, Summary, UpdateMode,
+};
 use crate::conformance::target::InProcess;
 use crate::fake::{self, DEFAULT_RNG_SEED, Mutant, seed};
 use crate::spec::Spec;
@@ -69,6 +71,7 @@ pub(super) fn judge(
         update: UpdateMode::No,
         filter: None,
         read_only: false,
+        auth: AuthMode::Password,
     };
     let target_config = TargetConfig::fake_seed();
     let runner = Runner {

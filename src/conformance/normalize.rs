@@ -20,6 +20,9 @@ pub enum Kind {
     Sequence,
     Time,
     Resource,
+    /// A value that differs from target to target and says nothing worth comparing (a token
+    /// the target made, a login name): only that there was one is kept, as `{field}`.
+    Opaque,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -91,6 +94,7 @@ impl Numbering {
             Kind::Number => format!("{{{name} {}: {digits} digits}}", self.ordinal(name, &text)),
             Kind::Digits => format!("{{{digits} digits}}"),
             Kind::Time => "{time}".into(),
+            Kind::Opaque => format!("{{{name}}}"),
             Kind::Resource => match value.as_i64().and_then(|id| resources.name_of(id)) {
                 Some(resource) => format!("{{{resource}}}"),
                 None => format!("{{{name} {}}}", self.ordinal(name, &text)),

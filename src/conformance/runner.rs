@@ -9,8 +9,8 @@ use std::path::PathBuf;
 use serde::Serialize;
 use serde_json::Value as Json;
 
-use crate::conformance::case::Case;
-use crate::conformance::config::TargetConfig;
+use crate::conformance::case::{Case, Form};
+use crate::conformance::config::{Principal, TargetConfig};
 use crate::conformance::fixtures::Fixtures;
 use crate::conformance::normalize::{Numbering, Rules};
 use crate::conformance::secrets::Secrets;
@@ -38,6 +38,20 @@ pub struct Options {
     pub filter: Option<String>,
     /// Only cases that change nothing.
     pub read_only: bool,
+    /// How requests authenticate.
+    pub auth: AuthMode,
+}
+
+/// How a run's requests authenticate.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AuthMode {
+    /// `auth_username` and `auth_password`, as every principal of the config.
+    #[default]
+    Password,
+    /// Each principal logs in once with `user/login` and `token=1`, and every request then
+    /// sends only `auth_token` (Enswitch 4.1 and later). `nobody` sends the full user's token
+    /// with its signature altered. The snapshots are the same.
+    Token,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -154,10 +168,14 @@ impl Runner<'_> {
     pub fn run(&self, cases: &[Case], reporter: &mut dyn Reporter) -> std::io::Result<Summary> {
         let selected = select(cases, self.options.filter.as_deref());
         reporter.start(selected.len())?;
-        let secrets = Secrets::of(self.config);
+        let mut secrets = Secrets::of(self.config);
+        let tokens = match self.options.auth {
+            AuthMode::Password => BTreeMap::new(),
+            AuthMode::Token => self.log_in(&mut secrets),
+        };
         let mut summary = Summary::default();
         for case in selected {
-            let result = self.run_case(case, &secrets);
+            let result = self.run_case(case, &secrets, &tokens);
             summary.add(&result);
             reporter.case(&result)?;
         }
@@ -165,7 +183,48 @@ impl Runner<'_> {
         Ok(summary)
     }
 
-    fn run_case(&self, case: &Case, secrets: &Secrets) -> CaseResult {
+    /// Logs each principal of the config in with `token=1`: its token, or why there is none.
+    /// Every token becomes a secret of the run.
+    fn log_in(&self, secrets: &mut Secrets) -> Tokens {
+        let mut tokens = Tokens::new();
+        for (principal, credentials) in &self.config.principals {
+            let login = || -> Result<String, String> {
+                let params = [("token".to_owned(), "1".to_owned())];
+                let wire = WireRequest::new(LOGIN, Form::GetSemicolon, credentials, &params);
+                let answer = self.target.send(&wire).map_err(|e| e.to_string())?;
+                let envelope: Json = serde_json::from_str(&answer.body)
+                    .map_err(|_| "the answer is not JSON".to_owned())?;
+                match envelope["data"]["auth_token"].as_str() {
+                    Some(token) => Ok(token.to_owned()),
+                    None => Err(format!(
+                        "it answered {}",
+                        envelope["responses"][0]["code"]
+                            .as_str()
+                            .unwrap_or("no code")
+                    )),
+                }
+            };
+            let token = login().map_err(|why| {
+                let why = format!("logging in as {} with token=1: {why}", principal.as_str());
+                secrets.scrub(&why)
+            });
+            if let Ok(token) = &token {
+                secrets.add(token);
+            }
+            tokens.insert(*principal, token);
+        }
+        // Nobody: the full user's token, its signature altered (its last character changed).
+        if let Some(Ok(full)) = tokens.get(&Principal::Full) {
+            let mut altered = full.clone();
+            let last = altered.pop().unwrap_or('A');
+            altered.push(if last == 'A' { 'B' } else { 'A' });
+            secrets.add(&altered);
+            tokens.insert(Principal::Nobody, Ok(altered));
+        }
+        tokens
+    }
+
+    fn run_case(&self, case: &Case, secrets: &Secrets, tokens: &Tokens) -> CaseResult {
         let mut result = CaseResult {
             id: case.id.clone(),
             function: case.function.clone(),
@@ -175,7 +234,7 @@ impl Runner<'_> {
             wrote: None,
             write_error: None,
         };
-        let actual = match self.answers(case, secrets) {
+        let actual = match self.answers(case, secrets, tokens) {
             Ok(actual) => actual,
             Err(outcome) => {
                 result.outcome = outcome;
@@ -197,7 +256,12 @@ impl Runner<'_> {
     }
 
     /// Sends every step of `case` and records the normalized answers, with no secret in them.
-    fn answers(&self, case: &Case, secrets: &Secrets) -> Result<Snapshot, Outcome> {
+    fn answers(
+        &self,
+        case: &Case,
+        secrets: &Secrets,
+        tokens: &Tokens,
+    ) -> Result<Snapshot, Outcome> {
         if self.options.read_only && !case.read_only {
             return Err(Outcome::Skipped {
                 reason: "changes state (--read-only)".into(),
@@ -237,12 +301,15 @@ impl Runner<'_> {
         let mut numbering = Numbering::default();
         let mut steps = Vec::new();
         for (step, who) in case.steps.iter().zip(&credentials) {
-            let request = WireRequest::describe(
-                &step.function,
-                step.form,
-                step.principal.as_str(),
-                &step.params,
-            );
+            let mut who_label = match &step.token {
+                Some(token) => format!("token {token}"),
+                None => step.principal.as_str().to_owned(),
+            };
+            if let Some(seconds) = step.advance_clock {
+                who_label.push_str(&format!(" {seconds} s later"));
+            }
+            let request =
+                WireRequest::describe(&step.function, step.form, &who_label, &step.params);
             let substituted: Result<Vec<(String, String)>, Uncaptured> = step
                 .params
                 .iter()
@@ -266,7 +333,45 @@ impl Runner<'_> {
                     break;
                 }
             };
-            let wire = WireRequest::new(&step.function, step.form, who, &params);
+            if let Some(seconds) = step.advance_clock {
+                let moved = self.target.advance_clock(seconds).map_err(broken)?;
+                if !moved {
+                    return Err(Outcome::Skipped {
+                        reason: "moves the clock, which only this fake's control plane can".into(),
+                    });
+                }
+            }
+            let wire = match (&step.token, self.options.auth) {
+                (Some(token), _) => match self.substitute(token, &captures) {
+                    Ok(token) => {
+                        WireRequest::with_token(&step.function, step.form, &token, &params)
+                    }
+                    Err(Uncaptured(missing)) => {
+                        let message = format!("not sent: no earlier step captured {{{missing}}}");
+                        steps.push(Recorded {
+                            request,
+                            code: String::new(),
+                            key: String::new(),
+                            message,
+                            data: None,
+                        });
+                        break;
+                    }
+                },
+                (None, AuthMode::Password) => {
+                    WireRequest::new(&step.function, step.form, who, &params)
+                }
+                (None, AuthMode::Token) => match tokens.get(&step.principal) {
+                    Some(Ok(token)) => {
+                        WireRequest::with_token(&step.function, step.form, token, &params)
+                    }
+                    Some(Err(why)) => return Err(Outcome::Broken { error: why.clone() }),
+                    None => {
+                        let error = format!("no token for {}", step.principal.as_str());
+                        return Err(Outcome::Broken { error });
+                    }
+                },
+            };
             let answer = self.target.send(&wire).map_err(broken)?;
             let (mut recorded, raw_data) = record(request, &answer);
             if let Some(data) = &raw_data {
@@ -371,6 +476,12 @@ impl Runner<'_> {
         Ok(out)
     }
 }
+
+/// The function a token run logs in with.
+const LOGIN: &str = "user/login";
+
+/// Each principal's token for a token run, or why it has none.
+type Tokens = BTreeMap<Principal, Result<String, String>>;
 
 /// A placeholder that no config resource and no earlier step's capture gives a value.
 struct Uncaptured(String);

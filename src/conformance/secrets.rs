@@ -30,7 +30,8 @@ impl Secrets {
         secrets
     }
 
-    fn add(&mut self, secret: &str) {
+    /// Keeps `secret` out of everything written from now on.
+    pub(crate) fn add(&mut self, secret: &str) {
         if secret.is_empty() {
             return;
         }

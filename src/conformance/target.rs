@@ -37,6 +37,25 @@ impl WireRequest {
             ("auth_username", who.username.as_str()),
             ("auth_password", who.password.as_str()),
         ];
+        WireRequest::build(function, form, &auth, params)
+    }
+
+    /// The same, authenticated by `auth_token` instead of a username and password.
+    pub fn with_token(
+        function: &str,
+        form: Form,
+        token: &str,
+        params: &[(String, String)],
+    ) -> WireRequest {
+        WireRequest::build(function, form, &[("auth_token", token)], params)
+    }
+
+    fn build(
+        function: &str,
+        form: Form,
+        auth: &[(&str, &str)],
+        params: &[(String, String)],
+    ) -> WireRequest {
         let auth: Vec<String> = auth.iter().map(|(n, v)| pair(n, v)).collect();
         let rest: Vec<String> = params.iter().map(|(n, v)| pair(n, v)).collect();
         let all: Vec<String> = auth.iter().chain(&rest).cloned().collect();
@@ -156,6 +175,11 @@ pub trait Target {
     fn send(&self, request: &WireRequest) -> Result<WireAnswer, TargetError>;
     /// Back to a known state before a case; `Ok(false)` when the target cannot be reset.
     fn reset(&self) -> Result<bool, TargetError>;
+    /// Moves the target's clock on by `seconds` (this fake's `POST /_fake/clock`), so that a
+    /// case can see a token expire; `Ok(false)` when the target's clock cannot be moved.
+    fn advance_clock(&self, _seconds: i64) -> Result<bool, TargetError> {
+        Ok(false)
+    }
     /// Asks once, before a run, whether an Enswitch JSON API answers at all, so that a wrong
     /// or unreachable target is one clear error rather than a run of broken cases.
     fn probe(&self) -> Result<(), TargetError> {
@@ -206,6 +230,10 @@ impl Target for InProcess {
             kind: TargetErrorKind::NotReset(unsaved.to_string()),
         })?;
         Ok(true)
+    }
+
+    fn advance_clock(&self, seconds: i64) -> Result<bool, TargetError> {
+        Ok(self.workbench.advance_clock(seconds))
     }
 }
 
@@ -324,6 +352,34 @@ impl Target for Http {
             .map_err(|e| failed(TargetErrorKind::Transport(e)))?;
         match response.status().as_u16() {
             200 => Ok(true),
+            status => Err(failed(TargetErrorKind::ResetRefused(status))),
+        }
+    }
+
+    fn advance_clock(&self, seconds: i64) -> Result<bool, TargetError> {
+        // The control plane that resets the target moves its clock too.
+        let Some(url) = self
+            .reset_url
+            .as_ref()
+            .map(|reset| reset.replace("/reset", "/clock"))
+        else {
+            return Ok(false);
+        };
+        let failed = |kind| TargetError {
+            url: url.clone(),
+            kind,
+        };
+        let mut post = self.agent.post(&url).content_type("application/json");
+        if let Some(token) = &self.admin_token {
+            post = post.header("Authorization", &format!("Bearer {token}"));
+        }
+        let response = post
+            .send(format!("{{\"advance\":{seconds}}}").as_str())
+            .map_err(|e| failed(TargetErrorKind::Transport(e)))?;
+        match response.status().as_u16() {
+            200 => Ok(true),
+            // A fake on the wall clock: its clock cannot be moved.
+            409 => Ok(false),
             status => Err(failed(TargetErrorKind::ResetRefused(status))),
         }
     }

@@ -1,10 +1,13 @@
-//! Who is calling and whether they may: 401 (unknown user or wrong password), 402 (the role
+//! Who is calling and whether they may: 401 (unknown user or wrong password, or a token that is
+//! altered, expired or not this fake's), 402 (the role
 //! lacks the function's privilege, or only reads and the function writes), 403 (the rate plan of
 //! the user's customer lacks the privilege, only on functions that list 403, D13). In this order,
 //! before any parameter is looked at (D5).
 
 use crate::fake::error::ApiError;
+use crate::fake::mutant::Mutant;
 use crate::fake::params::RawParams;
+use crate::fake::token::Tokens;
 use crate::fake::world::{CustomerId, Level, World};
 use crate::spec::{Access, Code, Function};
 
@@ -15,16 +18,36 @@ pub(crate) struct Caller {
     pub customer: CustomerId,
 }
 
-/// 401 unless `auth_username` names a user whose password is `auth_password`.
-pub(super) fn authenticate(world: &World, raw: &RawParams) -> Result<Caller, ApiError> {
-    let username = raw.get("auth_username").unwrap_or_default();
-    let password = raw.get("auth_password").unwrap_or_default();
-    match world.users.get(username) {
-        Some(user) if same_secret(user.password.as_bytes(), password.as_bytes()) => Ok(Caller {
+/// 401 unless `auth_token` is a token of this fake's, unaltered and unexpired at `now`, for a
+/// user the world has; or, without `auth_token`, unless `auth_username` names a user whose
+/// password is `auth_password`. A token given wins over a username and password given beside
+/// it (inferred: the vendor says "instead of").
+pub(super) fn authenticate(
+    world: &World,
+    raw: &RawParams,
+    tokens: &Tokens,
+    now: i64,
+    mutant: Option<Mutant>,
+) -> Result<Caller, ApiError> {
+    let user = match raw.get("auth_token").filter(|t| !t.is_empty()) {
+        Some(token) => tokens
+            .verify(token, now, mutant)
+            .and_then(|username| world.users.get(&username)),
+        None => {
+            let username = raw.get("auth_username").unwrap_or_default();
+            let password = raw.get("auth_password").unwrap_or_default();
+            world
+                .users
+                .get(username)
+                .filter(|user| same_secret(user.password.as_bytes(), password.as_bytes()))
+        }
+    };
+    match user {
+        Some(user) => Ok(Caller {
             username: user.username.clone(),
             customer: user.customer,
         }),
-        _ => Err(ApiError::unauthenticated()),
+        None => Err(ApiError::unauthenticated()),
     }
 }
 

@@ -49,6 +49,29 @@ impl Clock {
         }
     }
 
+    /// The current time in seconds since 1970, without moving the logical clock: what a check
+    /// of a token's expiry reads, so that checking changes no time a later answer shows.
+    pub fn peek(&self) -> i64 {
+        match self {
+            Clock::Logical(next) => next.load(Ordering::Relaxed),
+            Clock::System => SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64),
+        }
+    }
+
+    /// Moves the logical clock on by `seconds` (`POST /_fake/clock`), so that expiry can be
+    /// tested without waiting; `false` for the wall clock, which no one moves.
+    pub fn advance(&self, seconds: i64) -> bool {
+        match self {
+            Clock::Logical(next) => {
+                next.fetch_add(seconds, Ordering::Relaxed);
+                true
+            }
+            Clock::System => false,
+        }
+    }
+
     /// The logical clock's next reading in seconds, to save it; `None` for the wall clock.
     pub fn position(&self) -> Option<i64> {
         match self {

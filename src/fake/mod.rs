@@ -38,6 +38,7 @@ mod response;
 mod rng;
 pub mod seed;
 mod store;
+mod token;
 mod validate;
 pub(crate) mod world;
 
@@ -56,6 +57,7 @@ pub use params::RawParams;
 pub use request::{ApiRequest, Method};
 pub use response::ApiResponse;
 pub use store::{Durable, Store, Unsaved};
+pub use token::{DEFAULT_TOKEN_EXPIRY, TokenKey};
 pub use validate::{AUTH_PARAMS, Params, validate};
 pub use world::{Level, SoundId, UserSummary, World};
 
@@ -84,6 +86,9 @@ pub struct Settings {
     /// A deliberate fault to run with (`--mutant`). The fake itself honours only the mutants
     /// whose fault lives in one of its rules; the workbench applies the others.
     pub mutant: Option<Mutant>,
+    /// How long an authentication token lives, in seconds; `None`: for ever
+    /// (`--token-expiry`, 0 for never).
+    pub token_expiry: Option<u64>,
 }
 
 impl Default for Settings {
@@ -92,6 +97,7 @@ impl Default for Settings {
             max_cards: DEFAULT_MAX_CARDS,
             clock: ClockKind::Logical,
             mutant: None,
+            token_expiry: Some(DEFAULT_TOKEN_EXPIRY),
         }
     }
 }
@@ -102,6 +108,8 @@ pub struct Fake {
     spec: Spec,
     seed: Arc<World>,
     settings: Settings,
+    /// Signs and checks authentication tokens.
+    tokens: token::Tokens,
 }
 
 /// One API call as the fake handled it: the answer, and what a journal keeps of the request.
@@ -118,12 +126,20 @@ pub struct Call {
 }
 
 impl Fake {
+    /// A fake whose tokens are signed with a key made for it alone.
     pub fn new(spec: Spec, seed: World, settings: Settings) -> Fake {
         Fake {
             spec,
             seed: Arc::new(seed),
             settings,
+            tokens: token::Tokens::new(&TokenKey::random()),
         }
+    }
+
+    /// Signs tokens with `key` instead (`--token-key`), so they outlive this fake.
+    pub fn with_token_key(mut self, key: &TokenKey) -> Fake {
+        self.tokens = token::Tokens::new(key);
+        self
     }
 
     /// The embedded spec and seed, with the default settings.
@@ -197,17 +213,24 @@ impl Fake {
         if mutant::is(mutant, Mutant::ValidateBeforeAuth) {
             validate::validate(function, raw, &self.settings)?;
         }
-        let caller = auth::authenticate(world, raw)?;
+        let caller = auth::authenticate(world, raw, &self.tokens, clock.peek(), mutant)?;
         auth::authorize(world, &caller, function)?;
         let params = validate::validate(function, raw, &self.settings)?;
         let input = input::Input::resolve(function, &params, world, &caller, mutant)?;
+        let acting = domain::Acting {
+            clock,
+            mutant,
+            caller: &caller,
+            tokens: &self.tokens,
+            token_expiry: self.settings.token_expiry,
+        };
         if input.value("validation") == Some(&Value::Integer(1)) {
             if mutant::is(mutant, Mutant::ValidationActs) {
-                domain::act(function, &input, world, clock, mutant)?;
+                domain::act(function, &input, world, &acting)?;
             }
             return Ok(ApiResponse::validated());
         }
-        domain::act(function, &input, world, clock, mutant)
+        domain::act(function, &input, world, &acting)
     }
 
     /// The function and the parameters, or why the request cannot be read as an API call.

@@ -87,6 +87,8 @@ mutants! {
     DataAndSoundBoth = "data-and-sound-both", Rule: "cards/files/upload takes data and sound together",
     WavUnchecked = "wav-unchecked", Spec: "uploaded data need not be a WAV file",
     PromptDeleteAlways = "prompt-delete-always", Rule: "deleting a prompt that was never set answers 204",
+    TokenExpiryIgnored = "token-expiry-ignored", Rule: "an expired auth_token is still taken",
+    TokenSignatureUnchecked = "token-signature-unchecked", Rule: "an auth_token is taken without checking its signature",
 }
 
 impl Mutant {

@@ -135,6 +135,8 @@ struct RawRole {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawUser {
+    /// The user's id; its place in the list (from 1) when not given.
+    id: Option<i64>,
     username: Spanned<String>,
     password: String,
     customer: Spanned<i64>,
@@ -281,6 +283,7 @@ impl SeedChecker<'_> {
                 );
             }
             let user = User {
+                id: u.id.unwrap_or(i as i64 + 1),
                 username: u.username.value.clone(),
                 password: u.password.clone(),
                 customer: CustomerId(u.customer.value),

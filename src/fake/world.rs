@@ -155,6 +155,7 @@ pub struct UserSummary {
 
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct User {
+    pub(crate) id: i64,
     pub(crate) username: String,
     #[serde(skip)]
     pub(crate) password: String,

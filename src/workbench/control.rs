@@ -77,6 +77,10 @@ impl Workbench {
                     Err(unsaved) => error(500, format!("not reset: {unsaved}")),
                 })
             }
+            (Method::Get, "clock", _) => self.in_world(name, clock),
+            (Method::Post, "clock", _) => {
+                self.in_world(name, |world| advance_clock(world, &request.body))
+            }
             (Method::Get, "requests", _) => self.requests_page(name, &query),
             (Method::Get, "events", _) => return self.events(name, &query),
             (Method::Post, "faults", _) => self.post_fault(name, &request.body),
@@ -243,6 +247,44 @@ impl Workbench {
     }
 }
 
+/// The most `POST /_fake/clock` moves a world's clock at once: ten years.
+const MOST_ADVANCE: i64 = 10 * 366 * 86_400;
+
+/// `GET /_fake/clock`: the world's time, which tokens expire by.
+fn clock(world: &Namespace) -> HttpAnswer {
+    let clock = world.world.clock();
+    let kind = if clock.start().is_some() {
+        "logical"
+    } else {
+        "system"
+    };
+    let now = clock.peek();
+    HttpAnswer::json(
+        200,
+        &json!({ "kind": kind, "now": fake::format_utc(now), "unix": now }),
+    )
+}
+
+/// `POST /_fake/clock` with `{"advance": SECONDS}`: the logical clock moves on, so a token
+/// expires without waiting; the wall clock answers 409.
+fn advance_clock(world: &Namespace, body: &[u8]) -> HttpAnswer {
+    let seconds = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|json| json.get("advance")?.as_i64())
+        .filter(|s| (1..=MOST_ADVANCE).contains(s));
+    let Some(seconds) = seconds else {
+        let message = format!("the body is {{\"advance\": SECONDS}}, 1 to {MOST_ADVANCE}");
+        return error(400, message);
+    };
+    if !world.world.clock().advance(seconds) {
+        return error(
+            409,
+            "the clock is the system's (--clock system); it cannot be moved".into(),
+        );
+    }
+    clock(world)
+}
+
 /// The whole number a query parameter gives, or its default; a 400 naming it if it is not one
 /// from 0 to `max`.
 pub(super) fn number(
@@ -277,6 +319,7 @@ fn allowed(what: &str, namespace: Option<&str>) -> Option<&'static str> {
         )
         | ("ns", None) => Some("GET"),
         ("reset", _) => Some("POST"),
+        ("clock", _) => Some("GET, POST"),
         ("faults", _) => Some("GET, POST, DELETE"),
         (rule, _) if rule.starts_with("faults/") => Some("DELETE"),
         (dropped, None) if dropped.starts_with("ns/") => Some("DELETE"),

@@ -18,6 +18,10 @@ pub struct Facts {
     pub faults: Vec<FaultRule>,
     pub control: ControlMode,
     pub mutant: Option<Mutant>,
+    /// How long authentication tokens live (`None`: for ever), and whether their key was given
+    /// (`--token-key`) rather than made for this run. Never the key.
+    pub token_expiry: Option<u64>,
+    pub token_key_given: bool,
 }
 
 /// The state file and what it held, all worlds together.
@@ -76,6 +80,8 @@ impl Workbench {
                 ControlAccess::Off => ControlMode::Off,
             },
             mutant: self.config.fake.mutant,
+            token_expiry: self.config.fake.token_expiry,
+            token_key_given: self.config.token_key.is_some(),
         }
     }
 }

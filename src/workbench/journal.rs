@@ -2,9 +2,10 @@
 //! what its client did. One journal for the whole server, each entry tagged with its world, so
 //! that one bound holds for every namespace together: the oldest entries go first once `LIMIT`
 //! entries or `BYTES_LIMIT` bytes are held, the bytes counted as what an entry really occupies
-//! (its buffers' capacity), not the text it shows. `auth_password` is redacted before anything
-//! is stored. Readers get a page of shared entries, never a copy of the whole journal, or
-//! subscribe to every entry from now on (the dashboard's live view).
+//! (its buffers' capacity), not the text it shows. `auth_password` and `auth_token` (sent, or
+//! issued by `user/login`) are redacted before anything is stored. Readers get a page of shared
+//! entries, never a copy of the whole journal, or subscribe to every entry from now on (the
+//! dashboard's live view).
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -29,7 +30,7 @@ pub(super) const PAGE_DEFAULT: usize = 1_000;
 /// How many entries a subscriber may fall behind before it misses some (and is told how many).
 const SUBSCRIBER_BACKLOG: usize = 1024;
 
-/// Replaces every `auth_password` value.
+/// Replaces every `auth_password` and `auth_token` value, sent or answered.
 pub(super) const REDACTED: &str = "[redacted]";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -73,6 +74,19 @@ pub(super) fn answer_kept(body: &Bytes) -> Bytes {
     cut.extend_from_slice(&body[..ANSWER_LIMIT]);
     cut.extend_from_slice("…".as_bytes());
     cut.into()
+}
+
+/// The answer with the token `user/login` issued in it replaced by `[redacted]`; `None` when it
+/// holds none (no copy is made then).
+fn redact_issued_token(answer: &Bytes) -> Option<Bytes> {
+    const FIELD: &[u8] = br#""auth_token":""#;
+    let start = answer.windows(FIELD.len()).position(|w| w == FIELD)? + FIELD.len();
+    let length = answer[start..].iter().position(|b| *b == b'"')?;
+    let mut redacted = Vec::with_capacity(answer.len());
+    redacted.extend_from_slice(&answer[..start]);
+    redacted.extend_from_slice(REDACTED.as_bytes());
+    redacted.extend_from_slice(&answer[start + length..]);
+    Some(redacted.into())
 }
 
 impl Entry {
@@ -156,6 +170,10 @@ impl Journal {
     /// past the bounds.
     pub fn record(&self, mut entry: Entry) {
         entry.params.redact("auth_password", REDACTED);
+        entry.params.redact("auth_token", REDACTED);
+        if let Some(redacted) = entry.answer.as_ref().and_then(redact_issued_token) {
+            entry.answer = Some(redacted);
+        }
         let bytes = entry.bytes();
         let entry = Arc::new(entry);
         let mut state = self.lock();
@@ -403,5 +421,23 @@ mod tests {
         let entry = heard.try_recv().unwrap();
         assert_eq!(entry.params.get("auth_password"), Some(REDACTED));
         assert!(heard.try_recv().is_err(), "one entry, heard once");
+    }
+
+    #[test]
+    fn tokens_sent_and_issued_are_redacted() {
+        let journal = Journal::default();
+        let answer = r#"{"responses":[],"data":{"id":1,"auth_token":"eyJ.secret.sig","auth_token_expiry":60}}"#;
+        let params = RawParams::parse("auth_token=eyJ.sent.sig;token=1", None);
+        let mut entry = entry(None, 1, "user/login", params);
+        entry.answer = Some(Bytes::from(answer));
+        journal.record(entry);
+        let page = journal.page(Whose::Every, None, Start::After(0), 10);
+        let kept = &page.requests[0];
+        assert_eq!(kept.params.get("auth_token"), Some(REDACTED));
+        let text = String::from_utf8(kept.answer.as_ref().unwrap().to_vec()).unwrap();
+        assert_eq!(
+            text,
+            r#"{"responses":[],"data":{"id":1,"auth_token":"[redacted]","auth_token_expiry":60}}"#
+        );
     }
 }

@@ -71,6 +71,8 @@ pub struct Config {
     pub rng_seed: u64,
     /// Who may use `/_fake/` (`--admin-token`, `--no-admin`).
     pub control: ControlAccess,
+    /// What authentication tokens are signed with (`--token-key`); `None`: a key of this run's.
+    pub token_key: Option<fake::TokenKey>,
 }
 
 impl Default for Config {
@@ -80,6 +82,7 @@ impl Default for Config {
             http_status: HttpStatusMode::default(),
             rng_seed: fake::DEFAULT_RNG_SEED,
             control: ControlAccess::default(),
+            token_key: None,
         }
     }
 }
@@ -119,7 +122,10 @@ impl Workbench {
         let mutant = config.fake.mutant;
         mutation::edit_spec(mutant, &mut spec);
         mutation::edit_seed(mutant, &mut seed);
-        let fake = Fake::new(spec, seed, config.fake);
+        let mut fake = Fake::new(spec, seed, config.fake);
+        if let Some(key) = &config.token_key {
+            fake = fake.with_token_key(key);
+        }
         Workbench {
             namespaces: Namespaces::new(Namespace::new(None, fake.new_world())),
             journal: Journal::default(),
@@ -328,6 +334,16 @@ impl Workbench {
     /// The default world back to the seed (named namespaces keep theirs).
     pub fn reset(&self) -> Result<(), Unsaved> {
         self.reset_world(self.namespaces.default_world())
+    }
+
+    /// Moves the default world's logical clock on by `seconds` (as `POST /_fake/clock` does);
+    /// `false` for the wall clock.
+    pub fn advance_clock(&self, seconds: i64) -> bool {
+        self.namespaces
+            .default_world()
+            .world
+            .clock()
+            .advance(seconds)
     }
 
     /// A world back to the seed: state, generator, clock and journal; kept before it is done.

@@ -27,9 +27,9 @@ fn the_embedded_spec_lints_clean() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(
         text(&out.stdout),
-        "spec ok: 10 functions (cards/batches/create, cards/batches/list, cards/batches/update, \
+        "spec ok: 11 functions (cards/batches/create, cards/batches/list, cards/batches/update, \
          cards/files/delete, cards/files/upload, cards/groups/create, cards/groups/get, \
-         cards/groups/update, cards/list, cards/update)\n"
+         cards/groups/update, cards/list, cards/update, user/login)\n"
     );
 }
 

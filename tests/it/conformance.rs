@@ -7,8 +7,9 @@ use std::process::Output;
 use enswitch_fake::conformance::Collected;
 use enswitch_fake::conformance::Fixtures;
 use enswitch_fake::conformance::TargetConfig;
-use enswitch_fake::conformance::{CaseResult, Options, Runner, Summary, UpdateMode};
+use enswitch_fake::conformance::{AuthMode, CaseResult, Options, Runner, Summary, UpdateMode};
 use enswitch_fake::conformance::{Http, InProcess, Target};
+use enswitch_fake::conformance::{TargetError, WireAnswer, WireRequest};
 use enswitch_fake::server::FakeServer;
 use enswitch_fake::spec::Spec;
 use enswitch_fake::workbench::Workbench;
@@ -42,6 +43,7 @@ fn options() -> Options {
         update: UpdateMode::No,
         filter: None,
         read_only: false,
+        auth: AuthMode::Password,
     }
 }
 
@@ -75,6 +77,72 @@ fn the_whole_suite_passes_over_http() {
     let target = Http::new(&fake.api_url(), true, None).unwrap();
     let (results, _) = run(&target, &TargetConfig::fake_seed(), &options());
     assert_eq!(not_passed(&results), Vec::<String>::new());
+}
+
+/// A target that remembers every request it passes on.
+struct Watching<T> {
+    inner: T,
+    seen: std::sync::Mutex<Vec<WireRequest>>,
+}
+
+impl<T: Target> Target for Watching<T> {
+    fn send(&self, request: &WireRequest) -> Result<WireAnswer, TargetError> {
+        self.seen.lock().unwrap().push(request.clone());
+        self.inner.send(request)
+    }
+
+    fn reset(&self) -> Result<bool, TargetError> {
+        self.inner.reset()
+    }
+
+    fn advance_clock(&self, seconds: i64) -> Result<bool, TargetError> {
+        self.inner.advance_clock(seconds)
+    }
+}
+
+/// Issue 15: a client that logs in once with token=1 and then sends only auth_token runs every
+/// case and scenario of the suite, against the same snapshots.
+#[test]
+fn the_whole_suite_passes_over_http_with_only_tokens() {
+    let fake = FakeServer::start(Workbench::embedded().unwrap()).unwrap();
+    let target = Watching {
+        inner: Http::new(&fake.api_url(), true, None).unwrap(),
+        seen: Default::default(),
+    };
+    let options = Options {
+        auth: AuthMode::Token,
+        ..options()
+    };
+    let (results, _) = run(&target, &TargetConfig::fake_seed(), &options);
+    assert_eq!(not_passed(&results), Vec::<String>::new());
+    assert!(
+        results
+            .iter()
+            .filter(|r| r.id.starts_with("scenario/"))
+            .count()
+            >= 10
+    );
+    let seen = target.seen.into_inner().unwrap();
+    let text = |r: &WireRequest| format!("{}?{} {:?}", r.path, r.query, r.body);
+    let (logins, rest): (Vec<&WireRequest>, Vec<&WireRequest>) =
+        seen.iter().partition(|r| text(r).contains("auth_password"));
+    assert_eq!(
+        logins.len(),
+        5,
+        "each principal logs in once, and only then sends a password"
+    );
+    for login in logins {
+        assert_eq!(
+            (login.path.as_str(), login.query.ends_with(";token=1")),
+            ("user/login/", true)
+        );
+    }
+    assert!(rest.len() > 400);
+    for request in rest {
+        let text = text(request);
+        assert!(text.contains("auth_token="), "{text}");
+        assert!(!text.contains("auth_username"), "{text}");
+    }
 }
 
 #[test]

@@ -166,7 +166,14 @@ fn the_banner_says_what_is_served_and_warns_of_a_mutant() {
     stop(child, &stdout);
     let text = banner.join("\n");
     assert!(
-        text.contains("10 functions: cards/batches/create"),
+        text.contains("11 functions: cards/batches/create"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "tokens     user/login with token=1; they live 3600 s (--token-expiry), signed with \
+             a key of this run's"
+        ),
         "{text}"
     );
     assert!(

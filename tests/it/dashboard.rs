@@ -186,7 +186,7 @@ fn the_overview_counts_one_world_and_tells_the_server_s_health() {
     assert_eq!(overview["counts"]["cards"], 9, "the seed's four and five");
     assert_eq!(overview["counts"]["card_groups"], 4);
     assert_eq!(overview["world"], serde_json::Value::Null);
-    assert_eq!(overview["functions"].as_array().unwrap().len(), 10);
+    assert_eq!(overview["functions"].as_array().unwrap().len(), 11);
     assert_eq!(overview["state"]["status"], "memory");
     assert_eq!(overview["mutant"], serde_json::Value::Null);
     assert_eq!(overview["control"], "open");

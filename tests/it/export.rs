@@ -36,7 +36,7 @@ fn markdown_of_the_setup_and_observation_functions() {
         .iter()
         .filter(|f| !["cards/batches/create", "cards/groups/update"].contains(&f.path.as_str()))
         .collect();
-    assert_eq!(others.len(), 8);
+    assert_eq!(others.len(), 9);
     insta::assert_snapshot!(render(&others, ExportFormat::Markdown));
 }
 
@@ -59,11 +59,40 @@ fn openapi_export_parses_as_openapi_3_1_with_get_and_post_for_every_function() {
         let post = item.post.as_ref().expect("POST");
         assert_eq!(
             get.parameters.len(),
-            function.parameters.len(),
-            "{}",
+            function.parameters.len() + 1,
+            "{}: every parameter, and auth_token",
             function.path
         );
         assert!(post.request_body.is_some(), "{}", function.path);
+    }
+}
+
+/// Issue 15: the document says a client may send auth_token instead of the username and
+/// password, on every function, in the query or the form.
+#[test]
+fn openapi_offers_auth_token_in_place_of_username_and_password() {
+    let document: serde_json::Value =
+        serde_json::from_str(&all(&spec(), ExportFormat::OpenApi)).unwrap();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        let params = item["get"]["parameters"].as_array().unwrap();
+        let param = |name: &str| params.iter().find(|p| p["name"] == name).unwrap().clone();
+        assert_eq!(param("auth_token")["required"], false, "{path}");
+        for name in ["auth_username", "auth_password"] {
+            assert_eq!(param(name)["required"], false, "{path} {name}");
+            let text = param(name)["description"].as_str().unwrap().to_owned();
+            assert!(
+                text.ends_with("Required unless auth_token is sent."),
+                "{text}"
+            );
+        }
+        let form =
+            &item["post"]["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"];
+        assert!(form["properties"]["auth_token"].is_object(), "{path}");
+        let required = form["required"].as_array().unwrap();
+        assert!(
+            !required.contains(&serde_json::json!("auth_password")),
+            "{path}"
+        );
     }
 }
 
@@ -131,7 +160,7 @@ fn json_export_is_the_whole_model() {
     let document: serde_json::Value =
         serde_json::from_str(&all(&spec, ExportFormat::Json)).unwrap();
     let functions = document.as_array().unwrap();
-    assert_eq!(functions.len(), 10);
+    assert_eq!(functions.len(), 11);
     let create = functions
         .iter()
         .find(|f| f["path"] == "cards/batches/create")

@@ -40,5 +40,6 @@ mod secrets;
 mod server;
 mod spec;
 mod support;
+mod tokens;
 mod trust;
 mod workbench;

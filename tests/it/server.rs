@@ -322,11 +322,14 @@ fn serve_options_come_from_the_environment_too() {
 fn a_seed_file_with_errors_is_refused_naming_the_line() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("seed.yaml");
-    let seed = enswitch_fake::fake::seed::EMBEDDED.replace(
-        "{username: reader, password: reader-password, customer: 10,",
-        "{username: reader, password: reader-password, customer: 77,",
+    let (right, wrong) = (
+        "username: reader, password: reader-password, customer: 10,",
+        "username: reader, password: reader-password, customer: 77,",
     );
-    std::fs::write(&file, seed).unwrap();
+    let embedded = enswitch_fake::fake::seed::EMBEDDED;
+    // Or the seed would be valid and the server would run for ever.
+    assert!(embedded.contains(right));
+    std::fs::write(&file, embedded.replace(right, wrong)).unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_enswitch-fake"))
         .args([
             "serve",

@@ -24,8 +24,9 @@ pub(super) fn render(functions: &[&Function]) -> String {
             "title": "Enswitch JSON API: cards functions",
             "version": "4.4",
             "description": format!(
-                "The cards functions of Integrics Enswitch's JSON API, as specified by enswitch-fake. \
-                 {SEPARATORS} Every outcome is answered with HTTP status 200; the Enswitch code is the \
+                "The cards functions of Integrics Enswitch's JSON API, and user/login, as specified \
+                 by enswitch-fake. {SEPARATORS} Every call authenticates with auth_username and \
+                 auth_password, or with an auth_token from user/login (4.1 and later). Every outcome is answered with HTTP status 200; the Enswitch code is the \
                  string in `responses[0].code`."
             ),
         },
@@ -59,18 +60,48 @@ pub(super) fn render(functions: &[&Function]) -> String {
     text
 }
 
+/// The token that Enswitch 4.1 and later take in place of `auth_username` and `auth_password`,
+/// from `user/login` with `token=1`.
+const AUTH_TOKEN: &str = "auth_token";
+
+const AUTH_TOKEN_DESCRIPTION: &str = "An authentication token from user/login with token=1 \
+(Enswitch 4.1 and later), sent instead of auth_username and auth_password.";
+
+/// Whether a parameter is one of the pair an `auth_token` replaces: required unless a token is
+/// sent, which OpenAPI cannot say of a parameter, so the document marks them optional and says
+/// so in their descriptions.
+fn replaced_by_token(p: &Param) -> bool {
+    matches!(p.name.as_str(), "auth_username" | "auth_password")
+}
+
 fn path_item(f: &Function) -> Json {
     let id = f.path.replace('/', "_");
     let responses = answers(f);
-    let query: Vec<Json> = f.parameters.iter().map(query_parameter).collect();
+    let token = json!({
+        "name": AUTH_TOKEN,
+        "in": "query",
+        "required": false,
+        "description": AUTH_TOKEN_DESCRIPTION,
+        "schema": { "type": "string" },
+    });
+    let query: Vec<Json> = f
+        .parameters
+        .iter()
+        .map(query_parameter)
+        .chain([token])
+        .collect();
     let mut properties = Map::new();
     for p in &f.parameters {
         properties.insert(p.name.clone(), schema(p));
     }
+    properties.insert(
+        AUTH_TOKEN.into(),
+        json!({ "type": "string", "description": AUTH_TOKEN_DESCRIPTION }),
+    );
     let required: Vec<&str> = f
         .parameters
         .iter()
-        .filter(|p| p.required)
+        .filter(|p| p.required && !replaced_by_token(p))
         .map(|p| p.name.as_str())
         .collect();
     json!({
@@ -105,11 +136,17 @@ fn path_item(f: &Function) -> Json {
 }
 
 fn query_parameter(p: &Param) -> Json {
+    let (required, description) = if replaced_by_token(p) {
+        let unless = format!("{} Required unless auth_token is sent.", p.description);
+        (false, unless)
+    } else {
+        (p.required, p.description.clone())
+    };
     json!({
         "name": p.name,
         "in": "query",
-        "required": p.required,
-        "description": p.description,
+        "required": required,
+        "description": description,
         "schema": schema(p),
     })
 }
