@@ -72,8 +72,9 @@ fn run(command: Run) -> anyhow::Result<u8> {
         }
         Run::Mutants => {
             let mut out = std::io::stdout().lock();
+            let width = Mutant::name_width();
             for mutant in Mutant::ALL {
-                writeln!(out, "{:<24} {}", mutant.name(), mutant.describe())?;
+                writeln!(out, "{:<width$} {}", mutant.name(), mutant.describe())?;
             }
             Ok(exit::OK)
         }

@@ -92,6 +92,11 @@ mutants! {
 }
 
 impl Mutant {
+    /// The longest name, to line names up in a column.
+    pub fn name_width() -> usize {
+        Self::ALL.iter().map(|m| m.name().len()).max().unwrap_or(0)
+    }
+
     pub fn from_name(name: &str) -> Option<Mutant> {
         Self::ALL.iter().copied().find(|m| m.name() == name)
     }

@@ -38,17 +38,18 @@ pub fn reporter(
 
 /// The verdict on each mutant, then how many the suite killed.
 pub fn verdicts(out: &mut dyn Write, verdicts: &[Verdict]) -> std::io::Result<()> {
+    let width = crate::fake::Mutant::name_width();
     for verdict in verdicts {
         match verdict.caught_by.as_slice() {
             [] => writeln!(
                 out,
-                "SURVIVED {:<24} {}",
+                "SURVIVED {:<width$} {}",
                 verdict.mutant.name(),
                 verdict.mutant.describe()
             )?,
             [first, ..] => writeln!(
                 out,
-                "killed   {:<24} by {} case(s), first {first}",
+                "killed   {:<width$} by {} case(s), first {first}",
                 verdict.mutant.name(),
                 verdict.caught_by.len()
             )?,
