@@ -139,7 +139,8 @@ test('the world view shows the batch and pages through its cards on the server',
   await batch.waitFor();
   assert.match(await batch.textContent(), /120/);
   await batch.click();
-  await page.locator('#cards-of', { hasText: 'of batch 1' }).waitFor();
+  // The seed's batches are 123 and 124; the first one made is 125.
+  await page.locator('#cards-of', { hasText: 'of batch 125' }).waitFor();
   const range = page.locator('#cards-pager .range');
   await range.filter({ hasText: '1–50 of 120' }).waitFor();
   assert.equal(await page.locator('#cards tbody tr').count(), 50);
@@ -223,19 +224,20 @@ test('hostile names and descriptions show as text and run nothing', async () => 
 
 test('namespaces are listed, switched to, reset and dropped', async () => {
   const base = await serve();
-  await call(base, `/_ns/team-a/api/json/cards/batches/create/?${AUTH};cardgroup=123;batch_name=A;number=3`);
+  await call(base, `/_ns/team-a/api/json/cards/batches/create/?${AUTH};cardgroup=123;batch_name=TeamA;number=3`);
   const { page, problems, context } = await open(base, 'namespaces');
   const team = page.locator('#namespaces tbody tr', { hasText: 'team-a' });
   await team.waitFor();
-  assert.deepEqual((await team.locator('td').allTextContents()).slice(0, 4), ['team-a', '4', '1', '3']);
+  // The seed's 4 groups, 2 batches and 4 cards, and the new batch of 3.
+  assert.deepEqual((await team.locator('td').allTextContents()).slice(0, 4), ['team-a', '4', '3', '7']);
   await team.locator('button', { hasText: 'Show' }).click();
   await page.locator('#world-name', { hasText: 'team-a' }).waitFor();
-  await page.locator('#batches tbody tr', { hasText: 'A' }).waitFor();
+  await page.locator('#batches tbody tr', { hasText: 'TeamA' }).waitFor();
   assert.equal(await page.locator('#world').inputValue(), 'team-a');
 
   await page.goto(`${base}/_fake/ui/#namespaces`);
   await team.locator('button', { hasText: 'Reset' }).click();
-  await page.locator('#namespaces tbody tr', { hasText: 'team-a' }).filter({ hasText: /team-a\s*4\s*0\s*0/ }).waitFor();
+  await page.locator('#namespaces tbody tr', { hasText: 'team-a' }).filter({ hasText: /team-a\s*4\s*2\s*4/ }).waitFor();
   await team.locator('button', { hasText: 'Drop' }).click();
   await team.locator('button', { hasText: 'Really drop?' }).click();
   await page.locator('#namespaces-result', { hasText: 'Dropped team-a' }).waitFor();
