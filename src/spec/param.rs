@@ -160,9 +160,10 @@ impl FormatName {
             FormatName::CurrencyCode => "^[A-Z]{3}$",
             FormatName::Digits => "^[0-9]+$",
             FormatName::DigitsOrEmpty => "^[0-9]*$",
-            // Base64 whose bytes start RIFF....WAVE: "UklGR", seven characters that hold the
-            // size, then "QVZF" (a regular expression cannot check the size or the decoding).
-            FormatName::Wav => "^UklGR[A-Za-z0-9+/]{7}QVZF",
+            // Nothing, or Base64 whose bytes start RIFF....WAVE: "UklGR", seven characters that
+            // hold the size, then "QVZF" (a regular expression cannot check the size or the
+            // decoding).
+            FormatName::Wav => "^$|^UklGR[A-Za-z0-9+/]{7}QVZF",
         }
     }
 

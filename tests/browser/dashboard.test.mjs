@@ -158,6 +158,12 @@ test('the world view shows the batch and pages through its cards on the server',
   // Card group 123's fields, opened.
   await page.locator('#groups summary', { hasText: 'Example cards' }).click();
   assert.match(await page.locator('#groups details[open]').textContent(), /card_length\s*12/);
+  // A card changed by cards/update shows its serial and caller in the seed's batch.
+  await call(base, `/api/json/cards/update/?${AUTH};card=1234567890;serial=S-42;caller=15551234567`);
+  await page.locator('#batches tbody tr', { hasText: 'Example batch' }).click();
+  const card = page.locator('#cards tbody tr', { hasText: '1234567890' });
+  await card.filter({ hasText: 'S-42' }).waitFor();
+  assert.match(await card.textContent(), /15551234567/);
   await context.close();
   assert.deepEqual(problems, []);
 });

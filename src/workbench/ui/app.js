@@ -486,8 +486,10 @@ async function loadCards() {
     el('td', { class: 'num' }, valueText(card.balance)),
     el('td', null, card.currency),
     el('td', null, String(card.locked)),
+    el('td', null, card.serial),
+    el('td', { class: 'mono' }, card.caller),
     el('td', { class: 'mono' }, card.created)));
-  if (rows.length === 0) rows.push(el('tr', null, el('td', { colspan: '8', class: 'empty' }, 'No card.')));
+  if (rows.length === 0) rows.push(el('tr', null, el('td', { colspan: '10', class: 'empty' }, 'No card.')));
   $('cards').tBodies[0].replaceChildren(...rows);
   pager($('cards-pager'), state.cardsOffset, CARDS_PER_PAGE, cards.total, (offset) => {
     state.cardsOffset = offset;
