@@ -20,7 +20,7 @@ fuzz_target!(|data: &[u8]| {
         );
     }
     let count = params.len();
-    params.redact("auth_password", "[redacted]");
+    params.redact(&["auth_password"], "[redacted]");
     assert_eq!(params.len(), count);
     assert!(
         params

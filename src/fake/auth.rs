@@ -29,18 +29,28 @@ pub(super) fn authenticate(
     now: i64,
     mutant: Option<Mutant>,
 ) -> Result<Caller, ApiError> {
-    let user = match raw.get("auth_token").filter(|t| !t.is_empty()) {
+    // One pass over what was sent, the first of each name winning (D3).
+    let (mut username, mut password, mut token) = (None, None, None);
+    for (name, value) in raw.pairs() {
+        let slot = match name {
+            "auth_username" => &mut username,
+            "auth_password" => &mut password,
+            "auth_token" => &mut token,
+            _ => continue,
+        };
+        slot.get_or_insert(value);
+    }
+    let user = match token.filter(|t| !t.is_empty()) {
         Some(token) => tokens
             .verify(token, now, mutant)
             .and_then(|username| world.users.get(&username)),
-        None => {
-            let username = raw.get("auth_username").unwrap_or_default();
-            let password = raw.get("auth_password").unwrap_or_default();
-            world
-                .users
-                .get(username)
-                .filter(|user| same_secret(user.password.as_bytes(), password.as_bytes()))
-        }
+        None => world
+            .users
+            .get(username.unwrap_or_default())
+            .filter(|user| {
+                let password = password.unwrap_or_default();
+                same_secret(user.password.as_bytes(), password.as_bytes())
+            }),
     };
     match user {
         Some(user) => Ok(Caller {

@@ -96,12 +96,12 @@ impl RawParams {
         self.text.capacity() + self.spans.capacity() * std::mem::size_of::<Span>()
     }
 
-    /// Every value of `name` becomes `with`; the old bytes are overwritten, so the value is gone
-    /// from memory, not only from view.
-    pub fn redact(&mut self, name: &str, with: &str) {
+    /// Every value of each of `names` becomes `with`, in one pass; the old bytes are overwritten,
+    /// so the value is gone from memory, not only from view.
+    pub fn redact(&mut self, names: &[&str], with: &str) {
         let mut replacement = None;
         for i in 0..self.spans.len() {
-            if self.slice(self.spans[i].name) != name {
+            if !names.contains(&self.slice(self.spans[i].name)) {
                 continue;
             }
             let (start, end) = self.spans[i].value;
@@ -257,7 +257,7 @@ mod tests {
     #[test]
     fn a_redacted_value_is_gone_from_the_buffer_too() {
         let mut p = RawParams::parse("auth_password=s3cret;a=1;auth_password=other", None);
-        p.redact("auth_password", "[redacted]");
+        p.redact(&["auth_password"], "[redacted]");
         let shown: Vec<_> = p.pairs().collect();
         assert_eq!(
             shown,

@@ -169,9 +169,17 @@ impl Journal {
     /// Stores one call, redacting the password in place first, and drops the oldest entries
     /// past the bounds.
     pub fn record(&self, mut entry: Entry) {
-        entry.params.redact("auth_password", REDACTED);
-        entry.params.redact("auth_token", REDACTED);
-        if let Some(redacted) = entry.answer.as_ref().and_then(redact_issued_token) {
+        entry
+            .params
+            .redact(&["auth_password", "auth_token"], REDACTED);
+        // Only user/login issues tokens: no other answer is searched for one.
+        let issues_tokens = entry.function == "user/login";
+        if let Some(redacted) = entry
+            .answer
+            .as_ref()
+            .filter(|_| issues_tokens)
+            .and_then(redact_issued_token)
+        {
             entry.answer = Some(redacted);
         }
         let bytes = entry.bytes();
