@@ -411,8 +411,7 @@ impl SeedChecker<'_> {
                 currency,
                 locked: c.locked.value,
                 created: raw.created.clone(),
-                serial: c.serial.clone(),
-                caller: c.caller.clone(),
+                notes: Card::notes_of(c.serial.clone(), c.caller.clone()),
             };
             cards.push((card, parsed));
         }

@@ -101,7 +101,8 @@ pub struct World {
     /// Every card number in use, for uniqueness across the system (D9), with where its card is
     /// in `cards`. Derived from `cards`.
     #[serde(skip)]
-    numbers: BTreeMap<u128, usize>,
+    /// A `u32` position: four bytes a card fewer than a `usize`, for four billion cards.
+    numbers: BTreeMap<u128, u32>,
     /// What the call in progress has changed.
     #[serde(skip)]
     changes: Changes,
@@ -199,7 +200,7 @@ pub struct Batch {
     pub(crate) created: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub(crate) struct Card {
     /// The card number: `card_length` digits, first not 0 (D9).
     pub(crate) card: String,
@@ -211,10 +212,62 @@ pub(crate) struct Card {
     /// The card's own lock; cards/list shows it with its batch's and group's.
     pub(crate) locked: i64,
     pub(crate) created: String,
-    /// Free text set by cards/update; empty until then.
+    /// What cards/update may set beside the rest: boxed, as most cards never have any, so a
+    /// million cards carry a pointer each rather than two empty strings.
+    pub(crate) notes: Option<Box<CardNotes>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct CardNotes {
+    /// Free text; empty until set.
     pub(crate) serial: String,
     /// The caller ID allowed to use the card; empty for any.
     pub(crate) caller: String,
+}
+
+impl Card {
+    pub(crate) fn serial(&self) -> &str {
+        self.notes.as_ref().map_or("", |n| &n.serial)
+    }
+
+    pub(crate) fn caller(&self) -> &str {
+        self.notes.as_ref().map_or("", |n| &n.caller)
+    }
+
+    /// The notes, made if the card had none.
+    pub(crate) fn notes_mut(&mut self) -> &mut CardNotes {
+        self.notes.get_or_insert_with(Box::default)
+    }
+
+    /// Notes of a serial and a caller, or none if both are empty.
+    pub(crate) fn notes_of(serial: String, caller: String) -> Option<Box<CardNotes>> {
+        (!serial.is_empty() || !caller.is_empty()).then(|| Box::new(CardNotes { serial, caller }))
+    }
+}
+
+/// A card as the state and the control plane show it: every field, `serial` and `caller` empty
+/// when never set.
+impl Serialize for Card {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut card = serializer.serialize_struct("Card", 10)?;
+        card.serialize_field("card", &self.card)?;
+        card.serialize_field("pin", &self.pin)?;
+        card.serialize_field("batch", &self.batch)?;
+        card.serialize_field("cardgroup", &self.cardgroup)?;
+        card.serialize_field("balance", &self.balance)?;
+        card.serialize_field("currency", &self.currency)?;
+        card.serialize_field("locked", &self.locked)?;
+        card.serialize_field("created", &self.created)?;
+        card.serialize_field("serial", self.serial())?;
+        card.serialize_field("caller", self.caller())?;
+        card.end()
+    }
+}
+
+/// A card's position as the number index keeps it.
+fn position(index: usize) -> u32 {
+    u32::try_from(index).expect("fewer than 2^32 cards: the card cap keeps a world far below")
 }
 
 /// The prompts as `{"<group>": {"<name>": prompt}}`, as JSON keys must be text.
@@ -290,14 +343,14 @@ impl World {
     }
 
     /// Every card number in use, with its card's position in `cards`.
-    pub(crate) fn numbers(&self) -> &BTreeMap<u128, usize> {
+    pub(crate) fn numbers(&self) -> &BTreeMap<u128, u32> {
         &self.numbers
     }
 
     /// Where the card whose number is written exactly `number` is in `cards`.
     pub(crate) fn card_position(&self, number: &str) -> Option<usize> {
         let value: u128 = number.parse().ok()?;
-        let position = *self.numbers.get(&value)?;
+        let position = *self.numbers.get(&value)? as usize;
         (self.cards[position].card == number).then_some(position)
     }
 
@@ -346,7 +399,7 @@ impl World {
     /// Appends a card whose number (its `card`, as a number) is `number`.
     pub(crate) fn push_card(&mut self, card: Card, number: u128) {
         self.changes.cards_appended_from(self.cards.len());
-        self.numbers.insert(number, self.cards.len());
+        self.numbers.insert(number, position(self.cards.len()));
         self.cards.push(card);
     }
 
@@ -427,7 +480,7 @@ impl World {
                 .card
                 .parse()
                 .map_err(|_| RestoreError::NotDigits(card.card.clone()))?;
-            if numbers.insert(number, position).is_some() {
+            if numbers.insert(number, self::position(position)).is_some() {
                 return Err(RestoreError::Twice(card.card.clone()));
             }
         }

@@ -571,8 +571,7 @@ fn read_rows(
             currency: r.get(5)?,
             locked: r.get(6)?,
             created: r.get(7)?,
-            serial: r.get(8)?,
-            caller: r.get(9)?,
+            notes: Card::notes_of(r.get(8)?, r.get(9)?),
         });
     }
     let mut statement = connection
@@ -828,8 +827,8 @@ impl WorldRows {
                 card.currency,
                 card.locked,
                 card.created,
-                card.serial,
-                card.caller
+                card.serial(),
+                card.caller()
             ])?;
         }
         Ok(())

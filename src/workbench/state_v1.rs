@@ -144,8 +144,7 @@ fn restore(
                 currency: c.currency,
                 locked: c.locked,
                 created: c.created,
-                serial: String::new(),
-                caller: String::new(),
+                notes: None,
             })
         })
         .collect::<Result<Vec<_>, Misfit>>()?;

@@ -76,8 +76,7 @@ pub(crate) fn create(
                 currency: currency.clone(),
                 locked: lock_cards,
                 created: created.clone(),
-                serial: String::new(),
-                caller: String::new(),
+                notes: None,
             };
             world.push_card(card, number);
         }

@@ -98,7 +98,7 @@ pub(crate) fn update(world: &mut World, input: &Input) -> ApiResponse {
         card.balance = balance;
     }
     if let Some(caller) = caller {
-        card.caller = caller;
+        card.notes_mut().caller = caller;
     }
     if let Some(group) = moved_to {
         card.cardgroup = group;
@@ -113,7 +113,7 @@ pub(crate) fn update(world: &mut World, input: &Input) -> ApiResponse {
         card.pin = pin;
     }
     if let Some(serial) = serial {
-        card.serial = serial;
+        card.notes_mut().serial = serial;
     }
     ApiResponse::ok(None)
 }
@@ -153,8 +153,8 @@ impl<'a> CardRow<'a> {
             balance: &card.balance,
             currency: &card.currency,
             locked: i64::from(card.locked == 1 || batch_locked || group_locked),
-            serial: &card.serial,
-            caller: &card.caller,
+            serial: card.serial(),
+            caller: card.caller(),
             created: &card.created,
         }
     }
@@ -186,7 +186,7 @@ pub(crate) fn list(world: &World, input: &Input, mutant: Option<Mutant>) -> ApiR
     match input.string("sort") {
         "card" => rows.sort_by(|a, b| by_number(&a.card, &b.card)),
         "balance" => rows.sort_by(|a, b| a.balance.compare(&b.balance).unwrap_or(Ordering::Equal)),
-        "serial" => rows.sort_by(|a, b| a.serial.cmp(&b.serial)),
+        "serial" => rows.sort_by(|a, b| a.serial().cmp(b.serial())),
         _ => {}
     }
     if input.integer("descending") == 1 {
