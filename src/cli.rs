@@ -525,6 +525,10 @@ pub struct ExportArgs {
     /// Render only these functions (such as cards/groups/update); may be repeated.
     #[arg(long = "function", value_name = "PATH")]
     pub functions: Vec<String>,
+    /// For OpenAPI: the HTTP statuses the server answers with, as `serve --http-status`: `ok`
+    /// documents one 200 answer per operation, `mirror` one answer per Enswitch code.
+    #[arg(long, value_enum, default_value_t = HttpStatusArg::Ok)]
+    pub http_status: HttpStatusArg,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

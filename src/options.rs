@@ -19,12 +19,12 @@ use enswitch_fake::conformance::{
 use enswitch_fake::fake::{self, World};
 use enswitch_fake::server::Limits;
 use enswitch_fake::spec::Spec;
-use enswitch_fake::spec::export::ExportFormat;
+use enswitch_fake::spec::export::{ExportFormat, HttpStatuses, render_for};
 use enswitch_fake::workbench::{Config, ControlAccess, FaultSpec, StateEvent, Workbench};
 
 use crate::cli::{
-    AcceptArgs, AuthArg, CheckArgs, Cli, Command, ExportArgs, LimitArgs, LogFormat, LogLevel,
-    RecordArgs, ReportArg, ServeArgs, SpecCommand, SpecSource, UpdateArg,
+    AcceptArgs, AuthArg, CheckArgs, Cli, Command, ExportArgs, HttpStatusArg, LimitArgs, LogFormat,
+    LogLevel, RecordArgs, ReportArg, ServeArgs, SpecCommand, SpecSource, UpdateArg,
 };
 
 /// A command, ready to run.
@@ -372,6 +372,7 @@ fn export(args: ExportArgs) -> anyhow::Result<Export> {
         format,
         output,
         functions: paths,
+        http_status,
     } = args;
     let spec = spec(&source)?;
     let mut functions = Vec::new();
@@ -384,7 +385,11 @@ fn export(args: ExportArgs) -> anyhow::Result<Export> {
     if functions.is_empty() {
         functions = spec.functions().iter().collect();
     }
-    let text = enswitch_fake::spec::export::render(&functions, ExportFormat::from(format));
+    let statuses = match http_status {
+        HttpStatusArg::Ok => HttpStatuses::Ok,
+        HttpStatusArg::Mirror => HttpStatuses::Mirror,
+    };
+    let text = render_for(&functions, ExportFormat::from(format), statuses);
     Ok(Export { text, output })
 }
 

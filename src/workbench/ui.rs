@@ -12,8 +12,9 @@
 use serde_json::json;
 
 use crate::fake::ApiRequest;
-use crate::spec::export::{ExportFormat, render};
+use crate::spec::export::{ExportFormat, HttpStatuses, render_for};
 use crate::workbench::reply::HttpAnswer;
+use crate::workbench::reply::HttpStatusMode;
 use crate::workbench::{CONTROL_PREFIX, Workbench};
 
 const INDEX_HTML: &str = include_str!("ui/index.html");
@@ -56,11 +57,16 @@ impl Workbench {
     }
 
     /// The OpenAPI document of the spec served here (a mutant's edits included), its server
-    /// this one; made once.
+    /// this one and its statuses this one's `--http-status`; made once.
     fn openapi(&self) -> &str {
         self.openapi.get_or_init(|| {
             let functions: Vec<_> = self.fake().spec().functions().iter().collect();
-            let text = render(&functions, ExportFormat::OpenApi);
+            // The statuses this server answers with.
+            let statuses = match self.config.http_status {
+                HttpStatusMode::AlwaysOk => HttpStatuses::Ok,
+                HttpStatusMode::Mirror => HttpStatuses::Mirror,
+            };
+            let text = render_for(&functions, ExportFormat::OpenApi, statuses);
             let mut document: serde_json::Value =
                 serde_json::from_str(&text).expect("the OpenAPI export is JSON");
             document["servers"] = json!([{ "url": "/api/json", "description": "this fake" }]);

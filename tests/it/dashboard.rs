@@ -107,9 +107,21 @@ fn the_openapi_document_and_readme_are_served() {
     let openapi = fake.get("/_fake/openapi.json").json();
     assert_eq!(openapi["servers"][0]["url"], "/api/json");
     assert!(openapi["paths"]["/cards/batches/create/"].is_object());
+    assert_eq!(openapi["x-enswitch-http-status"], "ok");
     let readme = fake.get("/_fake/readme");
     assert_eq!(readme.content_type, "text/markdown; charset=utf-8");
     assert!(readme.body.starts_with("# enswitch-fake"));
+    // A server that mirrors codes into the HTTP status serves the document that says so.
+    let mirror = Fake::with(
+        Config {
+            http_status: enswitch_fake::workbench::HttpStatusMode::Mirror,
+            ..Config::default()
+        },
+        DEFAULT_RNG_SEED,
+    );
+    let openapi = mirror.get("/_fake/openapi.json").json();
+    assert_eq!(openapi["x-enswitch-http-status"], "mirror");
+    assert!(openapi["paths"]["/cards/groups/update/"]["get"]["responses"]["204"].is_object());
 }
 
 #[test]

@@ -88,12 +88,97 @@ fn openapi_offers_auth_token_in_place_of_username_and_password() {
         let form =
             &item["post"]["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"];
         assert!(form["properties"]["auth_token"].is_object(), "{path}");
-        let required = form["required"].as_array().unwrap();
+    }
+    assert_eq!(
+        document["security"],
+        serde_json::json!([{"username": [], "password": []}, {"token": []}])
+    );
+    assert_eq!(
+        document["components"]["securitySchemes"]["token"]["name"],
+        "auth_token"
+    );
+}
+
+/// Issue 16: a POST may carry its parameters in the query string as well as the body (D2), so
+/// the document declares them there too and requires neither.
+#[test]
+fn openapi_post_takes_parameters_in_the_query_or_the_body() {
+    let document: serde_json::Value =
+        serde_json::from_str(&all(&spec(), ExportFormat::OpenApi)).unwrap();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        let post = &item["post"];
+        assert_eq!(post["requestBody"]["required"], false, "{path}");
+        let get_names: Vec<&serde_json::Value> = item["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| &p["name"])
+            .collect();
+        let post_params = post["parameters"].as_array().unwrap();
+        let post_names: Vec<&serde_json::Value> = post_params.iter().map(|p| &p["name"]).collect();
+        assert_eq!(post_names, get_names, "{path}");
+        assert!(post_params.iter().all(|p| p["required"] == false), "{path}");
         assert!(
-            !required.contains(&serde_json::json!("auth_password")),
+            item.get("summary").is_none() && post["summary"].is_string(),
             "{path}"
         );
     }
+}
+
+/// Issue 16: with `--http-status mirror` each Enswitch code is an HTTP answer of its own, with
+/// the envelope whose code is that code (204: no body); 405 and 415 are documented either way.
+#[test]
+fn openapi_for_a_mirroring_server_has_an_answer_per_code() {
+    let spec = spec();
+    let functions: Vec<&Function> = spec.functions().iter().collect();
+    let mirror: serde_json::Value = serde_json::from_str(&enswitch_fake::spec::export::render_for(
+        &functions,
+        ExportFormat::OpenApi,
+        enswitch_fake::spec::export::HttpStatuses::Mirror,
+    ))
+    .unwrap();
+    assert_eq!(mirror["x-enswitch-http-status"], "mirror");
+    for function in spec.functions() {
+        let answers = &mirror["paths"][format!("/{}/", function.path)]["get"]["responses"];
+        let mut statuses: Vec<&String> = answers.as_object().unwrap().keys().collect();
+        statuses.sort();
+        let mut expected: Vec<String> = function
+            .responses
+            .iter()
+            .map(|r| r.code.to_string())
+            .collect();
+        expected.extend(["405".to_owned(), "415".to_owned()]);
+        expected.sort();
+        assert_eq!(
+            statuses,
+            expected.iter().collect::<Vec<_>>(),
+            "{}",
+            function.path
+        );
+        for response in &function.responses {
+            let code = response.code.to_string();
+            let answer = &answers[&code];
+            if code == "204" {
+                assert!(answer.get("content").is_none(), "{}", function.path);
+                continue;
+            }
+            let item = &answer["content"]["application/json"]["schema"]["properties"]["responses"]
+                ["items"];
+            assert_eq!(
+                item["allOf"][1]["properties"]["code"]["enum"],
+                serde_json::json!([code])
+            );
+        }
+    }
+    let ok: serde_json::Value = serde_json::from_str(&all(&spec, ExportFormat::OpenApi)).unwrap();
+    let update = &ok["paths"]["/cards/groups/update/"]["get"]["responses"];
+    assert_eq!(
+        update["200"]["content"]["application/json"]["schema"]["properties"]["responses"]["items"]
+            ["allOf"][1]["properties"]["code"]["enum"],
+        serde_json::json!(["201", "204", "400", "401", "402", "403", "404"]),
+        "the code enum is the function's own"
+    );
+    assert!(update["405"].is_object() && update["415"].is_object());
 }
 
 #[test]
@@ -150,7 +235,20 @@ fn openapi_parameters_carry_types_enums_defaults_and_required() {
     );
     assert_eq!(by_name("number")["schema"]["default"], 1);
     assert_eq!(by_name("card_length")["schema"]["maximum"], 20);
-    assert_eq!(by_name("balance")["schema"]["type"], "number");
+    // A Decimal is text of D12's syntax, not a JSON number a tool would write as 1e3.
+    assert_eq!(by_name("balance")["schema"]["type"], "string");
+    assert_eq!(
+        by_name("balance")["schema"]["pattern"],
+        "^[0-9]+(\\.[0-9]{1,4})?$"
+    );
+    assert_eq!(by_name("balance")["schema"]["default"], "0.00");
+    assert_eq!(
+        by_name("balance")["schema"]["x-enswitch-provenance"],
+        serde_json::json!([
+            {"rule": "default value", "provenance": "documented"},
+            {"rule": "range", "provenance": "inferred"}
+        ])
+    );
     assert_eq!(by_name("currency")["schema"]["pattern"], "^[A-Z]{3}$");
 }
 

@@ -15,11 +15,28 @@ pub enum ExportFormat {
     Json,
 }
 
-/// Renders `functions` (all of a spec, or some) in `format`.
+/// Which HTTP statuses the API answers with, as the OpenAPI document describes them: the
+/// server's `--http-status` (D1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HttpStatuses {
+    /// HTTP 200 for every outcome, the Enswitch code inside the envelope.
+    #[default]
+    Ok,
+    /// The HTTP status is the envelope's code: one response per code the function lists.
+    Mirror,
+}
+
+/// Renders `functions` (all of a spec, or some) in `format`, an OpenAPI document for a server
+/// answering with HTTP 200 (D1).
 pub fn render(functions: &[&Function], format: ExportFormat) -> String {
+    render_for(functions, format, HttpStatuses::Ok)
+}
+
+/// Renders `functions` in `format`; an OpenAPI document describes the statuses of `statuses`.
+pub fn render_for(functions: &[&Function], format: ExportFormat, statuses: HttpStatuses) -> String {
     match format {
         ExportFormat::Markdown => markdown::render(functions),
-        ExportFormat::OpenApi => openapi::render(functions),
+        ExportFormat::OpenApi => openapi::render(functions, statuses),
         ExportFormat::Json => {
             let mut text =
                 serde_json::to_string_pretty(functions).expect("the spec model serializes to JSON");

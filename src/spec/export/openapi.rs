@@ -1,11 +1,15 @@
 //! The spec as an OpenAPI 3.1 document, for tools such as Schemathesis and Prism. Each function
-//! is a path with a GET (parameters in the query) and a POST (a form body). Every answer is
-//! HTTP 200 (D1) with the Enswitch code inside the envelope, so the document lists the codes in
-//! the 200 answer's description and in `x-enswitch-codes`. Where OpenAPI has no word for an
-//! Enswitch convention (`;` separators, provenance), an `x-enswitch-` extension says it.
+//! is a path with a GET (parameters in the query) and a POST (a form body, the query, or both).
+//! For a server answering HTTP 200 for every outcome (D1), the one 200 answer lists the function's
+//! Enswitch codes in its `code` enum and `x-enswitch-codes`; for one that mirrors the code
+//! (`--http-status mirror`), each code is an answer of its own. Either way a request the API
+//! cannot read is documented as the 405 or 415 it gets. Where OpenAPI has no word for an Enswitch
+//! convention (`;` separators, provenance), an `x-enswitch-` extension says it, never with keys
+//! a linter could take for schema keywords.
 
 use serde_json::{Map, Value as Json, json};
 
+use crate::spec::export::HttpStatuses;
 use crate::spec::value::{DECIMAL_PLACES, ParamType, Value};
 use crate::spec::{Code, DataForm, DefaultSource, Function, Param};
 
@@ -13,11 +17,21 @@ const SEPARATORS: &str = "Parameters are separated by `;` (as in every example o
 documentation) or `&`; both may be mixed. Clients may use GET with the parameters in the query \
 string, or POST with a form body, the query string, or both.";
 
-pub(super) fn render(functions: &[&Function]) -> String {
+pub(super) fn render(functions: &[&Function], statuses: HttpStatuses) -> String {
     let mut paths = Map::new();
     for f in functions {
-        paths.insert(format!("/{}/", f.path), path_item(f));
+        paths.insert(format!("/{}/", f.path), path_item(f, statuses));
     }
+    let status_words = match statuses {
+        HttpStatuses::Ok => {
+            "Every outcome is answered with HTTP status 200; the Enswitch code is the string in \
+             `responses[0].code`."
+        }
+        HttpStatuses::Mirror => {
+            "The HTTP status is the Enswitch code (`serve --http-status mirror`); a 204 has no \
+             body."
+        }
+    };
     let document = json!({
         "openapi": "3.1.0",
         "info": {
@@ -26,14 +40,25 @@ pub(super) fn render(functions: &[&Function]) -> String {
             "description": format!(
                 "The cards functions of Integrics Enswitch's JSON API, and user/login, as specified \
                  by enswitch-fake. {SEPARATORS} Every call authenticates with auth_username and \
-                 auth_password, or with an auth_token from user/login (4.1 and later). Every outcome is answered with HTTP status 200; the Enswitch code is the \
-                 string in `responses[0].code`."
+                 auth_password, or with an auth_token from user/login (4.1 and later). \
+                 {status_words}"
             ),
         },
         "servers": [{ "url": "http://enswitch.example.com/api/json" }],
         "x-enswitch-parameter-separators": [";", "&"],
+        "x-enswitch-http-status": match statuses {
+            HttpStatuses::Ok => "ok",
+            HttpStatuses::Mirror => "mirror",
+        },
         "paths": paths,
+        // Either the username and password together, or a token.
+        "security": [{ "username": [], "password": [] }, { "token": [] }],
         "components": {
+            "securitySchemes": {
+                "username": { "type": "apiKey", "in": "query", "name": "auth_username", "description": "The API user's login name; with auth_password." },
+                "password": { "type": "apiKey", "in": "query", "name": "auth_password", "description": "The API user's password; with auth_username." },
+                "token": { "type": "apiKey", "in": "query", "name": AUTH_TOKEN, "description": AUTH_TOKEN_DESCRIPTION },
+            },
             "schemas": {
                 "ResponseItem": {
                     "type": "object",
@@ -46,7 +71,7 @@ pub(super) fn render(functions: &[&Function]) -> String {
                         },
                         "key": {
                             "type": "string",
-                            "description": "The offending parameter for 400 and 404; empty otherwise.",
+                            "description": "The offending parameter for 400, 404 and 500; empty otherwise.",
                         },
                         "message": { "type": "string" },
                     },
@@ -74,9 +99,9 @@ fn replaced_by_token(p: &Param) -> bool {
     matches!(p.name.as_str(), "auth_username" | "auth_password")
 }
 
-fn path_item(f: &Function) -> Json {
+fn path_item(f: &Function, statuses: HttpStatuses) -> Json {
     let id = f.path.replace('/', "_");
-    let responses = answers(f);
+    let responses = answers(f, statuses);
     let token = json!({
         "name": AUTH_TOKEN,
         "in": "query",
@@ -98,33 +123,41 @@ fn path_item(f: &Function) -> Json {
         AUTH_TOKEN.into(),
         json!({ "type": "string", "description": AUTH_TOKEN_DESCRIPTION }),
     );
-    let required: Vec<&str> = f
-        .parameters
+    // A POST may carry any parameter in its query string, its form body or both (D2), so on
+    // POST neither place requires one; GET says which are required.
+    let optional: Vec<Json> = query
         .iter()
-        .filter(|p| p.required && !replaced_by_token(p))
-        .map(|p| p.name.as_str())
+        .map(|p| {
+            let mut p = p.clone();
+            p["required"] = false.into();
+            p
+        })
         .collect();
+    let tag = f.path.split('/').next().unwrap_or_default();
+    let description = format!("{} {SEPARATORS}", f.authentication);
     json!({
-        "summary": f.summary,
-        "description": format!("{} {SEPARATORS}", f.authentication),
         "get": {
             "operationId": id,
-            "tags": [f.path.split('/').next().unwrap_or_default()],
+            "summary": f.summary,
+            "description": description,
+            "tags": [tag],
             "parameters": query,
             "responses": responses,
         },
         "post": {
             "operationId": format!("{id}_post"),
-            "tags": [f.path.split('/').next().unwrap_or_default()],
+            "summary": f.summary,
+            "description": format!(
+                "{description} On POST each parameter may be in the form body or the query \
+                 string; the GET operation says which are required."
+            ),
+            "tags": [tag],
+            "parameters": optional,
             "requestBody": {
-                "required": true,
+                "required": false,
                 "content": {
                     "application/x-www-form-urlencoded": {
-                        "schema": {
-                            "type": "object",
-                            "properties": properties,
-                            "required": required,
-                        },
+                        "schema": { "type": "object", "properties": properties },
                     },
                 },
             },
@@ -162,8 +195,23 @@ fn schema(p: &Param) -> Json {
             s.insert("type".into(), "integer".into());
             s.insert("format".into(), "int64".into());
         }
+        // A JSON Schema number would let a tool send `1e3` or `2.00001`, which D12 refuses: the
+        // syntax is a pattern, and a range's minimum of 0 leaves out the sign.
         ParamType::Decimal => {
-            s.insert("type".into(), "number".into());
+            let sign = match p.range.as_ref().and_then(|r| r.min.as_ref()) {
+                Some(min)
+                    if min.compare(&Value::Decimal(Default::default()))
+                        != Some(std::cmp::Ordering::Less) =>
+                {
+                    ""
+                }
+                _ => "-?",
+            };
+            s.insert("type".into(), "string".into());
+            s.insert(
+                "pattern".into(),
+                format!("^{sign}[0-9]+(\\.[0-9]{{1,{DECIMAL_PLACES}}})?$").into(),
+            );
             s.insert(
                 "description".into(),
                 format!("Written as digits, optionally '.' and up to {DECIMAL_PLACES} decimals; no exponent.").into(),
@@ -174,7 +222,12 @@ fn schema(p: &Param) -> Json {
             s.insert("contentEncoding".into(), "base64".into());
         }
     }
-    let mut rules = Map::new();
+    // Where each rule comes from, as a list: keys named like schema keywords (`default`,
+    // `enum`) inside an extension made linters read it as a schema.
+    let mut rules = Vec::new();
+    let mut rule = |name: &str, provenance: crate::spec::Provenance| {
+        rules.push(json!({ "rule": name, "provenance": provenance }));
+    };
     if let Some(default) = &p.default {
         match &default.source {
             DefaultSource::Literal(value) => {
@@ -184,33 +237,36 @@ fn schema(p: &Param) -> Json {
                 s.insert("x-enswitch-default".into(), other.to_string().into());
             }
         }
-        rules.insert("default".into(), json!(default.provenance));
+        rule("default value", default.provenance);
     }
     if let Some(allowed) = &p.allowed {
         s.insert(
             "enum".into(),
             allowed.values.iter().map(json_value).collect(),
         );
-        rules.insert("enum".into(), json!(allowed.provenance));
+        rule("allowed values", allowed.provenance);
     }
     if let Some(range) = &p.range {
-        if let Some(min) = &range.min {
-            s.insert("minimum".into(), json_value(min));
+        // A Decimal is text (its pattern above); only an Integer's bounds are JSON numbers.
+        if p.ty == ParamType::Integer {
+            if let Some(min) = &range.min {
+                s.insert("minimum".into(), json_value(min));
+            }
+            if let Some(max) = &range.max {
+                s.insert("maximum".into(), json_value(max));
+            }
         }
-        if let Some(max) = &range.max {
-            s.insert("maximum".into(), json_value(max));
-        }
-        rules.insert("range".into(), json!(range.provenance));
+        rule("range", range.provenance);
     }
     if let Some(format) = &p.format {
         s.insert("pattern".into(), format.name.pattern().into());
-        rules.insert("pattern".into(), json!(format.provenance));
+        rule("format", format.provenance);
     }
     if let Some(refers) = &p.refers_to {
         s.insert("x-enswitch-refers-to".into(), json!(refers));
     }
     if !rules.is_empty() {
-        s.insert("x-enswitch-provenance".into(), Json::Object(rules));
+        s.insert("x-enswitch-provenance".into(), Json::Array(rules));
     }
     Json::Object(s)
 }
@@ -219,52 +275,93 @@ fn json_value(value: &Value) -> Json {
     match value {
         Value::String(s) => Json::String(s.clone()),
         Value::Integer(i) => Json::from(*i),
-        // Query parameters are text; a number is what tools generate and compare with.
-        Value::Decimal(d) => {
-            let float: f64 = d
-                .to_string()
-                .parse()
-                .expect("a decimal is a valid float literal");
-            Json::from(float)
-        }
+        // Text, as the parameter's schema says, keeping its scale ("0.00").
+        Value::Decimal(d) => Json::String(d.to_string()),
     }
 }
 
-/// The single HTTP answer (200, D1) with the envelope and every Enswitch code of the function.
-fn answers(f: &Function) -> Json {
-    let mut codes = Map::new();
-    let mut lines =
-        vec!["HTTP 200 for every outcome; the Enswitch code is in `responses[0].code`:".to_owned()];
-    for r in &f.responses {
-        codes.insert(r.code.to_string(), r.description.clone().into());
-        lines.push(format!("- `{}`: {}", r.code, r.description));
+/// The HTTP answers of a function: with `Ok`, one 200 whose envelope's `code` is any code the
+/// function lists (D1); with `Mirror`, one answer per code, its status that code. Either way, a
+/// method the API does not take answers 405 and a POST body that is not a form 415, each with an
+/// envelope 400.
+fn answers(f: &Function, statuses: HttpStatuses) -> Json {
+    let mut answers = Map::new();
+    match statuses {
+        HttpStatuses::Ok => {
+            let mut codes = Map::new();
+            let mut lines = vec![
+                "HTTP 200 for every outcome; the Enswitch code is in `responses[0].code`:"
+                    .to_owned(),
+            ];
+            for r in &f.responses {
+                codes.insert(r.code.to_string(), r.description.clone().into());
+                lines.push(format!("- `{}`: {}", r.code, r.description));
+            }
+            let listed: Vec<String> = f.responses.iter().map(|r| r.code.to_string()).collect();
+            let mut answer = envelope(lines.join("\n"), &listed, data_schema(f));
+            answer["x-enswitch-codes"] = Json::Object(codes);
+            answers.insert("200".into(), answer);
+        }
+        HttpStatuses::Mirror => {
+            for r in &f.responses {
+                let code = r.code.to_string();
+                let answer = if r.code.as_u16() == 204 {
+                    // HTTP forbids a body on 204: the status line alone.
+                    json!({ "description": r.description })
+                } else {
+                    let data = (r.code.as_u16() == 200).then(|| data_schema(f)).flatten();
+                    envelope(r.description.clone(), std::slice::from_ref(&code), data)
+                };
+                answers.insert(code, answer);
+            }
+        }
     }
+    let refused = |why: &str| envelope(why.to_owned(), &["400".to_owned()], None);
+    answers.insert(
+        "405".into(),
+        refused("A method other than GET and POST (`Allow: GET, POST`); the envelope says 400."),
+    );
+    answers.insert(
+        "415".into(),
+        refused(
+            "A POST body that is not application/x-www-form-urlencoded \
+             (`Accept-Post: application/x-www-form-urlencoded`); the envelope says 400.",
+        ),
+    );
+    Json::Object(answers)
+}
+
+/// One JSON answer: the envelope, its `code` one of `codes`, with `data` when given.
+fn envelope(description: String, codes: &[String], data: Option<Json>) -> Json {
     let mut properties = Map::new();
     properties.insert(
         "responses".into(),
         json!({
             "type": "array",
             "minItems": 1,
-            "items": { "$ref": "#/components/schemas/ResponseItem" },
+            "maxItems": 1,
+            "items": {
+                "allOf": [
+                    { "$ref": "#/components/schemas/ResponseItem" },
+                    { "properties": { "code": { "enum": codes } } },
+                ],
+            },
         }),
     );
-    if let Some(data) = data_schema(f) {
+    if let Some(data) = data {
         properties.insert("data".into(), data);
     }
     json!({
-        "200": {
-            "description": lines.join("\n"),
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["responses"],
-                        "properties": properties,
-                        "additionalProperties": false,
-                    },
+        "description": description,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["responses"],
+                    "properties": properties,
+                    "additionalProperties": false,
                 },
             },
-            "x-enswitch-codes": codes,
         },
     })
 }
