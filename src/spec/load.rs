@@ -15,6 +15,7 @@ use super::raw::{RawDefault, RawFunction, RawParam};
 use super::{
     Allowed, Change, Code, Constraint, ConstraintRule, Data, DataForm, DefaultSource, DefaultValue,
     Example, Field, Format, Function, Param, Range, RefersTo, ResourceKind, Response, Ruled, Spec,
+    Variant,
 };
 use crate::spec::value::ParamType;
 
@@ -233,6 +234,42 @@ impl SpecChecker<'_> {
             );
         }
 
+        let mut variants = Vec::new();
+        for (i, variant) in data.variants.iter().enumerate() {
+            let field = format!("data.variants[{i}].when");
+            let parsed = variant.when.split_once('=').filter(|(name, value)| {
+                raw.parameters.iter().any(|p| {
+                    &p.name.value == name
+                        && p.allowed
+                            .as_ref()
+                            .is_none_or(|a| a.value.values.iter().any(|v| v == value))
+                })
+            });
+            let Some((parameter, value)) = parsed else {
+                let message = format!(
+                    "{:?} is not name=value of a parameter of this function and a value it takes",
+                    variant.when
+                );
+                self.at(&raw.data.referenced, field, message);
+                continue;
+            };
+            variants.push(Variant {
+                parameter: parameter.to_owned(),
+                value: value.to_owned(),
+                description: variant.description.clone(),
+                provenance: variant.provenance,
+                fields: variant
+                    .fields
+                    .iter()
+                    .map(|f| Field {
+                        name: f.name.clone(),
+                        ty: f.ty,
+                        description: f.description.clone(),
+                    })
+                    .collect(),
+            });
+        }
+
         let mut constraints = Vec::new();
         for (i, constraint) in raw.constraints.iter().enumerate() {
             if let Some(c) =
@@ -275,6 +312,7 @@ impl SpecChecker<'_> {
                         })
                         .collect(),
                     fields_provenance: data.fields_provenance,
+                    variants,
                 },
                 examples: raw
                     .examples

@@ -273,6 +273,19 @@ pub struct Data {
     /// The fields of the object, or of each row; empty when nothing is returned.
     pub fields: Vec<Field>,
     pub fields_provenance: Option<Provenance>,
+    /// Other shapes of `data`, each an object, that a parameter asks for instead.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<Variant>,
+}
+
+/// `data` as an object of other fields, when `parameter` is `value` (`count=1`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Variant {
+    pub parameter: String,
+    pub value: String,
+    pub description: String,
+    pub provenance: Provenance,
+    pub fields: Vec<Field>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

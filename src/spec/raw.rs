@@ -127,6 +127,19 @@ pub(super) struct RawData {
     pub fields_provenance: Option<Provenance>,
     #[serde(default)]
     pub fields: Vec<RawField>,
+    #[serde(default)]
+    pub variants: Vec<RawVariant>,
+}
+
+/// Another shape `data` takes when the request asks for it (`cards/list` with `count=1`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawVariant {
+    /// `name=value`: the parameter and value that ask for it.
+    pub when: String,
+    pub description: String,
+    pub provenance: Provenance,
+    pub fields: Vec<RawField>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -250,6 +250,39 @@ fn openapi_parameters_carry_types_enums_defaults_and_required() {
         ])
     );
     assert_eq!(by_name("currency")["schema"]["pattern"], "^[A-Z]{3}$");
+    assert!(by_name("currency").get("allowEmptyValue").is_none());
+    let update = &document["paths"]["/cards/groups/update/"]["get"]["parameters"];
+    let empty = |name: &str| {
+        update
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap()["allowEmptyValue"]
+            .clone()
+    };
+    assert_eq!(empty("charge_period"), true, "empty is never");
+    assert_eq!(empty("callerid"), true);
+    assert_eq!(
+        empty("clock"),
+        serde_json::Value::Null,
+        "an Integer is never empty"
+    );
+}
+
+/// Issue 16: `cards/list` with `count=1` or `pages=1` answers an object, which the document
+/// says beside the rows.
+#[test]
+fn openapi_says_cards_list_may_answer_a_count_or_pages() {
+    let document: serde_json::Value =
+        serde_json::from_str(&all(&spec(), ExportFormat::OpenApi)).unwrap();
+    let schema = &document["paths"]["/cards/list/"]["get"]["responses"]["200"]["content"]["application/json"]
+        ["schema"]["properties"]["data"];
+    let shapes = schema["oneOf"].as_array().unwrap();
+    assert_eq!(shapes.len(), 3);
+    assert_eq!(shapes[0]["type"], "array");
+    assert_eq!(shapes[1]["required"], serde_json::json!(["count"]));
+    assert_eq!(shapes[2]["required"], serde_json::json!(["pages"]));
 }
 
 #[test]

@@ -75,6 +75,20 @@ fn page(f: &Function) -> String {
         if let Some(provenance) = f.data.fields_provenance {
             w(format!("\nField names: {provenance}.\n"));
         }
+        for variant in &f.data.variants {
+            w(format!(
+                "\nWith `{}={}`, `data` is instead an object ({}): {}\n\n| Field | Type | Description |\n|---|---|---|\n",
+                variant.parameter, variant.value, variant.provenance, variant.description
+            ));
+            for field in &variant.fields {
+                w(format!(
+                    "| {} | {} | {} |\n",
+                    field.name,
+                    field.ty,
+                    cell(&field.description)
+                ));
+            }
+        }
     }
 
     for example in &f.examples {

@@ -175,13 +175,19 @@ fn query_parameter(p: &Param) -> Json {
     } else {
         (p.required, p.description.clone())
     };
-    json!({
+    let mut parameter = json!({
         "name": p.name,
         "in": "query",
         "required": required,
         "description": description,
         "schema": schema(p),
-    })
+    });
+    // `charge_period=` (never), `callerid=` (none): an empty value the rules take is a value.
+    let empty_taken = p.ty.parse("").is_ok_and(|empty| p.check(&empty).is_ok());
+    if empty_taken {
+        parameter["allowEmptyValue"] = true.into();
+    }
+    parameter
 }
 
 /// The JSON Schema of one parameter: its type, then the rules that JSON Schema can say.
@@ -369,14 +375,10 @@ fn envelope(description: String, codes: &[String], data: Option<Json>) -> Json {
 fn data_schema(f: &Function) -> Option<Json> {
     let mut properties = Map::new();
     for field in &f.data.fields {
-        let ty = match field.ty {
-            ParamType::Integer => json!({ "type": "integer", "description": field.description }),
-            // In answers, card numbers, PINs and amounts are strings so their digits survive.
-            ParamType::String | ParamType::Decimal | ParamType::Base64 => {
-                json!({ "type": "string", "description": field.description })
-            }
-        };
-        properties.insert(field.name.clone(), ty);
+        properties.insert(
+            field.name.clone(),
+            json!({ "type": field_type(field.ty), "description": field.description }),
+        );
     }
     let object = json!({ "type": "object", "properties": properties });
     let described = |schema: Json| {
@@ -384,12 +386,44 @@ fn data_schema(f: &Function) -> Option<Json> {
         schema["description"] = f.data.description.clone().into();
         schema
     };
-    match f.data.form.value {
-        DataForm::None => None,
-        DataForm::Object => Some(described(object)),
-        DataForm::Array => Some(described(json!({ "type": "array", "items": object }))),
-        DataForm::ObjectOrArray => Some(described(json!({
+    let main = match f.data.form.value {
+        DataForm::None => return None,
+        DataForm::Object => object,
+        DataForm::Array => json!({ "type": "array", "items": object }),
+        DataForm::ObjectOrArray => json!({
             "oneOf": [object, { "type": "array", "items": object }],
-        }))),
+        }),
+    };
+    if f.data.variants.is_empty() {
+        return Some(described(main));
+    }
+    // `cards/list` with `count=1`: an object of its own instead of the rows.
+    let mut shapes = vec![main];
+    for variant in &f.data.variants {
+        let fields: Vec<&str> = variant.fields.iter().map(|v| v.name.as_str()).collect();
+        let mut properties = Map::new();
+        for field in &variant.fields {
+            properties.insert(
+                field.name.clone(),
+                json!({ "type": field_type(field.ty), "description": field.description }),
+            );
+        }
+        shapes.push(json!({
+            "type": "object",
+            "description": format!("With {}={}: {}", variant.parameter, variant.value, variant.description),
+            "required": fields,
+            "properties": properties,
+            "additionalProperties": false,
+        }));
+    }
+    Some(described(json!({ "oneOf": shapes })))
+}
+
+/// The JSON type of a field in an answer: numbers for Integers; text for the rest, so that card
+/// numbers, PINs and amounts keep their digits.
+fn field_type(ty: ParamType) -> &'static str {
+    match ty {
+        ParamType::Integer => "integer",
+        ParamType::String | ParamType::Decimal | ParamType::Base64 => "string",
     }
 }
