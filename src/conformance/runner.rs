@@ -310,17 +310,27 @@ impl Runner<'_> {
             }
             let request =
                 WireRequest::describe(&step.function, step.form, &who_label, &step.params);
-            let substituted: Result<Vec<(String, String)>, Uncaptured> = step
-                .params
-                .iter()
-                .map(|p| {
-                    let text = self.substitute(p, &captures)?;
-                    let (name, value) = text.split_once('=').unwrap_or((&text, ""));
-                    Ok((name.to_owned(), value.to_owned()))
-                })
-                .collect();
-            let params = match substituted {
-                Ok(params) => params,
+            // The parameters and the token, placeholders filled in; a step whose placeholder no
+            // earlier step captured is recorded as not sent, and the case stops there.
+            let substituted = || -> Result<(Pairs, Option<String>), Uncaptured> {
+                let params = step
+                    .params
+                    .iter()
+                    .map(|p| {
+                        let text = self.substitute(p, &captures)?;
+                        let (name, value) = text.split_once('=').unwrap_or((&text, ""));
+                        Ok((name.to_owned(), value.to_owned()))
+                    })
+                    .collect::<Result<_, _>>()?;
+                let token = step
+                    .token
+                    .as_deref()
+                    .map(|token| self.substitute(token, &captures))
+                    .transpose()?;
+                Ok((params, token))
+            };
+            let (params, token) = match substituted() {
+                Ok(substituted) => substituted,
                 Err(Uncaptured(missing)) => {
                     let message = format!("not sent: no earlier step captured {{{missing}}}");
                     steps.push(Recorded {
@@ -341,23 +351,10 @@ impl Runner<'_> {
                     });
                 }
             }
-            let wire = match (&step.token, self.options.auth) {
-                (Some(token), _) => match self.substitute(token, &captures) {
-                    Ok(token) => {
-                        WireRequest::with_token(&step.function, step.form, &token, &params)
-                    }
-                    Err(Uncaptured(missing)) => {
-                        let message = format!("not sent: no earlier step captured {{{missing}}}");
-                        steps.push(Recorded {
-                            request,
-                            code: String::new(),
-                            key: String::new(),
-                            message,
-                            data: None,
-                        });
-                        break;
-                    }
-                },
+            let wire = match (&token, self.options.auth) {
+                (Some(token), _) => {
+                    WireRequest::with_token(&step.function, step.form, token, &params)
+                }
                 (None, AuthMode::Password) => {
                     WireRequest::new(&step.function, step.form, who, &params)
                 }
@@ -476,6 +473,9 @@ impl Runner<'_> {
         Ok(out)
     }
 }
+
+/// A step's parameters, placeholders filled in, as `(name, value)`.
+type Pairs = Vec<(String, String)>;
 
 /// The function a token run logs in with.
 const LOGIN: &str = "user/login";

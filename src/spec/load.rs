@@ -258,15 +258,7 @@ impl SpecChecker<'_> {
                 value: value.to_owned(),
                 description: variant.description.clone(),
                 provenance: variant.provenance,
-                fields: variant
-                    .fields
-                    .iter()
-                    .map(|f| Field {
-                        name: f.name.clone(),
-                        ty: f.ty,
-                        description: f.description.clone(),
-                    })
-                    .collect(),
+                fields: fields(&variant.fields),
             });
         }
 
@@ -302,15 +294,7 @@ impl SpecChecker<'_> {
                         value: data.shape.form,
                         provenance: data.shape.provenance,
                     },
-                    fields: data
-                        .fields
-                        .iter()
-                        .map(|f| Field {
-                            name: f.name.clone(),
-                            ty: f.ty,
-                            description: f.description.clone(),
-                        })
-                        .collect(),
+                    fields: fields(&data.fields),
                     fields_provenance: data.fields_provenance,
                     variants,
                 },
@@ -720,6 +704,17 @@ impl SpecChecker<'_> {
             provenance: c.provenance,
         })
     }
+}
+
+/// The fields of an answer as the spec file writes them.
+fn fields(raw: &[super::raw::RawField]) -> Vec<Field> {
+    raw.iter()
+        .map(|f| Field {
+            name: f.name.clone(),
+            ty: f.ty,
+            description: f.description.clone(),
+        })
+        .collect()
 }
 
 fn is_function_path(path: &str) -> bool {

@@ -194,8 +194,21 @@ pub fn terminate(child: &std::process::Child) {
 /// `listening on http://ADDR`. Its stdout is drained from then on so it never blocks on a full
 /// pipe; its stderr is piped for the caller (`wait_with_output`).
 pub fn spawn(args: &[&str]) -> (std::process::Child, SocketAddr) {
+    let (child, mut stdout, addr) = start(command(), args);
+    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+    (child, addr)
+}
+
+type ServerStdout = std::io::BufReader<std::process::ChildStdout>;
+
+/// Starts `command` with `args` (a server), its stdout and stderr piped, and reads its first
+/// line, `listening on http://ADDR`: the child, the rest of its stdout, and the address.
+fn start(
+    mut command: std::process::Command,
+    args: &[&str],
+) -> (std::process::Child, ServerStdout, SocketAddr) {
     use std::io::BufRead as _;
-    let mut child = command()
+    let mut child = command
         .args(args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -210,30 +223,16 @@ pub fn spawn(args: &[&str]) -> (std::process::Child, SocketAddr) {
         .unwrap_or_else(|| panic!("{args:?}: the first line is {first:?}"))
         .parse()
         .unwrap();
-    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-    (child, addr)
+    (child, stdout, addr)
 }
 
 /// Runs `enswitch-fake ARGS` (a server) like [`spawn`], and keeps every line of its stdout after
 /// the first, as it comes, for the caller to read.
 pub fn spawn_keeping_stdout(args: &[&str]) -> (std::process::Child, SocketAddr, Stdout) {
     use std::io::BufRead as _;
-    let mut child = command()
-        .args(args)
-        .env_remove("NO_COLOR")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    stdout.read_line(&mut first).unwrap();
-    let addr = first
-        .trim()
-        .strip_prefix("listening on http://")
-        .unwrap_or_else(|| panic!("{args:?}: the first line is {first:?}"))
-        .parse()
-        .unwrap();
+    let mut command = command();
+    command.env_remove("NO_COLOR");
+    let (child, stdout, addr) = start(command, args);
     let lines = Stdout::default();
     let kept = lines.clone();
     std::thread::spawn(move || {
