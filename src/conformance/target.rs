@@ -241,8 +241,9 @@ impl Target for InProcess {
 pub struct Http {
     base: String,
     agent: ureq::Agent,
-    /// `POST` here resets the target, for this fake's control plane.
-    reset_url: Option<String>,
+    /// This fake's control plane (`…/_fake/`), to reset the target and move its clock; `None`
+    /// for any other target.
+    control: Option<String>,
     /// Sent as `Authorization: Bearer` on control-plane requests (`serve --admin-token`).
     admin_token: Option<String>,
 }
@@ -268,11 +269,11 @@ impl Http {
         } else {
             format!("{base}/")
         };
-        let reset_url = reset_through_control_plane.then(|| {
+        let control = reset_through_control_plane.then(|| {
             let root = base
                 .strip_suffix(API_PREFIX)
                 .unwrap_or_else(|| base.trim_end_matches('/'));
-            format!("{root}{CONTROL_PREFIX}reset")
+            format!("{root}{CONTROL_PREFIX}")
         });
         let mut config = ureq::Agent::config_builder()
             .http_status_as_error(false)
@@ -294,9 +295,37 @@ impl Http {
         Ok(Http {
             base,
             agent: config.build().into(),
-            reset_url,
+            control,
             admin_token: None,
         })
+    }
+
+    /// Where `POST` resets the target; `None` when it is not reset.
+    fn reset_url(&self) -> Option<String> {
+        self.control.as_ref().map(|c| format!("{c}reset"))
+    }
+
+    /// `POST`s `body` to the control plane's `endpoint` (with the admin token, if any): the HTTP
+    /// status answered; `None` for a target without this fake's control plane.
+    fn post_control(
+        &self,
+        endpoint: &str,
+        content_type: &str,
+        body: &str,
+    ) -> Option<Result<u16, TargetError>> {
+        let url = format!("{}{endpoint}", self.control.as_ref()?);
+        let mut post = self.agent.post(&url).content_type(content_type);
+        if let Some(token) = &self.admin_token {
+            post = post.header("Authorization", &format!("Bearer {token}"));
+        }
+        Some(
+            post.send(body)
+                .map(|response| response.status().as_u16())
+                .map_err(|e| TargetError {
+                    url,
+                    kind: TargetErrorKind::Transport(e),
+                }),
+        )
     }
 
     /// Sends `token` with every control-plane request (a fake started with `--admin-token`).
@@ -336,51 +365,29 @@ impl Target for Http {
     }
 
     fn reset(&self) -> Result<bool, TargetError> {
-        let Some(url) = &self.reset_url else {
-            return Ok(false);
-        };
-        let failed = |kind| TargetError {
-            url: url.clone(),
-            kind,
-        };
-        let mut post = self.agent.post(url);
-        if let Some(token) = &self.admin_token {
-            post = post.header("Authorization", &format!("Bearer {token}"));
-        }
-        let response = post
-            .send("")
-            .map_err(|e| failed(TargetErrorKind::Transport(e)))?;
-        match response.status().as_u16() {
-            200 => Ok(true),
-            status => Err(failed(TargetErrorKind::ResetRefused(status))),
+        match self.post_control("reset", "text/plain", "") {
+            None => Ok(false),
+            Some(Ok(200)) => Ok(true),
+            Some(Ok(status)) => Err(TargetError {
+                url: self.reset_url().unwrap_or_default(),
+                kind: TargetErrorKind::ResetRefused(status),
+            }),
+            Some(Err(error)) => Err(error),
         }
     }
 
     fn advance_clock(&self, seconds: i64) -> Result<bool, TargetError> {
-        // The control plane that resets the target moves its clock too.
-        let Some(url) = self
-            .reset_url
-            .as_ref()
-            .map(|reset| reset.replace("/reset", "/clock"))
-        else {
-            return Ok(false);
-        };
-        let failed = |kind| TargetError {
-            url: url.clone(),
-            kind,
-        };
-        let mut post = self.agent.post(&url).content_type("application/json");
-        if let Some(token) = &self.admin_token {
-            post = post.header("Authorization", &format!("Bearer {token}"));
-        }
-        let response = post
-            .send(format!("{{\"advance\":{seconds}}}").as_str())
-            .map_err(|e| failed(TargetErrorKind::Transport(e)))?;
-        match response.status().as_u16() {
-            200 => Ok(true),
+        let body = format!("{{\"advance\":{seconds}}}");
+        match self.post_control("clock", "application/json", &body) {
+            None => Ok(false),
+            Some(Ok(200)) => Ok(true),
             // A fake on the wall clock: its clock cannot be moved.
-            409 => Ok(false),
-            status => Err(failed(TargetErrorKind::ResetRefused(status))),
+            Some(Ok(409)) => Ok(false),
+            Some(Ok(status)) => Err(TargetError {
+                url: format!("{}clock", self.control.as_deref().unwrap_or_default()),
+                kind: TargetErrorKind::ResetRefused(status),
+            }),
+            Some(Err(error)) => Err(error),
         }
     }
 
@@ -478,13 +485,13 @@ mod tests {
     fn the_reset_url_sits_beside_the_api() {
         let http = Http::new("http://127.0.0.1:9/_ns/a/api/json/", true, None).unwrap();
         assert_eq!(
-            http.reset_url.as_deref(),
+            http.reset_url().as_deref(),
             Some("http://127.0.0.1:9/_ns/a/_fake/reset")
         );
         assert_eq!(
             Http::new("http://h/api/json", false, None)
                 .unwrap()
-                .reset_url,
+                .reset_url(),
             None
         );
     }
