@@ -13,14 +13,16 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use enswitch_fake::conformance::{
-    AuthMode, Case, Fixtures, Http, InProcess, Options, Recorder, ReportFormat, Reset, Rules,
+    self, AuthMode, Case, Fixtures, Http, InProcess, Options, Recorder, ReportFormat, Reset, Rules,
     Target, TargetConfig, UpdateMode,
 };
 use enswitch_fake::fake::{self, World};
 use enswitch_fake::server::Limits;
 use enswitch_fake::spec::Spec;
-use enswitch_fake::spec::export::{ExportFormat, HttpStatuses, render_for};
-use enswitch_fake::workbench::{Config, ControlAccess, FaultSpec, StateEvent, Workbench};
+use enswitch_fake::spec::export::{ExportFormat, HttpStatuses, openapi, render_for};
+use enswitch_fake::workbench::{
+    Config, ControlAccess, FaultSpec, SampleSource, StateEvent, Workbench,
+};
 
 use crate::cli::{
     AcceptArgs, AuthArg, CheckArgs, Cli, Command, ExportArgs, HttpStatusArg, LimitArgs, LogFormat,
@@ -167,7 +169,12 @@ fn serve(args: ServeArgs) -> anyhow::Result<Serve> {
         control,
         token_key,
     };
-    let workbench = Workbench::new(spec, seed, config);
+    // The examples of `/_fake/openapi.json`, asked of a fake like this one when first wanted.
+    let (asked, world) = (spec.clone(), seed.clone());
+    let samples = SampleSource(Box::new(move || {
+        conformance::samples(&asked, world.clone())
+    }));
+    let workbench = Workbench::new(spec, seed, config).with_samples(samples);
     for rule in &faults {
         let added = FaultSpec::from_json(rule).and_then(|spec| workbench.add_fault(spec));
         added.with_context(|| format!("--fault {rule}"))?;
@@ -389,7 +396,20 @@ fn export(args: ExportArgs) -> anyhow::Result<Export> {
         HttpStatusArg::Ok => HttpStatuses::Ok,
         HttpStatusArg::Mirror => HttpStatuses::Mirror,
     };
-    let text = render_for(&functions, ExportFormat::from(format), statuses);
+    let text = match ExportFormat::from(format) {
+        // With the answers a fake on the embedded seed gives, as examples.
+        ExportFormat::OpenApi => {
+            let seed = fake::seed::load(
+                &spec,
+                fake::seed::EMBEDDED_NAME,
+                fake::seed::EMBEDDED,
+                fake::DEFAULT_RNG_SEED,
+            )?;
+            let samples = conformance::samples(&spec, seed);
+            openapi(&functions, statuses, &samples)
+        }
+        format => render_for(&functions, format, statuses),
+    };
     Ok(Export { text, output })
 }
 

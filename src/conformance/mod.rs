@@ -16,6 +16,7 @@
 //!   error. Reporters (`report/`) own every line of output and return the errors writing meets.
 //! - `secrets`: the passwords a run sends, scrubbed from everything it writes.
 //! - `record`: the recording proxy, which turns real traffic into cases and snapshots.
+//! - `samples`: the OpenAPI document's examples, asked of an in-process fake.
 //!
 //! It talks to any target; the in-process workbench is one of them, so this folder is the only
 //! one that may use all the others.
@@ -29,6 +30,7 @@ mod normalize;
 mod record;
 mod report;
 mod runner;
+mod samples;
 mod scenario;
 mod secrets;
 mod snapshot;
@@ -44,6 +46,7 @@ pub use report::{ReportFormat, reporter, verdicts};
 pub use runner::{
     AuthMode, CaseResult, Options, Outcome, Reporter, Runner, Summary, UpdateMode, select,
 };
+pub use samples::samples;
 pub use snapshot::accept;
 pub use target::{
     CertificateError, Http, InProcess, Target, TargetError, TargetErrorKind, WireAnswer,

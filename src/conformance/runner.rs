@@ -538,7 +538,7 @@ pub(crate) fn record(request: String, answer: &WireAnswer) -> (Recorded, Option<
 }
 
 /// The `{name}` placeholders in `text`.
-fn placeholders(text: &str) -> Vec<String> {
+pub(super) fn placeholders(text: &str) -> Vec<String> {
     let mut names = Vec::new();
     let mut rest = text;
     while let Some(start) = rest.find('{') {

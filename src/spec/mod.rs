@@ -242,6 +242,11 @@ impl Code {
     pub fn as_u16(self) -> u16 {
         self.0
     }
+
+    /// 200, 201 or 204.
+    pub fn is_success(self) -> bool {
+        (200..300).contains(&self.0)
+    }
 }
 
 impl fmt::Display for Code {

@@ -45,6 +45,7 @@ use std::time::{Duration, Instant};
 
 use crate::fake::{self, ApiError, ApiRequest, Call, Fake, Unsaved, World};
 use crate::spec::Spec;
+use crate::spec::export::Samples;
 use crate::spec::yaml::FileErrors;
 
 use namespace::{Namespace, Namespaces};
@@ -113,6 +114,18 @@ pub struct Workbench {
     started: Instant,
     /// The OpenAPI document it serves, made on first request.
     openapi: OnceLock<String>,
+    /// What makes that document's examples; none without `with_samples`.
+    samples: Option<SampleSource>,
+}
+
+/// Makes the OpenAPI document's examples when it is first asked for. The conformance suite
+/// knows how to ask a fake for them; the workbench, below it, is handed the way.
+pub struct SampleSource(pub Box<dyn Fn() -> Samples + Send + Sync>);
+
+impl std::fmt::Debug for SampleSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SampleSource")
+    }
 }
 
 impl Workbench {
@@ -135,7 +148,14 @@ impl Workbench {
             state: OnceLock::new(),
             started: Instant::now(),
             openapi: OnceLock::new(),
+            samples: None,
         }
+    }
+
+    /// The OpenAPI document served at `/_fake/openapi.json` shows the examples `source` makes.
+    pub fn with_samples(mut self, source: SampleSource) -> Workbench {
+        self.samples = Some(source);
+        self
     }
 
     /// The embedded spec and seed with the default configuration.

@@ -12,7 +12,7 @@
 use serde_json::json;
 
 use crate::fake::ApiRequest;
-use crate::spec::export::{ExportFormat, HttpStatuses, render_for};
+use crate::spec::export::{HttpStatuses, Samples, openapi};
 use crate::workbench::reply::HttpAnswer;
 use crate::workbench::reply::HttpStatusMode;
 use crate::workbench::{CONTROL_PREFIX, Workbench};
@@ -66,7 +66,11 @@ impl Workbench {
                 HttpStatusMode::AlwaysOk => HttpStatuses::Ok,
                 HttpStatusMode::Mirror => HttpStatuses::Mirror,
             };
-            let text = render_for(&functions, ExportFormat::OpenApi, statuses);
+            let samples = self
+                .samples
+                .as_ref()
+                .map_or_else(Samples::new, |make| (make.0)());
+            let text = openapi(&functions, statuses, &samples);
             let mut document: serde_json::Value =
                 serde_json::from_str(&text).expect("the OpenAPI export is JSON");
             document["servers"] = json!([{ "url": "/api/json", "description": "this fake" }]);

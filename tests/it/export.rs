@@ -1,7 +1,8 @@
 //! The exports, pinned by snapshots reviewed against the vendor's pages in
 //! ../shared/enswitch-docs/ (`scripts/check-vendor-pages.py` compares them row for row).
 
-use enswitch_fake::spec::export::{ExportFormat, render};
+use enswitch_fake::fake::{DEFAULT_RNG_SEED, seed};
+use enswitch_fake::spec::export::{ExportFormat, HttpStatuses, openapi, render};
 use enswitch_fake::spec::{Function, Spec};
 
 fn spec() -> Spec {
@@ -40,9 +41,110 @@ fn markdown_of_the_setup_and_observation_functions() {
     insta::assert_snapshot!(render(&others, ExportFormat::Markdown));
 }
 
+/// The document `spec export --format openapi` writes: examples asked of the fake included.
+fn with_samples(spec: &Spec, statuses: HttpStatuses) -> serde_json::Value {
+    let functions: Vec<&Function> = spec.functions().iter().collect();
+    let seed = seed::load(spec, seed::EMBEDDED_NAME, seed::EMBEDDED, DEFAULT_RNG_SEED).unwrap();
+    let samples = enswitch_fake::conformance::samples(spec, seed);
+    serde_json::from_str(&openapi(&functions, statuses, &samples)).unwrap()
+}
+
 #[test]
 fn openapi_export_is_pinned() {
-    insta::assert_snapshot!(all(&spec(), ExportFormat::OpenApi));
+    let document = with_samples(&spec(), HttpStatuses::Ok);
+    insta::assert_snapshot!(serde_json::to_string_pretty(&document).unwrap());
+}
+
+/// Issue 16: every function's answers carry examples the fake really gave on the seed, one per
+/// code some case draws, each under the answer for its code (mirror) and its parameters the
+/// successful request's; never a credential.
+#[test]
+fn openapi_examples_are_the_fakes_own_answers_on_the_seed() {
+    let spec = spec();
+    let mirror = with_samples(&spec, HttpStatuses::Mirror);
+    let mut examples = 0;
+    for function in spec.functions() {
+        let item = &mirror["paths"][format!("/{}/", function.path)];
+        for (status, answer) in item["get"]["responses"].as_object().unwrap() {
+            let shown = answer["content"]["application/json"]["examples"].as_object();
+            for (name, example) in shown.into_iter().flatten() {
+                let code = &example["value"]["responses"][0]["code"];
+                assert_eq!(code, status.as_str(), "{} {name}", function.path);
+                examples += 1;
+            }
+        }
+        // Every function answers at least a 400 (a required parameter missing or wrong) and a
+        // 401 (a wrong password) on the seed.
+        for status in ["400", "401"] {
+            let answer = &item["get"]["responses"][status];
+            assert!(
+                answer["content"]["application/json"]["examples"]["code-".to_owned() + status]
+                    .is_object(),
+                "{} {status}",
+                function.path
+            );
+        }
+        let parameters = item["get"]["parameters"].as_array().unwrap();
+        assert!(
+            parameters
+                .iter()
+                .filter(|p| p["name"].as_str().unwrap().starts_with("auth_"))
+                .all(|p| p.get("example").is_none()),
+            "no credential is an example"
+        );
+    }
+    assert!(examples > 40, "{examples} examples");
+    let update = &mirror["paths"]["/cards/groups/update/"]["get"];
+    let id = update["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "id")
+        .unwrap();
+    assert_eq!(id["example"], "123", "the seed's card group");
+    let missing =
+        &update["responses"]["400"]["content"]["application/json"]["examples"]["code-400"];
+    assert_eq!(missing["value"]["responses"][0]["key"], "id");
+    let text = mirror.to_string();
+    assert!(
+        !text.contains("auth_password="),
+        "no request with a password"
+    );
+    assert!(!text.contains("eyJ"), "no token");
+}
+
+/// Issue 16: a create function's success links its `data.id` to every operation that takes
+/// the object it made, so Schemathesis' stateful phase can make a card group, then use it.
+#[test]
+fn openapi_links_what_create_makes_to_what_uses_it() {
+    let document = with_samples(&spec(), HttpStatuses::Ok);
+    let links = &document["paths"]["/cards/groups/create/"]["get"]["responses"]["200"]["links"];
+    for (link, operation, parameter) in [
+        ("cards_groups_update.id", "cards_groups_update", "id"),
+        ("cards_groups_get_post.id", "cards_groups_get_post", "id"),
+        (
+            "cards_batches_create.cardgroup",
+            "cards_batches_create",
+            "cardgroup",
+        ),
+    ] {
+        assert_eq!(links[link]["operationId"], operation);
+        assert_eq!(
+            links[link]["parameters"][parameter],
+            "$response.body#/data/id"
+        );
+    }
+    let batch = &document["paths"]["/cards/batches/create/"]["get"]["responses"]["200"]["links"];
+    assert_eq!(
+        batch["cards_list.batch"]["parameters"]["batch"],
+        "$response.body#/data/id"
+    );
+    assert!(
+        document["paths"]["/cards/groups/update/"]["get"]["responses"]["200"]
+            .get("links")
+            .is_none(),
+        "only what creates links"
+    );
 }
 
 #[test]

@@ -5,7 +5,9 @@
 mod markdown;
 mod openapi;
 
-use crate::spec::Function;
+use std::collections::BTreeMap;
+
+use crate::spec::{Code, Function};
 
 /// The formats `spec export` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,11 +34,12 @@ pub fn render(functions: &[&Function], format: ExportFormat) -> String {
     render_for(functions, format, HttpStatuses::Ok)
 }
 
-/// Renders `functions` in `format`; an OpenAPI document describes the statuses of `statuses`.
+/// Renders `functions` in `format`; an OpenAPI document describes the statuses of `statuses`,
+/// without examples.
 pub fn render_for(functions: &[&Function], format: ExportFormat, statuses: HttpStatuses) -> String {
     match format {
         ExportFormat::Markdown => markdown::render(functions),
-        ExportFormat::OpenApi => openapi::render(functions, statuses),
+        ExportFormat::OpenApi => openapi::render(functions, statuses, &Samples::new()),
         ExportFormat::Json => {
             let mut text =
                 serde_json::to_string_pretty(functions).expect("the spec model serializes to JSON");
@@ -45,3 +48,28 @@ pub fn render_for(functions: &[&Function], format: ExportFormat, statuses: HttpS
         }
     }
 }
+
+/// The OpenAPI document of `functions` for a server answering with `statuses`, each function's
+/// parameters and answers illustrated by `samples`.
+pub fn openapi(functions: &[&Function], statuses: HttpStatuses, samples: &Samples) -> String {
+    openapi::render(functions, statuses, samples)
+}
+
+/// One request and the answer a server gave it: an example for the OpenAPI document. The spec
+/// cannot make these (it does not know the seed's objects); whoever can ask a fake does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    /// The Enswitch code of the answer.
+    pub code: Code,
+    /// What the request shows, in words (`id is required`).
+    pub summary: String,
+    /// The parameters sent, without the credentials.
+    pub params: Vec<(String, String)>,
+    /// The envelope answered (a server that mirrors the code in the HTTP status sends none
+    /// for 204).
+    pub answer: serde_json::Value,
+}
+
+/// Samples by function path (`cards/groups/update`), in the order they were asked, at most one
+/// per code.
+pub type Samples = BTreeMap<String, Vec<Sample>>;

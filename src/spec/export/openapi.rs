@@ -9,18 +9,23 @@
 
 use serde_json::{Map, Value as Json, json};
 
-use crate::spec::export::HttpStatuses;
+use crate::spec::export::{HttpStatuses, Sample, Samples};
 use crate::spec::value::{DECIMAL_PLACES, ParamType, Value};
-use crate::spec::{Code, DataForm, DefaultSource, Function, Param};
+use crate::spec::{Code, DataForm, DefaultSource, Function, Param, ResourceKind};
 
 const SEPARATORS: &str = "Parameters are separated by `;` (as in every example of the vendor's \
 documentation) or `&`; both may be mixed. Clients may use GET with the parameters in the query \
 string, or POST with a form body, the query string, or both.";
 
-pub(super) fn render(functions: &[&Function], statuses: HttpStatuses) -> String {
+pub(super) fn render(functions: &[&Function], statuses: HttpStatuses, samples: &Samples) -> String {
     let mut paths = Map::new();
     for f in functions {
-        paths.insert(format!("/{}/", f.path), path_item(f, statuses));
+        let samples = samples.get(&f.path).map_or(&[][..], Vec::as_slice);
+        let links = links(f, functions);
+        paths.insert(
+            format!("/{}/", f.path),
+            path_item(f, statuses, samples, links),
+        );
     }
     let status_words = match statuses {
         HttpStatuses::Ok => {
@@ -99,9 +104,23 @@ fn replaced_by_token(p: &Param) -> bool {
     matches!(p.name.as_str(), "auth_username" | "auth_password")
 }
 
-fn path_item(f: &Function, statuses: HttpStatuses) -> Json {
-    let id = f.path.replace('/', "_");
-    let responses = answers(f, statuses);
+/// The name of the operation that GETs `f`; links name it.
+fn operation_id(f: &Function) -> String {
+    f.path.replace('/', "_")
+}
+
+fn path_item(
+    f: &Function,
+    statuses: HttpStatuses,
+    samples: &[Sample],
+    links: Map<String, Json>,
+) -> Json {
+    let id = operation_id(f);
+    let responses = answers(f, statuses, samples, links);
+    // The parameters of the first request that succeeded: values the seed holds.
+    let success = samples.iter().find(|s| s.code.is_success());
+    let example =
+        |name: &str| success.and_then(|s| s.params.iter().find(|(n, _)| n == name).map(|(_, v)| v));
     let token = json!({
         "name": AUTH_TOKEN,
         "in": "query",
@@ -112,7 +131,7 @@ fn path_item(f: &Function, statuses: HttpStatuses) -> Json {
     let query: Vec<Json> = f
         .parameters
         .iter()
-        .map(query_parameter)
+        .map(|p| query_parameter(p, example(&p.name)))
         .chain([token])
         .collect();
     let mut properties = Map::new();
@@ -148,17 +167,18 @@ fn path_item(f: &Function, statuses: HttpStatuses) -> Json {
             "operationId": format!("{id}_post"),
             "summary": f.summary,
             "description": format!(
-                "{description} On POST each parameter may be in the form body or the query \
-                 string; the GET operation says which are required."
+                "{description} On POST each parameter, the credentials included, may be in the \
+                 form body or the query string; the GET operation says which are required."
             ),
             "tags": [tag],
+            // The credentials may be in the body too, where no security scheme can be: on POST
+            // they are also form fields, and the query may hold none.
+            "security": [{ "username": [], "password": [] }, { "token": [] }, {}],
             "parameters": optional,
             "requestBody": {
                 "required": false,
                 "content": {
-                    "application/x-www-form-urlencoded": {
-                        "schema": { "type": "object", "properties": properties },
-                    },
+                    "application/x-www-form-urlencoded": form_body(properties, success),
                 },
             },
             "responses": responses,
@@ -168,7 +188,21 @@ fn path_item(f: &Function, statuses: HttpStatuses) -> Json {
     })
 }
 
-fn query_parameter(p: &Param) -> Json {
+/// The form body of a POST: any parameter, and the successful sample's as its example.
+fn form_body(properties: Map<String, Json>, success: Option<&Sample>) -> Json {
+    let mut body = json!({ "schema": { "type": "object", "properties": properties } });
+    if let Some(sample) = success {
+        let fields: Map<String, Json> = sample
+            .params
+            .iter()
+            .map(|(n, v)| (n.clone(), Json::String(v.clone())))
+            .collect();
+        body["example"] = Json::Object(fields);
+    }
+    body
+}
+
+fn query_parameter(p: &Param, example: Option<&String>) -> Json {
     let (required, description) = if replaced_by_token(p) {
         let unless = format!("{} Required unless auth_token is sent.", p.description);
         (false, unless)
@@ -187,6 +221,9 @@ fn query_parameter(p: &Param) -> Json {
     if empty_taken {
         parameter["allowEmptyValue"] = true.into();
     }
+    if let Some(example) = example {
+        parameter["example"] = example.clone().into();
+    }
     parameter
 }
 
@@ -196,6 +233,8 @@ fn schema(p: &Param) -> Json {
     match p.ty {
         ParamType::String => {
             s.insert("type".into(), "string".into());
+            // Any text but NUL (D12); a format's own pattern, below, replaces this one.
+            s.insert("pattern".into(), "^[^\\u0000]*$".into());
         }
         ParamType::Integer => {
             s.insert("type".into(), "integer".into());
@@ -289,9 +328,27 @@ fn json_value(value: &Value) -> Json {
 /// The HTTP answers of a function: with `Ok`, one 200 whose envelope's `code` is any code the
 /// function lists (D1); with `Mirror`, one answer per code, its status that code. Either way, a
 /// method the API does not take answers 405 and a POST body that is not a form 415, each with an
-/// envelope 400.
-fn answers(f: &Function, statuses: HttpStatuses) -> Json {
+/// envelope 400. Each code's sample is its example; `links` go on the successful answer.
+fn answers(
+    f: &Function,
+    statuses: HttpStatuses,
+    samples: &[Sample],
+    links: Map<String, Json>,
+) -> Json {
     let mut answers = Map::new();
+    let example = |sample: &Sample| json!({ "summary": format!("{}: {}", sample.code, sample.summary), "value": sample.answer });
+    // The vendor's own examples whose answers stand (not a slip of the page), by code.
+    let vendor: Vec<(String, Json)> = f
+        .examples
+        .iter()
+        .filter(|e| e.answer_code.is_none())
+        .filter_map(|e| {
+            let answer: Json = serde_json::from_str(&e.response).ok()?;
+            let code = answer["responses"][0]["code"].as_str()?.to_owned();
+            let summary = format!("{code}: the vendor's example, {}", e.title);
+            Some((code, json!({ "summary": summary, "value": answer })))
+        })
+        .collect();
     match statuses {
         HttpStatuses::Ok => {
             let mut codes = Map::new();
@@ -306,18 +363,58 @@ fn answers(f: &Function, statuses: HttpStatuses) -> Json {
             let listed: Vec<String> = f.responses.iter().map(|r| r.code.to_string()).collect();
             let mut answer = envelope(lines.join("\n"), &listed, data_schema(f));
             answer["x-enswitch-codes"] = Json::Object(codes);
+            // The success first: a mock that answers with the first example answers a success.
+            let mut ordered: Vec<&Sample> = samples.iter().collect();
+            ordered.sort_by_key(|s| !s.code.is_success());
+            let examples: Map<String, Json> = ordered
+                .into_iter()
+                .map(|s| (format!("code-{}", s.code), example(s)))
+                .chain(
+                    vendor
+                        .iter()
+                        .enumerate()
+                        .map(|(n, (_, e))| (format!("vendor-{}", n + 1), e.clone())),
+                )
+                .collect();
+            if !examples.is_empty() {
+                answer["content"]["application/json"]["examples"] = Json::Object(examples);
+            }
+            if !links.is_empty() {
+                answer["links"] = Json::Object(links);
+            }
             answers.insert("200".into(), answer);
         }
         HttpStatuses::Mirror => {
+            let mut links = Some(links).filter(|l| !l.is_empty());
             for r in &f.responses {
                 let code = r.code.to_string();
-                let answer = if r.code.as_u16() == 204 {
+                let mut answer = if r.code.as_u16() == 204 {
                     // HTTP forbids a body on 204: the status line alone.
                     json!({ "description": r.description })
                 } else {
                     let data = (r.code.as_u16() == 200).then(|| data_schema(f)).flatten();
-                    envelope(r.description.clone(), std::slice::from_ref(&code), data)
+                    let mut answer =
+                        envelope(r.description.clone(), std::slice::from_ref(&code), data);
+                    let examples: Map<String, Json> = samples
+                        .iter()
+                        .filter(|s| s.code == r.code)
+                        .map(|s| (format!("code-{code}"), example(s)))
+                        .chain(
+                            vendor
+                                .iter()
+                                .filter(|(c, _)| *c == code)
+                                .enumerate()
+                                .map(|(n, (_, e))| (format!("vendor-{}", n + 1), e.clone())),
+                        )
+                        .collect();
+                    if !examples.is_empty() {
+                        answer["content"]["application/json"]["examples"] = Json::Object(examples);
+                    }
+                    answer
                 };
+                if let Some(links) = links.take_if(|_| r.code.is_success()) {
+                    answer["links"] = Json::Object(links);
+                }
                 answers.insert(code, answer);
             }
         }
@@ -335,6 +432,53 @@ fn answers(f: &Function, statuses: HttpStatuses) -> Json {
         ),
     );
     Json::Object(answers)
+}
+
+/// The object a create function makes: the resource its siblings' `id` refers to
+/// (`cards/groups/create` makes what `cards/groups/get`'s `id` names); `None` for any other.
+fn creates(f: &Function, functions: &[&Function]) -> Option<ResourceKind> {
+    let (folder, action) = f.path.rsplit_once('/')?;
+    if action != "create" || !f.data.fields.iter().any(|field| field.name == "id") {
+        return None;
+    }
+    functions
+        .iter()
+        .filter(|g| {
+            g.path
+                .rsplit_once('/')
+                .is_some_and(|(dir, _)| dir == folder)
+        })
+        .filter_map(|g| g.param("id")?.refers_to.as_ref())
+        .map(|r| r.resource)
+        .next()
+}
+
+/// OpenAPI links from a create function's answer to every operation that takes the id it
+/// answers (`data.id`), so that a stateful tester can make an object and then use it.
+fn links(f: &Function, functions: &[&Function]) -> Map<String, Json> {
+    let mut links = Map::new();
+    let Some(made) = creates(f, functions) else {
+        return links;
+    };
+    for g in functions {
+        for p in &g.parameters {
+            if !p.refers_to.as_ref().is_some_and(|r| r.resource == made) {
+                continue;
+            }
+            // To the GET and the POST alike: a tester may follow either.
+            for operation in [operation_id(g), format!("{}_post", operation_id(g))] {
+                links.insert(
+                    format!("{operation}.{}", p.name),
+                    json!({
+                        "operationId": operation,
+                        "parameters": { p.name.clone(): "$response.body#/data/id" },
+                        "description": format!("The id answered, as {}'s {}.", g.path, p.name),
+                    }),
+                );
+            }
+        }
+    }
+    links
 }
 
 /// One JSON answer: the envelope, its `code` one of `codes`, with `data` when given.

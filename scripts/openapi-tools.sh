@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The OpenAPI document, proved with the tools teams point at it (run by .ci/run):
+#   1. Schemathesis, every check, every operation, against a fake answering in mirror mode
+#      (`--http-status mirror`); the checks turned off, where and why, are in
+#      scripts/schemathesis.toml and nowhere else.
+#   2. openapi-core over every exchange of the conformance suite (`check`), through
+#      scripts/openapi-exchanges.py, against a fake in the default mode.
+# Installs pinned versions from PyPI into a virtual environment under target/. Every fake it
+# starts listens on 127.0.0.1 and is stopped on exit.
+# Usage: scripts/openapi-tools.sh [PATH_TO_ENSWITCH_FAKE]   (default: target/debug/enswitch-fake)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+fake=${1:-target/debug/enswitch-fake}
+venv=target/openapi-tools-venv
+
+if [ ! -x "$venv/bin/st" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check \
+    'schemathesis==4.32.5' 'openapi-core==0.23.1'
+fi
+"$venv/bin/st" --version
+"$venv/bin/python" -c 'import importlib.metadata as m; print("openapi-core", m.version("openapi-core"))'
+
+logs=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  rm -rf "$logs"
+}
+trap cleanup EXIT
+
+# Starts the fake with the given flags on a free port; sets $base to its address.
+start() {
+  local log="$logs/fake-$#-$RANDOM.log"
+  "$fake" serve --addr 127.0.0.1:0 "$@" >"$log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 100); do
+    base=$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' "$log")
+    [ -n "$base" ] && return 0
+    sleep 0.1
+  done
+  echo "the fake did not start:" >&2
+  cat "$log" >&2
+  return 1
+}
+
+printf '\n-- Schemathesis, every check, mirror mode\n'
+# A small card cap keeps the generated batches small; the cap itself is one of the excluded
+# cross-parameter rules.
+start --http-status mirror --max-cards 1000
+"$venv/bin/st" --config-file scripts/schemathesis.toml run "$base/_fake/openapi.json" \
+  --url "$base/api/json" --generation-deterministic --no-color
+
+printf '\n-- openapi-core over the conformance suite'"'"'s exchanges\n'
+start
+"$venv/bin/python" scripts/openapi-exchanges.py "$base" -- \
+  "$fake" check --target '{proxy}/api/json/' --update no
