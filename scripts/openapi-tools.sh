@@ -4,7 +4,8 @@
 #      (`--http-status mirror`); the checks turned off, where and why, are in
 #      scripts/schemathesis.toml and nowhere else.
 #   2. openapi-core over every exchange of the conformance suite (`check`), through
-#      scripts/openapi-exchanges.py, against a fake in the default mode.
+#      scripts/openapi-exchanges.py, against a fake in the default mode; the same run writes
+#      `--coverage`, which must validate against docs/coverage.schema.json.
 # Installs pinned versions from PyPI into a virtual environment under target/. Every fake it
 # starts listens on 127.0.0.1 and is stopped on exit.
 # Usage: scripts/openapi-tools.sh [PATH_TO_ENSWITCH_FAKE]   (default: target/debug/enswitch-fake)
@@ -54,4 +55,15 @@ start --http-status mirror --max-cards 1000
 printf '\n-- openapi-core over the conformance suite'"'"'s exchanges\n'
 start
 "$venv/bin/python" scripts/openapi-exchanges.py "$base" -- \
-  "$fake" check --target '{proxy}/api/json/' --update no
+  "$fake" check --target '{proxy}/api/json/' --update no --coverage "$logs/coverage.json"
+
+printf '\n-- check --coverage against docs/coverage.schema.json\n'
+"$venv/bin/python" - "$logs/coverage.json" <<'PY'
+import json, sys
+import jsonschema
+schema = json.load(open("docs/coverage.schema.json"))
+jsonschema.Draft202012Validator.check_schema(schema)
+coverage = json.load(open(sys.argv[1]))
+jsonschema.Draft202012Validator(schema).validate(coverage)
+print(f"valid: {coverage['covered']} of {coverage['total']} rules and codes ({coverage['percent']}%)")
+PY

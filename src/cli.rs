@@ -110,6 +110,14 @@ pub struct CheckArgs {
     /// Write the report to FILE instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Write which of the spec's rules and codes the run exercised, and how, to FILE as JSON
+    /// (its schema is in docs/coverage.schema.json).
+    #[arg(long, value_name = "FILE")]
+    pub coverage: Option<PathBuf>,
+    /// Exit 1 when the run exercised less than PCT percent of the spec's rules and codes
+    /// (0 to 100), naming what it missed.
+    #[arg(long, value_name = "PCT", value_parser = parse_percent)]
+    pub min_coverage: Option<f64>,
     /// Only cases whose id matches PATTERN (`*` for any run of characters; without one, a
     /// substring), such as `cards/groups/update/*` or `missing`.
     #[arg(long, value_name = "PATTERN")]
@@ -143,9 +151,17 @@ pub struct CheckArgs {
     #[arg(
         long,
         requires = "in_process",
-        conflicts_with_all = ["mutant", "config", "strict", "update", "format", "output", "read_only", "auth"]
+        conflicts_with_all = ["mutant", "config", "strict", "update", "format", "output", "read_only", "auth", "coverage", "min_coverage"]
     )]
     pub mutants: bool,
+}
+
+/// A percentage, 0 to 100 (`--min-coverage`).
+fn parse_percent(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(pct) if (0.0..=100.0).contains(&pct) => Ok(pct),
+        _ => Err(format!("{text:?} is not a percentage from 0 to 100")),
+    }
 }
 
 /// An address to listen on that is not an IP address and a port.
@@ -254,6 +270,9 @@ pub enum ReportArg {
     Json,
     /// JUnit XML (use with --output).
     Junit,
+    /// One self-contained HTML page: the verdict, every case that did not pass with its diff,
+    /// and the coverage of the spec (use with --output).
+    Html,
 }
 
 #[derive(Debug, Args)]

@@ -5,7 +5,7 @@
 use std::io::Write as _;
 
 use anyhow::{Context as _, bail};
-use enswitch_fake::conformance::{self, Runner, Verdict};
+use enswitch_fake::conformance::{self, Coverage, Runner, Verdict};
 use enswitch_fake::server;
 use enswitch_fake::spec::Spec;
 
@@ -69,7 +69,11 @@ pub fn check(check: Check) -> anyhow::Result<u8> {
         format,
         out,
         progress,
+        context,
+        coverage,
+        min_coverage,
     } = check;
+    let spec = context.spec.clone();
     let selected = conformance::select(&cases, options.filter.as_deref()).len();
     if selected == 0 && !allow_empty {
         bail!(
@@ -87,7 +91,11 @@ pub fn check(check: Check) -> anyhow::Result<u8> {
             .reset()
             .context("resetting the target before the run")?;
     }
-    let mut reporter = conformance::reporter(format, out, progress);
+    let mut reporter = conformance::reporter(format, out, progress, context);
+    let mut keeping = conformance::Keeping {
+        inner: reporter.as_mut(),
+        results: Vec::new(),
+    };
     let runner = Runner {
         target: target.as_ref(),
         config: &config,
@@ -96,7 +104,7 @@ pub fn check(check: Check) -> anyhow::Result<u8> {
         options: &options,
     };
     let summary = runner
-        .run(&cases, reporter.as_mut())
+        .run(&cases, &mut keeping)
         .context("writing the report")?;
     if summary.ran() == 0 && selected > 0 && !allow_empty {
         bail!(
@@ -104,7 +112,26 @@ pub fn check(check: Check) -> anyhow::Result<u8> {
              if a run that tests nothing is what you mean"
         );
     }
-    Ok(if summary.failed {
+    let covered = Coverage::of(&spec, &keeping.results);
+    if let Some((path, file)) = coverage {
+        let mut file = std::io::BufWriter::new(file);
+        serde_json::to_writer_pretty(&mut file, &covered)
+            .map_err(std::io::Error::from)
+            .and_then(|()| file.write_all(b"\n"))
+            .and_then(|()| file.flush())
+            .with_context(|| format!("--coverage {}", path.display()))?;
+    }
+    let short = min_coverage.is_some_and(|min| covered.percent < min);
+    if let Some(min) = min_coverage.filter(|_| short) {
+        eprintln!(
+            "coverage {}% ({} of {} rules and codes) is below --min-coverage {min}; not exercised:",
+            covered.percent, covered.covered, covered.total
+        );
+        for item in covered.uncovered() {
+            eprintln!("  {item}");
+        }
+    }
+    Ok(if summary.failed || short {
         exit::FAILED
     } else {
         exit::OK

@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use enswitch_fake::conformance::{
-    self, AuthMode, Case, Fixtures, Http, InProcess, Options, Recorder, ReportFormat, Reset, Rules,
-    Target, TargetConfig, UpdateMode,
+    self, AuthMode, Case, Fixtures, Http, InProcess, Options, Recorder, ReportContext,
+    ReportFormat, Reset, Rules, Target, TargetConfig, UpdateMode,
 };
 use enswitch_fake::fake::{self, World};
 use enswitch_fake::server::Limits;
@@ -78,6 +78,11 @@ pub struct Check {
     pub out: Box<dyn Write>,
     /// Whether to show progress on stderr (a terminal, and the human report).
     pub progress: bool,
+    /// What the report says it checked.
+    pub context: ReportContext,
+    /// Where `--coverage` goes, opened.
+    pub coverage: Option<(PathBuf, std::fs::File)>,
+    pub min_coverage: Option<f64>,
 }
 
 pub struct Hunt {
@@ -245,8 +250,16 @@ fn check(args: CheckArgs) -> anyhow::Result<Check> {
         mutant,
         // `resolve` sent `--mutants` to `hunt`.
         mutants: _,
+        coverage,
+        min_coverage,
     } = args;
     let spec = spec(&source)?;
+    let target_label = match (&target, mutant) {
+        (Some(url), _) => without_credentials(url),
+        (None, None) => "the fake in this process".to_owned(),
+        (None, Some(mutant)) => format!("the fake in this process, with mutant {}", mutant.name()),
+    };
+    let report_spec = spec.clone();
     let config = target_config(config.as_deref())?;
     let fixtures = fixtures_at(fixtures);
     let (cases, rules) = fixtures.suite(&spec).context("the fixtures have errors")?;
@@ -282,6 +295,7 @@ fn check(args: CheckArgs) -> anyhow::Result<Check> {
         ReportArg::Human => ReportFormat::Human,
         ReportArg::Json => ReportFormat::Json,
         ReportArg::Junit => ReportFormat::Junit,
+        ReportArg::Html => ReportFormat::Html,
     };
     let out: Box<dyn Write> = match &output {
         Some(file) => Box::new(
@@ -291,7 +305,22 @@ fn check(args: CheckArgs) -> anyhow::Result<Check> {
     };
     let progress =
         format == ReportFormat::Human && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    // Made now, so that a path that cannot be written fails before the run, not after it.
+    let coverage = match coverage {
+        Some(path) => {
+            let file = std::fs::File::create(&path)
+                .with_context(|| format!("--coverage {}", path.display()))?;
+            Some((path, file))
+        }
+        None => None,
+    };
     Ok(Check {
+        context: ReportContext {
+            spec: report_spec,
+            target: target_label,
+        },
+        coverage,
+        min_coverage,
         target,
         reset_first,
         allow_empty,
@@ -335,6 +364,8 @@ fn hunt(args: CheckArgs) -> anyhow::Result<Hunt> {
         admin_token: _,
         mutant: _,
         mutants: _,
+        coverage: _,
+        min_coverage: _,
     } = args;
     Ok(Hunt {
         spec: spec(&source)?,
@@ -411,6 +442,18 @@ fn export(args: ExportArgs) -> anyhow::Result<Export> {
         format => render_for(&functions, format, statuses),
     };
     Ok(Export { text, output })
+}
+
+/// `url` as a report may show it: without a `user:password@` before the host.
+fn without_credentials(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let host_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..host_end].rfind('@') {
+        Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+        None => url.to_owned(),
+    }
 }
 
 /// The spec, embedded or from `--spec`.

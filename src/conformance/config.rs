@@ -19,6 +19,9 @@ pub enum Principal {
     NoPrivilege,
     NoPlan,
     OtherCustomer,
+    /// A user who acts for the full user's customer and the other customer alike (a reseller
+    /// above both), to break rules that tie two objects to one customer.
+    Reseller,
     Nobody,
 }
 
@@ -30,6 +33,7 @@ impl Principal {
             Principal::NoPrivilege => "no_privilege",
             Principal::NoPlan => "no_plan",
             Principal::OtherCustomer => "other_customer",
+            Principal::Reseller => "reseller",
             Principal::Nobody => "nobody",
         }
     }
@@ -167,6 +171,10 @@ impl TargetConfig {
                 (
                     Principal::OtherCustomer,
                     principal("other", "other-password"),
+                ),
+                (
+                    Principal::Reseller,
+                    principal("reseller", "reseller-password"),
                 ),
             ]),
             resources: Resources {

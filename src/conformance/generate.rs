@@ -2,16 +2,14 @@
 //! with every one; each required parameter missing; each number of the wrong type (and of D12's
 //! syntax); each allowed set, range and format broken, and each range met at its bounds; each
 //! reference to another customer's or a missing object; each authentication failure;
-//! `validation=1` on a valid and an invalid request; the constraints; and, for the core
-//! functions, every request form. Ids are stable: `<function>/<family>/<detail>`.
+//! `validation=1` on a valid and an invalid request; the constraints; and every request form. Ids are stable: `<function>/<family>/<detail>`.
 
 use crate::conformance::case::{Case, Form, Step};
 use crate::conformance::config::Principal;
 use crate::fake::{AUTH_PARAMS, DEFAULT_MAX_CARDS};
 use crate::spec::value::{ParamType, Value};
 use crate::spec::{
-    Access, Code, ConstraintRule, FormatName, Function, FunctionKind, Param, Provenance,
-    ResourceKind, Spec,
+    Access, Code, ConstraintRule, FormatName, Function, Param, Provenance, ResourceKind, Spec,
 };
 
 pub(super) fn cases(spec: &Spec) -> Vec<Case> {
@@ -102,6 +100,7 @@ impl Generator<'_> {
         }
 
         for constraint in &f.constraints {
+            let mut who = Principal::Full;
             let params = match constraint.rule {
                 ConstraintRule::OneRequired => base
                     .iter()
@@ -125,9 +124,18 @@ impl Generator<'_> {
                         .map_or("1".into(), |v| v.to_string());
                     with(&with(&base, low, &top), high, &bottom)
                 }
-                // Only a user who sees two customers can break it: a test of its own, not a
-                // case (the full user of a config sees one customer).
-                ConstraintRule::SameCustomer => continue,
+                // Only a user who sees two customers can break it: the reseller, naming the
+                // other customer's object as the second parameter.
+                ConstraintRule::SameCustomer => {
+                    let Some(second) = constraint.params.get(1).and_then(|n| f.param(n)) else {
+                        continue;
+                    };
+                    let Some(refers) = &second.refers_to else {
+                        continue;
+                    };
+                    who = Principal::Reseller;
+                    with(&base, &second.name, foreign_and_missing(refers.resource).0)
+                }
                 // Neither; `both` follows below.
                 ConstraintRule::ExactlyOne => base
                     .iter()
@@ -147,7 +155,7 @@ impl Generator<'_> {
                 &constraint.description,
                 constraint.provenance,
                 true,
-                Principal::Full,
+                who,
                 params,
             );
             if constraint.rule == ConstraintRule::ExactlyOne {
@@ -168,24 +176,24 @@ impl Generator<'_> {
             }
         }
 
-        if f.kind == FunctionKind::Core {
-            for form in Form::ALL {
-                let provenance = match form {
-                    Form::GetSemicolon | Form::PostBody => Provenance::Documented,
-                    _ => Provenance::Inferred,
-                };
-                let rule = format!("the request written as {} (D2)", form.as_str());
-                let detail = format!("form/{}", form.as_str());
-                let case = self.push(
-                    &detail,
-                    &rule,
-                    provenance,
-                    !writes,
-                    Principal::Full,
-                    base.clone(),
-                );
-                case.steps[0].form = form;
-            }
+        // Every function, written every way D2 allows: the parser is shared, but a target's
+        // routing need not be.
+        for form in Form::ALL {
+            let provenance = match form {
+                Form::GetSemicolon | Form::PostBody => Provenance::Documented,
+                _ => Provenance::Inferred,
+            };
+            let rule = format!("the request written as {} (D2)", form.as_str());
+            let detail = format!("form/{}", form.as_str());
+            let case = self.push(
+                &detail,
+                &rule,
+                provenance,
+                !writes,
+                Principal::Full,
+                base.clone(),
+            );
+            case.steps[0].form = form;
         }
     }
 
@@ -441,14 +449,7 @@ impl Generator<'_> {
     fn reference_cases(&mut self, base: &Pairs) {
         for p in params(self.f) {
             let Some(refers) = &p.refers_to else { continue };
-            let (foreign, missing) = match refers.resource {
-                ResourceKind::CardGroup => ("{foreign_group}", Some("{missing_group}")),
-                ResourceKind::RatePlan => ("{foreign_plan}", None),
-                ResourceKind::Customer => ("{foreign_customer}", None),
-                ResourceKind::Batch => ("{foreign_batch}", Some("{missing_batch}")),
-                ResourceKind::Card => ("{foreign_card}", Some("{missing_card}")),
-                ResourceKind::Sound => ("{foreign_sound}", Some("{missing_sound}")),
-            };
+            let (foreign, missing) = foreign_and_missing(refers.resource);
             let name = &p.name;
             let rule = format!(
                 "{name} naming another customer's object answers {}",
@@ -550,6 +551,19 @@ fn with(params: &Pairs, name: &str, value: &str) -> Pairs {
 }
 
 /// A value every rule of `p` accepts, or `None` when there is none.
+/// The placeholders of another customer's object of `kind` and of one that does not exist
+/// (none for kinds a config cannot name a missing one of).
+fn foreign_and_missing(kind: ResourceKind) -> (&'static str, Option<&'static str>) {
+    match kind {
+        ResourceKind::CardGroup => ("{foreign_group}", Some("{missing_group}")),
+        ResourceKind::RatePlan => ("{foreign_plan}", None),
+        ResourceKind::Customer => ("{foreign_customer}", None),
+        ResourceKind::Batch => ("{foreign_batch}", Some("{missing_batch}")),
+        ResourceKind::Card => ("{foreign_card}", Some("{missing_card}")),
+        ResourceKind::Sound => ("{foreign_sound}", Some("{missing_sound}")),
+    }
+}
+
 fn valid(p: &Param) -> Option<String> {
     if let Some(refers) = &p.refers_to {
         return match refers.resource {

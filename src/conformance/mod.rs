@@ -11,6 +11,7 @@
 //! - `normalize`: volatile values (ids, card numbers, PINs, times) become named placeholders, as
 //!   `fixtures/normalize.yaml` declares per function.
 //! - `snapshot`: the reviewed expectations under `fixtures/snapshots/`, `.new` files, accepting.
+//! - `coverage`: which of the spec's rules and codes a run's cases exercised, and how.
 //! - `mutants`: runs the suite against each deliberate fault of the fake, to prove it.
 //! - `runner`: runs cases and turns each into an `Outcome`; a mismatch is an outcome, not an
 //!   error. Reporters (`report/`) own every line of output and return the errors writing meets.
@@ -23,6 +24,7 @@
 
 mod case;
 mod config;
+mod coverage;
 mod fixtures;
 mod generate;
 mod mutants;
@@ -38,13 +40,14 @@ mod target;
 
 pub use case::{Case, Form, Step};
 pub use config::{Credentials, Principal, Reset, Resources, TargetConfig};
+pub use coverage::{Coverage, Family, FunctionCoverage, Item};
 pub use fixtures::Fixtures;
 pub use mutants::{Collected, Verdict, judge_all};
 pub use normalize::Rules;
 pub use record::{RecordError, Recorder};
-pub use report::{ReportFormat, reporter, verdicts};
+pub use report::{Keeping, ReportContext, ReportFormat, reporter, verdicts};
 pub use runner::{
-    AuthMode, CaseResult, Options, Outcome, Reporter, Runner, Summary, UpdateMode, select,
+    AuthMode, CaseResult, Exchange, Options, Outcome, Reporter, Runner, Summary, UpdateMode, select,
 };
 pub use samples::samples;
 pub use snapshot::accept;

@@ -114,6 +114,21 @@ pub struct CaseResult {
     /// Why the file `--update` asked for could not be written; the run then fails.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub write_error: Option<String>,
+    /// What the case sent and got, for the reporters that show it (HTML) or count it
+    /// (coverage); `None` when nothing was sent. Not part of the JSON lines.
+    #[serde(skip)]
+    pub exchange: Option<Box<Exchange>>,
+}
+
+/// The requests of one case and the answers, secrets already scrubbed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exchange {
+    /// Each step's function, in order.
+    pub(super) functions: Vec<String>,
+    /// The answers, normalized as compared.
+    pub(super) actual: Snapshot,
+    /// The reviewed snapshot compared with, if there is one.
+    pub(super) expected: Option<Snapshot>,
 }
 
 /// Counts by outcome, overall and per function.
@@ -233,6 +248,7 @@ impl Runner<'_> {
             outcome: Outcome::Passed,
             wrote: None,
             write_error: None,
+            exchange: None,
         };
         let actual = match self.answers(case, secrets, tokens) {
             Ok(actual) => actual,
@@ -241,7 +257,14 @@ impl Runner<'_> {
                 return result;
             }
         };
-        result.outcome = self.compare(case, &actual);
+        let expected = match self.expected(case) {
+            Ok(expected) => expected,
+            Err(outcome) => {
+                result.outcome = outcome;
+                return result;
+            }
+        };
+        result.outcome = self.compare(case, expected.as_ref(), &actual);
         // An answer that differs from its snapshot, or has none, is written for review.
         if matches!(
             result.outcome,
@@ -252,6 +275,11 @@ impl Runner<'_> {
                 Err(error) => result.write_error = Some(error),
             }
         }
+        result.exchange = Some(Box::new(Exchange {
+            functions: case.steps.iter().map(|s| s.function.clone()).collect(),
+            actual,
+            expected,
+        }));
         result
     }
 
@@ -400,30 +428,27 @@ impl Runner<'_> {
         })
     }
 
-    /// The outcome of `actual` against the case's snapshot.
-    fn compare(&self, case: &Case, actual: &Snapshot) -> Outcome {
+    /// The case's reviewed snapshot, if it has one; a broken outcome if it cannot be read.
+    fn expected(&self, case: &Case) -> Result<Option<Snapshot>, Outcome> {
         let relative = format!("snapshots/{}.json", case.id);
-        let expected = match self.fixtures.read(&relative) {
-            Ok(None) => None,
-            Ok(Some(text)) => match serde_json::from_str::<Snapshot>(&text) {
-                Ok(snapshot) => Some(snapshot),
-                Err(e) => {
-                    let error = format!("{}: {e}", self.fixtures.label(&relative));
-                    return Outcome::Broken { error };
-                }
-            },
-            Err(e) => {
-                let error = format!("{}: {e}", self.fixtures.label(&relative));
-                return Outcome::Broken { error };
-            }
+        let broken = |e: &dyn std::fmt::Display| Outcome::Broken {
+            error: format!("{}: {e}", self.fixtures.label(&relative)),
         };
-        if expected
-            .as_ref()
-            .is_some_and(|e| e.matches(actual, self.options.strict))
-        {
+        match self.fixtures.read(&relative) {
+            Ok(None) => Ok(None),
+            Ok(Some(text)) => serde_json::from_str(&text)
+                .map(Some)
+                .map_err(|e| broken(&e)),
+            Err(e) => Err(broken(&e)),
+        }
+    }
+
+    /// The outcome of `actual` against the case's snapshot.
+    fn compare(&self, case: &Case, expected: Option<&Snapshot>, actual: &Snapshot) -> Outcome {
+        if expected.is_some_and(|e| e.matches(actual, self.options.strict)) {
             return Outcome::Passed;
         }
-        let diff = snapshot::diff(expected.as_ref(), actual);
+        let diff = snapshot::diff(expected, actual);
         match expected {
             None => Outcome::New { diff },
             Some(_) if case.provenance == Provenance::Inferred && !self.options.strict => {

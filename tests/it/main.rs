@@ -14,6 +14,7 @@
 //! - `concurrency`: 32 clients at once; SIGTERM with requests in flight.
 //! - `durability`: `serve --state` killed and restarted under writes: nothing answered OK lost.
 //! - `conformance`: the runner and its suite against the fake; reports, updates, skips.
+//! - `reports`: the HTML report and the coverage JSON, as files a person or CI reads.
 //! - `hostile`: the bad-input corpus, byte for byte over loopback.
 //! - `limits`: slow clients, the connection cap, the limit flags.
 //! - `properties`: proptest on the parser and validator; the fuzzers' saved inputs replayed.
@@ -36,6 +37,7 @@ mod export;
 mod hostile;
 mod limits;
 mod properties;
+mod reports;
 mod secrets;
 mod server;
 mod spec;

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 
+use crate::conformance::report::escape;
 use crate::conformance::runner::{CaseResult, Outcome, Reporter, Summary};
 
 pub(crate) struct Junit {
@@ -102,24 +103,6 @@ impl Reporter for Junit {
         writeln!(self.out, "</testsuites>")?;
         self.out.flush()
     }
-}
-
-/// Text safe inside XML attributes and elements; characters XML 1.0 forbids are dropped.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 => {}
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
