@@ -575,7 +575,11 @@ fn the_example_target_config_parses() {
         &std::fs::read_to_string(file).unwrap(),
     )
     .unwrap();
-    assert_eq!(config.principals.len(), 5);
+    assert_eq!(
+        config.principals.len(),
+        TargetConfig::fake_seed().principals.len(),
+        "the example names every principal the seed has"
+    );
     assert_eq!(config.resources.group, Some(4711));
     assert_eq!(config.reset, enswitch_fake::conformance::Reset::None);
 }

@@ -266,8 +266,8 @@ fn coverage_view(page: &mut String, coverage: &Coverage) {
 
 fn function_coverage(page: &mut String, function: &FunctionCoverage) {
     page.push_str(&format!(
-        "<h3>{}</h3>\n<table>\n<tr><th>parameter</th>",
-        escape(&function.function)
+        "<section id=\"coverage-{name}\">\n<h3>{name}</h3>\n<table>\n<tr><th>parameter</th>",
+        name = escape(&function.function)
     ));
     for family in PARAMETER_FAMILIES {
         page.push_str(&format!("<th>{}</th>", family.as_str()));
@@ -311,7 +311,7 @@ fn function_coverage(page: &mut String, function: &FunctionCoverage) {
         cell(page, item);
         page.push_str("</tr>\n");
     }
-    page.push_str("</table>\n");
+    page.push_str("</table>\n</section>\n");
 }
 
 /// One coverage cell: `none`, or the count of cases and their outcomes, the case ids on hover.
