@@ -64,7 +64,7 @@ fn openapi_examples_are_the_fakes_own_answers_on_the_seed() {
     let mirror = with_samples(&spec, HttpStatuses::Mirror);
     let mut examples = 0;
     for function in spec.functions() {
-        let item = &mirror["paths"][format!("/{}/", function.path)];
+        let item = &mirror["paths"][format!("/{}", function.path)];
         for (status, answer) in item["get"]["responses"].as_object().unwrap() {
             let shown = answer["content"]["application/json"]["examples"].as_object();
             for (name, example) in shown.into_iter().flatten() {
@@ -94,14 +94,14 @@ fn openapi_examples_are_the_fakes_own_answers_on_the_seed() {
         );
     }
     assert!(examples > 40, "{examples} examples");
-    let update = &mirror["paths"]["/cards/groups/update/"]["get"];
+    let update = &mirror["paths"]["/cards/groups/update"]["get"];
     let id = update["parameters"]
         .as_array()
         .unwrap()
         .iter()
         .find(|p| p["name"] == "id")
         .unwrap();
-    assert_eq!(id["example"], "123", "the seed's card group");
+    assert_eq!(id["example"], 123, "the seed's card group, an Integer");
     let missing =
         &update["responses"]["400"]["content"]["application/json"]["examples"]["code-400"];
     assert_eq!(missing["value"]["responses"][0]["key"], "id");
@@ -118,7 +118,7 @@ fn openapi_examples_are_the_fakes_own_answers_on_the_seed() {
 #[test]
 fn openapi_links_what_create_makes_to_what_uses_it() {
     let document = with_samples(&spec(), HttpStatuses::Ok);
-    let links = &document["paths"]["/cards/groups/create/"]["get"]["responses"]["200"]["links"];
+    let links = &document["paths"]["/cards/groups/create"]["get"]["responses"]["200"]["links"];
     for (link, operation, parameter) in [
         ("cards_groups_update.id", "cards_groups_update", "id"),
         ("cards_groups_get_post.id", "cards_groups_get_post", "id"),
@@ -134,13 +134,13 @@ fn openapi_links_what_create_makes_to_what_uses_it() {
             "$response.body#/data/id"
         );
     }
-    let batch = &document["paths"]["/cards/batches/create/"]["get"]["responses"]["200"]["links"];
+    let batch = &document["paths"]["/cards/batches/create"]["get"]["responses"]["200"]["links"];
     assert_eq!(
         batch["cards_list.batch"]["parameters"]["batch"],
         "$response.body#/data/id"
     );
     assert!(
-        document["paths"]["/cards/groups/update/"]["get"]["responses"]["200"]
+        document["paths"]["/cards/groups/update"]["get"]["responses"]["200"]
             .get("links")
             .is_none(),
         "only what creates links"
@@ -156,7 +156,7 @@ fn openapi_export_parses_as_openapi_3_1_with_get_and_post_for_every_function() {
     let paths = document.paths.as_ref().expect("paths");
     assert_eq!(paths.len(), spec.functions().len());
     for function in spec.functions() {
-        let item = &paths[&format!("/{}/", function.path)];
+        let item = &paths[&format!("/{}", function.path)];
         let get = item.get.as_ref().expect("GET");
         let post = item.post.as_ref().expect("POST");
         assert_eq!(
@@ -241,7 +241,7 @@ fn openapi_for_a_mirroring_server_has_an_answer_per_code() {
     .unwrap();
     assert_eq!(mirror["x-enswitch-http-status"], "mirror");
     for function in spec.functions() {
-        let answers = &mirror["paths"][format!("/{}/", function.path)]["get"]["responses"];
+        let answers = &mirror["paths"][format!("/{}", function.path)]["get"]["responses"];
         let mut statuses: Vec<&String> = answers.as_object().unwrap().keys().collect();
         statuses.sort();
         let mut expected: Vec<String> = function
@@ -273,7 +273,7 @@ fn openapi_for_a_mirroring_server_has_an_answer_per_code() {
         }
     }
     let ok: serde_json::Value = serde_json::from_str(&all(&spec, ExportFormat::OpenApi)).unwrap();
-    let update = &ok["paths"]["/cards/groups/update/"]["get"]["responses"];
+    let update = &ok["paths"]["/cards/groups/update"]["get"]["responses"];
     assert_eq!(
         update["200"]["content"]["application/json"]["schema"]["properties"]["responses"]["items"]
             ["allOf"][1]["properties"]["code"]["enum"],
@@ -291,7 +291,7 @@ fn openapi_says_semicolons_separate_parameters_and_lists_every_code() {
         document["x-enswitch-parameter-separators"],
         serde_json::json!([";", "&"])
     );
-    let update = &document["paths"]["/cards/groups/update/"]["get"]["responses"]["200"];
+    let update = &document["paths"]["/cards/groups/update"]["get"]["responses"]["200"];
     let codes = update["x-enswitch-codes"].as_object().unwrap();
     let listed: Vec<&str> = codes.keys().map(String::as_str).collect();
     assert_eq!(listed, ["201", "204", "400", "401", "402", "403", "404"]);
@@ -305,7 +305,7 @@ fn openapi_says_semicolons_separate_parameters_and_lists_every_code() {
             .get("data")
             .is_none()
     );
-    let create = &document["paths"]["/cards/batches/create/"]["get"]["responses"]["200"];
+    let create = &document["paths"]["/cards/batches/create"]["get"]["responses"]["200"];
     assert!(
         create["content"]["application/json"]["schema"]["properties"]
             .get("data")
@@ -317,7 +317,7 @@ fn openapi_says_semicolons_separate_parameters_and_lists_every_code() {
 fn openapi_parameters_carry_types_enums_defaults_and_required() {
     let document: serde_json::Value =
         serde_json::from_str(&all(&spec(), ExportFormat::OpenApi)).unwrap();
-    let params = document["paths"]["/cards/batches/create/"]["get"]["parameters"]
+    let params = document["paths"]["/cards/batches/create"]["get"]["parameters"]
         .as_array()
         .unwrap();
     let by_name = |name: &str| params.iter().find(|p| p["name"] == name).unwrap().clone();
@@ -353,7 +353,7 @@ fn openapi_parameters_carry_types_enums_defaults_and_required() {
     );
     assert_eq!(by_name("currency")["schema"]["pattern"], "^[A-Z]{3}$");
     assert!(by_name("currency").get("allowEmptyValue").is_none());
-    let update = &document["paths"]["/cards/groups/update/"]["get"]["parameters"];
+    let update = &document["paths"]["/cards/groups/update"]["get"]["parameters"];
     let empty = |name: &str| {
         update
             .as_array()
@@ -378,7 +378,7 @@ fn openapi_parameters_carry_types_enums_defaults_and_required() {
 fn openapi_says_cards_list_may_answer_a_count_or_pages() {
     let document: serde_json::Value =
         serde_json::from_str(&all(&spec(), ExportFormat::OpenApi)).unwrap();
-    let schema = &document["paths"]["/cards/list/"]["get"]["responses"]["200"]["content"]["application/json"]
+    let schema = &document["paths"]["/cards/list"]["get"]["responses"]["200"]["content"]["application/json"]
         ["schema"]["properties"]["data"];
     let shapes = schema["oneOf"].as_array().unwrap();
     assert_eq!(shapes.len(), 3);

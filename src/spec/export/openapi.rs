@@ -15,7 +15,8 @@ use crate::spec::{Code, DataForm, DefaultSource, Function, Param, ResourceKind};
 
 const SEPARATORS: &str = "Parameters are separated by `;` (as in every example of the vendor's \
 documentation) or `&`; both may be mixed. Clients may use GET with the parameters in the query \
-string, or POST with a form body, the query string, or both.";
+string, or POST with a form body, the query string, or both. The path may end in `/`, as the \
+vendor's examples write it (`cards/groups/update/`), or not.";
 
 pub(super) fn render(functions: &[&Function], statuses: HttpStatuses, samples: &Samples) -> String {
     let mut paths = Map::new();
@@ -23,7 +24,9 @@ pub(super) fn render(functions: &[&Function], statuses: HttpStatuses, samples: &
         let samples = samples.get(&f.path).map_or(&[][..], Vec::as_slice);
         let links = links(f, functions);
         paths.insert(
-            format!("/{}/", f.path),
+            // Without the trailing slash of the vendor's examples, which linters flag; the API
+            // takes the path with it or without (D2), and the description says so.
+            format!("/{}", f.path),
             path_item(f, statuses, samples, links),
         );
     }
@@ -42,6 +45,8 @@ pub(super) fn render(functions: &[&Function], statuses: HttpStatuses, samples: &
         "info": {
             "title": "Enswitch JSON API: cards functions",
             "version": "4.4",
+            // This document's licence (the project's); the API is Integrics'.
+            "license": { "name": "MIT OR Apache-2.0", "identifier": "MIT OR Apache-2.0" },
             "description": format!(
                 "The cards functions of Integrics Enswitch's JSON API, and user/login, as specified \
                  by enswitch-fake. {SEPARATORS} Every call authenticates with auth_username and \
@@ -55,6 +60,7 @@ pub(super) fn render(functions: &[&Function], statuses: HttpStatuses, samples: &
             HttpStatuses::Ok => "ok",
             HttpStatuses::Mirror => "mirror",
         },
+        "tags": tags(functions),
         "paths": paths,
         // Either the username and password together, or a token.
         "security": [{ "username": [], "password": [] }, { "token": [] }],
@@ -88,6 +94,20 @@ pub(super) fn render(functions: &[&Function], statuses: HttpStatuses, samples: &
     let mut text = serde_json::to_string_pretty(&document).expect("a JSON value serializes");
     text.push('\n');
     text
+}
+
+/// The categories the functions belong to (`cards`, `user`), which tag their operations.
+fn tags(functions: &[&Function]) -> Json {
+    let mut names: Vec<&str> = functions
+        .iter()
+        .filter_map(|f| f.path.split('/').next())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+        .into_iter()
+        .map(|name| json!({ "name": name, "description": format!("The {name} category of the API.") }))
+        .collect()
 }
 
 /// The token that Enswitch 4.1 and later take in place of `auth_username` and `auth_password`,
@@ -131,7 +151,7 @@ fn path_item(
     let query: Vec<Json> = f
         .parameters
         .iter()
-        .map(|p| query_parameter(p, example(&p.name)))
+        .map(|p| query_parameter(p, example(&p.name).map(|v| typed(p, v))))
         .chain([token])
         .collect();
     let mut properties = Map::new();
@@ -178,7 +198,7 @@ fn path_item(
             "requestBody": {
                 "required": false,
                 "content": {
-                    "application/x-www-form-urlencoded": form_body(properties, success),
+                    "application/x-www-form-urlencoded": form_body(f, properties, success),
                 },
             },
             "responses": responses,
@@ -189,20 +209,31 @@ fn path_item(
 }
 
 /// The form body of a POST: any parameter, and the successful sample's as its example.
-fn form_body(properties: Map<String, Json>, success: Option<&Sample>) -> Json {
+fn form_body(f: &Function, properties: Map<String, Json>, success: Option<&Sample>) -> Json {
     let mut body = json!({ "schema": { "type": "object", "properties": properties } });
     if let Some(sample) = success {
         let fields: Map<String, Json> = sample
             .params
             .iter()
-            .map(|(n, v)| (n.clone(), Json::String(v.clone())))
+            .map(|(n, v)| {
+                let value = f.param(n).map_or_else(|| v.clone().into(), |p| typed(p, v));
+                (n.clone(), value)
+            })
             .collect();
         body["example"] = Json::Object(fields);
     }
     body
 }
 
-fn query_parameter(p: &Param, example: Option<&String>) -> Json {
+/// A value as sent (`"123"`) as the JSON its parameter's schema says (`123` for an Integer).
+fn typed(p: &Param, text: &str) -> Json {
+    match p.ty.parse(text) {
+        Ok(value) => json_value(&value),
+        Err(_) => text.into(),
+    }
+}
+
+fn query_parameter(p: &Param, example: Option<Json>) -> Json {
     let (required, description) = if replaced_by_token(p) {
         let unless = format!("{} Required unless auth_token is sent.", p.description);
         (false, unless)
@@ -222,7 +253,7 @@ fn query_parameter(p: &Param, example: Option<&String>) -> Json {
         parameter["allowEmptyValue"] = true.into();
     }
     if let Some(example) = example {
-        parameter["example"] = example.clone().into();
+        parameter["example"] = example;
     }
     parameter
 }
