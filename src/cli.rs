@@ -53,6 +53,13 @@ pub enum Command {
     /// Check or export the spec of the cards functions.
     #[command(subcommand)]
     Spec(SpecCommand),
+    /// Ask whether an Enswitch JSON API (this fake, or any other) answers at URL: exit 0 if it
+    /// answers an envelope, 1 if not. For container health checks, where there is no curl.
+    Health {
+        /// The base URL a client would configure.
+        #[arg(long, value_name = "BASE_URL", default_value_t = format!("http://{DEFAULT_ADDR}/api/json/"), env = "ENSWITCH_FAKE_HEALTH_URL")]
+        url: String,
+    },
     /// Print a shell completion script to stdout.
     Completions {
         /// The shell to complete for.

@@ -50,6 +50,23 @@ pub fn serve(serve: Serve) -> anyhow::Result<()> {
     workbench.checkpoint_state().context("--state")
 }
 
+/// `health`: the probe `check` makes before a run, alone. Exit 0 and `ok: URL` when the API
+/// answers an envelope; exit 1 and why not otherwise.
+pub fn health(url: &str) -> anyhow::Result<u8> {
+    use conformance::Target as _;
+    let target = conformance::Http::new(url, false, None).context("--url")?;
+    Ok(match target.probe() {
+        Ok(()) => {
+            println!("ok: {url} answers");
+            exit::OK
+        }
+        Err(error) => {
+            eprintln!("unhealthy: {error}");
+            exit::FAILED
+        }
+    })
+}
+
 fn announce(addr: std::net::SocketAddr) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "listening on http://{addr}")?;

@@ -70,6 +70,7 @@ fn run(command: Run) -> anyhow::Result<u8> {
             writeln!(out, "{} snapshot(s) {done}", accepted.len())?;
             Ok(exit::OK)
         }
+        Run::Health(url) => commands::health(&url),
         Run::Mutants => {
             let mut out = std::io::stdout().lock();
             let width = Mutant::name_width();

@@ -42,6 +42,8 @@ pub enum Run {
     /// Lint the spec in this directory, or the embedded one.
     Lint(Option<PathBuf>),
     Export(Export),
+    /// Whether the API at this base URL answers.
+    Health(String),
     Completions(clap_complete::Shell),
 }
 
@@ -130,6 +132,7 @@ pub fn resolve(cli: Cli) -> anyhow::Result<Run> {
         Command::Mutants => Run::Mutants,
         Command::Spec(SpecCommand::Lint(SpecSource { spec })) => Run::Lint(spec),
         Command::Spec(SpecCommand::Export(args)) => Run::Export(export(args)?),
+        Command::Health { url } => Run::Health(url),
         Command::Completions { shell } => Run::Completions(shell),
     })
 }

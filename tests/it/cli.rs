@@ -209,3 +209,25 @@ fn completions_for_bash_know_the_subcommands() {
         );
     }
 }
+
+/// Issue 16: `health`, the container's health check, exits 0 when the API answers at the URL
+/// (with the control plane off, as a locked-down container may run it) and 1 with the reason
+/// when nothing does.
+#[test]
+fn health_exits_0_when_the_api_answers_and_1_when_nothing_does() {
+    let (child, addr) = crate::support::spawn(&["serve", "--addr", "127.0.0.1:0", "--no-admin"]);
+    let url = format!("http://{addr}/api/json/");
+    let out = enswitch_fake(&["health", "--url", &url]);
+    crate::support::terminate(&child);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), format!("ok: {url} answers\n"));
+
+    // The port the fake listened on, now closed.
+    let out = enswitch_fake(&["health", "--url", &url]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).starts_with("unhealthy: "),
+        "{}",
+        text(&out.stderr)
+    );
+}
