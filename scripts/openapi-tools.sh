@@ -32,7 +32,9 @@ trap cleanup EXIT
 
 # Starts the fake with the given flags on a free port; sets $base to its address.
 start() {
-  local log="$logs/fake-$#-$RANDOM.log"
+  local log="$logs/fake-${#pids[@]}.log"
+  # Made before the fake starts, so that reading it cannot race the shell's redirection.
+  : >"$log"
   "$fake" serve --addr 127.0.0.1:0 "$@" >"$log" 2>&1 &
   pids+=($!)
   for _ in $(seq 100); do

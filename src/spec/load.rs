@@ -14,12 +14,21 @@ use super::GROUP_FIELDS_FROM;
 use super::raw::{RawDefault, RawFunction, RawParam};
 use super::{
     Allowed, Change, Code, Constraint, ConstraintRule, Data, DataForm, DefaultSource, DefaultValue,
-    Example, Field, Format, Function, Param, Range, RefersTo, ResourceKind, Response, Ruled, Spec,
-    Variant,
+    Example, Field, Format, Function, Param, Places, Range, RefersTo, ResourceKind, Response,
+    Ruled, Spec, Variant,
 };
-use crate::spec::value::ParamType;
+use crate::spec::value::{DECIMAL_PLACES, ParamType};
 
 pub(super) fn from_dir(dir: &Path) -> Result<Spec, FileErrors> {
+    let files = texts_below(dir)?
+        .into_iter()
+        .map(|(relative, text)| (dir.join(relative).display().to_string(), text))
+        .collect();
+    from_files(files)
+}
+
+/// Every `*.yaml` file below `dir`, sorted: (path relative to `dir`, text).
+pub(super) fn texts_below(dir: &Path) -> Result<Vec<(String, String)>, FileErrors> {
     let whole_dir = |message: String| FileErrors::whole(dir.display().to_string(), message);
     let mut paths = Vec::new();
     collect_yaml(dir, &mut paths)
@@ -32,9 +41,10 @@ pub(super) fn from_dir(dir: &Path) -> Result<Spec, FileErrors> {
     for path in paths {
         let text = std::fs::read_to_string(&path)
             .map_err(|e| whole_dir(format!("cannot read {}: {e}", path.display())))?;
-        files.push((path.display().to_string(), text));
+        let relative = path.strip_prefix(dir).unwrap_or(&path);
+        files.push((relative.display().to_string(), text));
     }
-    from_files(files)
+    Ok(files)
 }
 
 fn collect_yaml(dir: &Path, paths: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
@@ -317,6 +327,7 @@ impl SpecChecker<'_> {
                         changes: c.changes.clone(),
                     })
                     .collect(),
+                observed: raw.observed.clone(),
                 source: self.file.to_owned(),
                 positions: super::NameIndex::default(),
             }
@@ -433,6 +444,23 @@ impl SpecChecker<'_> {
             }
         });
 
+        let places = raw.places.as_ref().map(|p| {
+            if ty != ParamType::Decimal || p.value.max > DECIMAL_PLACES {
+                self.at(
+                    &p.referenced,
+                    format!("{field}.places"),
+                    format!(
+                        "places applies to a Decimal, and at most {DECIMAL_PLACES} (D12); \
+                         {name} is a {ty}"
+                    ),
+                );
+            }
+            Places {
+                max: p.value.max,
+                provenance: p.value.provenance,
+            }
+        });
+
         let format = raw.format.as_ref().map(|f| Format {
             name: f.name,
             provenance: f.provenance,
@@ -481,6 +509,7 @@ impl SpecChecker<'_> {
             default: None,
             allowed,
             range,
+            places,
             format,
             refers_to,
         };

@@ -7,6 +7,7 @@
 //! tools. It depends on no other face; the fake, the workbench and the runner all read it. Every rule carries its [`Provenance`], so a user can tell what
 //! the vendor documents from what this project decided (API-NOTES.md, D1 to D14).
 
+mod edit;
 pub mod export;
 mod load;
 mod param;
@@ -19,8 +20,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+pub use edit::{EditError, SpecText};
 pub use param::{
-    Allowed, DefaultSource, DefaultValue, Format, FormatName, MAX_WAV_BYTES, Param, Range,
+    Allowed, DefaultSource, DefaultValue, Format, FormatName, MAX_WAV_BYTES, Param, Places, Range,
     RefersTo, ResourceKind, Violation,
 };
 pub use value::{DECIMAL_PLACES, ParamType, TypeError, Value};
@@ -51,6 +53,18 @@ impl Spec {
     /// Every `*.yaml` file below `dir`, replacing the embedded spec.
     pub fn from_dir(dir: &Path) -> Result<Spec, FileErrors> {
         load::from_dir(dir)
+    }
+
+    /// The text of the spec's files, each with its path below the spec's directory
+    /// (`cards/groups/update.yaml`): those below `dir`, or the embedded ones.
+    pub fn texts(dir: Option<&Path>) -> Result<Vec<(String, String)>, FileErrors> {
+        match dir {
+            Some(dir) => load::texts_below(dir),
+            None => Ok(EMBEDDED
+                .iter()
+                .map(|(path, text)| ((*path).to_owned(), (*text).to_owned()))
+                .collect()),
+        }
     }
 
     pub fn functions(&self) -> &[Function] {
@@ -87,6 +101,9 @@ pub struct Function {
     pub data: Data,
     pub examples: Vec<Example>,
     pub history: Vec<Change>,
+    /// Where and when the rules marked `observed` were learned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub observed: Option<Observed>,
     /// The file the function was read from, for messages.
     #[serde(skip)]
     pub source: String,
@@ -176,6 +193,9 @@ pub enum Access {
 pub enum Provenance {
     Documented,
     Inferred,
+    /// Learned from a real Enswitch (`enswitch-fake learn`); the function's `observed` says
+    /// which and when.
+    Observed,
 }
 
 impl fmt::Display for Provenance {
@@ -183,6 +203,7 @@ impl fmt::Display for Provenance {
         f.write_str(match self {
             Provenance::Documented => "documented",
             Provenance::Inferred => "inferred",
+            Provenance::Observed => "observed",
         })
     }
 }
@@ -325,6 +346,14 @@ pub struct Example {
     /// note says which); `None` when the page's answer stands.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub answer_code: Option<Code>,
+}
+
+/// The Enswitch a function's observed rules were learned from (its host) and the day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Observed {
+    pub target: String,
+    pub date: String,
 }
 
 /// One row of the vendor's change history.

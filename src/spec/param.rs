@@ -25,6 +25,9 @@ pub struct Param {
     pub default: Option<DefaultValue>,
     pub allowed: Option<Allowed>,
     pub range: Option<Range>,
+    /// The most decimal places a Decimal takes; without it, D12's four.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub places: Option<Places>,
     pub format: Option<Format>,
     pub refers_to: Option<RefersTo>,
 }
@@ -101,6 +104,22 @@ pub struct Range {
     pub min: Option<Value>,
     pub max: Option<Value>,
     pub provenance: Provenance,
+}
+
+/// At most `max` digits after the point (fewer than D12's four).
+#[derive(Debug, Clone, Serialize)]
+pub struct Places {
+    pub max: u32,
+    pub provenance: Provenance,
+}
+
+impl Param {
+    /// The most decimal places the parameter takes: its own rule, else D12's.
+    pub fn max_places(&self) -> u32 {
+        self.places
+            .as_ref()
+            .map_or(crate::spec::value::DECIMAL_PLACES, |p| p.max)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -204,6 +223,7 @@ pub enum Violation {
     NotAllowed { allowed: Vec<Value> },
     BelowMinimum { min: Value },
     AboveMaximum { max: Value },
+    TooManyPlaces { max: u32 },
     BadFormat { format: FormatName },
 }
 
@@ -217,14 +237,15 @@ impl fmt::Display for Violation {
             }
             Violation::BelowMinimum { min } => write!(f, "must be at least {min}"),
             Violation::AboveMaximum { max } => write!(f, "must be at most {max}"),
+            Violation::TooManyPlaces { max } => write!(f, "may have at most {max} decimal places"),
             Violation::BadFormat { format } => write!(f, "must be {}", format.describe()),
         }
     }
 }
 
 impl Param {
-    /// Checks a value of this parameter's type against its allowed set, range and format, in
-    /// that order; the first broken rule is the one reported (D5).
+    /// Checks a value of this parameter's type against its allowed set, range, places and
+    /// format, in that order; the first broken rule is the one reported (D5).
     pub fn check(&self, value: &Value) -> Result<(), Violation> {
         if let Some(allowed) = &self.allowed
             && !allowed.values.contains(value)
@@ -244,6 +265,11 @@ impl Param {
             {
                 return Err(Violation::AboveMaximum { max: max.clone() });
             }
+        }
+        if let (Some(places), Value::Decimal(decimal)) = (&self.places, value)
+            && decimal.scale() > places.max
+        {
+            return Err(Violation::TooManyPlaces { max: places.max });
         }
         if let (Some(format), Value::String(text)) = (&self.format, value)
             && !format.name.matches(text)
@@ -270,6 +296,7 @@ mod tests {
             default: None,
             allowed: None,
             range: None,
+            places: None,
             format: None,
             refers_to: None,
         }
@@ -310,6 +337,27 @@ mod tests {
             Err(Violation::AboveMaximum {
                 max: Value::Integer(20)
             })
+        );
+    }
+
+    #[test]
+    fn places_limit_the_digits_after_the_point() {
+        let mut amount = param(ParamType::Decimal);
+        assert_eq!(amount.max_places(), crate::spec::value::DECIMAL_PLACES);
+        amount.places = Some(Places {
+            max: 2,
+            provenance: Provenance::Observed,
+        });
+        let value = |text: &str| ParamType::Decimal.parse(text).unwrap();
+        assert_eq!(amount.check(&value("1.25")), Ok(()));
+        assert_eq!(amount.check(&value("1")), Ok(()));
+        assert_eq!(
+            amount.check(&value("1.125")),
+            Err(Violation::TooManyPlaces { max: 2 })
+        );
+        assert_eq!(
+            Violation::TooManyPlaces { max: 2 }.to_string(),
+            "may have at most 2 decimal places"
         );
     }
 

@@ -27,6 +27,8 @@ pub(super) struct RawFunction {
     #[serde(default)]
     pub examples: Vec<RawExample>,
     pub history: Vec<RawChange>,
+    #[serde(default)]
+    pub observed: Option<crate::spec::Observed>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -49,6 +51,7 @@ pub(super) struct RawParam {
     pub default: Option<Spanned<RawDefault>>,
     pub allowed: Option<Spanned<RawAllowed>>,
     pub range: Option<Spanned<RawRange>>,
+    pub places: Option<Spanned<RawPlaces>>,
     pub format: Option<RawFormat>,
     pub refers_to: Option<Spanned<RawRefersTo>>,
 }
@@ -79,6 +82,14 @@ pub(super) struct RawAllowed {
 pub(super) struct RawRange {
     pub min: Option<String>,
     pub max: Option<String>,
+    pub provenance: Provenance,
+}
+
+/// The most decimal places a Decimal takes, when fewer than D12's four.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPlaces {
+    pub max: u32,
     pub provenance: Provenance,
 }
 

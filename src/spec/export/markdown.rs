@@ -115,6 +115,13 @@ fn page(f: &Function) -> String {
         access_words(f),
         f.access.provenance
     ));
+    if let Some(observed) = &f.observed {
+        w(format!(
+            "Rules marked observed were learned from the Enswitch at {} on {} \
+             (`enswitch-fake learn`).\n\n",
+            observed.target, observed.date
+        ));
+    }
     w("| Name | Rule | Provenance |\n|---|---|---|\n".into());
     for p in &f.parameters {
         for (rule, provenance) in rules(p) {
@@ -164,6 +171,12 @@ fn rules(p: &Param) -> Vec<(String, Provenance)> {
             (None, None) => unreachable!("the loader refuses a range without bounds"),
         };
         rules.push((words, range.provenance));
+    }
+    if let Some(places) = &p.places {
+        rules.push((
+            format!("at most {} decimal places", places.max),
+            places.provenance,
+        ));
     }
     if let Some(format) = &p.format {
         rules.push((

@@ -10,7 +10,7 @@
 use serde_json::{Map, Value as Json, json};
 
 use crate::spec::export::{HttpStatuses, Sample, Samples};
-use crate::spec::value::{DECIMAL_PLACES, ParamType, Value};
+use crate::spec::value::{ParamType, Value};
 use crate::spec::{Code, DataForm, DefaultSource, Function, Param, ResourceKind};
 
 const SEPARATORS: &str = "Parameters are separated by `;` (as in every example of the vendor's \
@@ -174,7 +174,7 @@ fn path_item(
         .collect();
     let tag = f.path.split('/').next().unwrap_or_default();
     let description = format!("{} {SEPARATORS}", f.authentication);
-    json!({
+    let mut item = json!({
         "get": {
             "operationId": id,
             "summary": f.summary,
@@ -205,7 +205,11 @@ fn path_item(
         },
         "x-enswitch-kind": f.kind,
         "x-enswitch-access": f.access,
-    })
+    });
+    if let Some(observed) = &f.observed {
+        item["x-enswitch-observed"] = json!(observed);
+    }
+    item
 }
 
 /// The form body of a POST: any parameter, and the successful sample's as its example.
@@ -284,13 +288,19 @@ fn schema(p: &Param) -> Json {
                 _ => "-?",
             };
             s.insert("type".into(), "string".into());
-            s.insert(
-                "pattern".into(),
-                format!("^{sign}[0-9]+(\\.[0-9]{{1,{DECIMAL_PLACES}}})?$").into(),
-            );
+            let places = p.max_places();
+            let fraction = if places == 0 {
+                String::new()
+            } else {
+                format!("(\\.[0-9]{{1,{places}}})?")
+            };
+            s.insert("pattern".into(), format!("^{sign}[0-9]+{fraction}$").into());
             s.insert(
                 "description".into(),
-                format!("Written as digits, optionally '.' and up to {DECIMAL_PLACES} decimals; no exponent.").into(),
+                format!(
+                    "Written as digits, optionally '.' and up to {places} decimals; no exponent."
+                )
+                .into(),
             );
         }
         ParamType::Base64 => {
@@ -333,6 +343,9 @@ fn schema(p: &Param) -> Json {
             }
         }
         rule("range", range.provenance);
+    }
+    if let Some(places) = &p.places {
+        rule("decimal places", places.provenance);
     }
     if let Some(format) = &p.format {
         s.insert("pattern".into(), format.name.pattern().into());
