@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use enswitch_fake::conformance::{DEFAULT_FIXTURES, DEFAULT_RECORD_ADDR};
+use enswitch_fake::conformance::{self, DEFAULT_FIXTURES, DEFAULT_RECORD_ADDR};
 use enswitch_fake::fake::{
     ClockKind, DEFAULT_MAX_CARDS, DEFAULT_RNG_SEED, DEFAULT_TOKEN_EXPIRY, Mutant, TokenKey,
 };
@@ -48,6 +48,17 @@ pub enum Command {
     ///
     /// Prints `listening on http://ADDR` once it accepts connections; SIGINT or SIGTERM stop it.
     Record(RecordArgs),
+    /// Learn the rules a real Enswitch applies and write them as a spec, without changing it.
+    ///
+    /// For each function and each rule a request can probe (required or not, bounds, allowed
+    /// values, decimal places, currency format, which parameter an error names, the order of
+    /// checks), asks the target and compares with the spec. It never sends a request that could
+    /// change the target: a function that writes is only sent validation=1 (which checks and
+    /// changes nothing), and one that cannot take validation=1 is not probed.
+    ///
+    /// Writes DIR/ (the spec with every probed rule as observed, marked `provenance: observed`,
+    /// for `serve --spec DIR`) and DIR/learned.jsonl (one line per rule: ours, observed, verdict).
+    Learn(LearnArgs),
     /// List the deliberate faults the fake can run with (`serve --mutant`, `check --mutants`).
     Mutants,
     /// Check or export the spec of the cards functions.
@@ -210,6 +221,31 @@ fn parse_mutant(name: &str) -> Result<Mutant, UnknownMutant> {
 /// A token key is any text but the empty one; the message never repeats it.
 fn parse_token_key(text: &str) -> Result<TokenKey, &'static str> {
     TokenKey::from_text(text).ok_or("the key may not be empty")
+}
+
+#[derive(Debug, Args)]
+pub struct LearnArgs {
+    /// The base URL a client would configure: `https://enswitch.example.com/api/json/`.
+    #[arg(long, value_name = "BASE_URL", env = "ENSWITCH_FAKE_TARGET")]
+    pub target: String,
+    /// Trust the PEM certificates in FILE for HTTPS instead of the public roots (a private CA).
+    #[arg(long, value_name = "FILE", env = "ENSWITCH_FAKE_CA_CERT")]
+    pub ca_cert: Option<PathBuf>,
+    /// The target's principals and objects (YAML, as for `check`); only the full user and the
+    /// objects its requests name are used. Without it, the embedded seed's.
+    #[arg(long, value_name = "FILE", env = "ENSWITCH_FAKE_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub source: SpecSource,
+    /// Where to write the observed spec and learned.jsonl (made if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// The most requests to send; what is left unprobed when they run out is reported unknown.
+    #[arg(long, value_name = "N", default_value_t = conformance::DEFAULT_MAX_REQUESTS)]
+    pub max_requests: usize,
+    /// Requests per second at most; 0 for no limit.
+    #[arg(long, value_name = "PER_SECOND", default_value_t = conformance::DEFAULT_RATE)]
+    pub rate: f64,
 }
 
 #[derive(Debug, Args)]

@@ -9,7 +9,7 @@ use enswitch_fake::conformance::{self, Coverage, Runner, Verdict};
 use enswitch_fake::server;
 use enswitch_fake::spec::Spec;
 
-use crate::options::{Check, Hunt, Record, Serve};
+use crate::options::{Check, Hunt, Learn, Record, Serve};
 use crate::{banner, exit, logging};
 
 /// Prints `listening on http://ADDR` (scripts wait for it, so it goes first, flushed) and the
@@ -65,6 +65,85 @@ pub fn health(url: &str) -> anyhow::Result<u8> {
             exit::FAILED
         }
     })
+}
+
+/// `learn`: probes the target, writes what it observed, and says what it found. A target that
+/// does not answer as an Enswitch is a setup error (exit 2), as for `check`.
+pub fn learn(learn: Learn) -> anyhow::Result<u8> {
+    use conformance::{Agreement, Target as _};
+    let Learn {
+        target,
+        host,
+        config,
+        spec,
+        spec_dir,
+        out,
+        options,
+    } = learn;
+    target
+        .probe()
+        .context("checking the target before learning")?;
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let mut progress = |p: conformance::Progress<'_>| {
+        if terminal {
+            eprint!(
+                "\r\x1b[2K{} of at most {} requests · {}",
+                p.sent, p.budget, p.function
+            );
+        }
+    };
+    let learned = conformance::learn(&spec, &target, &config, options, &mut progress);
+    if terminal {
+        eprint!("\r\x1b[2K");
+    }
+    // Today, as the observed spec records it.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
+    let date = enswitch_fake::fake::format_utc(now)[..10].to_owned();
+    conformance::write_learned(spec_dir.as_deref(), &learned, &out, &host, &date)
+        .with_context(|| format!("--out {}", out.display()))?;
+
+    let mut stdout = std::io::stdout().lock();
+    for finding in learned
+        .findings
+        .iter()
+        .filter(|f| f.verdict != Agreement::Confirmed)
+    {
+        let verdict = match finding.verdict {
+            Agreement::Contradicted => "CONTRADICTED",
+            _ => "unknown     ",
+        };
+        let parameter = finding
+            .parameter
+            .as_deref()
+            .map_or(String::new(), |p| format!(" {p}"));
+        let reason = finding
+            .reason
+            .as_deref()
+            .map_or(String::new(), |r| format!(" ({r})"));
+        writeln!(
+            stdout,
+            "{verdict} {}{parameter} {}: ours {}, observed {}{reason}",
+            finding.function, finding.rule, finding.ours, finding.observed
+        )?;
+    }
+    writeln!(
+        stdout,
+        "\n{} rules confirmed, {} contradicted, {} unknown (not probeable, or the budget ran out); \
+         {} requests in {:.1} s",
+        learned.count(Agreement::Confirmed),
+        learned.count(Agreement::Contradicted),
+        learned.count(Agreement::Unknown),
+        learned.requests,
+        learned.elapsed.as_secs_f64()
+    )?;
+    writeln!(
+        stdout,
+        "wrote {dir} (enswitch-fake serve --spec {dir}) and {dir}/learned.jsonl",
+        dir = out.display()
+    )?;
+    Ok(exit::OK)
 }
 
 fn announce(addr: std::net::SocketAddr) -> std::io::Result<()> {

@@ -71,6 +71,7 @@ fn run(command: Run) -> anyhow::Result<u8> {
             Ok(exit::OK)
         }
         Run::Health(url) => commands::health(&url),
+        Run::Learn(learn) => commands::learn(*learn),
         Run::Mutants => {
             let mut out = std::io::stdout().lock();
             let width = Mutant::name_width();

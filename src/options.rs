@@ -25,8 +25,8 @@ use enswitch_fake::workbench::{
 };
 
 use crate::cli::{
-    AcceptArgs, AuthArg, CheckArgs, Cli, Command, ExportArgs, HttpStatusArg, LimitArgs, LogFormat,
-    LogLevel, RecordArgs, ReportArg, ServeArgs, SpecCommand, SpecSource, UpdateArg,
+    AcceptArgs, AuthArg, CheckArgs, Cli, Command, ExportArgs, HttpStatusArg, LearnArgs, LimitArgs,
+    LogFormat, LogLevel, RecordArgs, ReportArg, ServeArgs, SpecCommand, SpecSource, UpdateArg,
 };
 
 /// A command, ready to run.
@@ -44,6 +44,7 @@ pub enum Run {
     Export(Export),
     /// Whether the API at this base URL answers.
     Health(String),
+    Learn(Box<Learn>),
     Completions(clap_complete::Shell),
 }
 
@@ -85,6 +86,18 @@ pub struct Check {
     /// Where `--coverage` goes, opened.
     pub coverage: Option<(PathBuf, std::fs::File)>,
     pub min_coverage: Option<f64>,
+}
+
+pub struct Learn {
+    pub target: Http,
+    /// The target as the observed spec names it: its host, without credentials or path.
+    pub host: String,
+    pub config: TargetConfig,
+    pub spec: Spec,
+    /// `--spec`, whose files the observed spec is written from (else the embedded ones).
+    pub spec_dir: Option<PathBuf>,
+    pub out: PathBuf,
+    pub options: conformance::LearnOptions,
 }
 
 pub struct Hunt {
@@ -133,6 +146,7 @@ pub fn resolve(cli: Cli) -> anyhow::Result<Run> {
         Command::Spec(SpecCommand::Lint(SpecSource { spec })) => Run::Lint(spec),
         Command::Spec(SpecCommand::Export(args)) => Run::Export(export(args)?),
         Command::Health { url } => Run::Health(url),
+        Command::Learn(args) => Run::Learn(Box::new(learn(args)?)),
         Command::Completions { shell } => Run::Completions(shell),
     })
 }
@@ -445,6 +459,45 @@ fn export(args: ExportArgs) -> anyhow::Result<Export> {
         format => render_for(&functions, format, statuses),
     };
     Ok(Export { text, output })
+}
+
+fn learn(args: LearnArgs) -> anyhow::Result<Learn> {
+    let LearnArgs {
+        target,
+        ca_cert,
+        config,
+        source,
+        out,
+        max_requests,
+        rate,
+    } = args;
+    let spec = spec(&source)?;
+    if !rate.is_finite() || rate < 0.0 {
+        bail!("--rate {rate}: give requests per second, 0 or more (0: no limit)");
+    }
+    if source.spec.as_deref().is_some_and(|dir| dir == out) {
+        bail!(
+            "--out {}: the same directory as --spec; learn writes beside it, not over it",
+            out.display()
+        );
+    }
+    let host = without_credentials(&target);
+    let host = host
+        .split_once("://")
+        .map_or(host.as_str(), |(_, rest)| rest)
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    Ok(Learn {
+        target: http(&target, false, ca_cert.as_deref())?,
+        host,
+        config: target_config(config.as_deref())?,
+        spec_dir: source.spec.clone(),
+        spec,
+        out,
+        options: conformance::LearnOptions { max_requests, rate },
+    })
 }
 
 /// `url` as a report may show it: without a `user:password@` before the host.

@@ -30,7 +30,7 @@ struct Generator<'a> {
 }
 
 /// The parameters of a request, in order, as `name=value`.
-type Pairs = Vec<(String, String)>;
+pub(super) type Pairs = Vec<(String, String)>;
 
 impl Generator<'_> {
     fn all(&mut self) {
@@ -199,24 +199,7 @@ impl Generator<'_> {
 
     /// Required parameters with valid values, and one of each `one_required` group.
     fn base(&self) -> Pairs {
-        let mut params: Pairs = params(self.f)
-            .filter(|p| p.required)
-            .filter_map(|p| Some((p.name.clone(), valid(p)?)))
-            .collect();
-        for constraint in self.f.constraints.iter().filter(|c| {
-            matches!(
-                c.rule,
-                ConstraintRule::OneRequired | ConstraintRule::ExactlyOne
-            )
-        }) {
-            let choice = constraint
-                .params
-                .iter()
-                .filter_map(|n| self.f.param(n))
-                .find_map(|p| Some((p.name.clone(), valid(p)?)));
-            params.extend(choice);
-        }
-        params
+        base(self.f)
     }
 
     /// Every parameter that has a usable valid value, `validation` as 0; of parameters of which
@@ -541,7 +524,7 @@ fn params(f: &Function) -> impl Iterator<Item = &Param> {
 }
 
 /// `params` with `name` set to `value`: replaced in place if present, else appended.
-fn with(params: &Pairs, name: &str, value: &str) -> Pairs {
+pub(super) fn with(params: &Pairs, name: &str, value: &str) -> Pairs {
     let mut params = params.clone();
     match params.iter_mut().find(|(n, _)| n == name) {
         Some(pair) => pair.1 = value.to_owned(),
@@ -550,7 +533,29 @@ fn with(params: &Pairs, name: &str, value: &str) -> Pairs {
     params
 }
 
-/// A value every rule of `p` accepts, or `None` when there is none.
+/// Required parameters of `f` with valid values, and one of each `one_required` or
+/// `exactly_one` group: a request every rule accepts.
+pub(super) fn base(f: &Function) -> Pairs {
+    let mut params: Pairs = params(f)
+        .filter(|p| p.required)
+        .filter_map(|p| Some((p.name.clone(), valid(p)?)))
+        .collect();
+    for constraint in f.constraints.iter().filter(|c| {
+        matches!(
+            c.rule,
+            ConstraintRule::OneRequired | ConstraintRule::ExactlyOne
+        )
+    }) {
+        let choice = constraint
+            .params
+            .iter()
+            .filter_map(|n| f.param(n))
+            .find_map(|p| Some((p.name.clone(), valid(p)?)));
+        params.extend(choice);
+    }
+    params
+}
+
 /// The placeholders of another customer's object of `kind` and of one that does not exist
 /// (none for kinds a config cannot name a missing one of).
 fn foreign_and_missing(kind: ResourceKind) -> (&'static str, Option<&'static str>) {
@@ -564,6 +569,7 @@ fn foreign_and_missing(kind: ResourceKind) -> (&'static str, Option<&'static str
     }
 }
 
+/// A value every rule of `p` accepts, or `None` when there is none.
 fn valid(p: &Param) -> Option<String> {
     if let Some(refers) = &p.refers_to {
         return match refers.resource {

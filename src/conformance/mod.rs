@@ -12,6 +12,8 @@
 //!   `fixtures/normalize.yaml` declares per function.
 //! - `snapshot`: the reviewed expectations under `fixtures/snapshots/`, `.new` files, accepting.
 //! - `coverage`: which of the spec's rules and codes a run's cases exercised, and how.
+//! - `learn`: probes a real Enswitch for the rules it applies, with `validation=1` only, and
+//!   writes what it observed as a spec.
 //! - `mutants`: runs the suite against each deliberate fault of the fake, to prove it.
 //! - `runner`: runs cases and turns each into an `Outcome`; a mismatch is an outcome, not an
 //!   error. Reporters (`report/`) own every line of output and return the errors writing meets.
@@ -27,6 +29,7 @@ mod config;
 mod coverage;
 mod fixtures;
 mod generate;
+mod learn;
 mod mutants;
 mod normalize;
 mod record;
@@ -42,6 +45,10 @@ pub use case::{Case, Form, Step};
 pub use config::{Credentials, Principal, Reset, Resources, TargetConfig};
 pub use coverage::{Coverage, Family, FunctionCoverage, Item};
 pub use fixtures::Fixtures;
+pub use learn::{
+    Agreement, DEFAULT_MAX_REQUESTS, DEFAULT_RATE, Finding, LearnOptions, Learned, Observations,
+    Progress, SEARCH_WINDOW, WriteError, learn, write as write_learned,
+};
 pub use mutants::{Collected, Verdict, judge_all};
 pub use normalize::Rules;
 pub use record::{RecordError, Recorder};

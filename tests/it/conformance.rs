@@ -484,7 +484,7 @@ pub fn fixtures_copy() -> (tempfile::TempDir, PathBuf) {
     (dir, fixtures)
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let path = entry.unwrap().path();

@@ -15,6 +15,7 @@
 //! - `durability`: `serve --state` killed and restarted under writes: nothing answered OK lost.
 //! - `conformance`: the runner and its suite against the fake; reports, updates, skips.
 //! - `reports`: the HTML report and the coverage JSON, as files a person or CI reads.
+//! - `learn`: `learn` over HTTP against the fake and against a fake on another spec.
 //! - `hostile`: the bad-input corpus, byte for byte over loopback.
 //! - `limits`: slow clients, the connection cap, the limit flags.
 //! - `properties`: proptest on the parser and validator; the fuzzers' saved inputs replayed.
@@ -35,6 +36,7 @@ mod durability;
 mod examples;
 mod export;
 mod hostile;
+mod learn;
 mod limits;
 mod properties;
 mod reports;
