@@ -140,6 +140,13 @@ pub fn learn(learn: Learn) -> anyhow::Result<u8> {
     )?;
     writeln!(
         stdout,
+        "of the rules this project inferred: {} confirmed, {} contradicted, {} unknown",
+        learned.count_inferred(Agreement::Confirmed),
+        learned.count_inferred(Agreement::Contradicted),
+        learned.count_inferred(Agreement::Unknown),
+    )?;
+    writeln!(
+        stdout,
         "wrote {dir} (enswitch-fake serve --spec {dir}) and {dir}/learned.jsonl",
         dir = out.display()
     )?;

@@ -32,7 +32,9 @@ use crate::conformance::runner::placeholders;
 use crate::conformance::target::{Target, WireRequest};
 use crate::fake::AUTH_PARAMS;
 use crate::spec::value::{ParamType, Value};
-use crate::spec::{Access, ConstraintRule, FormatName, Function, Param, Spec, SpecText};
+use crate::spec::{
+    Access, ConstraintRule, FormatName, Function, Param, Provenance, Spec, SpecText,
+};
 
 /// How far from zero a bound is searched for: a target that takes a million takes, for this
 /// purpose, anything.
@@ -81,6 +83,9 @@ pub struct Finding {
     /// `required`, `range.min`, `range.max`, `allowed`, `places`, `format`, `key`, `order`,
     /// `order.auth`.
     pub rule: &'static str,
+    /// Where the spec's rule came from: what a verdict tells most about is an `inferred` one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Provenance>,
     pub ours: Json,
     pub observed: Json,
     pub verdict: Agreement,
@@ -116,6 +121,14 @@ impl Learned {
         self.findings
             .iter()
             .filter(|f| f.verdict == verdict)
+            .count()
+    }
+
+    /// How many rules of the spec marked `inferred` got `verdict`.
+    pub fn count_inferred(&self, verdict: Agreement) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.verdict == verdict && f.provenance == Some(Provenance::Inferred))
             .count()
     }
 }
@@ -343,10 +356,28 @@ impl Study<'_, '_, '_> {
         verdict: Agreement,
         reason: Option<String>,
     ) {
+        let param = parameter.and_then(|name| self.f.param(name));
+        let provenance = match (param, rule) {
+            // The vendor's Required column.
+            (Some(_), "required") => Some(Provenance::Documented),
+            (Some(p), "range.min" | "range.max") => p.range.as_ref().map(|r| r.provenance),
+            (Some(p), "allowed") => p.allowed.as_ref().map(|a| a.provenance),
+            // Without a rule of its own, D12's four places.
+            (Some(p), "places") => Some(
+                p.places
+                    .as_ref()
+                    .map_or(Provenance::Inferred, |x| x.provenance),
+            ),
+            (Some(p), "format") => p.format.as_ref().map(|x| x.provenance),
+            // D6 (the key) and D5 (the order of checks).
+            (_, "key" | "order" | "order.auth") => Some(Provenance::Inferred),
+            _ => None,
+        };
         self.findings.push(Finding {
             function: self.f.path.clone(),
             parameter: parameter.map(str::to_owned),
             rule,
+            provenance,
             ours,
             observed,
             verdict,
@@ -994,6 +1025,11 @@ pub fn write(
         "confirmed": learned.count(Agreement::Confirmed),
         "contradicted": learned.count(Agreement::Contradicted),
         "unknown": learned.count(Agreement::Unknown),
+        "inferred": {
+            "confirmed": learned.count_inferred(Agreement::Confirmed),
+            "contradicted": learned.count_inferred(Agreement::Contradicted),
+            "unknown": learned.count_inferred(Agreement::Unknown),
+        },
         "requests": learned.requests,
         "seconds": (learned.elapsed.as_secs_f64() * 10.0).round() / 10.0,
     }});
