@@ -29,6 +29,7 @@ use crate::conformance::case::Form;
 use crate::conformance::config::{Credentials, Principal, TargetConfig};
 use crate::conformance::generate::{Pairs, base, with};
 use crate::conformance::runner::placeholders;
+use crate::conformance::secrets::Secrets;
 use crate::conformance::target::{Target, WireRequest};
 use crate::fake::AUTH_PARAMS;
 use crate::spec::value::{ParamType, Value};
@@ -198,6 +199,17 @@ pub fn learn(
     }
     learned.requests = prober.sent;
     learned.elapsed = started.elapsed();
+    // A target may echo a password in a message that a reason quotes: none leaves.
+    let secrets = Secrets::of(config);
+    for finding in &mut learned.findings {
+        if let Some(reason) = &mut finding.reason {
+            *reason = secrets.scrub(reason);
+        }
+        for value in [&mut finding.ours, &mut finding.observed] {
+            let text = secrets.scrub(&value.to_string());
+            *value = serde_json::from_str(&text).unwrap_or(Json::Null);
+        }
+    }
     learned
 }
 
@@ -664,8 +676,10 @@ impl Study<'_, '_, '_> {
                 Seen::Refused { message } => {
                     // A refusal that names the values it takes ("one of \"a\", \"b\"") may
                     // name one the spec lacks: ask for each.
+                    let secrets = Secrets::of(self.prober.config);
                     for named in quoted(&message) {
-                        if !candidates.contains(&named) {
+                        // Never a password the target echoed back as a value to try.
+                        if !candidates.contains(&named) && secrets.scrub(&named) == named {
                             candidates.push(named);
                         }
                     }
@@ -1095,4 +1109,116 @@ fn edited(
         &format!("{{target: {}, date: {}}}", quote(target), quote(date)),
     );
     Ok(spec.text())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use super::*;
+    use crate::conformance::config::Credentials;
+    use crate::conformance::target::{TargetError, WireAnswer};
+
+    /// A target that takes everything but an `allow_balance` other than 0 or 1, and whose
+    /// refusal names the caller's password as a value it would take.
+    struct Echoing {
+        queries: RefCell<Vec<String>>,
+        paths: RefCell<Vec<String>>,
+    }
+
+    impl Target for Echoing {
+        fn send(&self, request: &WireRequest) -> Result<WireAnswer, TargetError> {
+            self.queries.borrow_mut().push(request.query.clone());
+            self.paths.borrow_mut().push(request.path.clone());
+            let bad = request.query.split(';').any(|pair| {
+                pair.strip_prefix("allow_balance=")
+                    .is_some_and(|v| v != "0" && v != "1")
+            });
+            let body = if bad {
+                r#"{"responses":[{"code":"400","key":"allow_balance","message":"allow_balance must be one of \"0\", \"1\", \"sekrit\"."}]}"#
+            } else {
+                r#"{"responses":[{"code":"200","key":"","message":"OK"}]}"#
+            };
+            Ok(WireAnswer {
+                status: 200,
+                body: body.into(),
+            })
+        }
+
+        fn reset(&self) -> Result<bool, TargetError> {
+            Ok(false)
+        }
+    }
+
+    #[test]
+    fn a_password_a_target_names_is_neither_tried_nor_written() {
+        let spec = Spec::embedded().unwrap();
+        let mut config = TargetConfig::fake_seed();
+        config.principals.insert(
+            Principal::Full,
+            Credentials {
+                username: "user".into(),
+                password: "sekrit".into(),
+            },
+        );
+        let target = Echoing {
+            queries: RefCell::default(),
+            paths: RefCell::default(),
+        };
+        let options = LearnOptions {
+            max_requests: 5000,
+            rate: 0.0,
+        };
+        let learned = learn(&spec, &target, &config, options, &mut |_| {});
+        let queries = target.queries.into_inner();
+        assert!(
+            queries.iter().any(|q| q.contains("allow_balance=2")),
+            "the near miss was asked"
+        );
+        assert!(
+            !queries.iter().any(|q| q.contains("allow_balance=sekrit")),
+            "the password was tried as a value"
+        );
+        let text = serde_json::to_string(&learned.findings).unwrap();
+        assert!(!text.contains("sekrit"));
+    }
+
+    #[test]
+    fn a_write_function_is_only_ever_sent_validation_1() {
+        let spec = Spec::embedded().unwrap();
+        let target = Echoing {
+            queries: RefCell::default(),
+            paths: RefCell::default(),
+        };
+        let options = LearnOptions {
+            max_requests: 5000,
+            rate: 0.0,
+        };
+        learn(
+            &spec,
+            &target,
+            &TargetConfig::fake_seed(),
+            options,
+            &mut |_| {},
+        );
+        let (paths, queries) = (target.paths.into_inner(), target.queries.into_inner());
+        assert!(queries.len() > 100);
+        let mut writes = 0;
+        for (path, query) in paths.iter().zip(&queries) {
+            let f = spec.function(path.trim_end_matches('/')).unwrap();
+            assert!(
+                !f.path.starts_with("cards/files/"),
+                "{path}: takes no validation=1"
+            );
+            if f.access.value == Access::Write {
+                writes += 1;
+                let flags: Vec<&str> = query
+                    .split(';')
+                    .filter(|p| p.starts_with("validation="))
+                    .collect();
+                assert_eq!(flags, ["validation=1"], "{path}?{query}");
+            }
+        }
+        assert!(writes > 100, "{writes} requests to write functions");
+    }
 }
