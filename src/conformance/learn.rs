@@ -496,80 +496,83 @@ impl Study<'_, '_, '_> {
         let Some(range) = p.range.clone() else {
             return;
         };
-        let as_whole = |v: &Option<Value>| -> Option<i64> {
-            match v.as_ref()? {
-                Value::Integer(i) => Some(*i),
-                Value::Decimal(d) => d.trunc().to_string().parse().ok(),
-                Value::String(_) => None,
-            }
-        };
-        // A value inside the range, where the search may start from.
-        let inside = match (as_whole(&range.min), as_whole(&range.max)) {
+        // A value inside the range, where an inward search ends.
+        let inside = match (whole(range.min.as_ref()), whole(range.max.as_ref())) {
             (Some(min), Some(max)) => (min + max) / 2,
             (Some(min), None) => min.max(1),
             (None, Some(max)) => max.min(0),
             (None, None) => 0,
         };
-        let mut bounds = (None, None);
-        for (lower, ours) in [(true, &range.min), (false, &range.max)] {
-            let Some(bound) = ours.as_ref().and_then(|b| as_whole(&Some(b.clone()))) else {
-                continue;
-            };
-            let rule = if lower { "range.min" } else { "range.max" };
-            match self.bound(base, p, bound, inside, lower) {
-                Ok(observed) => {
-                    let verdict = if observed == Some(bound) {
-                        Agreement::Confirmed
-                    } else {
-                        Agreement::Contradicted
-                    };
-                    let reason = observed.is_none().then(|| {
-                        format!("no bound within {SEARCH_WINDOW} of zero: the rule is dropped")
-                    });
-                    let shown = observed.map(|b| b.to_string());
-                    if lower {
-                        bounds.0 = shown.clone();
-                    } else {
-                        bounds.1 = shown.clone();
-                    }
-                    self.finding(
-                        Some(&p.name),
-                        rule,
-                        json!(bound.to_string()),
-                        json!(shown),
-                        verdict,
-                        reason,
-                    );
-                }
-                Err(why) => {
-                    let kept = Some(bound.to_string());
-                    if lower {
-                        bounds.0 = kept;
-                    } else {
-                        bounds.1 = kept;
-                    }
-                    self.finding(
-                        Some(&p.name),
-                        rule,
-                        json!(bound.to_string()),
-                        Json::Null,
-                        Agreement::Unknown,
-                        Some(why),
-                    );
-                }
+        let min = self.one_bound(base, p, range.min.as_ref(), inside, true);
+        let max = self.one_bound(base, p, range.max.as_ref(), inside, false);
+        self.observations.range.insert(p.name.clone(), (min, max));
+    }
+
+    /// Probes one bound of `p` (`ours`, the spec's), records the finding, and returns the bound
+    /// to write: the spec's own text when confirmed or unknown ("0.00" stays), the observed one
+    /// when contradicted, `None` when there is none.
+    fn one_bound(
+        &mut self,
+        base: &Pairs,
+        p: &Param,
+        ours: Option<&Value>,
+        inside: i64,
+        lower: bool,
+    ) -> Option<String> {
+        let ours = ours?;
+        let rule = if lower { "range.min" } else { "range.max" };
+        let spec_text = ours.to_string();
+        let Some(bound) = whole(Some(ours)) else {
+            let why = "a bound with a fraction is not searched".to_owned();
+            self.finding(
+                Some(&p.name),
+                rule,
+                json!(spec_text),
+                Json::Null,
+                Agreement::Unknown,
+                Some(why),
+            );
+            return Some(spec_text);
+        };
+        match self.bound(base, p, bound, inside, lower) {
+            Ok(Some(observed)) if observed == bound => {
+                self.finding(
+                    Some(&p.name),
+                    rule,
+                    json!(spec_text),
+                    json!(spec_text),
+                    Agreement::Confirmed,
+                    None,
+                );
+                Some(spec_text)
+            }
+            Ok(observed) => {
+                let shown = observed.map(|b| b.to_string());
+                let reason = observed.is_none().then(|| {
+                    format!("no bound within {SEARCH_WINDOW} of zero: the rule is dropped")
+                });
+                self.finding(
+                    Some(&p.name),
+                    rule,
+                    json!(spec_text),
+                    json!(shown),
+                    Agreement::Contradicted,
+                    reason,
+                );
+                shown
+            }
+            Err(why) => {
+                self.finding(
+                    Some(&p.name),
+                    rule,
+                    json!(spec_text),
+                    Json::Null,
+                    Agreement::Unknown,
+                    Some(why),
+                );
+                Some(spec_text)
             }
         }
-        // A Decimal's bound keeps the spec's own text when confirmed ("0.00" stays).
-        let text = |ours: &Option<Value>, observed: Option<String>| match (ours, observed) {
-            (Some(o), Some(b))
-                if as_whole(&Some(o.clone())).map(|w| w.to_string()) == Some(b.clone()) =>
-            {
-                Some(o.to_string())
-            }
-            (_, b) => b,
-        };
-        let observed = (text(&range.min, bounds.0), text(&range.max, bounds.1));
-        self.observations.range.insert(p.name.clone(), observed);
     }
 
     /// The observed lower (or upper) bound of `p`, starting from the spec's `bound` and a value
@@ -911,6 +914,15 @@ impl Study<'_, '_, '_> {
             Err(why) => (Json::Null, Agreement::Unknown, Some(why)),
         };
         self.finding(None, "order.auth", json!(401), observed, verdict, reason);
+    }
+}
+
+/// A bound as a whole number, if it is one (`4`, `0.00`); bounds are searched in steps of one.
+fn whole(value: Option<&Value>) -> Option<i64> {
+    match value? {
+        Value::Integer(i) => Some(*i),
+        Value::Decimal(d) if d.fract().is_zero() => d.trunc().to_string().parse().ok(),
+        Value::Decimal(_) | Value::String(_) => None,
     }
 }
 
