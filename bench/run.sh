@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The benchmark harness: builds in release, then measures the bare hyper baseline and the fake one
-# after the other, each pinned to core 0 with the load generator (wrk) pinned to core 1, and
-# prints one table (see bench/bench.py for what each figure means). Installs wrk if missing.
+# The benchmark harness: builds in release, then measures the bare hyper baseline, the fake (log
+# to a file, and log off) and httpmock one after the other, each pinned to core 0 with the load
+# generator (wrk) pinned to core 1, and prints the tables and the budgets (see bench/bench.py for
+# what each figure means). Installs wrk (Debian) and httpmock 0.9.0 (crates.io, into
+# target/bench-tools) if missing.
 #
-#   bench/run.sh                      # about 4 minutes
+#   bench/run.sh                      # about 9 minutes (and a few more the first time, for httpmock)
 #   BENCH_SECONDS=10 bench/run.sh     # longer runs per point
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +15,11 @@ if ! command -v wrk >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk; else sudo apt-get update -qq && sudo apt-get install -y -qq wrk; fi
 fi
 command -v taskset >/dev/null 2>&1 || { echo "taskset (util-linux) is needed" >&2; exit 2; }
+
+if [ ! -x target/bench-tools/bin/httpmock ]; then
+  echo "installing httpmock 0.9.0 (the reference mock) into target/bench-tools" >&2
+  cargo install --quiet --locked httpmock --version 0.9.0 --features standalone --root target/bench-tools
+fi
 
 cargo build --release --locked --quiet --bin enswitch-fake --example baseline
 exec python3 bench/bench.py "$@"

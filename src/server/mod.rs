@@ -247,6 +247,22 @@ impl std::error::Error for Dropped {}
 /// What a response carries: the whole body at once, or a stream of events.
 type ResponseBody = Either<Full<Bytes>, events::EventBody>;
 
+/// The body of a request that has one, within the size and time limits; the answer to give
+/// instead when it breaks one.
+async fn collect_body(body: Incoming, limits: &Limits) -> Result<Vec<u8>, Response<ResponseBody>> {
+    let body = Limited::new(body, limits.max_body_bytes).collect();
+    match tokio::time::timeout(limits.read_timeout, body).await {
+        Ok(Ok(collected)) => Ok(collected.to_bytes().to_vec()),
+        Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => Err(too_large()),
+        // The client went away or broke the framing (a bad chunk size, say).
+        Ok(Err(_)) => Err(plain(StatusCode::BAD_REQUEST, "unreadable request body\n")),
+        Err(_) => Err(plain(
+            StatusCode::REQUEST_TIMEOUT,
+            "request body not received in time\n",
+        )),
+    }
+}
+
 async fn answer<H: Handler>(
     handler: Arc<H>,
     limits: Arc<Limits>,
@@ -259,19 +275,13 @@ async fn answer<H: Handler>(
     if usize::try_from(body.size_hint().lower()).map_or(true, |n| n > limits.max_body_bytes) {
         return Ok(too_large());
     }
-    let body = Limited::new(body, limits.max_body_bytes).collect();
-    let body = match tokio::time::timeout(limits.read_timeout, body).await {
-        Ok(Ok(collected)) => collected.to_bytes().to_vec(),
-        Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => {
-            return Ok(too_large());
-        }
-        // The client went away or broke the framing (a bad chunk size, say).
-        Ok(Err(_)) => return Ok(plain(StatusCode::BAD_REQUEST, "unreadable request body\n")),
-        Err(_) => {
-            return Ok(plain(
-                StatusCode::REQUEST_TIMEOUT,
-                "request body not received in time\n",
-            ));
+    // Most requests (every GET) have no body: nothing to wait for, so no timer to arm.
+    let body = if body.is_end_stream() {
+        Vec::new()
+    } else {
+        match collect_body(body, &limits).await {
+            Ok(body) => body,
+            Err(refusal) => return Ok(refusal),
         }
     };
     let method = match parts.method.as_str() {
