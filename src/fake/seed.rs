@@ -408,9 +408,9 @@ impl SeedChecker<'_> {
                 batch: id,
                 cardgroup,
                 balance,
-                currency,
+                currency: currency.into(),
                 locked: c.locked.value,
-                created: raw.created.clone(),
+                created: raw.created.as_str().into(),
                 notes: Card::notes_of(c.serial.clone(), c.caller.clone()),
             };
             cards.push((card, parsed));

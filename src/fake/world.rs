@@ -6,6 +6,7 @@
 //! and the lock around it all is `store`.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -208,10 +209,12 @@ pub(crate) struct Card {
     pub(crate) batch: BatchId,
     pub(crate) cardgroup: CardGroupId,
     pub(crate) balance: Value,
-    pub(crate) currency: String,
+    /// Shared by every card of a call (and of a batch read back from a state file): a million
+    /// cards hold one copy of their currency and time, and a pointer each.
+    pub(crate) currency: Arc<str>,
     /// The card's own lock; cards/list shows it with its batch's and group's.
     pub(crate) locked: i64,
-    pub(crate) created: String,
+    pub(crate) created: Arc<str>,
     /// What cards/update may set beside the rest: boxed, as most cards never have any, so a
     /// million cards carry a pointer each rather than two empty strings.
     pub(crate) notes: Option<Box<CardNotes>>,

@@ -552,6 +552,8 @@ fn read_rows(
     )?;
     let mut cards = Vec::new();
     let mut rows = statement.query([name])?;
+    // Cards of one batch share their currency and time, as they did before the restart.
+    let mut shared = Shared::default();
     while let Some(r) = rows.next()? {
         let card: String = r.get(0)?;
         let balance = ParamType::Decimal
@@ -568,9 +570,9 @@ fn read_rows(
             batch: BatchId(r.get(2)?),
             cardgroup: CardGroupId(r.get(3)?),
             balance,
-            currency: r.get(5)?,
+            currency: shared.currency(&r.get::<_, String>(5)?),
             locked: r.get(6)?,
-            created: r.get(7)?,
+            created: shared.created(&r.get::<_, String>(7)?),
             notes: Card::notes_of(r.get(8)?, r.get(9)?),
         });
     }
@@ -824,9 +826,9 @@ impl WorldRows {
                 card.batch.0,
                 card.cardgroup.0,
                 card.balance.to_string(),
-                card.currency,
+                &*card.currency,
                 card.locked,
-                card.created,
+                &*card.created,
                 card.serial(),
                 card.caller()
             ])?;
@@ -927,6 +929,35 @@ impl Durable for WorldRows {
             }
             self.write_world(transaction, world, clock)
         })
+    }
+}
+
+/// The last currency and time read, handed out again while rows repeat them (a batch's cards are
+/// read together), so that cards read back share them as the cards a call made did.
+#[derive(Default)]
+struct Shared {
+    currency: Option<Arc<str>>,
+    created: Option<Arc<str>>,
+}
+
+impl Shared {
+    fn currency(&mut self, text: &str) -> Arc<str> {
+        reuse(&mut self.currency, text)
+    }
+
+    fn created(&mut self, text: &str) -> Arc<str> {
+        reuse(&mut self.created, text)
+    }
+}
+
+fn reuse(last: &mut Option<Arc<str>>, text: &str) -> Arc<str> {
+    match last {
+        Some(kept) if **kept == *text => Arc::clone(kept),
+        _ => {
+            let new: Arc<str> = text.into();
+            *last = Some(Arc::clone(&new));
+            new
+        }
     }
 }
 

@@ -141,9 +141,9 @@ fn restore(
                 batch: c.batch,
                 cardgroup: c.cardgroup,
                 balance,
-                currency: c.currency,
+                currency: c.currency.into(),
                 locked: c.locked,
-                created: c.created,
+                created: c.created.into(),
                 notes: None,
             })
         })

@@ -3,6 +3,7 @@
 //! as it was.
 
 use serde_json::json;
+use std::sync::Arc;
 
 use crate::fake::clock::Clock;
 use crate::fake::domain::cards;
@@ -58,6 +59,9 @@ pub(crate) fn create(
     let mut numbers = numbers.into_iter();
     let mut ids = Vec::new();
     world.reserve_cards(numbers.len());
+    // One copy for every card of the call.
+    let (card_currency, card_created): (Arc<str>, Arc<str>) =
+        (currency.as_str().into(), created.as_str().into());
     for n in 1..=batch_number {
         let id = world.next_batch_id();
         let name = if batch_number == 1 {
@@ -73,9 +77,9 @@ pub(crate) fn create(
                 batch: id,
                 cardgroup,
                 balance: balance.clone(),
-                currency: currency.clone(),
+                currency: Arc::clone(&card_currency),
                 locked: lock_cards,
-                created: created.clone(),
+                created: Arc::clone(&card_created),
                 notes: None,
             };
             world.push_card(card, number);

@@ -104,7 +104,7 @@ pub(crate) fn update(world: &mut World, input: &Input) -> ApiResponse {
         card.cardgroup = group;
     }
     if let Some(currency) = currency {
-        card.currency = currency;
+        card.currency = currency.into();
     }
     if let Some(locked) = locked {
         card.locked = locked;
