@@ -569,3 +569,22 @@ fn http(url: &str, reset: bool, ca_cert: Option<&Path>) -> anyhow::Result<Http> 
         None => format!("--target {url}"),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::without_credentials;
+
+    #[test]
+    fn a_target_url_is_shown_without_its_user_and_password() {
+        assert_eq!(
+            without_credentials("https://user:secret@enswitch.example.com/api/json/"),
+            "https://enswitch.example.com/api/json/"
+        );
+        // An @ after the host belongs to the path, not to credentials.
+        assert_eq!(
+            without_credentials("http://127.0.0.1:8080/api/json/?a=b@c"),
+            "http://127.0.0.1:8080/api/json/?a=b@c"
+        );
+        assert_eq!(without_credentials("not a url"), "not a url");
+    }
+}
