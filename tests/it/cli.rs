@@ -222,8 +222,9 @@ fn health_exits_0_when_the_api_answers_and_1_when_nothing_does() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), format!("ok: {url} answers\n"));
 
-    // The port the fake listened on, now closed.
-    let out = enswitch_fake(&["health", "--url", &url]);
+    // Nothing listens on the discard port, and no test's port 0 can land below 1024 (the port
+    // the fake just left may already be another test's).
+    let out = enswitch_fake(&["health", "--url", "http://127.0.0.1:9/api/json/"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out.stderr).starts_with("unhealthy: "),
