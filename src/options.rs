@@ -447,12 +447,7 @@ fn export(args: ExportArgs) -> anyhow::Result<Export> {
     let text = match ExportFormat::from(format) {
         // With the answers a fake on the embedded seed gives, as examples.
         ExportFormat::OpenApi => {
-            let seed = fake::seed::load(
-                &spec,
-                fake::seed::EMBEDDED_NAME,
-                fake::seed::EMBEDDED,
-                fake::DEFAULT_RNG_SEED,
-            )?;
+            let seed = fake::seed::embedded(&spec, fake::DEFAULT_RNG_SEED)?;
             let samples = conformance::samples(&spec, seed);
             openapi(&functions, statuses, &samples)
         }
@@ -530,12 +525,7 @@ fn seed(spec: &Spec, file: Option<&Path>, rng_seed: u64) -> anyhow::Result<World
                 .with_context(|| format!("--seed-file {}", file.display()))?;
             fake::seed::load(spec, &file.display().to_string(), &text, rng_seed)
         }
-        None => fake::seed::load(
-            spec,
-            fake::seed::EMBEDDED_NAME,
-            fake::seed::EMBEDDED,
-            rng_seed,
-        ),
+        None => fake::seed::embedded(spec, rng_seed),
     };
     loaded.context("the seed has errors")
 }

@@ -55,7 +55,7 @@ pub(super) fn judge(
     fixtures: &Fixtures,
     mutant: Mutant,
 ) -> Result<Verdict, FileErrors> {
-    let world = seed::load(spec, seed::EMBEDDED_NAME, seed::EMBEDDED, DEFAULT_RNG_SEED)?;
+    let world = seed::embedded(spec, DEFAULT_RNG_SEED)?;
     let config = Config {
         fake: fake::Settings {
             mutant: Some(mutant),

@@ -145,7 +145,7 @@ impl Fake {
     /// The embedded spec and seed, with the default settings.
     pub fn embedded() -> Result<Fake, FileErrors> {
         let spec = Spec::embedded()?;
-        let world = seed::load(&spec, seed::EMBEDDED_NAME, seed::EMBEDDED, DEFAULT_RNG_SEED)?;
+        let world = seed::embedded(&spec, DEFAULT_RNG_SEED)?;
         Ok(Fake::new(spec, world, Settings::default()))
     }
 

@@ -154,6 +154,11 @@ struct RawCardGroup {
     prompts: BTreeMap<String, RawPrompt>,
 }
 
+/// The embedded seed (`fixtures/seed.yaml`) as a world whose generator starts at `rng_seed`.
+pub fn embedded(spec: &Spec, rng_seed: u64) -> Result<World, FileErrors> {
+    load(spec, EMBEDDED_NAME, EMBEDDED, rng_seed)
+}
+
 /// Loads a seed file's text into a world whose generator starts at `rng_seed`.
 pub fn load(spec: &Spec, file: &str, text: &str, rng_seed: u64) -> Result<World, FileErrors> {
     let raw: RawSeed = crate::spec::yaml::parse(file, text).map_err(|e| FileErrors(vec![e]))?;

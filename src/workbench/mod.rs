@@ -161,12 +161,7 @@ impl Workbench {
     /// The embedded spec and seed with the default configuration.
     pub fn embedded() -> Result<Workbench, FileErrors> {
         let spec = Spec::embedded()?;
-        let seed = fake::seed::load(
-            &spec,
-            fake::seed::EMBEDDED_NAME,
-            fake::seed::EMBEDDED,
-            fake::DEFAULT_RNG_SEED,
-        )?;
+        let seed = fake::seed::embedded(&spec, fake::DEFAULT_RNG_SEED)?;
         Ok(Workbench::new(spec, seed, Config::default()))
     }
 

@@ -44,7 +44,7 @@ fn markdown_of_the_setup_and_observation_functions() {
 /// The document `spec export --format openapi` writes: examples asked of the fake included.
 fn with_samples(spec: &Spec, statuses: HttpStatuses) -> serde_json::Value {
     let functions: Vec<&Function> = spec.functions().iter().collect();
-    let seed = seed::load(spec, seed::EMBEDDED_NAME, seed::EMBEDDED, DEFAULT_RNG_SEED).unwrap();
+    let seed = seed::embedded(spec, DEFAULT_RNG_SEED).unwrap();
     let samples = enswitch_fake::conformance::samples(spec, seed);
     serde_json::from_str(&openapi(&functions, statuses, &samples)).unwrap()
 }

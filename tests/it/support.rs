@@ -35,8 +35,7 @@ impl Fake {
 
     pub fn with(config: Config, rng_seed: u64) -> Fake {
         let spec = Spec::embedded().unwrap();
-        let world: World =
-            seed::load(&spec, seed::EMBEDDED_NAME, seed::EMBEDDED, rng_seed).unwrap();
+        let world: World = seed::embedded(&spec, rng_seed).unwrap();
         let app = Workbench::new(spec, world, config);
         Fake {
             server: FakeServer::start(app).unwrap(),
