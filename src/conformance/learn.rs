@@ -522,57 +522,43 @@ impl Study<'_, '_, '_> {
         let ours = ours?;
         let rule = if lower { "range.min" } else { "range.max" };
         let spec_text = ours.to_string();
-        let Some(bound) = whole(Some(ours)) else {
-            let why = "a bound with a fraction is not searched".to_owned();
-            self.finding(
-                Some(&p.name),
-                rule,
-                json!(spec_text),
-                Json::Null,
-                Agreement::Unknown,
-                Some(why),
-            );
-            return Some(spec_text);
+        let searched = match whole(Some(ours)) {
+            Some(bound) => self
+                .bound(base, p, bound, inside, lower)
+                .map(|b| (bound, b)),
+            None => Err("a bound with a fraction is not searched".to_owned()),
         };
-        match self.bound(base, p, bound, inside, lower) {
-            Ok(Some(observed)) if observed == bound => {
-                self.finding(
-                    Some(&p.name),
-                    rule,
-                    json!(spec_text),
-                    json!(spec_text),
-                    Agreement::Confirmed,
-                    None,
-                );
-                Some(spec_text)
-            }
-            Ok(observed) => {
+        // What the finding shows as observed, its verdict and reason, and the bound to write.
+        let (observed, verdict, reason, written) = match searched {
+            Ok((bound, Some(observed))) if observed == bound => (
+                json!(spec_text),
+                Agreement::Confirmed,
+                None,
+                Some(spec_text.clone()),
+            ),
+            Ok((_, observed)) => {
                 let shown = observed.map(|b| b.to_string());
                 let reason = observed.is_none().then(|| {
                     format!("no bound within {SEARCH_WINDOW} of zero: the rule is dropped")
                 });
-                self.finding(
-                    Some(&p.name),
-                    rule,
-                    json!(spec_text),
-                    json!(shown),
-                    Agreement::Contradicted,
-                    reason,
-                );
-                shown
+                (json!(shown), Agreement::Contradicted, reason, shown)
             }
-            Err(why) => {
-                self.finding(
-                    Some(&p.name),
-                    rule,
-                    json!(spec_text),
-                    Json::Null,
-                    Agreement::Unknown,
-                    Some(why),
-                );
-                Some(spec_text)
-            }
-        }
+            Err(why) => (
+                Json::Null,
+                Agreement::Unknown,
+                Some(why),
+                Some(spec_text.clone()),
+            ),
+        };
+        self.finding(
+            Some(&p.name),
+            rule,
+            json!(spec_text),
+            observed,
+            verdict,
+            reason,
+        );
+        written
     }
 
     /// The observed lower (or upper) bound of `p`, starting from the spec's `bound` and a value
