@@ -3,20 +3,15 @@
 //
 //   cargo build && cd tests/browser && npm ci && npm test
 //
-// ENSWITCH_FAKE_BIN names the binary (default: ../../target/debug/enswitch-fake), CHROMIUM the
-// browser (default: chromium on the PATH). SCREENSHOTS=DIR also saves the README's screenshots
-// there.
+// ENSWITCH_FAKE_BIN, CHROMIUM and SCREENSHOTS as harness.mjs says; the screenshots are
+// dashboard-journal.png and dashboard-world.png.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { join, resolve } from 'node:path';
-import { chromium } from 'playwright-core';
+import { BIN, launchChromium, screenshot } from './harness.mjs';
 
-const here = new URL('.', import.meta.url).pathname;
-const BIN = process.env.ENSWITCH_FAKE_BIN || resolve(here, '../../target/debug/enswitch-fake');
-const CHROMIUM = process.env.CHROMIUM || execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
 const AUTH = 'auth_username=reseller;auth_password=reseller-password';
 const XSS_NAME = '<img src=x onerror=alert(1)>';
 const XSS_DESCRIPTION = '</script><script>alert(2)</script>';
@@ -25,14 +20,7 @@ let browser;
 const servers = [];
 
 before(async () => {
-  // Headless, with a fresh profile of playwright's making for each launch.
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -81,12 +69,6 @@ async function open(base, hash) {
   });
   await page.goto(`${base}/_fake/ui/#${hash}`);
   return { page, problems, context };
-}
-
-async function screenshot(page, name) {
-  if (process.env.SCREENSHOTS) {
-    await page.screenshot({ path: join(process.env.SCREENSHOTS, name) });
-  }
 }
 
 test('a batch created over the API appears in the live journal, and its row shows the parameters redacted', async (t) => {

@@ -4,22 +4,20 @@
 //
 //   cargo build && cd tests/browser && npm ci && npm test
 //
-// ENSWITCH_FAKE_BIN, CHROMIUM and SCREENSHOTS as in dashboard.test.mjs; the screenshots are
+// ENSWITCH_FAKE_BIN, CHROMIUM and SCREENSHOTS as harness.mjs says; the screenshots are
 // report-passed.png (the top of the page), report-coverage.png (one function's coverage) and
 // report-mutant.png (a failed case).
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
+import { BIN, launchChromium, screenshot } from './harness.mjs';
 
 const here = new URL('.', import.meta.url).pathname;
-const BIN = process.env.ENSWITCH_FAKE_BIN || resolve(here, '../../target/debug/enswitch-fake');
-const CHROMIUM = process.env.CHROMIUM || execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
 const FIXTURES = resolve(here, '../../fixtures');
 
 let browser;
@@ -27,13 +25,7 @@ let dir;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'enswitch-report-'));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -58,13 +50,6 @@ async function open(file) {
   page.on('request', (request) => asked.push(request.url()));
   await page.goto(pathToFileURL(file).href);
   return { page, asked };
-}
-
-/** Saves a screenshot of `what` (a page or one element) when SCREENSHOTS is set. */
-async function screenshot(what, name) {
-  if (process.env.SCREENSHOTS) {
-    await what.screenshot({ path: join(process.env.SCREENSHOTS, name) });
-  }
 }
 
 test('a passing run: the verdict, the table by function and the coverage, from disk alone', async () => {
