@@ -25,6 +25,15 @@ fn learn(target: &str, out: &Path, extra: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// A fake on a free loopback port, on `spec` (a directory) or the embedded spec.
+fn serve(spec: Option<&Path>) -> (std::process::Child, std::net::SocketAddr) {
+    let mut args = vec!["serve", "--addr", "127.0.0.1:0", "--log-format", "off"];
+    if let Some(spec) = spec {
+        args.extend(["--spec", spec.to_str().unwrap()]);
+    }
+    spawn(&args)
+}
+
 fn state(addr: std::net::SocketAddr) -> String {
     crate::support::send(
         addr,
@@ -70,7 +79,7 @@ fn rules(spec: &Spec) -> Vec<String> {
 
 #[test]
 fn against_the_fake_itself_every_rule_is_confirmed_and_the_spec_comes_back_the_same() {
-    let (child, addr) = spawn(&["serve", "--addr", "127.0.0.1:0", "--log-format", "off"]);
+    let (child, addr) = serve(None);
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("observed");
     let before = state(addr);
@@ -181,16 +190,7 @@ fn other_spec(dir: &Path) -> PathBuf {
 fn against_another_spec_it_finds_every_difference_and_what_it_writes_answers_alike() {
     let dir = tempfile::tempdir().unwrap();
     let other = other_spec(dir.path());
-    let other_str = other.to_str().unwrap();
-    let (target, addr) = spawn(&[
-        "serve",
-        "--addr",
-        "127.0.0.1:0",
-        "--log-format",
-        "off",
-        "--spec",
-        other_str,
-    ]);
+    let (target, addr) = serve(Some(&other));
     let out = dir.path().join("observed");
     let before = state(addr);
     let run = learn(&format!("http://{addr}/api/json/"), &out, &[]);
@@ -268,15 +268,7 @@ fn against_another_spec_it_finds_every_difference_and_what_it_writes_answers_ali
 
     // A fake on what learn wrote answers the suite of that spec as the target does: the
     // target's answers recorded as snapshots, then the fake checked against them.
-    let (learned, learned_addr) = spawn(&[
-        "serve",
-        "--addr",
-        "127.0.0.1:0",
-        "--log-format",
-        "off",
-        "--spec",
-        out.to_str().unwrap(),
-    ]);
+    let (learned, learned_addr) = serve(Some(&out));
     let fixtures = dir.path().join("fixtures");
     copy_dir(&fixtures_dir(), &fixtures);
     std::fs::remove_dir_all(fixtures.join("snapshots")).unwrap();
@@ -318,7 +310,7 @@ fn against_another_spec_it_finds_every_difference_and_what_it_writes_answers_ali
 
 #[test]
 fn the_budget_stops_it_and_what_was_not_asked_is_unknown() {
-    let (child, addr) = spawn(&["serve", "--addr", "127.0.0.1:0", "--log-format", "off"]);
+    let (child, addr) = serve(None);
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("observed");
     let run = learn(

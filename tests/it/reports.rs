@@ -15,8 +15,8 @@ const PASSWORDS: [&str; 5] = [
     "reseller-password",
 ];
 
-fn html_report(extra: &[&str], dir: &Path) -> (Option<i32>, String) {
-    let report = dir.join("report.html");
+/// `check --in-process` on the repository's fixtures, writing nothing beside them, with `extra`.
+fn in_process(extra: &[&str], dir: &Path) -> std::process::Output {
     let fixtures = fixtures_dir();
     let mut args = vec![
         "--in-process",
@@ -24,13 +24,16 @@ fn html_report(extra: &[&str], dir: &Path) -> (Option<i32>, String) {
         fixtures.to_str().unwrap(),
         "--update",
         "no",
-        "--format",
-        "html",
-        "--output",
-        report.to_str().unwrap(),
     ];
     args.extend_from_slice(extra);
-    let out = check(&args, dir);
+    check(&args, dir)
+}
+
+fn html_report(extra: &[&str], dir: &Path) -> (Option<i32>, String) {
+    let report = dir.join("report.html");
+    let mut args = vec!["--format", "html", "--output", report.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let out = in_process(&args, dir);
     (out.status.code(), std::fs::read_to_string(report).unwrap())
 }
 
@@ -118,20 +121,10 @@ fn the_html_report_of_a_mutant_shows_each_failure_with_its_request_answers_and_d
 fn coverage_json_counts_rules_and_codes_and_min_coverage_fails_below_it() {
     let dir = tempfile::tempdir().unwrap();
     let coverage = dir.path().join("coverage.json");
-    let fixtures = fixtures_dir();
-    let base = [
-        "--in-process",
-        "--fixtures",
-        fixtures.to_str().unwrap(),
-        "--update",
-        "no",
-        "--format",
-        "json",
-    ];
     let with = |extra: &[&str]| {
-        let mut args = base.to_vec();
+        let mut args = vec!["--format", "json"];
         args.extend_from_slice(extra);
-        check(&args, dir.path())
+        in_process(&args, dir.path())
     };
     let out = with(&["--coverage", coverage.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0));
