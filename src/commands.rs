@@ -195,10 +195,6 @@ pub fn check(check: Check) -> anyhow::Result<u8> {
             .context("resetting the target before the run")?;
     }
     let mut reporter = conformance::reporter(format, out, progress, context);
-    let mut keeping = conformance::Keeping {
-        inner: reporter.as_mut(),
-        results: Vec::new(),
-    };
     let runner = Runner {
         target: target.as_ref(),
         config: &config,
@@ -206,34 +202,47 @@ pub fn check(check: Check) -> anyhow::Result<u8> {
         fixtures: &fixtures,
         options: &options,
     };
-    let summary = runner
-        .run(&cases, &mut keeping)
-        .context("writing the report")?;
+    // The results are kept for the coverage only when it was asked for.
+    let (summary, kept) = if coverage.is_some() || min_coverage.is_some() {
+        let mut keeping = conformance::Keeping {
+            inner: reporter.as_mut(),
+            results: Vec::new(),
+        };
+        let summary = runner.run(&cases, &mut keeping);
+        (summary, Some(keeping.results))
+    } else {
+        (runner.run(&cases, reporter.as_mut()), None)
+    };
+    let summary = summary.context("writing the report")?;
     if summary.ran() == 0 && selected > 0 && !allow_empty {
         bail!(
             "no case ran: all {selected} were skipped (the report says why); add --allow-empty \
              if a run that tests nothing is what you mean"
         );
     }
-    let covered = Coverage::of(&spec, &keeping.results);
-    if let Some((path, file)) = coverage {
+    let covered = kept.map(|results| Coverage::of(&spec, &results));
+    if let (Some((path, file)), Some(covered)) = (coverage, &covered) {
         let mut file = std::io::BufWriter::new(file);
-        serde_json::to_writer_pretty(&mut file, &covered)
+        serde_json::to_writer_pretty(&mut file, covered)
             .map_err(std::io::Error::from)
             .and_then(|()| file.write_all(b"\n"))
             .and_then(|()| file.flush())
             .with_context(|| format!("--coverage {}", path.display()))?;
     }
-    let short = min_coverage.is_some_and(|min| covered.percent < min);
-    if let Some(min) = min_coverage.filter(|_| short) {
-        eprintln!(
-            "coverage {}% ({} of {} rules and codes) is below --min-coverage {min}; not exercised:",
-            covered.percent, covered.covered, covered.total
-        );
-        for item in covered.uncovered() {
-            eprintln!("  {item}");
+    let short = match (min_coverage, &covered) {
+        (Some(min), Some(covered)) if covered.percent < min => {
+            eprintln!(
+                "coverage {}% ({} of {} rules and codes) is below --min-coverage {min}; not \
+                 exercised:",
+                covered.percent, covered.covered, covered.total
+            );
+            for item in covered.uncovered() {
+                eprintln!("  {item}");
+            }
+            true
         }
-    }
+        _ => false,
+    };
     Ok(if summary.failed || short {
         exit::FAILED
     } else {
