@@ -615,13 +615,14 @@ async function act(done, path, method) {
   const result = $('namespaces-result');
   try {
     await api(path, { method });
-    result.className = 'result';
-    result.textContent = `${done}.`;
     if (method === 'DELETE' && state.world && path.endsWith(`/${encodeURIComponent(state.world)}`)) {
       state.world = '';
     }
     await Promise.all([loadNamespaces(), loadJournal()]);
     renderJournal();
+    // Said once the table shows it, so the message never runs ahead of the rows.
+    result.className = 'result';
+    result.textContent = `${done}.`;
   } catch (error) {
     result.className = 'result error';
     result.textContent = String(error.message);
