@@ -555,11 +555,11 @@ impl SeedChecker<'_> {
         let input = validate(create, &RawParams::from_pairs(pairs), &settings)
             .and_then(|params| Input::resolve(create, &params, world, &owner, None));
         match input {
-            Ok(input) => Some(CardGroup {
-                id: CardGroupId(raw.id.value),
+            Ok(input) => Some(CardGroup::new(
+                CardGroupId(raw.id.value),
                 customer,
-                fields: card_groups::fields_from(create, &input),
-            }),
+                card_groups::fields_from(create, &input),
+            )),
             Err(error) => {
                 // Point at the offending field if the file gives it, else at the group.
                 let location = raw

@@ -6,7 +6,7 @@
 //! and the lock around it all is `store`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
@@ -171,12 +171,52 @@ pub(crate) struct User {
 pub struct CardGroup {
     pub(crate) id: CardGroupId,
     pub(crate) customer: CustomerId,
-    pub(crate) fields: BTreeMap<String, Value>,
+    fields: BTreeMap<String, Value>,
+    /// The group as `cards/groups/get` shows it, rendered on the first read after a change:
+    /// reading a group is the commonest call, and rendering thirty fields by name costs more
+    /// than the rest of the call. A world is served by one spec all its life, so the fields
+    /// shown never change under it.
+    #[serde(skip)]
+    shown: OnceLock<Arc<str>>,
 }
 
 impl CardGroup {
+    pub(crate) fn new(
+        id: CardGroupId,
+        customer: CustomerId,
+        fields: BTreeMap<String, Value>,
+    ) -> CardGroup {
+        CardGroup {
+            id,
+            customer,
+            fields,
+            shown: OnceLock::new(),
+        }
+    }
+
     pub fn field(&self, name: &str) -> Option<&Value> {
         self.fields.get(name)
+    }
+
+    pub(crate) fn fields(&self) -> &BTreeMap<String, Value> {
+        &self.fields
+    }
+
+    /// Sets one field; what `cards/groups/get` showed is rendered again on the next read.
+    pub(crate) fn set_field(&mut self, name: &str, value: Value) {
+        match self.fields.get_mut(name) {
+            Some(old) => *old = value,
+            None => {
+                self.fields.insert(name.to_owned(), value);
+            }
+        }
+        self.shown = OnceLock::new();
+    }
+
+    /// The group's rendering for `cards/groups/get`, made by `render` if nothing changed it
+    /// since the last read.
+    pub(crate) fn shown(&self, render: impl FnOnce(&CardGroup) -> String) -> Arc<str> {
+        Arc::clone(self.shown.get_or_init(|| render(self).into()))
     }
 
     /// An Integer field the spec guarantees (such as `card_length`).

@@ -634,11 +634,7 @@ pub(super) fn group_from_fields(
         })?;
         values.insert(name, value);
     }
-    Ok(CardGroup {
-        id,
-        customer,
-        fields: values,
-    })
+    Ok(CardGroup::new(id, customer, values))
 }
 
 /// The seed's world with kept groups, batches, cards and generator in it.
@@ -767,7 +763,7 @@ impl WorldRows {
         transaction: &rusqlite::Transaction<'_>,
         group: &CardGroup,
     ) -> rusqlite::Result<()> {
-        let fields = serde_json::to_string(&group.fields).expect("fields serialize");
+        let fields = serde_json::to_string(group.fields()).expect("fields serialize");
         transaction
             .prepare_cached(
                 "INSERT OR REPLACE INTO card_groups (namespace, id, customer, fields) \

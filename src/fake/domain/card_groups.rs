@@ -37,21 +37,20 @@ pub(crate) fn create(world: &mut World, input: &Input, create: &Function) -> Api
     let id = world.next_group_id();
     let customer = CustomerId(input.integer("customer"));
     let fields = fields_from(create, input);
-    world.insert_group(CardGroup {
-        id,
-        customer,
-        fields,
-    });
+    world.insert_group(CardGroup::new(id, customer, fields));
     ApiResponse::ok(Some(data(&json!({ "id": id }))))
 }
 
 /// `cards/groups/get`: every field the spec's data section lists, in its order.
 pub(crate) fn get(world: &World, input: &Input, function: &Function) -> ApiResponse {
     let group = &world.card_groups()[&input.group.expect("the id was checked to name a group")];
-    ApiResponse::ok(Some(data(&GroupView {
-        group,
-        fields: &function.data.fields,
-    })))
+    let shown = group.shown(|group| {
+        data(&GroupView {
+            group,
+            fields: &function.data.fields,
+        })
+    });
+    ApiResponse::ok(Some(shown.to_string()))
 }
 
 /// A group as `cards/groups/get` shows it, serialized straight from the stored values.
@@ -88,12 +87,10 @@ pub(crate) fn update(world: &mut World, input: &Input, mutant: Option<Mutant>) -
             .value(name)
             .expect("a given parameter has a value")
             .clone();
-        group.fields.insert((*name).to_owned(), value);
+        group.set_field(name, value);
     }
     if mutant::is(mutant, Mutant::CurrentValueReset) && !input.is_given("description") {
-        group
-            .fields
-            .insert("description".into(), Value::String(String::new()));
+        group.set_field("description", Value::String(String::new()));
     }
     ApiResponse::ok(None)
 }
