@@ -52,30 +52,35 @@ impl ApiResponse {
             .map(|text| serde_json::from_str(text).expect("data is JSON"))
     }
 
-    /// The envelope as compact JSON, the way the vendor sends it.
+    /// The envelope as compact JSON, the way the vendor sends it. Written by hand: it is made
+    /// for every answer, and its shape is fixed.
     pub fn to_json(&self) -> String {
-        #[derive(Serialize)]
-        struct Item<'a> {
-            code: Code,
-            key: &'a str,
-            message: &'a str,
-        }
         let data_len = self.data.as_ref().map_or(0, |d| d.len() + 8);
-        let mut out = Vec::with_capacity(64 + self.key.len() + self.message.len() + data_len);
-        out.extend_from_slice(b"{\"responses\":[");
-        let item = Item {
-            code: self.code,
-            key: &self.key,
-            message: &self.message,
-        };
-        serde_json::to_writer(&mut out, &item).expect("an envelope serializes");
-        out.push(b']');
+        let mut out = String::with_capacity(64 + self.key.len() + self.message.len() + data_len);
+        out.push_str(r#"{"responses":[{"code":""#);
+        out.push_str(self.code.as_str());
+        out.push_str(r#"","key":"#);
+        push_json_string(&mut out, &self.key);
+        out.push_str(r#","message":"#);
+        push_json_string(&mut out, &self.message);
+        out.push_str("}]");
         if let Some(data) = &self.data {
-            out.extend_from_slice(b",\"data\":");
-            out.extend_from_slice(data.as_bytes());
+            out.push_str(r#","data":"#);
+            out.push_str(data);
         }
-        out.push(b'}');
-        String::from_utf8(out).expect("serde_json writes UTF-8")
+        out.push('}');
+        out
+    }
+}
+
+/// `text` as a JSON string: as it is when nothing in it needs escaping, else by serde_json.
+fn push_json_string(out: &mut String, text: &str) {
+    if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(text);
+        out.push('"');
+    } else {
+        out.push_str(&serde_json::to_string(text).expect("a string serializes"));
     }
 }
 
@@ -99,6 +104,23 @@ mod tests {
         assert_eq!(
             ApiResponse::ok(None).to_json(),
             r#"{"responses":[{"code":"204","key":"","message":"OK"}]}"#
+        );
+    }
+
+    #[test]
+    fn keys_and_messages_are_escaped_as_json_strings() {
+        let error = ApiResponse {
+            code: Code::new(400).unwrap(),
+            key: "a\"b".into(),
+            message: "line\nback\\slash \u{1} é".into(),
+            data: None,
+        };
+        let parsed: serde_json::Value = serde_json::from_str(&error.to_json()).unwrap();
+        assert_eq!(parsed["responses"][0]["code"], "400");
+        assert_eq!(parsed["responses"][0]["key"], "a\"b");
+        assert_eq!(
+            parsed["responses"][0]["message"],
+            "line\nback\\slash \u{1} é"
         );
     }
 

@@ -264,6 +264,18 @@ impl Code {
         self.0
     }
 
+    /// The code as the envelope writes it, without formatting a number each time.
+    pub fn as_str(self) -> &'static str {
+        const TEXT: [&str; 9] = [
+            "200", "201", "204", "400", "401", "402", "403", "404", "500",
+        ];
+        let at = Code::KNOWN
+            .iter()
+            .position(|known| *known == self.0)
+            .expect("a Code is one of the known codes");
+        TEXT[at]
+    }
+
     /// 200, 201 or 204.
     pub fn is_success(self) -> bool {
         (200..300).contains(&self.0)
@@ -272,7 +284,7 @@ impl Code {
 
 impl fmt::Display for Code {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
+        f.write_str(self.as_str())
     }
 }
 
