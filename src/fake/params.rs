@@ -20,20 +20,20 @@ struct Span {
     /// Whether the value's bytes, once decoded, were UTF-8 (if not, `text` holds U+FFFD for
     /// each bad sequence).
     utf8: bool,
+    /// What is shown instead of a redacted value (whose bytes in `text` are blanked).
+    redacted: Option<&'static str>,
 }
+
+/// Room for this many pairs is made up front; a request with more grows the list once or twice.
+const USUAL_PAIRS: usize = 8;
 
 impl RawParams {
     /// The query string, then the form body (if any).
     pub fn parse(query: &str, body: Option<&[u8]>) -> RawParams {
         let body_len = body.map_or(0, <[u8]>::len);
-        // Room for every pair up front: one allocation each for the text and the spans.
-        let separators = query
-            .bytes()
-            .chain(body.unwrap_or_default().iter().copied());
-        let pairs = separators.filter(|b| *b == b';' || *b == b'&').count() + 2;
         let mut params = RawParams {
             text: String::with_capacity(query.len() + body_len),
-            spans: Vec::with_capacity(pairs),
+            spans: Vec::with_capacity(USUAL_PAIRS),
         };
         params.split(query.as_bytes());
         if let Some(body) = body {
@@ -54,6 +54,7 @@ impl RawParams {
                 name,
                 value,
                 utf8: true,
+                redacted: None,
             });
         }
         params
@@ -72,9 +73,10 @@ impl RawParams {
     /// Every pair with whether its value was UTF-8 as sent: a value that was not is shown with
     /// U+FFFD in place of its bad bytes, and validation refuses it.
     pub fn pairs_checked(&self) -> impl ExactSizeIterator<Item = (&str, &str, bool)> + '_ {
-        self.spans
-            .iter()
-            .map(|s| (self.slice(s.name), self.slice(s.value), s.utf8))
+        self.spans.iter().map(|s| {
+            let value = s.redacted.unwrap_or_else(|| self.slice(s.value));
+            (self.slice(s.name), value, s.utf8)
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -85,31 +87,28 @@ impl RawParams {
         self.spans.is_empty()
     }
 
-    /// The bytes of decoded text held.
-    pub fn text_len(&self) -> usize {
-        self.text.len()
-    }
-
     /// What keeping these parameters costs: the capacity of both buffers. Many short pairs
     /// cost far more in spans than in text.
     pub fn heap_bytes(&self) -> usize {
         self.text.capacity() + self.spans.capacity() * std::mem::size_of::<Span>()
     }
 
-    /// Every value of each of `names` becomes `with`, in one pass; the old bytes are overwritten,
-    /// so the value is gone from memory, not only from view.
-    pub fn redact(&mut self, names: &[&str], with: &str) {
-        let mut replacement = None;
+    /// Every value of each of `names` shows as `with` from now on; the old bytes are
+    /// overwritten, so the value is gone from memory, not only from view. Nothing is allocated.
+    pub fn redact(&mut self, names: &[&str], with: &'static str) {
+        const BLANK: &str = "********************************";
         for i in 0..self.spans.len() {
             if !names.contains(&self.slice(self.spans[i].name)) {
                 continue;
             }
-            let (start, end) = self.spans[i].value;
+            let (mut start, end) = self.spans[i].value;
             // The span holds whole characters and `*` is one ASCII byte: still UTF-8.
-            let blanked = "*".repeat(end - start);
-            self.text.replace_range(start..end, &blanked);
-            let at = *replacement.get_or_insert_with(|| self.push_text(with));
-            self.spans[i].value = at;
+            while start < end {
+                let step = (end - start).min(BLANK.len());
+                self.text.replace_range(start..start + step, &BLANK[..step]);
+                start += step;
+            }
+            self.spans[i].redacted = Some(with);
         }
     }
 
@@ -123,18 +122,52 @@ impl RawParams {
         (start, self.text.len())
     }
 
+    /// Splits `input` into pairs. Most requests carry no escape at all: then the text is
+    /// `input` itself, copied once, and the pairs are spans into that copy.
     fn split(&mut self, input: &[u8]) {
-        for piece in input.split(|b| *b == b';' || *b == b'&') {
-            if piece.is_empty() {
-                continue;
+        let plain = !input.iter().any(|b| matches!(b, b'%' | b'+'));
+        let copied = match std::str::from_utf8(input) {
+            Ok(text) if plain => Some(self.push_text(text).0),
+            _ => None,
+        };
+        let mut start = 0;
+        while start < input.len() {
+            let end = input[start..]
+                .iter()
+                .position(|b| matches!(b, b';' | b'&'))
+                .map_or(input.len(), |at| start + at);
+            let piece = &input[start..end];
+            if !piece.is_empty() {
+                let equals = piece.iter().position(|b| *b == b'=');
+                let (name, value) = match equals {
+                    Some(at) => (&piece[..at], &piece[at + 1..]),
+                    None => (piece, &b""[..]),
+                };
+                let span = match copied {
+                    Some(base) => {
+                        let name_at = base + start;
+                        let value_at = equals.map_or(name_at + piece.len(), |at| name_at + at + 1);
+                        Span {
+                            name: (name_at, name_at + name.len()),
+                            value: (value_at, value_at + value.len()),
+                            utf8: true,
+                            redacted: None,
+                        }
+                    }
+                    None => {
+                        let (name, _) = self.decode(name);
+                        let (value, utf8) = self.decode(value);
+                        Span {
+                            name,
+                            value,
+                            utf8,
+                            redacted: None,
+                        }
+                    }
+                };
+                self.spans.push(span);
             }
-            let (name, value) = match piece.iter().position(|b| *b == b'=') {
-                Some(at) => (&piece[..at], &piece[at + 1..]),
-                None => (piece, &b""[..]),
-            };
-            let (name, _) = self.decode(name);
-            let (value, utf8) = self.decode(value);
-            self.spans.push(Span { name, value, utf8 });
+            start = end + 1;
         }
     }
 
