@@ -39,6 +39,16 @@ impl Method {
             Method::Other(name) => name,
         }
     }
+
+    /// The method's name to keep: no copy for the ones the fake knows.
+    pub fn name(&self) -> std::borrow::Cow<'static, str> {
+        match self {
+            Method::Get => "GET".into(),
+            Method::Post => "POST".into(),
+            Method::Delete => "DELETE".into(),
+            Method::Other(name) => name.clone().into(),
+        }
+    }
 }
 
 impl ApiRequest {

@@ -7,6 +7,7 @@
 //! entries, never a copy of the whole journal, or subscribe to every entry from now on (the
 //! dashboard's live view).
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -44,14 +45,15 @@ pub struct Entry {
     pub time: i64,
     /// The function path asked for (`cards/groups/update`), as sent.
     pub function: String,
-    pub method: String,
+    /// `GET` and `POST` (the methods the API takes) cost no copy.
+    pub method: Cow<'static, str>,
     /// Every parameter in the order sent, repeats included.
     pub params: RawParams,
     /// The envelope's code, or what a fault did instead of answering.
-    pub code: String,
+    pub code: &'static str,
     /// The injected fault that fired, if one did.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fault: Option<String>,
+    pub fault: Option<&'static str>,
     /// How long the fake took to answer, in microseconds (a delay fault's wait not included).
     pub took_us: u64,
     /// The answer's body as sent (cut at `ANSWER_LIMIT` bytes), shown as text; `None` when the
@@ -95,9 +97,10 @@ impl Entry {
         std::mem::size_of::<Entry>()
             + self.params.heap_bytes()
             + self.function.capacity()
-            + self.method.capacity()
-            + self.code.capacity()
-            + self.fault.as_ref().map_or(0, String::capacity)
+            + match &self.method {
+                Cow::Borrowed(_) => 0,
+                Cow::Owned(method) => method.capacity(),
+            }
             + self.answer.as_ref().map_or(0, Bytes::len)
             + self.namespace.as_ref().map_or(0, |n| n.len())
     }
@@ -325,7 +328,7 @@ mod tests {
             function: function.into(),
             method: "GET".into(),
             params,
-            code: "200".into(),
+            code: "200",
             fault: None,
             took_us: 0,
             answer: None,

@@ -229,9 +229,9 @@ impl Workbench {
         };
 
         let code = match fault {
-            Some(Action::Http503) => "HTTP 503".to_owned(),
-            Some(Action::Close) => "closed".to_owned(),
-            _ => response.code.to_string(),
+            Some(Action::Http503) => "HTTP 503",
+            Some(Action::Close) => "closed",
+            _ => response.code.as_str(),
         };
         let took = started.elapsed();
         let fault = fault.as_ref().map(Action::name);
@@ -239,7 +239,7 @@ impl Workbench {
             name,
             request,
             function,
-            &code,
+            code,
             &response,
             fault,
             self.config.fake.mutant,
@@ -250,10 +250,10 @@ impl Workbench {
             seq: namespace.next_seq(),
             time: namespace.world.clock().tick(),
             function: function.to_owned(),
-            method: request.method.as_str().to_owned(),
+            method: request.method.name(),
             params: call.params,
             code,
-            fault: fault.map(str::to_owned),
+            fault,
             took_us: u64::try_from(took.as_micros()).unwrap_or(u64::MAX),
             answer: reply.answer().map(|a| journal::answer_kept(&a.body)),
         });

@@ -170,7 +170,7 @@ mod tests {
             function: "cards/list".into(),
             method: "GET".into(),
             params: crate::fake::RawParams::parse("a=1%0Ab", None),
-            code: "200".into(),
+            code: "200",
             fault: None,
             took_us: 3,
             answer: Some("{\n}".into()),
