@@ -261,7 +261,11 @@ impl Fake {
 pub fn function_path(path: &str) -> Option<&str> {
     let rest = path.strip_prefix(API_PREFIX)?;
     let rest = rest.strip_suffix('/').unwrap_or(rest);
-    let well_formed = !rest.is_empty() && rest.split('/').all(|step| !step.is_empty());
+    // No empty step: no slash first or last, and never two in a row.
+    let bytes = rest.as_bytes();
+    let well_formed = bytes.first().is_some_and(|b| *b != b'/')
+        && bytes.last().is_some_and(|b| *b != b'/')
+        && !bytes.windows(2).any(|pair| pair == b"//");
     well_formed.then_some(rest)
 }
 
