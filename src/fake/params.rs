@@ -125,20 +125,18 @@ impl RawParams {
     /// Splits `input` into pairs. Most requests carry no escape at all: then the text is
     /// `input` itself, copied once, and the pairs are spans into that copy.
     fn split(&mut self, input: &[u8]) {
-        let plain = !input.iter().any(|b| matches!(b, b'%' | b'+'));
+        let plain = memchr::memchr2(b'%', b'+', input).is_none();
         let copied = match std::str::from_utf8(input) {
             Ok(text) if plain => Some(self.push_text(text).0),
             _ => None,
         };
         let mut start = 0;
         while start < input.len() {
-            let end = input[start..]
-                .iter()
-                .position(|b| matches!(b, b';' | b'&'))
-                .map_or(input.len(), |at| start + at);
+            let end =
+                memchr::memchr2(b';', b'&', &input[start..]).map_or(input.len(), |at| start + at);
             let piece = &input[start..end];
             if !piece.is_empty() {
-                let equals = piece.iter().position(|b| *b == b'=');
+                let equals = memchr::memchr(b'=', piece);
                 let (name, value) = match equals {
                     Some(at) => (&piece[..at], &piece[at + 1..]),
                     None => (piece, &b""[..]),
