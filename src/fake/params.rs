@@ -102,11 +102,15 @@ impl RawParams {
                 continue;
             }
             let (mut start, end) = self.spans[i].value;
-            // The span holds whole characters and `*` is one ASCII byte: still UTF-8.
+            // Whole characters at a time (a chunk may not end inside one), each byte becoming
+            // one ASCII `*`: the text stays UTF-8 and keeps its length, so no span moves.
             while start < end {
-                let step = (end - start).min(BLANK.len());
-                self.text.replace_range(start..start + step, &BLANK[..step]);
-                start += step;
+                let mut cut = (start + BLANK.len()).min(end);
+                while !self.text.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                self.text.replace_range(start..cut, &BLANK[..cut - start]);
+                start = cut;
             }
             self.spans[i].redacted = Some(with);
         }
@@ -299,6 +303,18 @@ mod tests {
             ]
         );
         assert!(!p.text.contains("s3cret") && !p.text.contains("other"));
+    }
+
+    #[test]
+    fn a_long_password_of_many_byte_characters_is_redacted_whole() {
+        // 40 characters of 2 to 4 bytes: the blanking goes in chunks, none may split one.
+        let secret = "é€😀".repeat(13) + "é";
+        let escaped: String = secret.bytes().map(|b| format!("%{b:02X}")).collect();
+        let mut p = RawParams::parse(&format!("auth_password={escaped};a=1"), None);
+        p.redact(&["auth_password"], "[redacted]");
+        assert_eq!(p.get("auth_password"), Some("[redacted]"));
+        assert_eq!(p.get("a"), Some("1"));
+        assert!(!p.text.contains('é') && !p.text.contains('€') && !p.text.contains('😀'));
     }
 
     #[test]
