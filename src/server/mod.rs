@@ -33,6 +33,7 @@ pub use signal::{ServeError, serve_until_signal};
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -138,12 +139,15 @@ pub async fn run<H: Handler>(
                     )
                 });
                 let connection = http.serve_connection(TokioIo::new(stream), service);
-                let connections = Arc::clone(&connections);
+                let registered = Registered {
+                    connections: Arc::clone(&connections),
+                    id: ticket.id,
+                };
                 let lifetime = limits.connection_lifetime;
                 tokio::spawn(async move {
-                    let id = ticket.id;
+                    // Dropped when the task ends, however it ends: a slot is never lost.
+                    let _registered = registered;
                     serve_connection(connection, ticket, lifetime).await;
-                    connections.close(id);
                 });
             }
             () = &mut stop => break,
@@ -194,6 +198,18 @@ where
                 }
             }
         }
+    }
+}
+
+/// A connection's place in the registry, given back when dropped.
+struct Registered {
+    connections: Arc<Connections>,
+    id: u64,
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        self.connections.close(self.id);
     }
 }
 
@@ -307,12 +323,15 @@ async fn answer<H: Handler>(
             .map(str::to_owned),
         body,
     };
+    // A panic is a bug of the handler's: the client still gets an answer, on either path.
+    let panicked = || HttpAnswer::text(500, "the handler panicked\n").into();
     let reply = if handler.blocks(&request) {
         tokio::task::spawn_blocking(move || handler.serve(request))
             .await
-            .unwrap_or_else(|_| HttpAnswer::text(500, "the handler panicked\n").into())
+            .unwrap_or_else(|_| panicked())
     } else {
-        handler.serve(request)
+        std::panic::catch_unwind(AssertUnwindSafe(|| handler.serve(request)))
+            .unwrap_or_else(|_| panicked())
     };
     let answer = match reply {
         Reply::Now(answer) => answer,
@@ -366,4 +385,85 @@ fn plain(status: StatusCode, text: &'static str) -> Response<ResponseBody> {
         .headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read as _, Write as _};
+    use std::time::Duration;
+
+    use super::*;
+
+    /// Panics on `/panic`, answers anything else.
+    struct Buggy;
+
+    impl Handler for Buggy {
+        fn blocks(&self, _: &ApiRequest) -> bool {
+            false
+        }
+
+        fn serve(&self, request: ApiRequest) -> Reply {
+            assert!(request.path != "/panic", "a bug in the handler");
+            HttpAnswer::text(200, "fine\n").into()
+        }
+    }
+
+    fn get(addr: SocketAddr, path: &str) -> String {
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: f\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut answer = String::new();
+        stream
+            .read_to_string(&mut answer)
+            .expect("an answer within 5 s");
+        answer
+    }
+
+    #[test]
+    fn a_handler_that_panics_answers_500_and_gives_its_connection_back() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        // Two connections, six with the slack: a connection lost with each panic would leave
+        // the server unable to accept by the seventh.
+        let limits = Limits {
+            max_connections: 2,
+            ..Limits::default()
+        };
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let listener = TcpListener::from_std(listener).unwrap();
+                let stop = async {
+                    let _ = stopped.await;
+                };
+                run(
+                    listener,
+                    Arc::new(Buggy),
+                    &limits,
+                    stop,
+                    std::future::pending(),
+                )
+                .await
+            })
+        });
+        for _ in 0..10 {
+            let answer = get(addr, "/panic");
+            assert!(answer.starts_with("HTTP/1.1 500"), "{answer}");
+            assert!(answer.ends_with("the handler panicked\n"), "{answer}");
+        }
+        assert!(get(addr, "/fine").starts_with("HTTP/1.1 200"));
+        stop.send(()).unwrap();
+        server.join().unwrap().unwrap();
+    }
 }
