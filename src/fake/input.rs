@@ -9,7 +9,7 @@ use std::cmp::Ordering;
 use crate::fake::auth::Caller;
 use crate::fake::error::ApiError;
 use crate::fake::mutant::{self, Mutant};
-use crate::fake::validate::{AUTH_PARAMS, Params};
+use crate::fake::validate::Params;
 use crate::fake::world::{BatchId, CardGroupId, CustomerId, RatePlanId, SoundId, World};
 use crate::spec::value::Value;
 use crate::spec::{ConstraintRule, Context, DefaultSource, Function, ResourceKind};
@@ -32,7 +32,7 @@ pub(crate) struct Input<'a> {
 impl<'a> Input<'a> {
     pub(crate) fn resolve(
         function: &'a Function,
-        params: &Params<'_>,
+        params: Params<'_>,
         world: &World,
         who: &Caller,
         mutant: Option<Mutant>,
@@ -46,114 +46,109 @@ impl<'a> Input<'a> {
             card: None,
         };
 
-        // Existence and tenancy (404) before the references whose absence is a 400.
-        for missing_code in [404, 400] {
-            for (position, param) in function.parameters.iter().enumerate() {
-                // Most parameters name nothing: skip them before looking up what was given.
-                let Some(refers) = param
-                    .refers_to
-                    .as_ref()
-                    .filter(|r| r.missing.as_u16() == missing_code)
-                else {
+        // Existence and tenancy (404) before the references whose absence is a 400: the order
+        // the spec index keeps them in.
+        for &position in function.reference_positions() {
+            let param = &function.parameters[position];
+            let Some(refers) = param.refers_to.as_ref() else {
+                continue;
+            };
+            // A reference given as its own default names nothing: `sound=0` is no sound.
+            let is_default = param.default.as_ref().is_some_and(|d| {
+                matches!(&d.source, DefaultSource::Literal(v) if Some(v) == params.at(position))
+            });
+            let id = match params.at(position) {
+                _ if is_default => continue,
+                Some(Value::Integer(id)) => id,
+                Some(Value::String(number)) if refers.resource == ResourceKind::Card => {
+                    let found = world.card_position(number).filter(|p| {
+                        world.sees(who.customer, world.card_customer(&world.cards()[*p]))
+                    });
+                    input.card = input.card.or(found);
+                    if found.is_none() {
+                        return Err(ApiError::missing(function, &param.name, refers.missing));
+                    }
                     continue;
-                };
-                // A reference given as its own default names nothing: `sound=0` is no sound.
-                let is_default = param.default.as_ref().is_some_and(|d| {
-                    matches!(&d.source, DefaultSource::Literal(v) if Some(v) == params.at(position))
-                });
-                let id = match params.at(position) {
-                    _ if is_default => continue,
-                    Some(Value::Integer(id)) => id,
-                    Some(Value::String(number)) if refers.resource == ResourceKind::Card => {
-                        let found = world.card_position(number).filter(|p| {
-                            world.sees(who.customer, world.card_customer(&world.cards()[*p]))
-                        });
-                        input.card = input.card.or(found);
-                        if found.is_none() {
-                            return Err(ApiError::missing(function, &param.name, refers.missing));
-                        }
-                        continue;
-                    }
-                    _ => continue,
-                };
-                let seen = match refers.resource {
-                    ResourceKind::CardGroup => {
-                        let moves_card = function
-                            .constraints
-                            .iter()
-                            .any(|c| c.rule == ConstraintRule::SameCustomer);
-                        let any_group = mutant::is(mutant, Mutant::ForeignGroupVisible)
-                            || (moves_card && mutant::is(mutant, Mutant::CardMovedAcrossCustomers));
-                        let found = if any_group {
-                            world.card_groups().get(&CardGroupId(*id)).map(|g| g.id)
-                        } else {
-                            world
-                                .visible_group(who.customer, CardGroupId(*id))
-                                .map(|g| g.id)
-                        };
-                        input.group = input.group.or(found);
-                        found.is_some()
-                    }
-                    ResourceKind::Batch => {
-                        let found = world
-                            .visible_batch(who.customer, BatchId(*id))
-                            .map(|b| b.id);
-                        input.batch = input.batch.or(found);
-                        found.is_some()
-                    }
-                    ResourceKind::RatePlan => world.may_use_plan(who.customer, RatePlanId(*id)),
-                    ResourceKind::Customer => {
-                        let target = CustomerId(*id);
-                        world.customers.contains_key(&target) && world.sees(who.customer, target)
-                    }
-                    ResourceKind::Sound => {
-                        world.visible_sound(who.customer, SoundId(*id)).is_some()
-                    }
-                    // Named by its number, a String: above.
-                    ResourceKind::Card => false,
-                };
-                if !seen {
-                    return Err(ApiError::missing(function, &param.name, refers.missing));
                 }
+                _ => continue,
+            };
+            let seen = match refers.resource {
+                ResourceKind::CardGroup => {
+                    let moves_card = function
+                        .constraints
+                        .iter()
+                        .any(|c| c.rule == ConstraintRule::SameCustomer);
+                    let any_group = mutant::is(mutant, Mutant::ForeignGroupVisible)
+                        || (moves_card && mutant::is(mutant, Mutant::CardMovedAcrossCustomers));
+                    let found = if any_group {
+                        world.card_groups().get(&CardGroupId(*id)).map(|g| g.id)
+                    } else {
+                        world
+                            .visible_group(who.customer, CardGroupId(*id))
+                            .map(|g| g.id)
+                    };
+                    input.group = input.group.or(found);
+                    found.is_some()
+                }
+                ResourceKind::Batch => {
+                    let found = world
+                        .visible_batch(who.customer, BatchId(*id))
+                        .map(|b| b.id);
+                    input.batch = input.batch.or(found);
+                    found.is_some()
+                }
+                ResourceKind::RatePlan => world.may_use_plan(who.customer, RatePlanId(*id)),
+                ResourceKind::Customer => {
+                    let target = CustomerId(*id);
+                    world.customers.contains_key(&target) && world.sees(who.customer, target)
+                }
+                ResourceKind::Sound => world.visible_sound(who.customer, SoundId(*id)).is_some(),
+                // Named by its number, a String: above.
+                ResourceKind::Card => false,
+            };
+            if !seen {
+                return Err(ApiError::missing(function, &param.name, refers.missing));
             }
         }
 
+        // Each parameter's value, in the function's order: what was given, or what its default
+        // gives. Only the parameters given or defaulted are visited.
         let group = input.group.map(|id| &world.card_groups()[&id]);
-        for (position, param) in function
-            .parameters
-            .iter()
-            .enumerate()
-            .skip(AUTH_PARAMS.len())
-        {
-            let value = match params.at(position) {
-                Some(value) => {
-                    input.given.push(&param.name);
-                    Some(value.clone())
+        let default_of = |position: usize| {
+            let param = &function.parameters[position];
+            let value = match &param.default.as_ref()?.source {
+                DefaultSource::Literal(value) => Some(value.clone()),
+                DefaultSource::GroupField(field) => group.and_then(|g| g.field(field)).cloned(),
+                DefaultSource::Context(Context::SystemCurrency) => {
+                    Some(Value::String(world.system_currency.clone()))
                 }
-                None => param
-                    .default
-                    .as_ref()
-                    .and_then(|default| match &default.source {
-                        DefaultSource::Literal(value) => Some(value.clone()),
-                        DefaultSource::GroupField(field) => {
-                            group.and_then(|g| g.field(field)).cloned()
-                        }
-                        // Left in the stored group: an update of one field must not copy the
-                        // other thirty (see `current` below for the checks that need them).
-                        DefaultSource::CurrentValue => None,
-                        DefaultSource::Context(Context::SystemCurrency) => {
-                            Some(Value::String(world.system_currency.clone()))
-                        }
-                        DefaultSource::Context(Context::CallerCustomer) => {
-                            Some(Value::Integer(who.customer.0))
-                        }
-                        DefaultSource::Context(Context::AllCardGroups) => None,
-                    }),
+                DefaultSource::Context(Context::CallerCustomer) => {
+                    Some(Value::Integer(who.customer.0))
+                }
+                // Left in the stored group: an update of one field must not copy the other
+                // thirty (see `current` below for the checks that need them). Not in the
+                // index's defaulted positions.
+                DefaultSource::CurrentValue | DefaultSource::Context(Context::AllCardGroups) => {
+                    None
+                }
             };
-            if let Some(value) = value {
-                input.values.push((&param.name, value));
+            value.map(|value| (param.name.as_str(), value))
+        };
+        let given = params.into_given();
+        let mut defaulted = function.defaulted_positions().iter().copied().peekable();
+        input.values.reserve(given.len() + defaulted.len());
+        input.given.reserve(given.len());
+        for (position, value) in given {
+            while let Some(d) = defaulted.next_if(|d| *d <= position) {
+                if d < position {
+                    input.values.extend(default_of(d));
+                }
             }
+            let name = function.parameters[position].name.as_str();
+            input.given.push(name);
+            input.values.push((name, value));
         }
+        input.values.extend(defaulted.filter_map(default_of));
 
         // A field an update leaves out keeps its stored value; constraints see that one.
         let current = |name: &str| {

@@ -216,7 +216,7 @@ impl Fake {
         let caller = auth::authenticate(world, raw, &self.tokens, clock.peek(), mutant)?;
         auth::authorize(world, &caller, function)?;
         let params = validate::validate(function, raw, &self.settings)?;
-        let input = input::Input::resolve(function, &params, world, &caller, mutant)?;
+        let input = input::Input::resolve(function, params, world, &caller, mutant)?;
         let acting = domain::Acting {
             clock,
             mutant,

@@ -553,7 +553,7 @@ impl SeedChecker<'_> {
             ..Settings::default()
         };
         let input = validate(create, &RawParams::from_pairs(pairs), &settings)
-            .and_then(|params| Input::resolve(create, &params, world, &owner, None));
+            .and_then(|params| Input::resolve(create, params, world, &owner, None));
         match input {
             Ok(input) => Some(CardGroup::new(
                 CardGroupId(raw.id.value),

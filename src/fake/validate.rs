@@ -15,8 +15,9 @@ use crate::spec::{ConstraintRule, DefaultSource, Function, Param};
 #[derive(Debug, Clone)]
 pub struct Params<'a> {
     function: &'a Function,
-    /// By position in `function.parameters`; `None` where the request gave nothing.
-    given: Vec<Option<Value>>,
+    /// Only what the request gave, by position in `function.parameters`, in that order: a call
+    /// gives a handful of a function's thirty parameters.
+    given: Vec<(usize, Value)>,
 }
 
 impl Params<'_> {
@@ -26,7 +27,15 @@ impl Params<'_> {
 
     /// The value given for the parameter at `position` in the function's parameters.
     pub fn at(&self, position: usize) -> Option<&Value> {
-        self.given.get(position).and_then(Option::as_ref)
+        self.given
+            .iter()
+            .find(|(at, _)| *at == position)
+            .map(|(_, value)| value)
+    }
+
+    /// The values given, with their positions, in the function's order.
+    pub(crate) fn into_given(self) -> Vec<(usize, Value)> {
+        self.given
     }
 }
 
@@ -41,28 +50,39 @@ pub fn validate<'a>(
     settings: &Settings,
 ) -> Result<Params<'a>, ApiError> {
     let max_cards = settings.max_cards;
-    // One pass over what was sent: the first value of each known name, by position (D3, D4).
-    let count = function.parameters.len();
-    let mut sent: Vec<Option<(&str, bool)>> = vec![None; count];
+    // One pass over what was sent: the first value of each known name (D3, D4), by position.
+    // The spec loader puts the authentication parameters first; `auth` reads those.
+    let mut sent: Vec<(usize, &str, bool)> = Vec::with_capacity(raw.len());
     for (name, value, utf8) in raw.pairs_checked() {
         if let Some(i) = function.position(name)
-            && sent[i].is_none()
+            && i >= AUTH_PARAMS.len()
+            && !sent.iter().any(|(at, ..)| *at == i)
         {
-            sent[i] = Some((value, utf8));
+            sent.push((i, value, utf8));
         }
     }
-    // The spec loader puts the authentication parameters first; `auth` reads those.
-    let mut given = vec![None; count];
-    for (i, param) in function
-        .parameters
-        .iter()
-        .enumerate()
-        .skip(AUTH_PARAMS.len())
-    {
-        given[i] = match sent[i] {
-            Some((_, false)) => return Err(ApiError::bad_type(&param.name, &TypeError::NotUtf8)),
-            sent => check(param, sent.map(|(text, _)| text), settings.mutant)?,
-        };
+    sent.sort_unstable_by_key(|(at, ..)| *at);
+    // In the spec's order, the first failure wins: a required parameter not sent fails where it
+    // stands, between the ones sent.
+    let mut given = Vec::with_capacity(sent.len());
+    let mut required = function.required_positions().iter().copied().peekable();
+    let absent = |position: usize| ApiError::required(&function.parameters[position].name);
+    for (i, text, utf8) in sent {
+        while let Some(r) = required.next_if(|r| *r <= i) {
+            if r < i {
+                return Err(absent(r));
+            }
+        }
+        let param = &function.parameters[i];
+        if !utf8 {
+            return Err(ApiError::bad_type(&param.name, &TypeError::NotUtf8));
+        }
+        if let Some(value) = check(param, text, settings.mutant)? {
+            given.push((i, value));
+        }
+    }
+    if let Some(r) = required.next() {
+        return Err(absent(r));
     }
     let params = Params { function, given };
     for constraint in &function.constraints {
@@ -121,18 +141,9 @@ pub fn validate<'a>(
     Ok(params)
 }
 
-/// One parameter: absent (fine unless required), or text that must parse as its type and keep
-/// its rules.
-fn check(
-    param: &Param,
-    text: Option<&str>,
-    mutant: Option<Mutant>,
-) -> Result<Option<Value>, ApiError> {
-    let text = match text {
-        Some(text) => text,
-        None if param.required => return Err(ApiError::required(&param.name)),
-        None => return Ok(None),
-    };
+/// One parameter sent: text that must parse as its type and keep its rules. `None` when a
+/// mutant drops a value of the wrong type.
+fn check(param: &Param, text: &str, mutant: Option<Mutant>) -> Result<Option<Value>, ApiError> {
     let value = match param.ty.parse(text) {
         Ok(value) => value,
         Err(_) if !param.required && mutant::is(mutant, Mutant::TypeDropped) => return Ok(None),
@@ -206,6 +217,33 @@ mod tests {
         assert_eq!(
             message,
             "number must be a whole number: digits with an optional leading '-'."
+        );
+    }
+
+    #[test]
+    fn a_required_parameter_not_sent_fails_where_it_stands_among_those_sent() {
+        // cardgroup (3rd) and batch_name (4th) are required; number is the 12th.
+        let first = |query| key_and_message(run("cards/batches/create", query)).0;
+        assert_eq!(first("number=1"), "cardgroup", "before every one sent");
+        assert_eq!(
+            first("number=x;cardgroup=1"),
+            "batch_name",
+            "between, sent out of order"
+        );
+        assert_eq!(first("cardgroup=1"), "batch_name", "after every one sent");
+        assert_eq!(
+            first("batch_name=b;cardgroup=x"),
+            "cardgroup",
+            "a bad one sent first"
+        );
+        // The first value of a name is the one checked.
+        assert_eq!(first("cardgroup=x;cardgroup=1;batch_name=b"), "cardgroup");
+        assert!(
+            run(
+                "cards/batches/create",
+                "cardgroup=1;cardgroup=x;batch_name=b"
+            )
+            .is_ok()
         );
     }
 

@@ -329,7 +329,7 @@ impl SpecChecker<'_> {
                     .collect(),
                 observed: raw.observed.clone(),
                 source: self.file.to_owned(),
-                positions: super::NameIndex::default(),
+                index: super::ParamIndex::default(),
             }
             .index_parameters(),
         )

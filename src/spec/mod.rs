@@ -71,9 +71,13 @@ impl Spec {
         &self.functions
     }
 
-    /// For the workbench's mutants, which bend rules of the fake's own copy.
-    pub(crate) fn functions_mut(&mut self) -> &mut [Function] {
-        &mut self.functions
+    /// For the workbench's mutants, which bend rules of the fake's own copy: `edit` changes a
+    /// function, then its parameter index is made again to match.
+    pub(crate) fn edit_functions(&mut self, mut edit: impl FnMut(&mut Function)) {
+        for function in &mut self.functions {
+            edit(function);
+            function.reindex();
+        }
     }
 
     /// The function at `path` (`cards/groups/update`), without slashes around it.
@@ -107,10 +111,27 @@ pub struct Function {
     /// The file the function was read from, for messages.
     #[serde(skip)]
     pub source: String,
-    /// Parameter name to its index in `parameters`, so a request's pairs are matched without
-    /// comparing each name with every parameter's.
+    /// Derived from `parameters` by the loader, so a call looks only at the parameters that
+    /// matter to it.
     #[serde(skip)]
-    positions: NameIndex,
+    index: ParamIndex,
+}
+
+/// What a call needs to know about a function's parameters without visiting all of them: most
+/// of a function's thirty parameters are neither given, required, defaulted nor references.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ParamIndex {
+    /// Parameter name to its position in `parameters`, so a request's pairs are matched without
+    /// comparing each name with every parameter's.
+    by_name: NameIndex,
+    /// The positions of the required parameters past authentication, in order.
+    required: Vec<usize>,
+    /// The positions of the parameters that name a stored object: first those answered 404 when
+    /// it is missing, then those answered 400 (D5), each in order.
+    references: Vec<usize>,
+    /// The positions of the parameters whose default may give a value of its own (not "Current
+    /// value.", which stays in the stored group), in order.
+    defaulted: Vec<usize>,
 }
 
 /// Parameter positions by name. Looked up once per parameter sent, so the hash matters: the
@@ -149,18 +170,58 @@ impl Function {
 
     /// The index of parameter `name` in `parameters`.
     pub fn position(&self, name: &str) -> Option<usize> {
-        self.positions.get(name).copied()
+        self.index.by_name.get(name).copied()
     }
 
-    /// Fills the name index; the loader calls it once the parameters are final.
+    /// The positions of the required parameters, authentication's two left out, in order.
+    pub(crate) fn required_positions(&self) -> &[usize] {
+        &self.index.required
+    }
+
+    /// The positions of the parameters that name a stored object, in the order they are
+    /// checked: those missing answered with 404 first, then those with 400.
+    pub(crate) fn reference_positions(&self) -> &[usize] {
+        &self.index.references
+    }
+
+    /// The positions of the parameters whose default may give a value, in order.
+    pub(crate) fn defaulted_positions(&self) -> &[usize] {
+        &self.index.defaulted
+    }
+
+    /// Fills the index; the loader calls it once the parameters are final.
     pub(crate) fn index_parameters(mut self) -> Function {
-        self.positions = self
-            .parameters
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.name.clone(), i))
-            .collect();
+        self.reindex();
         self
+    }
+
+    fn reindex(&mut self) {
+        let params = || self.parameters.iter().enumerate();
+        let past_auth = crate::fake::AUTH_PARAMS.len();
+        let refers_with = |code: u16| {
+            params()
+                .filter(move |(_, p)| {
+                    p.refers_to
+                        .as_ref()
+                        .is_some_and(|r| r.missing.as_u16() == code)
+                })
+                .map(|(i, _)| i)
+        };
+        let index = ParamIndex {
+            by_name: params().map(|(i, p)| (p.name.clone(), i)).collect(),
+            required: params()
+                .skip(past_auth)
+                .filter(|(_, p)| p.required)
+                .map(|(i, _)| i)
+                .collect(),
+            references: refers_with(404).chain(refers_with(400)).collect(),
+            defaulted: params()
+                .skip(past_auth)
+                .filter(|(_, p)| p.default.as_ref().is_some_and(|d| d.source.gives_value()))
+                .map(|(i, _)| i)
+                .collect(),
+        };
+        self.index = index;
     }
 
     pub fn has_code(&self, code: Code) -> bool {

@@ -73,6 +73,18 @@ pub enum DefaultSource {
     Context(Context),
 }
 
+impl DefaultSource {
+    /// Whether the default may stand in for an absent parameter with a value of its own. "Current
+    /// value." leaves the stored field where it is, and "All card groups in customer." is no
+    /// value but the absence of a filter.
+    pub fn gives_value(&self) -> bool {
+        !matches!(
+            self,
+            DefaultSource::CurrentValue | DefaultSource::Context(Context::AllCardGroups)
+        )
+    }
+}
+
 impl fmt::Display for DefaultSource {
     /// The text of the vendor's "Default value" column.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -10,7 +10,7 @@ use crate::spec::{Code, Context, DefaultSource, DefaultValue, FormatName, Proven
 /// Drops or bends a rule in the fake's copy of the spec.
 pub(crate) fn edit_spec(mutant: Option<Mutant>, spec: &mut Spec) {
     let Some(mutant) = mutant else { return };
-    for function in spec.functions_mut() {
+    spec.edit_functions(|function| {
         if mutant == Mutant::NoRatePlanCheck {
             function.responses.retain(|r| r.code.as_u16() != 403);
         }
@@ -55,7 +55,7 @@ pub(crate) fn edit_spec(mutant: Option<Mutant>, spec: &mut Spec) {
                 _ => {}
             }
         }
-    }
+    });
 }
 
 /// Changes the fake's copy of the seed world.
