@@ -5,13 +5,14 @@
 //! store can write it and undo it if it cannot; the changes themselves are decided in `domain/`,
 //! and the lock around it all is `store`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
 use crate::fake::changes::Changes;
 use crate::fake::rng::Rng;
+use crate::spec::BuildNameHasher;
 use crate::spec::value::Value;
 
 macro_rules! id_type {
@@ -165,13 +166,18 @@ pub(crate) struct User {
     pub(crate) role: String,
 }
 
+/// A card group's fields by name. Hashed rather than ordered: a call reads or sets a few of
+/// thirty by name, and the few places that list them all sort them.
+type Fields = HashMap<String, Value, BuildNameHasher>;
+
 /// A card group: its fields are the parameters of `cards/groups/create`, by name, so a field
 /// added to the spec needs no Rust.
 #[derive(Debug, Clone, Serialize)]
 pub struct CardGroup {
     pub(crate) id: CardGroupId,
     pub(crate) customer: CustomerId,
-    fields: BTreeMap<String, Value>,
+    #[serde(serialize_with = "by_name")]
+    fields: Fields,
     /// The group as `cards/groups/get` shows it, rendered on the first read after a change:
     /// reading a group is the commonest call, and rendering thirty fields by name costs more
     /// than the rest of the call. A world is served by one spec all its life, so the fields
@@ -184,12 +190,12 @@ impl CardGroup {
     pub(crate) fn new(
         id: CardGroupId,
         customer: CustomerId,
-        fields: BTreeMap<String, Value>,
+        fields: impl IntoIterator<Item = (String, Value)>,
     ) -> CardGroup {
         CardGroup {
             id,
             customer,
-            fields,
+            fields: fields.into_iter().collect(),
             shown: OnceLock::new(),
         }
     }
@@ -198,8 +204,9 @@ impl CardGroup {
         self.fields.get(name)
     }
 
-    pub(crate) fn fields(&self) -> &BTreeMap<String, Value> {
-        &self.fields
+    /// Every field, sorted by name.
+    pub(crate) fn fields(&self) -> BTreeMap<&str, &Value> {
+        self.fields.iter().map(|(k, v)| (k.as_str(), v)).collect()
     }
 
     /// Sets one field; what `cards/groups/get` showed is rendered again on the next read.
@@ -226,6 +233,11 @@ impl CardGroup {
             other => panic!("card group field {name} is {other:?}, not an Integer"),
         }
     }
+}
+
+/// A group's fields written out sorted by name, so the same group always reads the same.
+fn by_name<S: serde::Serializer>(fields: &Fields, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(fields.iter().collect::<BTreeMap<_, _>>())
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -763,7 +763,7 @@ impl WorldRows {
         transaction: &rusqlite::Transaction<'_>,
         group: &CardGroup,
     ) -> rusqlite::Result<()> {
-        let fields = serde_json::to_string(group.fields()).expect("fields serialize");
+        let fields = serde_json::to_string(&group.fields()).expect("fields serialize");
         transaction
             .prepare_cached(
                 "INSERT OR REPLACE INTO card_groups (namespace, id, customer, fields) \
