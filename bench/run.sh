@@ -5,7 +5,7 @@
 # tables and the budgets (see bench/bench.py for what each figure means). Installs wrk (Debian)
 # and httpmock 0.9.0 (crates.io, into target/bench-tools) if missing.
 #
-#   bench/run.sh                      # about 10 minutes (and a few more the first time, for httpmock)
+#   bench/run.sh                      # about 12 minutes (and a few more the first time, for httpmock)
 #   BENCH_ROUNDS=9 bench/run.sh       # more rounds for the judged points (5 of 2 s by default)
 #   BENCH_SECONDS=10 bench/run.sh     # longer runs for the other points
 set -euo pipefail
