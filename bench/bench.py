@@ -9,7 +9,8 @@ Throughput and latency: each server pinned to core 0, wrk pinned to core 1, one 
   d  cards/groups/get
   e  cards/batches/create making 100 cards per call (reported as cards/s too)
 The baseline answers a fixed envelope to every request: the same requests measure the stack alone.
-"ratio" is the fake's requests/s over the baseline's at the same point, measured in the same run.
+"ratio" is a server's requests/s over the baseline's at the same point: in the same round for the
+judged points (the median of the rounds' ratios), in the same run for the rest.
 
 The fake runs twice per workload: as users run it (the request log on, `human`, written to a
 file) and with `--log-format off`. Beside it, the fake's own server with a handler that answers
@@ -182,7 +183,6 @@ def throughput():
             "p99": statistics.median(r["p99"] for r in runs),
             "ratio": statistics.median(r["rps"] / b["rps"] for r, b in pairs),
             "p99_ratio": statistics.median(r["p99"] / max(b["p99"], 1e-9) for r, b in pairs),
-            "rounds": len(runs),
         }
     return results
 
