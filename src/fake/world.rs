@@ -206,7 +206,7 @@ impl CardGroup {
 
     /// Every field, sorted by name.
     pub(crate) fn fields(&self) -> BTreeMap<&str, &Value> {
-        self.fields.iter().map(|(k, v)| (k.as_str(), v)).collect()
+        sorted(&self.fields)
     }
 
     /// Sets one field; what `cards/groups/get` showed is rendered again on the next read.
@@ -235,9 +235,13 @@ impl CardGroup {
     }
 }
 
-/// A group's fields written out sorted by name, so the same group always reads the same.
+/// A group's fields sorted by name, so the same group always reads the same.
+fn sorted(fields: &Fields) -> BTreeMap<&str, &Value> {
+    fields.iter().map(|(k, v)| (k.as_str(), v)).collect()
+}
+
 fn by_name<S: serde::Serializer>(fields: &Fields, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.collect_map(fields.iter().collect::<BTreeMap<_, _>>())
+    serializer.collect_map(sorted(fields))
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
