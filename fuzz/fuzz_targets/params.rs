@@ -10,7 +10,7 @@ mod input;
 
 fuzz_target!(|data: &[u8]| {
     let (query, body) = input::split(data);
-    let mut params = RawParams::parse(&query, Some(body));
+    let params = RawParams::parse(&query, Some(body));
     for (name, value) in params.pairs() {
         let first = params.pairs().find(|(n, _)| *n == name).map(|(_, v)| v);
         assert_eq!(params.get(name), first);
@@ -19,12 +19,4 @@ fuzz_target!(|data: &[u8]| {
             "a value longer than its input"
         );
     }
-    let count = params.len();
-    params.redact(&["auth_password"], "[redacted]");
-    assert_eq!(params.len(), count);
-    assert!(
-        params
-            .pairs()
-            .all(|(n, v)| n != "auth_password" || v == "[redacted]")
-    );
 });

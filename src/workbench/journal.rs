@@ -2,10 +2,10 @@
 //! what its client did. One journal for the whole server, each entry tagged with its world, so
 //! that one bound holds for every namespace together: the oldest entries go first once `LIMIT`
 //! entries or `BYTES_LIMIT` bytes are held, the bytes counted as what an entry really occupies
-//! (its buffers' capacity), not the text it shows. `auth_password` and `auth_token` (sent, or
-//! issued by `user/login`) are redacted before anything is stored. Readers get a page of shared
-//! entries, never a copy of the whole journal, or subscribe to every entry from now on (the
-//! dashboard's live view).
+//! (see `kept`: each entry one buffer), not the text it shows. `auth_password` and `auth_token`
+//! (sent, or issued by `user/login`) are never stored. Readers get a page of entries, never a
+//! copy of the whole journal, or subscribe to every entry from now on (the dashboard's live
+//! view).
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
@@ -15,6 +15,7 @@ use bytes::Bytes;
 use serde::Serialize;
 use tokio::sync::broadcast;
 
+use super::kept::{Call, Kept};
 use crate::fake::RawParams;
 
 /// The most entries kept, all worlds together.
@@ -47,7 +48,8 @@ pub struct Entry {
     pub function: String,
     /// `GET` and `POST` (the methods the API takes) cost no copy.
     pub method: Cow<'static, str>,
-    /// Every parameter in the order sent, repeats included.
+    /// Every parameter in the order sent, repeats included (`auth_password` and `auth_token`
+    /// shown as `[redacted]`).
     pub params: RawParams,
     /// The envelope's code, or what a fault did instead of answering.
     pub code: &'static str,
@@ -64,47 +66,6 @@ pub struct Entry {
 
 /// The most of an answer an entry keeps: a list of a million cards is no journal's business.
 pub(super) const ANSWER_LIMIT: usize = 64 * 1024;
-
-/// An answer's body as an entry keeps it: the body itself, shared with the answer sent (no
-/// copy), or, past `ANSWER_LIMIT` bytes, a copy of its first `ANSWER_LIMIT` bytes with `…` to
-/// show it was cut (a share would keep the whole body alive).
-pub(super) fn answer_kept(body: &Bytes) -> Bytes {
-    if body.len() <= ANSWER_LIMIT {
-        return body.clone();
-    }
-    let mut cut = Vec::with_capacity(ANSWER_LIMIT + '…'.len_utf8());
-    cut.extend_from_slice(&body[..ANSWER_LIMIT]);
-    cut.extend_from_slice("…".as_bytes());
-    cut.into()
-}
-
-/// The answer with the token `user/login` issued in it replaced by `[redacted]`; `None` when it
-/// holds none (no copy is made then).
-fn redact_issued_token(answer: &Bytes) -> Option<Bytes> {
-    const FIELD: &[u8] = br#""auth_token":""#;
-    let start = answer.windows(FIELD.len()).position(|w| w == FIELD)? + FIELD.len();
-    let length = answer[start..].iter().position(|b| *b == b'"')?;
-    let mut redacted = Vec::with_capacity(answer.len());
-    redacted.extend_from_slice(&answer[..start]);
-    redacted.extend_from_slice(REDACTED.as_bytes());
-    redacted.extend_from_slice(&answer[start + length..]);
-    Some(redacted.into())
-}
-
-impl Entry {
-    /// What keeping this entry costs: its own size and its buffers' capacity.
-    fn bytes(&self) -> usize {
-        std::mem::size_of::<Entry>()
-            + self.params.heap_bytes()
-            + self.function.capacity()
-            + match &self.method {
-                Cow::Borrowed(_) => 0,
-                Cow::Owned(method) => method.capacity(),
-            }
-            + self.answer.as_ref().map_or(0, Bytes::len)
-            + self.namespace.as_ref().map_or(0, |n| n.len())
-    }
-}
 
 /// One page of a world's entries, oldest first.
 #[derive(Debug, Clone, Serialize)]
@@ -143,10 +104,10 @@ pub enum Whose<'a> {
 }
 
 impl Whose<'_> {
-    fn holds(self, entry: &Entry) -> bool {
+    fn holds(self, entry: &Kept) -> bool {
         match self {
             Whose::Every => true,
-            Whose::One(name) => entry.namespace.as_deref() == name,
+            Whose::One(name) => entry.namespace() == name,
         }
     }
 }
@@ -165,39 +126,28 @@ pub enum Start {
 struct JournalState {
     /// The bytes `entries` occupy.
     bytes: usize,
-    entries: VecDeque<Arc<Entry>>,
+    entries: VecDeque<Kept>,
 }
 
 impl Journal {
-    /// Stores one call, redacting the password in place first, and drops the oldest entries
-    /// past the bounds.
-    pub fn record(&self, mut entry: Entry) {
-        entry
-            .params
-            .redact(&["auth_password", "auth_token"], REDACTED);
-        // Only user/login issues tokens: no other answer is searched for one.
-        let issues_tokens = entry.function == "user/login";
-        if let Some(redacted) = entry
-            .answer
-            .as_ref()
-            .filter(|_| issues_tokens)
-            .and_then(redact_issued_token)
-        {
-            entry.answer = Some(redacted);
-        }
-        let bytes = entry.bytes();
-        let entry = Arc::new(entry);
+    /// Stores one call (its secrets left out), and drops the oldest entries past the bounds.
+    pub(super) fn record(&self, call: &Call<'_>) {
+        let kept = Kept::new(call);
+        // Built only for a listener: no subscriber, no copy.
+        let heard = (self.events.receiver_count() > 0).then(|| Arc::new(kept.entry()));
         let mut state = self.lock();
-        state.bytes += bytes;
-        state.entries.push_back(Arc::clone(&entry));
+        state.bytes += kept.bytes();
+        state.entries.push_back(kept);
         while state.entries.len() > LIMIT || (state.bytes > BYTES_LIMIT && state.entries.len() > 1)
         {
             let oldest = state.entries.pop_front().expect("not empty");
             state.bytes -= oldest.bytes();
         }
         drop(state);
-        // No subscriber is not a failure.
-        let _ = self.events.send(entry);
+        if let Some(entry) = heard {
+            // A subscriber that left since is not a failure.
+            let _ = self.events.send(entry);
+        }
     }
 
     /// Every entry recorded from now on, as it is recorded.
@@ -215,7 +165,7 @@ impl Journal {
         limit: usize,
     ) -> Page {
         let state = self.lock();
-        let held = |e: &&Arc<Entry>| world.holds(e) && function.is_none_or(|f| e.function == f);
+        let held = |e: &&Kept| world.holds(e) && function.is_none_or(|f| e.function() == f);
         match from {
             Start::After(after) => {
                 let mut count = 0;
@@ -223,11 +173,11 @@ impl Journal {
                 let mut more = false;
                 for entry in state.entries.iter().filter(held) {
                     count += 1;
-                    if entry.seq <= after {
+                    if entry.seq() <= after {
                         continue;
                     }
                     if requests.len() < limit {
-                        requests.push(Arc::clone(entry));
+                        requests.push(Arc::new(entry.entry()));
                     } else {
                         more = true;
                     }
@@ -245,7 +195,7 @@ impl Journal {
                 for entry in state.entries.iter().rev().filter(held) {
                     count += 1;
                     if requests.len() < limit {
-                        requests.push(Arc::clone(entry));
+                        requests.push(Arc::new(entry.entry()));
                     }
                 }
                 requests.reverse();
@@ -263,7 +213,7 @@ impl Journal {
         let mut state = self.lock();
         let JournalState { bytes, entries } = &mut *state;
         entries.retain(|e| {
-            let keep = e.namespace.as_deref() != namespace;
+            let keep = e.namespace() != namespace;
             if !keep {
                 *bytes -= e.bytes();
             }
@@ -320,26 +270,35 @@ fn as_utc<S: serde::Serializer>(seconds: &i64, serializer: S) -> Result<S::Ok, S
 mod tests {
     use super::*;
 
-    fn entry(namespace: Option<&str>, seq: u64, function: &str, params: RawParams) -> Entry {
-        Entry {
-            namespace: namespace.map(Arc::from),
+    /// Records a GET of `function` with `params`, answered with `answer`.
+    fn record(
+        journal: &Journal,
+        namespace: Option<&str>,
+        seq: u64,
+        function: &str,
+        params: &RawParams,
+        answer: Option<&str>,
+    ) {
+        let namespace = namespace.map(Arc::from);
+        journal.record(&Call {
+            namespace: namespace.as_ref(),
             seq,
             time: 0,
-            function: function.into(),
+            function,
             method: "GET".into(),
             params,
             code: "200",
             fault: None,
             took_us: 0,
-            answer: None,
-        }
+            answer: answer.map(str::as_bytes),
+        });
     }
 
     #[test]
     fn passwords_are_redacted_before_they_are_stored() {
         let journal = Journal::default();
         let params = RawParams::parse("auth_username=user;auth_password=secret", None);
-        journal.record(entry(None, 1, "cards/list", params));
+        record(&journal, None, 1, "cards/list", &params, None);
         let page = journal.page(Whose::One(None), None, Start::After(0), 10);
         assert_eq!(
             page.requests[0].params.pairs().nth(1),
@@ -348,32 +307,36 @@ mod tests {
         assert!(!format!("{page:?}").contains("secret"));
     }
 
-    /// Issue 12, item 9: a megabyte of `a&a&…` is half a million parameters, whose spans
-    /// occupy some 20 MB though their text is 0.5 MB. The budget counts the 20 MB, across
-    /// every world.
+    /// Issue 12, item 9: a megabyte of `a&a&…` is half a million parameters, which cost more
+    /// kept than their text (a flags byte and two lengths each). The budget counts what is
+    /// kept, across every world.
     #[test]
     fn the_budget_counts_real_bytes_across_every_world() {
         let journal = Journal::default();
         let body = "a&".repeat(512 * 1024);
-        for i in 0..10u64 {
+        let params = RawParams::parse("", Some(body.as_bytes()));
+        for i in 0..40u64 {
             let world = ["a", "b"][usize::try_from(i % 2).unwrap()];
-            let params = RawParams::parse("", Some(body.as_bytes()));
-            journal.record(entry(Some(world), i + 1, "cards/list", params));
+            record(&journal, Some(world), i + 1, "cards/list", &params, None);
         }
         assert!(
             journal.bytes() <= BYTES_LIMIT,
             "{} bytes held",
             journal.bytes()
         );
-        let held = journal
-            .page(Whose::One(Some("a")), None, Start::After(0), 100)
-            .count
-            + journal
-                .page(Whose::One(Some("b")), None, Start::After(0), 100)
-                .count;
+        let held = |world| {
+            journal
+                .page(Whose::One(Some(world)), None, Start::After(0), 100)
+                .count
+        };
+        let each = journal.bytes() / (held("a") + held("b"));
         assert!(
-            held < 5,
-            "{held} entries of 20 MB each kept under a 64 MiB budget"
+            each >= 4 * 512 * 1024,
+            "{each} bytes counted for 512 Ki pairs kept"
+        );
+        assert!(
+            held("a") + held("b") < 40,
+            "entries of 2 MB each all kept under a 64 MiB budget"
         );
         assert_eq!(
             journal
@@ -381,17 +344,18 @@ mod tests {
                 .requests
                 .last()
                 .map(|e| e.seq),
-            Some(10)
+            Some(40)
         );
     }
 
     #[test]
     fn pages_follow_after_and_limit_within_one_world_and_function() {
         let journal = Journal::default();
+        let none = RawParams::default();
         for seq in 1..=5 {
             let function = if seq % 2 == 0 { "a" } else { "b" };
-            journal.record(entry(None, seq, function, RawParams::default()));
-            journal.record(entry(Some("other"), seq, function, RawParams::default()));
+            record(&journal, None, seq, function, &none, None);
+            record(&journal, Some("other"), seq, function, &none, None);
         }
         let b = journal.page(Whose::One(None), Some("b"), Start::After(0), 2);
         assert_eq!(b.count, 3);
@@ -424,13 +388,26 @@ mod tests {
     }
 
     #[test]
+    fn the_oldest_entries_go_first_past_the_limit() {
+        let journal = Journal::default();
+        let none = RawParams::default();
+        for seq in 1..=(LIMIT as u64 + 3) {
+            record(&journal, None, seq, "cards/list", &none, None);
+        }
+        assert_eq!(journal.count(), LIMIT);
+        let first = journal.page(Whose::Every, None, Start::After(0), 1);
+        assert_eq!(first.requests[0].seq, 4);
+    }
+
+    #[test]
     fn a_subscriber_hears_each_entry_once_redacted() {
         let journal = Journal::default();
         let mut heard = journal.subscribe();
         let params = RawParams::parse("auth_password=secret;id=1", None);
-        journal.record(entry(None, 1, "cards/list", params));
+        record(&journal, None, 1, "cards/list", &params, None);
         let entry = heard.try_recv().unwrap();
         assert_eq!(entry.params.get("auth_password"), Some(REDACTED));
+        assert_eq!(entry.params.get("id"), Some("1"));
         assert!(heard.try_recv().is_err(), "one entry, heard once");
     }
 
@@ -439,9 +416,7 @@ mod tests {
         let journal = Journal::default();
         let answer = r#"{"responses":[],"data":{"id":1,"auth_token":"eyJ.secret.sig","auth_token_expiry":60}}"#;
         let params = RawParams::parse("auth_token=eyJ.sent.sig;token=1", None);
-        let mut entry = entry(None, 1, "user/login", params);
-        entry.answer = Some(Bytes::from(answer));
-        journal.record(entry);
+        record(&journal, None, 1, "user/login", &params, Some(answer));
         let page = journal.page(Whose::Every, None, Start::After(0), 10);
         let kept = &page.requests[0];
         assert_eq!(kept.params.get("auth_token"), Some(REDACTED));

@@ -4,7 +4,8 @@
 //! transform, keeps the journal, and makes the HTTP answer. Synchronous; the server is the only
 //! async part, and the fake (`crate::fake`) knows nothing of any of this.
 //!
-//! - `namespace`: isolated worlds on one server; `journal`: what each world's clients sent.
+//! - `namespace`: isolated worlds on one server; `journal`: what each world's clients sent,
+//!   each entry kept as one buffer (`kept`).
 //! - `fault`: failures on demand; `mutation`: where mutants act outside the fake's rules.
 //! - `control`: the `/_fake/` endpoints; `views`: paged views of a world for them; `reply`: the
 //!   HTTP answer, or a live stream of the journal.
@@ -31,6 +32,7 @@ mod control;
 mod facts;
 mod fault;
 mod journal;
+mod kept;
 mod log;
 mod mutation;
 mod namespace;
@@ -245,17 +247,17 @@ impl Workbench {
             self.config.fake.mutant,
             took,
         );
-        self.journal.record(Entry {
-            namespace: namespace.name.clone(),
+        self.journal.record(&kept::Call {
+            namespace: namespace.name.as_ref(),
             seq: namespace.next_seq(),
             time: namespace.world.clock().tick(),
-            function: function.to_owned(),
+            function,
             method: request.method.name(),
-            params: call.params,
+            params: &call.params,
             code,
             fault,
             took_us: u64::try_from(took.as_micros()).unwrap_or(u64::MAX),
-            answer: reply.answer().map(|a| journal::answer_kept(&a.body)),
+            answer: reply.answer().map(|a| &a.body[..]),
         });
         reply
     }

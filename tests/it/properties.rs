@@ -97,27 +97,6 @@ proptest! {
     }
 
     #[test]
-    fn redaction_blanks_any_password_whole_and_leaves_the_rest(
-        pairs in prop::collection::vec(
-            (prop::sample::select(vec!["auth_password", "name"]), any::<String>()),
-            0..6,
-        ),
-    ) {
-        let query: Vec<String> = pairs
-            .iter()
-            .map(|(n, v)| format!("{}={}", encode(n), encode(v)))
-            .collect();
-        let mut parsed = RawParams::parse(&query.join(";"), None);
-        parsed.redact(&["auth_password"], "[redacted]");
-        let back: Vec<(&str, &str)> = parsed.pairs().collect();
-        let expected: Vec<(&str, &str)> = pairs
-            .iter()
-            .map(|(n, v)| (*n, if *n == "auth_password" { "[redacted]" } else { v.as_str() }))
-            .collect();
-        prop_assert_eq!(back, expected);
-    }
-
-    #[test]
     fn validation_gives_typed_values_or_a_400_naming_a_parameter((f, pairs) in call()) {
         let function = &spec().functions()[f];
         let raw = RawParams::from_pairs(pairs);
@@ -193,12 +172,10 @@ fn the_fuzzers_saved_inputs_replay_cleanly() {
     assert!(!params.is_empty(), "the params seeds are missing");
     for (_, data) in params {
         let (query, body) = input::split(&data);
-        let mut parsed = RawParams::parse(&query, Some(body));
-        parsed.redact(&["auth_password"], "[redacted]");
-        assert!(
-            parsed
-                .pairs()
-                .all(|(n, v)| n != "auth_password" || v == "[redacted]")
-        );
+        let parsed = RawParams::parse(&query, Some(body));
+        for (name, _) in parsed.pairs() {
+            let first = parsed.pairs().find(|(n, _)| *n == name).map(|(_, v)| v);
+            assert_eq!(parsed.get(name), first);
+        }
     }
 }
