@@ -25,7 +25,8 @@ ratios.
 
 Also: time from process start to the first answered request (median of 5), RSS idle and after
 workload e, one call creating 1,000,000 cards (time and RSS growth), workload a at 16 connections
-with 10 cards in the store versus 1,000,000, and the whole conformance suite in-process (wall time).
+with 10 cards in the store versus 1,000,000 (in rounds, the two servers taking turns), and the
+whole conformance suite in-process (wall time).
 """
 
 import json
@@ -261,19 +262,31 @@ def start_to_first_answer():
 
 
 def million_cards():
+    """One call making 1,000,000 cards: its time and the growth of resident memory. Then workload
+    a at 16 connections on that server against one holding 10 cards, both running, taking turns
+    for ROUNDS rounds as the judged points do (a back-to-back pair measured the machine's drift
+    more than the store: one run read 1.20). Returns the seconds, the growth in MB, the medians
+    of both servers' requests/s, and the median of the rounds' ratios."""
+    small, small_base = start([FAKE, "serve", "--addr", "127.0.0.1:0", "--max-cards", "1000000"], cpu=0)
+    get(small_base + WORKLOADS["e"].replace("number=100", "number=10"))
     proc, base = start([FAKE, "serve", "--addr", "127.0.0.1:0", "--max-cards", "1000000"], cpu=0)
-    # Ten cards, then workload a at 16 connections.
-    get(base + WORKLOADS["e"].replace("number=100", "number=10"))
-    with_10 = wrk(base, WORKLOADS["a"], 16)
     before = rss_mb(proc.pid)
     began = time.perf_counter()
     answer = get(base + f"/api/json/cards/batches/create/?{AUTH};cardgroup=123;batch_name=million;batch_number=10;number=100000")
     seconds = time.perf_counter() - began
     assert answer["responses"][0]["code"] == "200", answer
     growth = rss_mb(proc.pid) - before
-    with_million = wrk(base, WORKLOADS["a"], 16)
+    with_10, with_million, ratios = [], [], []
+    for _ in range(ROUNDS):
+        small_rps = wrk(small_base, WORKLOADS["a"], 16, ROUND_SECONDS)["rps"]
+        big_rps = wrk(base, WORKLOADS["a"], 16, ROUND_SECONDS)["rps"]
+        with_10.append(small_rps)
+        with_million.append(big_rps)
+        ratios.append(big_rps / small_rps)
     stop(proc)
-    return seconds, growth, with_10["rps"], with_million["rps"]
+    stop(small)
+    return (seconds, growth, statistics.median(with_10), statistics.median(with_million),
+            statistics.median(ratios))
 
 
 def durable():
@@ -353,7 +366,7 @@ def main():
     print(f"enswitch-fake benchmark, {SECONDS} s per point, {os.cpu_count()} cores\n", flush=True)
     results = throughput()
     start_ms, idle_mb = start_to_first_answer()
-    million_s, million_mb, rps_10, rps_million = million_cards()
+    million_s, million_mb, rps_10, rps_million, million_ratio = million_cards()
     suite_s = conformance_suite()
     kept = durable()
     logged = log_cost()
@@ -387,7 +400,8 @@ def main():
     print(f"| RSS idle | {idle_mb:.1f} MB |")
     print(f"| RSS after workload e | {results['rss_after_e']:.1f} MB |")
     print(f"| 1,000,000 cards in one call | {million_s:.2f} s, RSS +{million_mb:.0f} MB |")
-    print(f"| workload a, 16 conns, 10 cards vs 1,000,000 in store | {rps_10:,.0f} vs {rps_million:,.0f} req/s ({rps_million / rps_10:.2f}) |")
+    print(f"| workload a, 16 conns, 10 cards vs 1,000,000 in store ({ROUNDS} rounds) | {rps_10:,.0f} vs {rps_million:,.0f} req/s "
+          f"(ratio {million_ratio:.2f}, the median of the rounds' ratios) |")
     print(f"| conformance suite in-process (median of 3) | {suite_s:.2f} s |")
     for workload in "abcd":
         m, s = kept[("memory", workload)], kept[("state", workload)]
@@ -414,8 +428,8 @@ def main():
         ("idle RSS ≤ 8 MB", idle_mb <= 8, f"{idle_mb:.1f} MB"),
         ("1,000,000 cards ≤ 1.5 s", million_s <= 1.5, f"{million_s:.2f} s"),
         ("1,000,000 cards: RSS growth ≤ 300 MB", million_mb <= 300, f"{million_mb:.0f} MB"),
-        ("workload a with 1,000,000 cards within 10% of 10", abs(rps_million / rps_10 - 1) <= 0.1,
-         f"{rps_million / rps_10:.2f}"),
+        ("workload a with 1,000,000 cards within 10% of 10", abs(million_ratio - 1) <= 0.1,
+         f"{million_ratio:.2f}"),
         ("conformance suite in-process ≤ 2 s", suite_s <= 2, f"{suite_s:.2f} s"),
     ]
     state_ratio = {w: kept[("state", w)]["ratio"] for w in "abcd"}
