@@ -262,8 +262,7 @@ impl HumanLine<'_> {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
-        let text = clock_text(now);
-        self.column(DIM, &[std::str::from_utf8(&text).unwrap_or_default()]);
+        self.column(DIM, &[clock_str(&clock_text(now))]);
     }
 
     /// The envelope's code (or what happened instead), green, yellow or red.
@@ -381,6 +380,11 @@ fn clock_text(now: Duration) -> [u8; 12] {
     text
 }
 
+/// The text `clock_text` made, which is ASCII digits, colons and a dot.
+fn clock_str(text: &[u8; 12]) -> &str {
+    std::str::from_utf8(text).unwrap_or_default()
+}
+
 /// `value` (below 100) as two digits.
 fn two_digits(value: u64) -> [u8; 2] {
     [b'0' + (value / 10 % 10) as u8, b'0' + (value % 10) as u8]
@@ -444,7 +448,8 @@ where
     }
 }
 
-/// `YYYY-MM-DDTHH:MM:SS.mmmZ`; the date is worked out once a day per thread.
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ`; the date is worked out once a day per thread, the time of day by
+/// `clock_text`, as the human line writes it.
 fn write_timestamp(out: &mut impl std::fmt::Write, now: Duration) -> std::fmt::Result {
     thread_local! {
         static DAY: std::cell::RefCell<(u64, String)> = const {
@@ -460,15 +465,10 @@ fn write_timestamp(out: &mut impl std::fmt::Write, now: Duration) -> std::fmt::R
             *date = text.split(' ').next().unwrap_or_default().to_owned();
             *cached = day;
         }
-        let second = seconds % 86_400;
-        write!(
-            out,
-            "{date}T{:02}:{:02}:{:02}.{:03}Z",
-            second / 3600,
-            second / 60 % 60,
-            second % 60,
-            now.subsec_millis()
-        )
+        out.write_str(date)?;
+        out.write_char('T')?;
+        out.write_str(clock_str(&clock_text(now)))?;
+        out.write_char('Z')
     })
 }
 
