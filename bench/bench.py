@@ -353,6 +353,17 @@ def durable():
     return out
 
 
+def ordered_functions():
+    """How many of link/order.txt's functions the fake defines, as "N of M": fewer than all means
+    the file is stale, and idle memory grows with what is missing."""
+    with open(os.path.join(os.path.dirname(__file__), "..", "link", "order.txt")) as order:
+        listed = [line.strip() for line in order if line.strip() and not line.startswith("#")]
+    names = subprocess.run(["nm", "--defined-only", FAKE], capture_output=True, text=True,
+                           check=True).stdout.split()
+    defined = set(names)
+    return f"{sum(name in defined for name in listed):,} of {len(listed):,}"
+
+
 def conformance_suite():
     times = []
     for _ in range(3):
@@ -398,6 +409,7 @@ def main():
     print("|---|---|")
     print(f"| start to first answer (median of 5) | {start_ms:.1f} ms |")
     print(f"| RSS idle | {idle_mb:.1f} MB |")
+    print(f"| functions of link/order.txt the binary defines (see link/order.py) | {ordered_functions()} |")
     print(f"| RSS after workload e | {results['rss_after_e']:.1f} MB |")
     print(f"| 1,000,000 cards in one call | {million_s:.2f} s, RSS +{million_mb:.0f} MB |")
     print(f"| workload a, 16 conns, 10 cards vs 1,000,000 in store ({ROUNDS} rounds) | {rps_10:,.0f} vs {rps_million:,.0f} req/s "

@@ -22,5 +22,9 @@ if [ ! -x target/bench-tools/bin/httpmock ]; then
   cargo install --quiet --locked httpmock --version 0.9.0 --features standalone --root target/bench-tools
 fi
 
-cargo build --release --locked --quiet --bin enswitch-fake --example baseline --example server_only
+# The fake on its own, as `cargo run --release` and `cargo install` build it: built together with
+# the examples, its dependencies would take the dev-dependencies' features, their symbols other
+# names, and link/order.txt would match none of them.
+cargo build --release --locked --quiet --bin enswitch-fake
+cargo build --release --locked --quiet --example baseline --example server_only
 exec python3 bench/bench.py "$@"

@@ -17,9 +17,13 @@ measured no better in paired rounds.
 
 Symbols are mangled (v0) names, which change with the compiler version and with the code; a
 name the linker does not find is skipped without a word, so a stale file costs memory, never a
-build. Run this again after changing the compiler or much of the request path:
+build. The names are those of the binary built on its own (`cargo build --release`, `cargo run
+--release`, `cargo install`), whichever directory it is built in; built in the same command as
+the examples, the dependencies take the dev-dependencies' features and every name changes (so
+bench/run.sh builds the fake alone). Run this again after changing the compiler, the
+dependencies or much of the request path:
 
-    cargo build --release && python3 link/order.py
+    cargo build --release --bin enswitch-fake && python3 link/order.py
 
 Needs valgrind (Debian's `valgrind`, which brings callgrind_control).
 """
