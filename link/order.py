@@ -8,7 +8,7 @@ builds), they fill about a third as many pages. See docs/benchmark.md, "Idle mem
 
 How: the release binary runs under callgrind (valgrind) with `serve` as users run it (the
 request log on, written to a file); the first dump is taken once it listens, then each request
-of the benchmark's workloads is sent a few times, and the second dump holds those requests. The
+of the benchmark's workloads is sent a few times, and a second dump holds those requests. The
 file lists the request path's functions first, so the code every request runs shares as few
 pages as it can, then the functions only start runs. Within each group the functions keep the
 order they have in the binary, which is the compiler's (callers near their callees) the first
@@ -69,14 +69,13 @@ def main():
         subprocess.run(["callgrind_control", "--dump=start", str(server.pid)], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         drive(address)
+        subprocess.run(["callgrind_control", "--dump=requests", str(server.pid)], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         server.send_signal(signal.SIGINT)
         server.wait(timeout=60)
-        dumps = sorted(name for name in os.listdir(work) if name.startswith("callgrind.out"))
-        if len(dumps) != 2:
-            sys.exit(f"expected two callgrind dumps, found {dumps}")
-        # callgrind.out.<pid>.1 is the start; callgrind.out.<pid> the requests after it.
-        start = self_costs(os.path.join(work, dumps[1]))
-        requests = self_costs(os.path.join(work, dumps[0]))
+        # <out>.1 is the start, <out>.2 the requests; the last dump, <out> (shutdown), is left.
+        start = self_costs(f"{out}.1")
+        requests = self_costs(f"{out}.2")
     addresses = function_addresses()
     order = in_address_order(requests, addresses)
     seen = set(order)
