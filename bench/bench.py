@@ -358,9 +358,9 @@ def ordered_functions():
     the file is stale, and idle memory grows with what is missing."""
     with open(os.path.join(os.path.dirname(__file__), "..", "link", "order.txt")) as order:
         listed = [line.strip() for line in order if line.strip() and not line.startswith("#")]
-    names = subprocess.run(["nm", "--defined-only", FAKE], capture_output=True, text=True,
-                           check=True).stdout.split()
-    defined = set(names)
+    listing = subprocess.run(["nm", "--defined-only", FAKE], capture_output=True, text=True,
+                             check=True).stdout
+    defined = {line.split()[-1] for line in listing.splitlines() if line.strip()}
     return f"{sum(name in defined for name in listed):,} of {len(listed):,}"
 
 

@@ -24,7 +24,7 @@ fi
 
 # The fake on its own, as `cargo run --release` and `cargo install` build it: built together with
 # the examples, its dependencies would take the dev-dependencies' features, their symbols other
-# names, and link/order.txt would match none of them.
+# names, and link/order.txt would match few of them.
 cargo build --release --locked --quiet --bin enswitch-fake
 cargo build --release --locked --quiet --example baseline --example server_only
 exec python3 bench/bench.py "$@"
