@@ -377,7 +377,7 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     pub token_key: Option<TokenKey>,
-    /// How long an authentication token lives, in seconds of the world's clock; 0 for for ever
+    /// How long an authentication token lives, in seconds of the world's clock; 0 means for ever
     /// (then `user/login` leaves out `auth_token_expiry` and `auth_token_expires`).
     #[arg(
         long,
