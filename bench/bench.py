@@ -29,6 +29,7 @@ with 10 cards in the store versus 1,000,000 (in rounds, the two servers taking t
 whole conformance suite in-process (wall time).
 """
 
+import importlib.util
 import json
 import os
 import re
@@ -355,12 +356,15 @@ def durable():
 
 def ordered_functions():
     """How many of link/order.txt's functions the fake defines, as "N of M": fewer than all means
-    the file is stale, and idle memory grows with what is missing."""
-    with open(os.path.join(os.path.dirname(__file__), "..", "link", "order.txt")) as order:
-        listed = [line.strip() for line in order if line.strip() and not line.startswith("#")]
-    listing = subprocess.run(["nm", "--defined-only", FAKE], capture_output=True, text=True,
-                             check=True).stdout
-    defined = {line.split()[-1] for line in listing.splitlines() if line.strip()}
+    the file is stale, and idle memory grows with what is missing. Read with link/order.py's own
+    listing of the binary's functions."""
+    spec = importlib.util.spec_from_file_location(
+        "order", os.path.join(os.path.dirname(__file__), "..", "link", "order.py"))
+    order = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(order)
+    with open(order.OUT) as listing:
+        listed = [line.strip() for line in listing if line.strip() and not line.startswith("#")]
+    defined = order.function_addresses()
     return f"{sum(name in defined for name in listed):,} of {len(listed):,}"
 
 
