@@ -28,6 +28,7 @@ dependencies or much of the request path:
 Needs valgrind (Debian's `valgrind`, which brings callgrind_control).
 """
 
+import importlib.util
 import os
 import re
 import signal
@@ -41,16 +42,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FAKE = os.path.join(ROOT, "target", "release", "enswitch-fake")
 OUT = os.path.join(ROOT, "link", "order.txt")
 
-AUTH = "auth_username=user;auth_password=password"
-#: /_fake/health, then workloads a to e of bench/bench.py.
-PATHS = [
-    "/_fake/health",
-    f"/api/json/cards/groups/update/?{AUTH};id=123;name=bench;clock=150",
-    f"/api/json/cards/batches/create/?{AUTH};cardgroup=123;batch_name=bench;number=1;validation=1",
-    f"/api/json/cards/batches/create/?{AUTH};batch_name=bench",
-    f"/api/json/cards/groups/get/?{AUTH};id=123",
-    f"/api/json/cards/batches/create/?{AUTH};cardgroup=123;batch_name=bench;number=100",
-]
 ROUNDS = 20
 
 
@@ -86,6 +77,16 @@ def main():
     print(f"{OUT}: {len(order)} functions ({len(order) - len(seen)} run only at start)")
 
 
+def bench_workloads():
+    """bench/bench.py's workloads a to e, {letter: path}: the requests this file orders for are
+    the ones the benchmark measures."""
+    spec = importlib.util.spec_from_file_location(
+        "bench", os.path.join(ROOT, "bench", "bench.py"))
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    return bench.WORKLOADS
+
+
 def listening_address(log):
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -100,8 +101,9 @@ def listening_address(log):
 def drive(address):
     host, port = address.split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    paths = ["/_fake/health", *bench_workloads().values()]
     for _ in range(ROUNDS):
-        for path in PATHS:
+        for path in paths:
             connection.request("GET", path)
             connection.getresponse().read()
     connection.close()
