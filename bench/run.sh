@@ -10,6 +10,9 @@
 #   BENCH_SECONDS=10 bench/run.sh     # longer runs for the other points
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# It takes no arguments: bench.py prints its help for --help and refuses anything else, before
+# anything is installed or built.
+[ $# -eq 0 ] || exec python3 bench/bench.py "$@"
 
 if ! command -v wrk >/dev/null 2>&1; then
   echo "installing wrk from the system's packages" >&2
@@ -27,4 +30,4 @@ fi
 # names, and link/order.txt would match few of them.
 cargo build --release --locked --quiet --bin enswitch-fake
 cargo build --release --locked --quiet --example baseline --example server_only
-exec python3 bench/bench.py "$@"
+exec python3 bench/bench.py
