@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::conformance::runner::{CaseResult, Outcome};
-use crate::fake::AUTH_PARAMS;
+use crate::spec::AUTH_PARAMS;
 use crate::spec::Spec;
 
 /// The families of rules, as the generator names its cases.

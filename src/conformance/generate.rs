@@ -6,7 +6,8 @@
 
 use crate::conformance::case::{Case, Form, Step};
 use crate::conformance::config::Principal;
-use crate::fake::{AUTH_PARAMS, DEFAULT_MAX_CARDS};
+use crate::fake::DEFAULT_MAX_CARDS;
+use crate::spec::AUTH_PARAMS;
 use crate::spec::value::{ParamType, Value};
 use crate::spec::{
     Access, Code, ConstraintRule, FormatName, Function, Param, Provenance, ResourceKind, Spec,

@@ -31,10 +31,9 @@ use crate::conformance::generate::{Pairs, base, with};
 use crate::conformance::runner::placeholders;
 use crate::conformance::secrets::Secrets;
 use crate::conformance::target::{Target, WireRequest};
-use crate::fake::AUTH_PARAMS;
 use crate::spec::value::{ParamType, Value};
 use crate::spec::{
-    Access, ConstraintRule, FormatName, Function, Param, Provenance, Spec, SpecText,
+    AUTH_PARAMS, Access, ConstraintRule, FormatName, Function, Param, Provenance, Spec, SpecText,
 };
 
 /// How far from zero a bound is searched for: a target that takes a million takes, for this

@@ -3,6 +3,7 @@
 //! own 404 description from the spec, and 400s are sentences of the fake's own (D6), built from
 //! the rule that failed.
 
+use crate::fake::redact::redact;
 use crate::spec::value::TypeError;
 use crate::spec::{Code, Function};
 
@@ -121,9 +122,11 @@ impl ApiError {
         }
     }
 
-    /// 404 for a path that is not `/api/json/<function>/` at all.
+    /// 404 for a path that is not `/api/json/<function>/` at all. The path is shown as sent, but
+    /// for a secret a proxy wrote into it (`…%3Fauth_password%3D…`): no answer carries one.
     pub fn outside_the_api(path: &str) -> ApiError {
         let prefix = crate::fake::API_PREFIX;
+        let path = redact(path);
         ApiError::new(
             404,
             "",
@@ -131,13 +134,15 @@ impl ApiError {
         )
     }
 
-    /// 404 for a path that names no function of the spec.
+    /// 404 for a path that names no function of the spec (a secret in it redacted).
     pub fn unknown_function(path: &str) -> ApiError {
+        let path = redact(path);
         ApiError::new(404, "", format!("There is no function {path}."))
     }
 
     /// 500 for a function the spec has but the fake does not act on.
     pub fn not_implemented(path: &str) -> ApiError {
+        let path = redact(path);
         ApiError::new(500, "", format!("The fake does not implement {path}."))
     }
 

@@ -33,6 +33,7 @@ mod error;
 mod input;
 mod mutant;
 mod params;
+mod redact;
 mod request;
 mod response;
 mod rng;
@@ -54,11 +55,15 @@ pub use clock::{Clock, ClockKind};
 pub use error::ApiError;
 pub use mutant::{Mutant, Seam};
 pub use params::RawParams;
+pub use redact::{
+    REDACTED, SECRET_PARAMS, holds_secret, is_secret, may_hold_secret, redact, redact_body,
+    redact_json,
+};
 pub use request::{ApiRequest, Method};
 pub use response::ApiResponse;
 pub use store::{Durable, Store, Unsaved};
 pub use token::{DEFAULT_TOKEN_EXPIRY, TokenKey};
-pub use validate::{AUTH_PARAMS, Params, validate};
+pub use validate::{Params, validate};
 pub use world::{Level, SoundId, UserSummary, World};
 
 pub(crate) use auth::same_secret;

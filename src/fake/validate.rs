@@ -8,7 +8,7 @@ use crate::fake::error::ApiError;
 use crate::fake::mutant::{self, Mutant};
 use crate::fake::params::RawParams;
 use crate::spec::value::{TypeError, Value};
-use crate::spec::{ConstraintRule, DefaultSource, Function, Param};
+use crate::spec::{AUTH_PARAMS, ConstraintRule, DefaultSource, Function, Param};
 
 /// The parameters a request gave, typed and checked. Defaults are not filled in here: most need
 /// stored state (the group's, the current value), so `Input` resolves them all in one place.
@@ -38,9 +38,6 @@ impl Params<'_> {
         self.given
     }
 }
-
-/// The parameters authentication reads; validation leaves them to `auth`.
-pub const AUTH_PARAMS: [&str; 2] = ["auth_username", "auth_password"];
 
 /// Checks `raw` against `function`'s parameters and stateless constraints, with the fake's cap
 /// on the cards one call may create (D12).

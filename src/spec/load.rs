@@ -337,7 +337,7 @@ impl SpecChecker<'_> {
 
     /// The authentication stage reads these two by name, so every function must declare them.
     fn auth_params(&mut self, raw: &RawFunction) {
-        for (i, name) in ["auth_username", "auth_password"].into_iter().enumerate() {
+        for (i, name) in super::AUTH_PARAMS.into_iter().enumerate() {
             let ok = raw
                 .parameters
                 .get(i)

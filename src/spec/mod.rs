@@ -32,6 +32,10 @@ pub use yaml::{FileError, FileErrors};
 /// defaults refer to, what a group holds and what `cards/groups/get` can show.
 pub const GROUP_FIELDS_FROM: &str = "cards/groups/create";
 
+/// The parameters every function opens with, in this order (the loader checks it): who calls.
+/// Authentication reads them; validation starts after them.
+pub const AUTH_PARAMS: [&str; 2] = ["auth_username", "auth_password"];
+
 /// Every spec file, embedded at build time by `build.rs`: (path below `spec/`, contents).
 const EMBEDDED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/spec_files.rs"));
 
@@ -197,7 +201,7 @@ impl Function {
 
     fn reindex(&mut self) {
         let params = || self.parameters.iter().enumerate();
-        let past_auth = crate::fake::AUTH_PARAMS.len();
+        let past_auth = AUTH_PARAMS.len();
         let refers_with = |code: u16| {
             params()
                 .filter(move |(_, p)| {

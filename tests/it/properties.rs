@@ -3,7 +3,8 @@
 
 use std::sync::OnceLock;
 
-use enswitch_fake::fake::{AUTH_PARAMS, RawParams, Settings, validate};
+use enswitch_fake::fake::{RawParams, Settings, validate};
+use enswitch_fake::spec::AUTH_PARAMS;
 use enswitch_fake::spec::Spec;
 use proptest::prelude::*;
 
