@@ -1,26 +1,22 @@
-//! The body of a live event stream (`/_fake/events`): a task waits on the journal's entries and
-//! hands each event the workbench makes of them to the body, which hyper sends as it comes. The
-//! stream ends after [`Events::LIFETIME`] (or the connection's shorter lifetime), when the
-//! connection is asked to stop (a shutdown, a
-//! newcomer needing the slot), or when the client goes away; the connection counts as busy
-//! until then, so it is not mistaken for an idle one.
+//! The body of a live event stream (`/_fake/events`): a task waits until the client has taken
+//! the last event, then for the journal's next entry, and hands the event the workbench makes of
+//! it to the body, which hyper sends as it comes. So a client that stops reading holds one event,
+//! never a backlog. The stream ends after [`Events::LIFETIME`] (or the connection's shorter
+//! lifetime), when the connection is asked to stop (a shutdown, a newcomer needing the slot), or
+//! when the client goes away; the connection counts as busy until then, so it is not mistaken
+//! for an idle one.
 
 use std::convert::Infallible;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use hyper::body::{Bytes, Frame};
-use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use crate::server::Busy;
 use crate::server::connections::Stop;
 use crate::workbench::Events;
-
-/// How many events may wait for a slow client before the forwarder waits too.
-const BACKLOG: usize = 64;
 
 /// Event after event, as the forwarder sends them; ends when it does.
 #[derive(Debug)]
@@ -31,16 +27,17 @@ pub(super) struct EventBody {
 }
 
 impl EventBody {
-    /// Starts forwarding `events` for at most `lifetime`, until `stopping` says stop, or until
-    /// the body is dropped.
+    /// Starts forwarding `events` until `end`, until `stopping` says stop, or until the body is
+    /// dropped.
     pub(super) fn start(
         events: Events,
         busy: Busy,
         stopping: watch::Receiver<Stop>,
-        lifetime: Duration,
+        end: Instant,
     ) -> EventBody {
-        let (sender, receiver) = mpsc::channel(BACKLOG);
-        let end = Instant::now() + lifetime.min(Events::LIFETIME);
+        // One event waits for the client at most: the next is made when that one is taken, so a
+        // client that stops reading holds one event, not the journal's worth.
+        let (sender, receiver) = mpsc::channel(1);
         tokio::spawn(forward(events, sender, stopping, end));
         EventBody {
             events: receiver,
@@ -59,32 +56,42 @@ async fn forward(
         Instant::now() + Events::KEEPALIVE_EVERY,
         Events::KEEPALIVE_EVERY,
     );
-    let mut next = Some(Bytes::from_static(Events::OPENING));
+    let mut opening = true;
     loop {
-        if *stopping.borrow_and_update() != Stop::No {
-            return;
-        }
-        if let Some(frame) = next.take() {
-            match tokio::time::timeout_at(end, sender.send(frame)).await {
-                Ok(Ok(())) => {}
-                // The client went away, or stopped reading until the stream's end.
-                Ok(Err(_)) | Err(_) => return,
-            }
-        }
-        next = tokio::select! {
-            received = events.entries.recv() => match received {
-                Ok(entry) => events.event(&entry).map(Bytes::from),
-                Err(RecvError::Lagged(missed)) => Some(Bytes::from(Events::missed(missed))),
-                Err(RecvError::Closed) => return,
-            },
-            _ = keep_alive.tick() => Some(Bytes::from_static(Events::KEEPALIVE)),
-            () = tokio::time::sleep_until(end) => return,
-            changed = stopping.changed() => match changed {
-                Ok(()) => None,
+        // Room for the next event first: the client has taken the last one.
+        let permit = tokio::select! {
+            permit = sender.reserve() => match permit {
+                Ok(permit) => permit,
+                // The client went away.
                 Err(_) => return,
             },
-            () = sender.closed() => return,
+            () = tokio::time::sleep_until(end) => return,
+            changed = stopping.changed() => match changed {
+                Ok(()) if *stopping.borrow_and_update() == Stop::No => continue,
+                _ => return,
+            },
         };
+        let frame = if opening {
+            opening = false;
+            Bytes::from_static(Events::OPENING)
+        } else {
+            loop {
+                if let Some(event) = events.next_event() {
+                    break Bytes::from(event);
+                }
+                tokio::select! {
+                    recorded = events.recorded() => if !recorded { return },
+                    _ = keep_alive.tick() => break Bytes::from_static(Events::KEEPALIVE),
+                    () = tokio::time::sleep_until(end) => return,
+                    changed = stopping.changed() => match changed {
+                        Ok(()) if *stopping.borrow_and_update() == Stop::No => {}
+                        _ => return,
+                    },
+                    () = sender.closed() => return,
+                }
+            }
+        };
+        permit.send(frame);
     }
 }
 

@@ -5,6 +5,7 @@
 //! and requests in flight get their answers (a stream ends) before [`run`] returns.
 //!
 //! - `limits`: what one client may cost the server.
+//! - `abortable`: a socket that is reset when the server ends its connection by force.
 //! - `events`: the body of a live event stream.
 //! - `fake_server`: [`FakeServer`], a workbench on a thread and a port of its own, for tests and
 //!   library users.
@@ -19,6 +20,7 @@
 //! // The server stops when `fake` is dropped.
 //! ```
 
+mod abortable;
 mod connections;
 mod events;
 mod fake_server;
@@ -39,7 +41,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use http_body_util::{BodyExt as _, Either, Full, Limited};
 use hyper::body::{Body as _, Bytes, Incoming};
-use hyper::header::{ACCEPT, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
+use hyper::header::{ACCEPT, AUTHORIZATION, CACHE_CONTROL, CONNECTION, CONTENT_TYPE, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
@@ -123,10 +125,12 @@ pub async fn run<H: Handler>(
                     }
                 };
                 let ticket = connections.open(limits.max_connections);
+                let ending = Ending::default();
                 let busy = Arc::clone(&ticket.busy);
                 let stopping = ticket.stop.clone();
                 let handler = Arc::clone(&handler);
                 let answer_limits = Arc::clone(&limits);
+                let answer_ending = ending.clone();
                 let service = service_fn(move |request| {
                     // Busy until the answer is out: a stream's body keeps the mark.
                     let busy = Busy::mark(&busy);
@@ -136,18 +140,24 @@ pub async fn run<H: Handler>(
                         request,
                         busy,
                         stopping.clone(),
+                        answer_ending.clone(),
                     )
                 });
+                let stream = abortable::Abortable::new(stream, Arc::clone(&ending.abort));
                 let connection = http.serve_connection(TokioIo::new(stream), service);
                 let registered = Registered {
                     connections: Arc::clone(&connections),
                     id: ticket.id,
                 };
-                let lifetime = limits.connection_lifetime;
+                let times = Times {
+                    lifetime: limits.connection_lifetime,
+                    idle: limits.read_timeout,
+                    grace: limits.shutdown_grace,
+                };
                 tokio::spawn(async move {
                     // Dropped when the task ends, however it ends: a slot is never lost.
                     let _registered = registered;
-                    serve_connection(connection, ticket, lifetime).await;
+                    serve_connection(connection, ticket, ending, times).await;
                 });
             }
             () = &mut stop => break,
@@ -163,18 +173,63 @@ pub async fn run<H: Handler>(
     Ok(())
 }
 
-/// Drives one connection until it closes, its lifetime is spent (then it finishes the answer in
-/// progress), or the registry asks it to give way.
-async fn serve_connection<C>(connection: C, ticket: Ticket, lifetime: std::time::Duration)
+/// How long a connection may live, and how long it may take to end.
+#[derive(Debug, Clone, Copy)]
+struct Times {
+    /// `--connection-lifetime`: then the next answer is its last.
+    lifetime: std::time::Duration,
+    /// How long a retiring connection may wait, idle, for the request its last answer goes to.
+    idle: std::time::Duration,
+    /// How long an answer under way may take once the connection is told to finish.
+    grace: std::time::Duration,
+}
+
+/// What one connection's answers need to know of its end: whether the next answer is its last
+/// (`Connection: close`), and the moment an event stream on it ends, after which a client that
+/// does not read what is left cannot hold the connection.
+#[derive(Debug, Clone, Default)]
+struct Ending {
+    retiring: Arc<AtomicBool>,
+    /// Set when the connection is closed by force: its socket is reset (see `abortable`).
+    abort: Arc<AtomicBool>,
+    stream_ends: Arc<tokio::sync::watch::Sender<Option<tokio::time::Instant>>>,
+}
+
+/// How long past a stream's end its connection may take to send what is left of it.
+const STREAM_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Drives one connection until it closes. Once its lifetime is spent it retires: the answer in
+/// progress, or else the next one, says `Connection: close` and is its last, so a request the
+/// client already sent is answered rather than cut off. A connection that is told to finish (a
+/// lifetime spent while answering, a shutdown, a newcomer needing the slot) and does not within
+/// the grace, or whose event stream has ended, is closed: a client that stops reading holds
+/// nothing for long.
+async fn serve_connection<C>(connection: C, ticket: Ticket, ending: Ending, times: Times)
 where
     C: Future + GracefulConnection,
 {
     tokio::pin!(connection);
-    let lifetime = tokio::time::sleep(lifetime);
+    let lifetime = tokio::time::sleep(times.lifetime);
     tokio::pin!(lifetime);
     let Ticket { busy, mut stop, .. } = ticket;
+    let mut stream_ends = ending.stream_ends.subscribe();
     let mut finishing = false;
+    let mut retiring = false;
+    // When the connection is closed whatever it is doing, once it has been told to end.
+    let mut close_at: Option<tokio::time::Instant> = None;
+    let finish = |connection: std::pin::Pin<&mut C>, close_at: &mut Option<_>| {
+        ending.retiring.store(true, Ordering::Release);
+        connection.finish();
+        let at = tokio::time::Instant::now() + times.grace;
+        *close_at = Some(close_at.map_or(at, |c: tokio::time::Instant| c.min(at)));
+    };
     loop {
+        let closing = async {
+            match close_at {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             // The connection first: a request already in the socket is read and answered before
             // an order to give way is taken, which would otherwise close it unread (half the
@@ -183,9 +238,17 @@ where
             biased;
             // A client that goes away mid-request is its own business.
             _ = connection.as_mut() => return,
-            () = tokio::task::unconstrained(&mut lifetime), if !finishing => {
-                connection.as_mut().finish();
-                finishing = true;
+            () = tokio::task::unconstrained(&mut lifetime), if !retiring => {
+                retiring = true;
+                ending.retiring.store(true, Ordering::Release);
+                if busy.load(Ordering::Acquire) {
+                    finish(connection.as_mut(), &mut close_at);
+                    finishing = true;
+                } else {
+                    // Idle: the next answer is the last; a client that sends none is closed by
+                    // hyper's own idle timeout, or here soon after.
+                    close_at = Some(tokio::time::Instant::now() + times.idle + times.grace);
+                }
             }
             changed = tokio::task::unconstrained(stop.changed()), if !finishing => {
                 let order = *stop.borrow_and_update();
@@ -194,13 +257,23 @@ where
                 match order {
                     Stop::Now if !answering => return,
                     Stop::Now | Stop::Gracefully => {
-                        connection.as_mut().finish();
+                        finish(connection.as_mut(), &mut close_at);
                         finishing = true;
                     }
                     Stop::No if changed.is_ok() => {}
                     // The registry forgot this connection: it is being shut down.
                     Stop::No => return,
                 }
+            }
+            Ok(()) = stream_ends.changed() => {
+                if let Some(end) = *stream_ends.borrow_and_update() {
+                    let at = end + STREAM_GRACE;
+                    close_at = Some(close_at.map_or(at, |c| c.min(at)));
+                }
+            }
+            () = closing => {
+                ending.abort.store(true, Ordering::Release);
+                return;
             }
         }
     }
@@ -290,6 +363,26 @@ async fn answer<H: Handler>(
     request: Request<Incoming>,
     busy: Busy,
     stopping: tokio::sync::watch::Receiver<connections::Stop>,
+    ending: Ending,
+) -> Result<Response<ResponseBody>, Dropped> {
+    let mut response = respond(handler, &limits, request, busy, stopping, &ending).await?;
+    // Said on the last answer, so the client opens a new connection instead of sending on this
+    // one a request that would find it closed.
+    if ending.retiring.load(Ordering::Acquire) {
+        response
+            .headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
+    }
+    Ok(response)
+}
+
+async fn respond<H: Handler>(
+    handler: Arc<H>,
+    limits: &Limits,
+    request: Request<Incoming>,
+    busy: Busy,
+    stopping: tokio::sync::watch::Receiver<connections::Stop>,
+    ending: &Ending,
 ) -> Result<Response<ResponseBody>, Dropped> {
     let (parts, body) = request.into_parts();
     // An announced length over the limit is refused before a byte of it is awaited.
@@ -300,7 +393,7 @@ async fn answer<H: Handler>(
     let body = if body.is_end_stream() {
         Vec::new()
     } else {
-        match collect_body(body, &limits).await {
+        match collect_body(body, limits).await {
             Ok(body) => body,
             Err(refusal) => return Ok(refusal),
         }
@@ -346,7 +439,12 @@ async fn answer<H: Handler>(
         }
         Reply::Close => return Err(Dropped),
         Reply::Events(events) => {
-            let body = events::EventBody::start(events, busy, stopping, limits.connection_lifetime);
+            let end = tokio::time::Instant::now()
+                + limits
+                    .connection_lifetime
+                    .min(crate::workbench::Events::LIFETIME);
+            ending.stream_ends.send_replace(Some(end));
+            let body = events::EventBody::start(events, busy, stopping, end);
             let mut response = Response::new(Either::Right(body));
             let headers = response.headers_mut();
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
@@ -470,7 +568,12 @@ mod tests {
             let waiting = Waiting {
                 polled: Arc::clone(&polled),
             };
-            runtime.block_on(serve_connection(waiting, first, Duration::from_secs(60)));
+            let times = Times {
+                lifetime: Duration::from_secs(60),
+                idle: Duration::from_secs(10),
+                grace: Duration::from_secs(5),
+            };
+            runtime.block_on(serve_connection(waiting, first, Ending::default(), times));
             assert!(polled.load(Ordering::Relaxed), "closed unread");
         }
     }

@@ -179,7 +179,12 @@ impl Workbench {
         let page = self
             .journal
             .page(world, query.get("function"), start, limit);
-        HttpAnswer::json(200, &page)
+        HttpAnswer {
+            status: 200,
+            content_type: "application/json",
+            headers: Vec::new(),
+            body: page.into(),
+        }
     }
 
     /// `/_fake/overview`: what the dashboard's first view shows of the server and one world.
@@ -227,7 +232,7 @@ impl Workbench {
             (None, Some("*")) => None,
             (name, _) => Some(name.map(std::sync::Arc::<str>::from)),
         };
-        Reply::Events(Events::new(self.journal.subscribe(), world))
+        Reply::Events(Events::new(std::sync::Arc::clone(&self.journal), world))
     }
 
     /// A rule from a JSON body; under `/_ns/<name>/` it applies to that namespace by default.

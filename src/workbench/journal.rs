@@ -2,10 +2,16 @@
 //! what its client did. One journal for the whole server, each entry tagged with its world, so
 //! that one bound holds for every namespace together: the oldest entries go first once `LIMIT`
 //! entries or `BYTES_LIMIT` bytes are held, the bytes counted as what an entry really occupies
-//! (see `kept`: each entry one buffer), not the text it shows. `auth_password` and `auth_token`
-//! (sent, or issued by `user/login`) are never stored. Readers get a page of entries, never a
-//! copy of the whole journal, or subscribe to every entry from now on (the dashboard's live
-//! view).
+//! (see `kept`: each entry one buffer, itself bounded), not the text it shows. `auth_password`
+//! and `auth_token` (sent, issued by `user/login`, or written inside another value) are never
+//! stored.
+//!
+//! Reading never costs more than the journal itself: a page is rendered straight from the kept
+//! entries into its JSON, at most `PAGE_BYTES` of it (and `next` says where to go on), so no
+//! reader holds a copy of the journal; a live reader ([`Follower`]) is a place in the journal,
+//! and is handed one entry at a time when it asks for the next, so a reader that stops reading
+//! holds nothing. One that falls so far behind that its next entries were dropped is told how
+//! many it missed.
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
@@ -13,7 +19,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
 use serde::Serialize;
-use tokio::sync::broadcast;
+use tokio::sync::watch;
 
 use super::kept::{Call, Kept};
 use crate::fake::RawParams;
@@ -29,11 +35,17 @@ pub(super) const BYTES_LIMIT: usize = 64 * 1024 * 1024;
 pub(super) const PAGE_LIMIT: usize = 10_000;
 pub(super) const PAGE_DEFAULT: usize = 1_000;
 
-/// How many entries a subscriber may fall behind before it misses some (and is told how many).
-const SUBSCRIBER_BACKLOG: usize = 1024;
+/// Where a page stops growing: once its JSON holds this many bytes, no further entry is added
+/// (so a page is at most this and one entry). Six hundred readers that never read their pages
+/// then pin under 300 MB together.
+pub(super) const PAGE_BYTES: usize = 256 * 1024;
 
-/// Replaces every `auth_password` and `auth_token` value, sent or answered.
-pub(super) const REDACTED: &str = "[redacted]";
+/// The most of an answer an entry keeps: a list of a million cards is no journal's business.
+pub(super) const ANSWER_LIMIT: usize = 64 * 1024;
+
+/// The most bytes of parameters an entry keeps (a megabyte of `a&a&…` is half a million pairs);
+/// those sent past it are counted in `params_cut`.
+pub(super) const PARAMS_LIMIT: usize = 64 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Entry {
@@ -49,8 +61,11 @@ pub struct Entry {
     /// `GET` and `POST` (the methods the API takes) cost no copy.
     pub method: Cow<'static, str>,
     /// Every parameter in the order sent, repeats included (`auth_password` and `auth_token`
-    /// shown as `[redacted]`).
+    /// shown as `[redacted]`), up to `PARAMS_LIMIT` bytes of them.
     pub params: RawParams,
+    /// How many parameters were sent after those kept, and not kept.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub params_cut: u32,
     /// The envelope's code, or what a fault did instead of answering.
     pub code: &'static str,
     /// The injected fault that fired, if one did.
@@ -64,32 +79,23 @@ pub struct Entry {
     pub answer: Option<Bytes>,
 }
 
-/// The most of an answer an entry keeps: a list of a million cards is no journal's business.
-pub(super) const ANSWER_LIMIT: usize = 64 * 1024;
-
-/// One page of a world's entries, oldest first.
-#[derive(Debug, Clone, Serialize)]
-pub struct Page {
-    /// How many entries of the world (and function, if asked) the journal holds in all.
-    pub count: usize,
-    pub requests: Vec<Arc<Entry>>,
-    /// The `after=` that reads the next page, when there is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub next: Option<u64>,
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 #[derive(Debug)]
 pub struct Journal {
     state: Mutex<JournalState>,
-    /// Every entry recorded, to whoever subscribed; with no subscriber, sending costs a lock.
-    events: broadcast::Sender<Arc<Entry>>,
+    /// Told after each entry is recorded, for the live readers; with none, telling costs a
+    /// look at a counter.
+    recorded: watch::Sender<()>,
 }
 
 impl Default for Journal {
     fn default() -> Journal {
         Journal {
             state: Mutex::default(),
-            events: broadcast::Sender::new(SUBSCRIBER_BACKLOG),
+            recorded: watch::Sender::new(()),
         }
     }
 }
@@ -126,22 +132,53 @@ pub enum Start {
 struct JournalState {
     /// The bytes `entries` occupy.
     bytes: usize,
+    /// Oldest first; their ids rise, with gaps where a world was forgotten.
     entries: VecDeque<Kept>,
+    /// The id of the last entry recorded (0 before the first).
+    last_id: u64,
+    /// The id of the newest entry dropped to keep the bounds (a live reader still before it
+    /// missed entries).
+    dropped_through: u64,
+}
+
+/// A live reader's place in the journal: it has been handed every entry up to `seen`.
+#[derive(Debug)]
+pub struct Follower {
+    seen: u64,
+    recorded: watch::Receiver<()>,
+}
+
+impl Follower {
+    /// Waits until an entry is recorded after the last look; `false` once the journal is gone.
+    pub async fn recorded(&mut self) -> bool {
+        self.recorded.changed().await.is_ok()
+    }
+}
+
+/// What a live reader is handed next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Next {
+    /// The next entry of the world it follows, as `/_fake/requests` shows it (JSON).
+    Entry(Vec<u8>),
+    /// Entries were dropped before it could be handed them: at most this many of its world's
+    /// (the count is of every world's entries dropped meanwhile).
+    Missed(u64),
 }
 
 impl Journal {
     /// Stores one call (its secrets left out), and drops the oldest entries past the bounds.
     pub(super) fn record(&self, call: &Call<'_>) {
-        let kept = Kept::new(call);
-        // Built only for a listener: no subscriber, no copy.
-        let heard = (self.events.receiver_count() > 0).then(|| Arc::new(kept.entry()));
         let mut state = self.lock();
+        let id = state.last_id + 1;
+        state.last_id = id;
+        let kept = Kept::new(call, id);
         state.bytes += kept.bytes();
         state.entries.push_back(kept);
         while state.entries.len() > LIMIT || (state.bytes > BYTES_LIMIT && state.entries.len() > 1)
         {
             let oldest = state.entries.pop_front().expect("not empty");
             state.bytes -= oldest.bytes();
+            state.dropped_through = oldest.id();
         }
         if state.entries.len() >= LIMIT {
             // The next calls drop these; by then they are in the cache.
@@ -153,74 +190,139 @@ impl Journal {
             }
         }
         drop(state);
-        if let Some(entry) = heard {
-            // A subscriber that left since is not a failure.
-            let _ = self.events.send(entry);
+        if self.recorded.receiver_count() > 0 {
+            self.recorded.send_replace(());
         }
     }
 
-    /// Every entry recorded from now on, as it is recorded.
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Entry>> {
-        self.events.subscribe()
+    /// A live reader, placed after the last entry recorded.
+    pub fn follow(&self) -> Follower {
+        // Subscribed under the lock: an entry recorded after `seen` is always told.
+        let state = self.lock();
+        Follower {
+            seen: state.last_id,
+            recorded: self.recorded.subscribe(),
+        }
+    }
+
+    /// What `follower` is handed next of `world`'s entries, if anything was recorded since.
+    pub fn next(&self, follower: &mut Follower, world: Whose<'_>) -> Option<Next> {
+        let state = self.lock();
+        if follower.seen < state.dropped_through {
+            let missed = state.dropped_through - follower.seen;
+            follower.seen = state.dropped_through;
+            return Some(Next::Missed(missed));
+        }
+        let from = state.entries.partition_point(|e| e.id() <= follower.seen);
+        let found = state.entries.range(from..).find(|e| world.holds(e));
+        match found {
+            Some(entry) => {
+                follower.seen = entry.id();
+                let mut json = Vec::new();
+                serde_json::to_writer(&mut json, &entry.entry()).expect("entries serialize");
+                Some(Next::Entry(json))
+            }
+            None => {
+                follower.seen = state.last_id;
+                None
+            }
+        }
     }
 
     /// The entries of `world` (of one function if given) from `from`, at most `limit` of them,
-    /// oldest first.
+    /// oldest first, as `/_fake/requests` answers: `{"count", "requests", "next"}` in JSON, the
+    /// entries rendered one by one into it until it holds `PAGE_BYTES`. `count` is how many
+    /// entries of the world (and function) the journal holds in all; `next`, when there is more
+    /// after the page, is the `after=` that reads on.
     pub fn page(
         &self,
         world: Whose<'_>,
         function: Option<&str>,
         from: Start,
         limit: usize,
-    ) -> Page {
+    ) -> Vec<u8> {
         let state = self.lock();
         let held = |e: &&Kept| world.holds(e) && function.is_none_or(|f| e.function() == f);
+        let mut requests = Vec::new();
+        let mut shown = 0;
+        let mut count = 0;
+        let mut more = false;
+        let mut last_seq = 0;
+        let mut add = |entry: &Kept, requests: &mut Vec<u8>| {
+            if shown >= limit || requests.len() >= PAGE_BYTES {
+                return false;
+            }
+            if shown > 0 {
+                requests.push(b',');
+            }
+            serde_json::to_writer(&mut *requests, &entry.entry()).expect("entries serialize");
+            shown += 1;
+            last_seq = entry.seq();
+            true
+        };
         match from {
             Start::After(after) => {
-                let mut count = 0;
-                let mut requests = Vec::new();
-                let mut more = false;
                 for entry in state.entries.iter().filter(held) {
                     count += 1;
-                    if entry.seq() <= after {
-                        continue;
+                    if entry.seq() > after && !more && !add(entry, &mut requests) {
+                        more = true;
                     }
-                    if requests.len() < limit {
-                        requests.push(Arc::new(entry.entry()));
+                }
+            }
+            Start::Tail => {
+                // Newest first, then turned around: the page ends with the last entry.
+                let mut pieces = Vec::new();
+                for entry in state.entries.iter().rev().filter(held) {
+                    count += 1;
+                    let before = requests.len();
+                    if !more && add(entry, &mut requests) {
+                        pieces.push(before..requests.len());
                     } else {
                         more = true;
                     }
                 }
-                let next = more.then(|| requests.last().map_or(after, |e| e.seq));
-                Page {
-                    count,
-                    requests,
-                    next,
-                }
-            }
-            Start::Tail => {
-                let mut count = 0;
-                let mut requests = Vec::new();
-                for entry in state.entries.iter().rev().filter(held) {
-                    count += 1;
-                    if requests.len() < limit {
-                        requests.push(Arc::new(entry.entry()));
-                    }
-                }
-                requests.reverse();
-                Page {
-                    count,
-                    requests,
-                    next: None,
-                }
+                requests = reversed(&requests, &pieces);
             }
         }
+        drop(state);
+        let mut page = Vec::with_capacity(requests.len() + 64);
+        page.extend_from_slice(b"{\"count\":");
+        page.extend_from_slice(itoa::Buffer::new().format(count).as_bytes());
+        page.extend_from_slice(b",\"requests\":[");
+        page.extend_from_slice(&requests);
+        page.push(b']');
+        if more && matches!(from, Start::After(_)) {
+            page.extend_from_slice(b",\"next\":");
+            page.extend_from_slice(itoa::Buffer::new().format(last_seq).as_bytes());
+        }
+        page.push(b'}');
+        page
+    }
+
+    /// The entries of `world` (of one function if given) after sequence number `after`, at most
+    /// `limit` of them, oldest first: for Rust tests, which read the journal in process.
+    pub fn entries(
+        &self,
+        world: Whose<'_>,
+        function: Option<&str>,
+        after: u64,
+        limit: usize,
+    ) -> Vec<Entry> {
+        let state = self.lock();
+        state
+            .entries
+            .iter()
+            .filter(|e| world.holds(e) && function.is_none_or(|f| e.function() == f))
+            .filter(|e| e.seq() > after)
+            .take(limit)
+            .map(Kept::entry)
+            .collect()
     }
 
     /// Forgets world `namespace`'s entries (a reset, a namespace dropped).
     pub fn forget(&self, namespace: Option<&str>) {
         let mut state = self.lock();
-        let JournalState { bytes, entries } = &mut *state;
+        let JournalState { bytes, entries, .. } = &mut *state;
         entries.retain(|e| {
             let keep = e.namespace() != namespace;
             if !keep {
@@ -249,6 +351,21 @@ impl Journal {
     fn lock(&self) -> MutexGuard<'_, JournalState> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+/// The comma-separated JSON values of `rendered` (whose byte ranges are `pieces`, in the order
+/// rendered) in the opposite order.
+fn reversed(rendered: &[u8], pieces: &[std::ops::Range<usize>]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(rendered.len());
+    for (i, piece) in pieces.iter().rev().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        // Each piece after the first begins with the comma that separated it.
+        let value = &rendered[piece.clone()];
+        out.extend_from_slice(value.strip_prefix(b",").unwrap_or(value));
+    }
+    out
 }
 
 /// Asks the processor to bring the line at `address` into the cache, ahead of a use that would
@@ -291,6 +408,7 @@ fn as_utc<S: serde::Serializer>(seconds: &i64, serializer: S) -> Result<S::Ok, S
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fake::REDACTED;
 
     /// Records a GET of `function` with `params`, answered with `answer`.
     fn record(
@@ -316,28 +434,48 @@ mod tests {
         });
     }
 
+    fn page(
+        journal: &Journal,
+        world: Whose<'_>,
+        function: Option<&str>,
+        from: Start,
+        limit: usize,
+    ) -> serde_json::Value {
+        serde_json::from_slice(&journal.page(world, function, from, limit)).expect("a page is JSON")
+    }
+
+    fn seqs(page: &serde_json::Value) -> Vec<u64> {
+        page["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["seq"].as_u64().unwrap())
+            .collect()
+    }
+
     #[test]
     fn passwords_are_redacted_before_they_are_stored() {
         let journal = Journal::default();
         let params = RawParams::parse("auth_username=user;auth_password=secret", None);
         record(&journal, None, 1, "cards/list", &params, None);
-        let page = journal.page(Whose::One(None), None, Start::After(0), 10);
+        let entries = journal.entries(Whose::One(None), None, 0, 10);
         assert_eq!(
-            page.requests[0].params.pairs().nth(1),
+            entries[0].params.pairs().nth(1),
             Some(("auth_password", REDACTED))
         );
-        assert!(!format!("{page:?}").contains("secret"));
+        let page = journal.page(Whose::One(None), None, Start::After(0), 10);
+        assert!(!String::from_utf8_lossy(&page).contains("secret"));
     }
 
     /// Issue 12, item 9: a megabyte of `a&a&…` is half a million parameters, which cost more
     /// kept than their text (a flags byte and two lengths each). The budget counts what is
-    /// kept, across every world.
+    /// kept, across every world; since issue 28 an entry keeps `PARAMS_LIMIT` bytes of them.
     #[test]
     fn the_budget_counts_real_bytes_across_every_world() {
         let journal = Journal::default();
         let body = "a&".repeat(512 * 1024);
         let params = RawParams::parse("", Some(body.as_bytes()));
-        for i in 0..40u64 {
+        for i in 0..2000u64 {
             let world = ["a", "b"][usize::try_from(i % 2).unwrap()];
             record(&journal, Some(world), i + 1, "cards/list", &params, None);
         }
@@ -346,28 +484,17 @@ mod tests {
             "{} bytes held",
             journal.bytes()
         );
-        let held = |world| {
-            journal
-                .page(Whose::One(Some(world)), None, Start::After(0), 100)
-                .count
-        };
-        let each = journal.bytes() / (held("a") + held("b"));
+        let each = journal.bytes() / journal.count();
         assert!(
-            each >= 4 * 512 * 1024,
-            "{each} bytes counted for 512 Ki pairs kept"
+            each >= PARAMS_LIMIT - 8,
+            "{each} bytes counted for {PARAMS_LIMIT} bytes of pairs kept"
         );
         assert!(
-            held("a") + held("b") < 40,
-            "entries of 2 MB each all kept under a 64 MiB budget"
+            journal.count() < 2000,
+            "entries of 64 KiB each all kept under a 64 MiB budget"
         );
-        assert_eq!(
-            journal
-                .page(Whose::One(Some("b")), None, Start::After(0), 100)
-                .requests
-                .last()
-                .map(|e| e.seq),
-            Some(40)
-        );
+        let b = journal.entries(Whose::One(Some("b")), None, 0, usize::MAX);
+        assert_eq!(b.last().map(|e| e.seq), Some(2000));
     }
 
     #[test]
@@ -379,34 +506,79 @@ mod tests {
             record(&journal, None, seq, function, &none, None);
             record(&journal, Some("other"), seq, function, &none, None);
         }
-        let b = journal.page(Whose::One(None), Some("b"), Start::After(0), 2);
-        assert_eq!(b.count, 3);
-        assert_eq!(b.requests.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 3]);
-        assert_eq!(b.next, Some(3));
-        let rest = journal.page(Whose::One(None), Some("b"), Start::After(3), 2);
-        assert_eq!(rest.requests.iter().map(|e| e.seq).collect::<Vec<_>>(), [5]);
-        assert_eq!(rest.next, None);
-        let tail = journal.page(Whose::Every, Some("b"), Start::Tail, 2);
-        assert_eq!(tail.count, 6);
-        let last: Vec<_> = tail
-            .requests
+        let b = page(&journal, Whose::One(None), Some("b"), Start::After(0), 2);
+        assert_eq!(b["count"], 3);
+        assert_eq!(seqs(&b), [1, 3]);
+        assert_eq!(b["next"], 3);
+        let rest = page(&journal, Whose::One(None), Some("b"), Start::After(3), 2);
+        assert_eq!(seqs(&rest), [5]);
+        assert!(rest.get("next").is_none());
+        let tail = page(&journal, Whose::Every, Some("b"), Start::Tail, 2);
+        assert_eq!(tail["count"], 6);
+        let last: Vec<_> = tail["requests"]
+            .as_array()
+            .unwrap()
             .iter()
-            .map(|e| (e.namespace.clone(), e.seq))
+            .map(|e| (e["namespace"].as_str(), e["seq"].as_u64().unwrap()))
             .collect();
-        assert_eq!(last, [(None, 5), (Some(Arc::from("other")), 5)]);
+        assert_eq!(last, [(None, 5), (Some("other"), 5)]);
         journal.forget(None);
         assert_eq!(
-            journal
-                .page(Whose::One(None), None, Start::After(0), 10)
-                .count,
+            page(&journal, Whose::One(None), None, Start::After(0), 10)["count"],
             0
         );
         assert_eq!(
-            journal
-                .page(Whose::One(Some("other")), None, Start::After(0), 10)
-                .count,
+            page(
+                &journal,
+                Whose::One(Some("other")),
+                None,
+                Start::After(0),
+                10
+            )["count"],
             5
         );
+    }
+
+    /// Issue 28, item 2: a page stops growing at `PAGE_BYTES`, whatever `limit` allows, and
+    /// `next` reads on from where it stopped; so does the tail, which then ends with the newest.
+    #[test]
+    fn a_page_is_bounded_in_bytes_and_next_reads_on() {
+        let journal = Journal::default();
+        let body = "a&".repeat(512 * 1024);
+        let big = RawParams::parse("", Some(body.as_bytes()));
+        for seq in 1..=40 {
+            record(&journal, None, seq, "cards/list", &big, Some("{}"));
+        }
+        let first = journal.page(Whose::One(None), None, Start::After(0), PAGE_LIMIT);
+        assert!(
+            first.len() < PAGE_BYTES + 2 * PARAMS_LIMIT * 3,
+            "{} bytes",
+            first.len()
+        );
+        let first: serde_json::Value = serde_json::from_slice(&first).unwrap();
+        let shown = seqs(&first);
+        assert!(shown.len() < 40 && !shown.is_empty(), "{shown:?}");
+        assert_eq!(first["count"], 40);
+        assert_eq!(first["next"], shown.last().copied().unwrap());
+        let mut read = shown;
+        let mut next = first["next"].as_u64();
+        while let Some(after) = next {
+            let more = page(
+                &journal,
+                Whose::One(None),
+                None,
+                Start::After(after),
+                PAGE_LIMIT,
+            );
+            read.extend(seqs(&more));
+            next = more["next"].as_u64();
+        }
+        assert_eq!(read, (1..=40).collect::<Vec<_>>());
+        let tail = page(&journal, Whose::Every, None, Start::Tail, PAGE_LIMIT);
+        let tail = seqs(&tail);
+        assert!(tail.len() < 40);
+        assert_eq!(tail.last(), Some(&40));
+        assert!(tail.windows(2).all(|w| w[0] + 1 == w[1]), "{tail:?}");
     }
 
     #[test]
@@ -417,20 +589,59 @@ mod tests {
             record(&journal, None, seq, "cards/list", &none, None);
         }
         assert_eq!(journal.count(), LIMIT);
-        let first = journal.page(Whose::Every, None, Start::After(0), 1);
-        assert_eq!(first.requests[0].seq, 4);
+        let first = journal.entries(Whose::Every, None, 0, 1);
+        assert_eq!(first[0].seq, 4);
     }
 
     #[test]
-    fn a_subscriber_hears_each_entry_once_redacted() {
+    fn a_follower_is_handed_each_entry_of_its_world_once_redacted() {
         let journal = Journal::default();
-        let mut heard = journal.subscribe();
+        let none = RawParams::default();
+        record(&journal, None, 1, "cards/list", &none, None);
+        let mut follower = journal.follow();
+        assert_eq!(
+            journal.next(&mut follower, Whose::Every),
+            None,
+            "only what comes after"
+        );
         let params = RawParams::parse("auth_password=secret;id=1", None);
-        record(&journal, None, 1, "cards/list", &params, None);
-        let entry = heard.try_recv().unwrap();
-        assert_eq!(entry.params.get("auth_password"), Some(REDACTED));
-        assert_eq!(entry.params.get("id"), Some("1"));
-        assert!(heard.try_recv().is_err(), "one entry, heard once");
+        record(&journal, Some("other"), 1, "cards/list", &params, None);
+        record(&journal, None, 2, "cards/list", &params, None);
+        let Some(Next::Entry(json)) = journal.next(&mut follower, Whose::One(None)) else {
+            panic!("the default world's entry");
+        };
+        let entry: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        assert_eq!(entry["seq"], 2);
+        assert_eq!(
+            entry["params"][0],
+            serde_json::json!(["auth_password", REDACTED])
+        );
+        assert_eq!(
+            journal.next(&mut follower, Whose::One(None)),
+            None,
+            "heard once"
+        );
+    }
+
+    /// Issue 28, item 1: a follower that does not ask holds nothing; once its next entries are
+    /// dropped it is told how many it missed, and goes on from the oldest kept.
+    #[test]
+    fn a_follower_that_falls_behind_the_bounds_is_told_what_it_missed() {
+        let journal = Journal::default();
+        let none = RawParams::default();
+        let mut follower = journal.follow();
+        for seq in 1..=(LIMIT as u64 + 10) {
+            record(&journal, None, seq, "cards/list", &none, None);
+        }
+        assert_eq!(
+            journal.next(&mut follower, Whose::Every),
+            Some(Next::Missed(10))
+        );
+        let Some(Next::Entry(json)) = journal.next(&mut follower, Whose::Every) else {
+            panic!("the oldest kept entry");
+        };
+        let entry: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        assert_eq!(entry["seq"], 11);
     }
 
     #[test]
@@ -439,8 +650,8 @@ mod tests {
         let answer = r#"{"responses":[],"data":{"id":1,"auth_token":"eyJ.secret.sig","auth_token_expiry":60}}"#;
         let params = RawParams::parse("auth_token=eyJ.sent.sig;token=1", None);
         record(&journal, None, 1, "user/login", &params, Some(answer));
-        let page = journal.page(Whose::Every, None, Start::After(0), 10);
-        let kept = &page.requests[0];
+        let entries = journal.entries(Whose::Every, None, 0, 10);
+        let kept = &entries[0];
         assert_eq!(kept.params.get("auth_token"), Some(REDACTED));
         let text = String::from_utf8(kept.answer.as_ref().unwrap().to_vec()).unwrap();
         assert_eq!(

@@ -6,8 +6,13 @@
 //! in cache misses when the oldest entries were dropped.)
 //!
 //! Secrets never reach the buffer: a value of `auth_password` or `auth_token` is kept as the
-//! mark that it was redacted, without its bytes, and the token `user/login` issues is replaced
-//! in its answer as the answer is copied. Readers get an [`Entry`] back, built when they read.
+//! mark that it was redacted, without its bytes, and any other text (the function, a name, a
+//! value) is kept as `fake::redact` leaves it, so that a secret written inside
+//! another value (a proxy that encoded the `;` before it) is not kept either. Readers get an
+//! [`Entry`] back, built when they read.
+//!
+//! An entry is bounded, so that what one reader is shown is: the parameters are kept until
+//! `PARAMS_LIMIT` bytes (the rest counted, not kept), the answer until `ANSWER_LIMIT`.
 //!
 //! The buffer holds the function, then for each pair a flags byte (UTF-8 as sent, redacted), the
 //! name and the value, each its length (LEB128: one byte below 128) then its bytes; the rest is
@@ -18,14 +23,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use super::journal::{ANSWER_LIMIT, Entry, REDACTED};
-use crate::fake::RawParams;
-
-/// Parameters whose values are never kept.
-const SECRET_NAMES: [&str; 2] = ["auth_password", "auth_token"];
-
-/// Where the token `user/login` issues sits in its answer.
-const ISSUED_TOKEN: &[u8] = br#""auth_token":""#;
+use super::journal::{ANSWER_LIMIT, Entry, PARAMS_LIMIT};
+use crate::fake::{REDACTED, RawParams, is_secret, redact, redact_body};
 
 /// Flags of a kept pair.
 const UTF8: u8 = 1;
@@ -49,6 +48,8 @@ pub(super) struct Call<'a> {
 
 #[derive(Debug)]
 pub(super) struct Kept {
+    /// The journal's own number for it, counting every world's entries: where a live reader is.
+    id: u64,
     namespace: Option<Arc<str>>,
     seq: u64,
     time: i64,
@@ -56,6 +57,8 @@ pub(super) struct Kept {
     code: &'static str,
     fault: Option<&'static str>,
     method: Cow<'static, str>,
+    /// How many pairs were sent past `PARAMS_LIMIT` and not kept.
+    params_cut: u32,
     /// Where the function ends and the pairs begin in `data`.
     function_end: usize,
     /// Where the pairs end and the answer begins in `data`.
@@ -65,38 +68,45 @@ pub(super) struct Kept {
 }
 
 impl Kept {
-    pub(super) fn new(call: &Call<'_>) -> Kept {
+    pub(super) fn new(call: &Call<'_>, id: u64) -> Kept {
+        let function = redact(call.function);
         let answer = call
             .answer
             .map(|body| Answer::of(body, call.function == "user/login"));
-        let pairs_len: usize = call
-            .params
-            .pairs()
-            .map(|(name, value)| {
-                let value = if is_secret(name) { "" } else { value };
-                1 + text_size(name) + text_size(value)
-            })
-            .sum();
-        let size = call.function.len() + pairs_len + answer.as_ref().map_or(0, Answer::len);
+        // The size as sent, within the limit; a redaction may change it, which costs a copy.
+        let mut pairs_len = 0;
+        let mut pairs_kept = 0;
+        for (name, value) in call.params.pairs() {
+            let value = if is_secret(name) { "" } else { value };
+            let size = 1 + text_size(name.len()) + text_size(value.len());
+            if pairs_len + size > PARAMS_LIMIT {
+                break;
+            }
+            pairs_len += size;
+            pairs_kept += 1;
+        }
+        let size = function.len() + pairs_len + answer.as_ref().map_or(0, Answer::len);
         let mut data = Vec::with_capacity(size);
-        data.extend_from_slice(call.function.as_bytes());
+        data.extend_from_slice(function.as_bytes());
         let function_end = data.len();
-        for (name, value, utf8) in call.params.pairs_checked() {
+        for (name, value, utf8) in call.params.pairs_checked().take(pairs_kept) {
             let secret = is_secret(name);
             data.push(if utf8 { UTF8 } else { 0 } | if secret { REDACTED_VALUE } else { 0 });
-            push_text(&mut data, name);
-            push_text(&mut data, if secret { "" } else { value });
+            // A secret's name is only its name; its value is not kept at all.
+            let (name, value) = if secret {
+                (Cow::Borrowed(name), Cow::Borrowed(""))
+            } else {
+                (redact(name), redact(value))
+            };
+            push_text(&mut data, &name);
+            push_text(&mut data, &value);
         }
         let pairs_end = data.len();
-        if let Some(answer) = answer {
+        if let Some(answer) = &answer {
             answer.write(&mut data);
         }
-        debug_assert_eq!(
-            data.len(),
-            size,
-            "the size is reckoned exactly: no reallocation"
-        );
         Kept {
+            id,
             namespace: call.namespace.cloned(),
             seq: call.seq,
             time: call.time,
@@ -104,11 +114,16 @@ impl Kept {
             code: call.code,
             fault: call.fault,
             method: call.method.clone(),
+            params_cut: u32::try_from(call.params.len() - pairs_kept).unwrap_or(u32::MAX),
             function_end,
             pairs_end,
             answered: call.answer.is_some(),
             data: data.into_boxed_slice(),
         }
+    }
+
+    pub(super) fn id(&self) -> u64 {
+        self.id
     }
 
     pub(super) fn namespace(&self) -> Option<&str> {
@@ -151,6 +166,7 @@ impl Kept {
             function: self.function().to_owned(),
             method: self.method.clone(),
             params,
+            params_cut: self.params_cut,
             code: self.code,
             fault: self.fault,
             took_us: self.took_us,
@@ -161,71 +177,44 @@ impl Kept {
     }
 }
 
-/// An answer's body as it will be kept: cut at `ANSWER_LIMIT` bytes, and with the token
-/// `user/login` issued (the bytes in `token`) replaced by `[redacted]`.
+/// An answer's body as it will be kept: cut at `ANSWER_LIMIT` bytes (`…` marks the cut), and
+/// then, if it is `user/login`'s, redacted, so that the token it issues (even cut through) is
+/// not kept. The fake writes no other secret into an answer (a path it echoes is redacted where
+/// the message is made), so the others are kept as they are, unread.
 struct Answer<'a> {
-    kept: &'a [u8],
-    token: Option<std::ops::Range<usize>>,
+    kept: Cow<'a, [u8]>,
     cut: bool,
 }
 
 impl<'a> Answer<'a> {
     fn of(body: &'a [u8], issues_tokens: bool) -> Answer<'a> {
         let kept = &body[..body.len().min(ANSWER_LIMIT)];
-        // Looked for in the whole body, so that a cut through the token hides what is kept of it.
-        let token = issues_tokens
-            .then(|| issued_token(body))
-            .flatten()
-            .filter(|token| token.start < kept.len())
-            .map(|token| token.start..token.end.min(kept.len()));
         Answer {
-            kept,
-            token,
+            kept: if issues_tokens {
+                redact_body(kept)
+            } else {
+                Cow::Borrowed(kept)
+            },
             cut: body.len() > ANSWER_LIMIT,
         }
     }
 
     fn len(&self) -> usize {
-        let token = self.token.as_ref().map_or(0, |t| t.len());
-        let redacted = if self.token.is_some() {
-            REDACTED.len()
-        } else {
-            0
-        };
-        let cut = if self.cut { '…'.len_utf8() } else { 0 };
-        self.kept.len() - token + redacted + cut
+        self.kept.len() + if self.cut { '…'.len_utf8() } else { 0 }
     }
 
     fn write(&self, data: &mut Vec<u8>) {
-        match &self.token {
-            Some(token) => {
-                data.extend_from_slice(&self.kept[..token.start]);
-                data.extend_from_slice(REDACTED.as_bytes());
-                data.extend_from_slice(&self.kept[token.end..]);
-            }
-            None => data.extend_from_slice(self.kept),
-        }
+        data.extend_from_slice(&self.kept);
         if self.cut {
             data.extend_from_slice("…".as_bytes());
         }
     }
 }
 
-/// Where the value of the answer's `"auth_token":"…"` lies.
-fn issued_token(answer: &[u8]) -> Option<std::ops::Range<usize>> {
-    let start = memchr::memmem::find(answer, ISSUED_TOKEN)? + ISSUED_TOKEN.len();
-    let length = memchr::memchr(b'"', &answer[start..])?;
-    Some(start..start + length)
-}
-
-fn is_secret(name: &str) -> bool {
-    SECRET_NAMES.contains(&name)
-}
-
-/// What `push_text` writes for `text`.
-fn text_size(text: &str) -> usize {
-    let bits = usize::BITS - text.len().leading_zeros();
-    (bits.div_ceil(7).max(1) as usize) + text.len()
+/// What `push_text` writes for a text of `length` bytes.
+fn text_size(length: usize) -> usize {
+    let bits = usize::BITS - length.leading_zeros();
+    (bits.div_ceil(7).max(1) as usize) + length
 }
 
 fn push_text(data: &mut Vec<u8>, text: &str) {
@@ -256,7 +245,8 @@ fn take_text(data: &[u8]) -> (&str, &[u8]) {
     (text(bytes), rest)
 }
 
-/// Bytes that were a `str` when they were kept.
+/// Bytes that were a `str` when they were kept (an answer cut inside a character shows U+FFFD
+/// where it is read, never here: only the function and pairs are read as text).
 fn text(bytes: &[u8]) -> &str {
     std::str::from_utf8(bytes).expect("kept from a str, cut at its boundaries")
 }
@@ -291,7 +281,7 @@ mod tests {
         let answer = br#"{"responses":[{"code":"400"}]}"#;
         let mut call = call(&params, Some(answer));
         call.namespace = Some(&namespace);
-        let entry = Kept::new(&call).entry();
+        let entry = Kept::new(&call, 1).entry();
         assert_eq!(
             entry,
             Entry {
@@ -301,6 +291,7 @@ mod tests {
                 function: "cards/groups/update".into(),
                 method: "PATCH".into(),
                 params: params.clone(),
+                params_cut: 0,
                 code: "400",
                 fault: Some("error"),
                 took_us: 12,
@@ -310,7 +301,7 @@ mod tests {
         let checked: Vec<_> = entry.params.pairs_checked().collect();
         assert_eq!(checked[1], ("bad", "\u{FFFD}", false));
         assert_eq!(checked.last(), Some(&("body", "1", true)));
-        let closed = Kept::new(&self::call(&params, None)).entry();
+        let closed = Kept::new(&self::call(&params, None), 1).entry();
         assert_eq!(closed.answer, None);
     }
 
@@ -323,7 +314,7 @@ mod tests {
         let answer = br#"{"data":{"auth_token":"eyJ.issued","auth_token_expiry":60}}"#;
         let mut call = call(&params, Some(answer));
         call.function = "user/login";
-        let kept = Kept::new(&call);
+        let kept = Kept::new(&call, 1);
         let buffer = String::from_utf8_lossy(&kept.data);
         for secret in ["s3cret", "eyJ.sent", "eyJ.issued"] {
             assert!(!buffer.contains(secret), "{secret} kept in {buffer:?}");
@@ -345,11 +336,62 @@ mod tests {
         );
     }
 
+    /// Issue 28, item 5: a proxy that encodes `;` and `=` again turns the whole query into one
+    /// value (or one name), the password inside it; a path that is no function may hold one too.
+    #[test]
+    fn a_secret_inside_another_name_value_or_path_is_not_kept() {
+        let params = RawParams::parse(
+            "auth_username=user%3Bauth_password%3DPa%3Css%3E%26%221+x%3By%3Bid%3D1;\
+             auth_username%3Duser%3Bauth_password%3DPa%3Css",
+            None,
+        );
+        let mut call = call(&params, Some(b"{}"));
+        call.function = "/api/json/cards/list%3Fauth_password%3DPa%3Css";
+        let kept = Kept::new(&call, 1);
+        let buffer = String::from_utf8_lossy(&kept.data);
+        for secret in ["Pa<ss", "Pa%3Css", "x;y"] {
+            assert!(!buffer.contains(secret), "{secret} kept in {buffer:?}");
+        }
+        let entry = kept.entry();
+        let shown: Vec<_> = entry.params.pairs().collect();
+        assert_eq!(
+            shown,
+            [
+                ("auth_username", "user;auth_password=[redacted]"),
+                ("auth_username=user;auth_password=[redacted]", "")
+            ]
+        );
+        assert_eq!(
+            entry.function,
+            "/api/json/cards/list%3Fauth_password%3D[redacted]"
+        );
+    }
+
+    /// Issue 28, item 2: a megabyte of `a&a&…` is kept as its first `PARAMS_LIMIT` bytes of
+    /// pairs, and the rest counted.
+    #[test]
+    fn parameters_past_the_limit_are_counted_not_kept() {
+        let body = "a&".repeat(512 * 1024);
+        let params = RawParams::parse("", Some(body.as_bytes()));
+        let kept = Kept::new(&call(&params, None), 1);
+        assert!(kept.data.len() <= "cards/groups/update".len() + PARAMS_LIMIT);
+        let entry = kept.entry();
+        assert_eq!(entry.params.len() + entry.params_cut as usize, 512 * 1024);
+        assert!(
+            entry.params.len() > 1000,
+            "{} pairs kept",
+            entry.params.len()
+        );
+        assert!(entry.params_cut > 0);
+        let small = Kept::new(&call(&RawParams::parse("id=1", None), None), 1);
+        assert_eq!(small.entry().params_cut, 0);
+    }
+
     #[test]
     fn a_long_answer_is_cut_and_a_cut_through_a_token_hides_it() {
         let params = RawParams::default();
         let body = vec![b'7'; ANSWER_LIMIT + 10];
-        let entry = Kept::new(&call(&params, Some(&body))).entry();
+        let entry = Kept::new(&call(&params, Some(&body)), 1).entry();
         let kept = entry.answer.unwrap();
         assert_eq!(kept.len(), ANSWER_LIMIT + '…'.len_utf8());
         assert!(kept.ends_with("…".as_bytes()));
@@ -358,10 +400,10 @@ mod tests {
         body.extend_from_slice(br#""auth_token":"eyJ.a.long.token.cut.in.two"}"#);
         let mut login = call(&params, Some(&body));
         login.function = "user/login";
-        let kept = Kept::new(&login);
+        let kept = Kept::new(&login, 1);
         assert!(!String::from_utf8_lossy(&kept.data).contains("eyJ"));
         let answer = kept.entry().answer.unwrap();
-        assert!(answer.ends_with(b"\"[redacted]\xE2\x80\xA6"), "{answer:?}");
+        assert!(answer.ends_with(b":[redacted]\xE2\x80\xA6"), "{answer:?}");
     }
 
     proptest::proptest! {
@@ -385,8 +427,8 @@ mod tests {
             let emptied = RawParams::from_pairs(
                 pairs.iter().map(|(n, v)| (*n, if is_secret(n) { "" } else { v.as_str() })),
             );
-            let kept = Kept::new(&call(&params, None));
-            proptest::prop_assert_eq!(&kept.data, &Kept::new(&call(&emptied, None)).data);
+            let kept = Kept::new(&call(&params, None), 1);
+            proptest::prop_assert_eq!(&kept.data, &Kept::new(&call(&emptied, None), 1).data);
             let shown: Vec<_> = kept.entry().params.pairs().map(|(n, v)| (n.to_owned(), v.to_owned())).collect();
             let expected: Vec<_> = pairs
                 .iter()
@@ -399,7 +441,7 @@ mod tests {
     #[test]
     fn what_an_entry_costs_is_its_size_and_its_buffer() {
         let params = RawParams::parse("id=1;name=a", None);
-        let kept = Kept::new(&call(&params, Some(b"{}")));
+        let kept = Kept::new(&call(&params, Some(b"{}")), 1);
         let buffer = "cards/groups/update".len() + (1 + 1 + 2 + 1 + 1) + (1 + 1 + 4 + 1 + 1) + 2;
         assert_eq!(kept.data.len(), buffer);
         assert_eq!(kept.bytes(), std::mem::size_of::<Kept>() + buffer);

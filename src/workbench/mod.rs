@@ -54,7 +54,7 @@ use namespace::{Namespace, Namespaces};
 
 pub use facts::{ControlMode, Facts, StateFacts};
 pub use fault::{Action, FaultError, FaultRule, FaultSpec, Faults, MAX_DELAY_MS, MAX_FAULT_RULES};
-pub use journal::{Entry, Journal, Page, Start, Whose};
+pub use journal::{Entry, Follower, Journal, Next, Start, Whose};
 pub use log::{API_TARGET, CONTROL_TARGET};
 pub use namespace::{MAX_NAMESPACES, NAME_RULE, NAMESPACE_PREFIX};
 pub use reply::{Events, HttpAnswer, HttpStatusMode, Reply};
@@ -107,8 +107,8 @@ pub struct Workbench {
     fake: Fake,
     namespaces: Namespaces,
     faults: Faults,
-    /// What every world's clients sent, in one bounded journal.
-    journal: Journal,
+    /// What every world's clients sent, in one bounded journal (shared with its live readers).
+    journal: Arc<Journal>,
     config: Config,
     /// Where every world's changes are kept, with `serve --state` (see `open_state`).
     state: OnceLock<Arc<StateDb>>,
@@ -143,7 +143,7 @@ impl Workbench {
         }
         Workbench {
             namespaces: Namespaces::new(Namespace::new(None, fake.new_world())),
-            journal: Journal::default(),
+            journal: Arc::default(),
             faults: Faults::new(config.rng_seed),
             fake,
             config,
@@ -322,12 +322,10 @@ impl Workbench {
 
     /// The journal of the default world or of `namespace`, of one function if given: its
     /// first `PAGE_LIMIT` entries.
-    pub fn requests(&self, namespace: Option<&str>, function: Option<&str>) -> Vec<Arc<Entry>> {
+    pub fn requests(&self, namespace: Option<&str>, function: Option<&str>) -> Vec<Entry> {
         let world = journal::Whose::One(namespace);
-        let start = journal::Start::After(0);
         self.journal
-            .page(world, function, start, journal::PAGE_LIMIT)
-            .requests
+            .entries(world, function, 0, journal::PAGE_LIMIT)
     }
 
     /// The whole state of the default world or of `namespace`, as `/_fake/state` shows it.

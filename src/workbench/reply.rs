@@ -9,10 +9,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use serde::Serialize;
-use tokio::sync::broadcast;
 
 use crate::fake::ApiResponse;
-use crate::workbench::journal::Entry;
+use crate::workbench::journal::{Follower, Journal, Next, Whose};
 
 /// Whether the HTTP status says 200 for every API outcome (D1) or repeats the envelope's code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -95,13 +94,16 @@ impl Reply {
 
 /// A live view of the journal as server-sent events (`text/event-stream`): one `request` event
 /// per entry of the world asked for, whose data is the entry as `/_fake/requests` shows it; a
-/// `missed` event when the reader fell so far behind that entries were skipped (its data says
-/// how many: read `/_fake/requests` to catch up); a comment now and then to keep proxies from
-/// closing a quiet stream. The server waits on `entries` and ends the stream after
-/// [`Events::LIFETIME`], so that no connection outlives its limit; a reader reconnects.
+/// `missed` event when the reader fell so far behind that entries were dropped before it read
+/// them (its data says at most how many: read `/_fake/requests` to catch up); a comment now and
+/// then to keep proxies from closing a quiet stream. The server asks for the next event only when
+/// the client has taken the last, so a reader that stops reading costs one event at most, and it
+/// ends the stream after [`Events::LIFETIME`], so that no connection outlives its limit; a reader
+/// reconnects.
 #[derive(Debug)]
 pub struct Events {
-    pub entries: broadcast::Receiver<Arc<Entry>>,
+    journal: Arc<Journal>,
+    follower: Follower,
     /// `None` for every world; else the default one (`Some(None)`) or a namespace.
     world: Option<Option<Arc<str>>>,
 }
@@ -115,27 +117,38 @@ impl Events {
     /// The stream's first bytes: the reconnection delay a browser's `EventSource` takes.
     pub const OPENING: &'static [u8] = b"retry: 1000\n\n";
 
-    pub fn new(
-        entries: broadcast::Receiver<Arc<Entry>>,
-        world: Option<Option<Arc<str>>>,
-    ) -> Events {
-        Events { entries, world }
-    }
-
-    /// The event for `entry`, or `None` when it is another world's.
-    pub fn event(&self, entry: &Entry) -> Option<Vec<u8>> {
-        if self.world.as_ref().is_some_and(|w| *w != entry.namespace) {
-            return None;
+    /// The entries of `world` recorded in `journal` from now on.
+    pub fn new(journal: Arc<Journal>, world: Option<Option<Arc<str>>>) -> Events {
+        Events {
+            follower: journal.follow(),
+            journal,
+            world,
         }
-        let mut event = b"event: request\ndata: ".to_vec();
-        serde_json::to_writer(&mut event, entry).expect("entries serialize");
-        event.extend_from_slice(b"\n\n");
-        Some(event)
     }
 
-    /// The event saying `count` entries were skipped.
-    pub fn missed(count: u64) -> Vec<u8> {
-        format!("event: missed\ndata: {{\"missed\":{count}}}\n\n").into_bytes()
+    /// The next event, if an entry of the world was recorded since the last.
+    pub fn next_event(&mut self) -> Option<Vec<u8>> {
+        let world = match &self.world {
+            None => Whose::Every,
+            Some(name) => Whose::One(name.as_deref()),
+        };
+        Some(match self.journal.next(&mut self.follower, world)? {
+            Next::Entry(json) => {
+                let mut event = Vec::with_capacity(json.len() + 24);
+                event.extend_from_slice(b"event: request\ndata: ");
+                event.extend_from_slice(&json);
+                event.extend_from_slice(b"\n\n");
+                event
+            }
+            Next::Missed(count) => {
+                format!("event: missed\ndata: {{\"missed\":{count}}}\n\n").into_bytes()
+            }
+        })
+    }
+
+    /// Waits until an entry (of any world) is recorded; `false` once the journal is gone.
+    pub async fn recorded(&mut self) -> bool {
+        self.follower.recorded().await
     }
 }
 
@@ -162,30 +175,23 @@ mod tests {
 
     #[test]
     fn an_event_is_one_line_of_json_for_its_own_world_only() {
-        let (_, entries) = broadcast::channel(1);
-        let entry = Entry {
-            namespace: Some(Arc::from("team")),
-            seq: 7,
-            time: 0,
-            function: "cards/list".into(),
-            method: "GET".into(),
-            params: crate::fake::RawParams::parse("a=1%0Ab", None),
-            code: "200",
-            fault: None,
-            took_us: 3,
-            answer: Some("{\n}".into()),
-        };
-        let every = Events::new(entries.resubscribe(), None);
-        let event = String::from_utf8(every.event(&entry).unwrap()).unwrap();
+        let bench = crate::workbench::Workbench::embedded().unwrap();
+        let journal = Arc::clone(&bench.journal);
+        let mut every = Events::new(Arc::clone(&journal), None);
+        let mut default_world = Events::new(Arc::clone(&journal), Some(None));
+        let mut team = Events::new(Arc::clone(&journal), Some(Some(Arc::from("team"))));
+        bench.serve(crate::fake::ApiRequest::get(
+            "/_ns/team/api/json/cards/list/?auth_username=user;a=1%0Ab",
+        ));
+        let event = String::from_utf8(every.next_event().unwrap()).unwrap();
         let data = event.strip_prefix("event: request\ndata: ").unwrap();
         let data = data.strip_suffix("\n\n").unwrap();
         assert!(!data.contains('\n'), "a newline would end the event early");
         let json: serde_json::Value = serde_json::from_str(data).unwrap();
-        assert_eq!(json["seq"], 7);
+        assert_eq!(json["seq"], 1);
         assert_eq!(json["namespace"], "team");
-        let default_world = Events::new(entries.resubscribe(), Some(None));
-        assert_eq!(default_world.event(&entry), None);
-        let team = Events::new(entries, Some(Some(Arc::from("team"))));
-        assert!(team.event(&entry).is_some());
+        assert_eq!(every.next_event(), None, "told once");
+        assert_eq!(default_world.next_event(), None);
+        assert!(team.next_event().is_some());
     }
 }

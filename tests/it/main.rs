@@ -1,6 +1,8 @@
 //! The integration tests, as one binary so the crate links once. Each module is one face of the
 //! tool:
 //!
+//! - `abuse`: issue 28, item by item: bounded memory for every reader, no acknowledged write
+//!   lost without a word, no secret in any spelling, no misleading result.
 //! - `cli`: the binary as a user runs it: lint, export, completions, exit codes, bad spec files
 //!   under `tests/bad-specs/`.
 //! - `export`: the exports pinned by insta snapshots; OpenAPI parses as 3.1.
@@ -25,6 +27,7 @@
 //! - `workbench`: namespaces, faults, the journal, persistence, recording.
 //! - `support`: the fake on a random port and a raw HTTP client (not tests).
 
+mod abuse;
 mod behaviour;
 mod cli;
 mod codes;
