@@ -222,6 +222,9 @@ fn log_state_event(event: StateEvent<'_>) {
             eprintln!("state: {why}; writes answer 500 and /_fake/health 503 until it works again");
         }
         StateEvent::Recovered => eprintln!("state: saving works again"),
+        StateEvent::Empty(file) => {
+            eprintln!("state: {file} was empty (0 bytes): every world starts from the seed");
+        }
     }
 }
 

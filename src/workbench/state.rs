@@ -110,11 +110,15 @@ pub enum StateSync {
 }
 
 /// What the state database tells its owner (the binary logs it): commits fail, the first of an
-/// episode; or they work again.
+/// episode; or they work again; or, at start, the file was empty and the worlds start from the
+/// seed.
 #[derive(Debug)]
 pub enum StateEvent<'a> {
     Failing(&'a str),
     Recovered,
+    /// The file existed with nothing in it (0 bytes): not an error, but not what its owner may
+    /// think it holds either.
+    Empty(&'a str),
 }
 
 /// Why the state file could not be opened or loaded; the message names the file.
@@ -142,6 +146,12 @@ pub enum StateErrorKind {
     Foreign(i32),
     #[error("a state database of schema version {0}, which this version cannot read")]
     Version(i32),
+    /// SQLite's own check of the file found damage: loading it would lose rows without a word.
+    #[error(
+        "the database is damaged ({0}); restore it from a copy, or move it away to start from the \
+         seed"
+    )]
+    Damaged(String),
     #[error("{0}")]
     V1(#[from] state_v1::V1Error),
     #[error(
@@ -201,6 +211,9 @@ pub struct StateDb {
     /// Held for the life of the server: the advisory lock that makes it the file's one owner.
     _owner: File,
     sync: StateSync,
+    /// The files the database was opened as; one removed or replaced since takes every commit
+    /// after it with it.
+    opened: Identity,
     /// Why commits fail, while they do.
     problem: Mutex<Option<String>>,
     events: Box<dyn Fn(StateEvent<'_>) + Send + Sync>,
@@ -243,16 +256,22 @@ impl Workbench {
             Ok(bytes) if !bytes.starts_with(b"SQLite format 3\0") && !bytes.is_empty() => {
                 Some(self.convert(path, &bytes).map_err(fail)?)
             }
+            Ok(bytes) if bytes.is_empty() => {
+                events(StateEvent::Empty(&file));
+                None
+            }
             Ok(_) => None,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => return Err(fail(StateErrorKind::Read(e))),
         };
         let connection = open(path, sync).map_err(fail)?;
+        let opened = Identity::of(path).map_err(|e| fail(StateErrorKind::Read(e)))?;
         let db = Arc::new(StateDb {
             file: file.clone(),
             connection: Mutex::new(connection),
             _owner: owner,
             sync,
+            opened,
             problem: Mutex::new(None),
             events: Box::new(events),
         });
@@ -414,6 +433,59 @@ fn latest(world: &World) -> i64 {
     crate::fake::parse_utc(created).map_or(i64::MIN, |seconds| seconds + 1)
 }
 
+/// Which files a database is on disk: the database's, and its write-ahead log's, each by device
+/// and inode, so that a file removed (or replaced by another of the same name) shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Identity {
+    database: (u64, u64),
+    /// `None` when there is no log beside the database.
+    log: Option<(u64, u64)>,
+}
+
+impl Identity {
+    fn of(path: &Path) -> std::io::Result<Identity> {
+        let log = match file_id(&with_suffix(path, "-wal")) {
+            Ok(id) => Some(id),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(e),
+        };
+        Ok(Identity {
+            database: file_id(path)?,
+            log,
+        })
+    }
+
+    /// Why `now` (the files as they are, `None` if the database's cannot be read) is not this.
+    fn differs(&self, now: Option<&Identity>) -> Option<String> {
+        let what = match now {
+            Some(now) if now.database == self.database => {
+                if self.log.is_none() || now.log == self.log {
+                    return None;
+                }
+                "its -wal file"
+            }
+            _ => "the database file",
+        };
+        Some(format!(
+            "{what} was removed or replaced under the running server (or its folder was): \
+             changes kept in it may be lost, and none is kept from now on; restart the server"
+        ))
+    }
+}
+
+#[cfg(unix)]
+fn file_id(path: &Path) -> std::io::Result<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt as _;
+    let metadata = std::fs::metadata(path)?;
+    Ok((metadata.dev(), metadata.ino()))
+}
+
+/// Elsewhere only whether the file is there is known.
+#[cfg(not(unix))]
+fn file_id(path: &Path) -> std::io::Result<(u64, u64)> {
+    std::fs::metadata(path).map(|_| (0, 0))
+}
+
 /// `FILE.lock`, locked for the life of the process: a second server on the same file is refused,
 /// and a crashed one leaves nothing to clean up (the lock goes with the process; the file is
 /// reused).
@@ -460,6 +532,18 @@ fn open(path: &Path, sync: StateSync) -> Result<Connection, StateErrorKind> {
     }
     if id == APPLICATION_ID && !(1..=SCHEMA_VERSION).contains(&version) {
         return Err(StateErrorKind::Version(version));
+    }
+    // A page damaged where SQLite does not look at once loads as a world with rows missing.
+    let damage: Vec<String> = connection
+        .prepare("PRAGMA integrity_check(5)")
+        .and_then(|mut check| {
+            check
+                .query_map([], |row| row.get::<_, String>(0))?
+                .collect::<Result<_, _>>()
+        })
+        .map_err(|e| StateErrorKind::Damaged(e.to_string()))?;
+    if damage != ["ok"] {
+        return Err(StateErrorKind::Damaged(damage.join("; ")));
     }
     if id == APPLICATION_ID && version == 1 {
         connection
@@ -692,11 +776,16 @@ impl StateDb {
     }
 
     /// Runs one transaction; a failure starts (or continues) an episode of failing commits, a
-    /// success ends one.
+    /// success ends one. Nothing is committed to files that are no longer the ones opened: a
+    /// commit there would be lost at the next start.
     fn transact(
         &self,
         work: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<()>,
     ) -> Result<(), Unsaved> {
+        if let Some(gone) = self.gone() {
+            self.settle(Some(gone.clone()));
+            return Err(Unsaved(format!("{}: {gone}", self.file)));
+        }
         let mut connection = self.lock();
         let done = connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -707,6 +796,12 @@ impl StateDb {
         drop(connection);
         self.settle(done.as_ref().err().map(ToString::to_string));
         done.map_err(|e| Unsaved(format!("{}: {e}", self.file)))
+    }
+
+    /// Why the files on disk are no longer the ones this database was opened as, if they are not.
+    fn gone(&self) -> Option<String> {
+        let now = Identity::of(Path::new(&self.file)).ok();
+        self.opened.differs(now.as_ref())
     }
 
     /// Records how the last commit went, telling the owner when that changes.
@@ -726,14 +821,20 @@ impl StateDb {
         }
     }
 
-    /// While commits fail, tries a small write every half second, so that health turns good
-    /// again once the disk does even when no client writes.
+    /// Every half second: looks whether the files are still the ones opened, so that health
+    /// turns bad once they are removed even when no client writes; and while commits fail, tries
+    /// a small write, so that health turns good again once the disk does.
     fn watch(db: &Arc<StateDb>) {
         let weak: Weak<StateDb> = Arc::downgrade(db);
         std::thread::spawn(move || {
             loop {
                 std::thread::sleep(Duration::from_millis(500));
                 let Some(db) = weak.upgrade() else { return };
+                if db.problem().is_none()
+                    && let Some(gone) = db.gone()
+                {
+                    db.settle(Some(gone));
+                }
                 if db.problem().is_some() {
                     let _still_failing = db.transact(|t| {
                         t.execute("UPDATE worlds SET rng = rng WHERE namespace = ''", [])
