@@ -75,6 +75,7 @@ pub fn learn(learn: Learn) -> anyhow::Result<u8> {
         target,
         host,
         config,
+        credentials_from,
         spec,
         spec_dir,
         out,
@@ -83,6 +84,8 @@ pub fn learn(learn: Learn) -> anyhow::Result<u8> {
     target
         .probe()
         .context("checking the target before learning")?;
+    conformance::check_credentials(&target, &config)
+        .with_context(|| format!("checking the credentials of {credentials_from}"))?;
     let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let mut progress = |p: conformance::Progress<'_>| {
         if terminal {
@@ -159,18 +162,23 @@ fn announce(addr: std::net::SocketAddr) -> std::io::Result<()> {
     out.flush()
 }
 
+/// `check`: probes the target and the config's credentials (a setup error, exit 2, if either
+/// fails), runs the selected cases (in a namespace of the run's own on a fake that is reset
+/// between cases), reports them, and answers 0, 1, or 130 when interrupted.
 pub fn check(check: Check) -> anyhow::Result<u8> {
     let Check {
         target,
         allow_empty,
         reset_first,
         config,
+        credentials_from,
         fixtures,
         cases,
         rules,
         options,
         format,
         out,
+        output,
         progress,
         context,
         coverage,
@@ -184,16 +192,26 @@ pub fn check(check: Check) -> anyhow::Result<u8> {
             nothing_selected(options.filter.as_deref(), cases.len())
         );
     }
-    // A target that cannot be reached, is not the API, or cannot be reset is a setup error,
-    // not a run of broken cases.
+    // A target that cannot be reached, is not the API, refuses the config's credentials or
+    // cannot be reset is a setup error, not a run of broken cases.
     target
         .probe()
         .context("checking the target before the run")?;
+    // From here the run may make a world of its own on the target: it goes however the run ends.
+    let _own_world = OwnWorld(target.as_ref());
+    conformance::check_credentials(target.as_ref(), &config)
+        .with_context(|| format!("checking the credentials of {credentials_from}"))?;
     if reset_first {
         target
             .reset()
             .context("resetting the target before the run")?;
     }
+    let unfinished: Vec<_> = output
+        .iter()
+        .map(|o| o.temporary().to_owned())
+        .chain(coverage.iter().map(|(_, c, _)| c.temporary().to_owned()))
+        .collect();
+    let interrupt = crate::interrupt::listen(unfinished);
     let mut reporter = conformance::reporter(format, out, progress, context);
     let runner = Runner {
         target: target.as_ref(),
@@ -201,32 +219,42 @@ pub fn check(check: Check) -> anyhow::Result<u8> {
         rules: &rules,
         fixtures: &fixtures,
         options: &options,
+        interrupt: Some(&interrupt),
     };
     // The results are kept for the coverage only when it was asked for.
-    let (summary, kept) = if coverage.is_some() || min_coverage.is_some() {
-        let mut keeping = conformance::Keeping {
-            inner: reporter.as_mut(),
-            results: Vec::new(),
+    let (summary, kept): (std::io::Result<conformance::Summary>, _) =
+        if coverage.is_some() || min_coverage.is_some() {
+            let mut keeping = conformance::Keeping {
+                inner: reporter.as_mut(),
+                results: Vec::new(),
+            };
+            let summary = runner.run(&cases, &mut keeping);
+            (summary, Some(keeping.results))
+        } else {
+            (runner.run(&cases, reporter.as_mut()), None)
         };
-        let summary = runner.run(&cases, &mut keeping);
-        (summary, Some(keeping.results))
-    } else {
-        (runner.run(&cases, reporter.as_mut()), None)
-    };
     let summary = summary.context("writing the report")?;
-    if summary.ran() == 0 && selected > 0 && !allow_empty {
+    drop(reporter);
+    if let Some(output) = output {
+        output.commit().context("--output")?;
+    }
+    if summary.ran() == 0 && selected > 0 && !allow_empty && !summary.interrupted {
         bail!(
             "no case ran: all {selected} were skipped (the report says why); add --allow-empty \
              if a run that tests nothing is what you mean"
         );
     }
     let covered = kept.map(|results| Coverage::of(&spec, &results));
-    if let (Some((path, file)), Some(covered)) = (coverage, &covered) {
+    if let (Some((path, pending, file)), Some(covered)) = (coverage, &covered) {
         let mut file = std::io::BufWriter::new(file);
         serde_json::to_writer_pretty(&mut file, covered)
             .map_err(std::io::Error::from)
             .and_then(|()| file.write_all(b"\n"))
             .and_then(|()| file.flush())
+            .and_then(|()| {
+                drop(file);
+                pending.commit()
+            })
             .with_context(|| format!("--coverage {}", path.display()))?;
     }
     let short = match (min_coverage, &covered) {
@@ -243,11 +271,24 @@ pub fn check(check: Check) -> anyhow::Result<u8> {
         }
         _ => false,
     };
-    Ok(if summary.failed || short {
+    Ok(if summary.interrupted {
+        exit::INTERRUPTED
+    } else if summary.failed || short {
         exit::FAILED
     } else {
         exit::OK
     })
+}
+
+/// The namespace a run made on its target, dropped when the run ends, however it ends.
+struct OwnWorld<'a>(&'a dyn conformance::Target);
+
+impl Drop for OwnWorld<'_> {
+    fn drop(&mut self) {
+        if let Err(error) = self.0.drop_own_world() {
+            eprintln!("warning: the run's namespace was left on the target: {error}");
+        }
+    }
 }
 
 /// `check --in-process --mutants`: which deliberate faults the suite catches.

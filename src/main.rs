@@ -7,8 +7,10 @@ mod banner;
 mod cli;
 mod commands;
 mod exit;
+mod interrupt;
 mod logging;
 mod options;
+mod report_file;
 
 use std::io::Write as _;
 use std::process::ExitCode;

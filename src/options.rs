@@ -28,6 +28,7 @@ use crate::cli::{
     AcceptArgs, AuthArg, CheckArgs, Cli, Command, ExportArgs, HttpStatusArg, LearnArgs, LimitArgs,
     LogFormat, LogLevel, RecordArgs, ReportArg, ServeArgs, SpecCommand, SpecSource, UpdateArg,
 };
+use crate::report_file::ReportFile;
 
 /// A command, ready to run.
 pub enum Run {
@@ -73,18 +74,22 @@ pub struct Check {
     /// Whether to reset the target once before the run, to find out early that it cannot be.
     pub reset_first: bool,
     pub config: TargetConfig,
+    /// Where the config's principals come from, as an error about them names it.
+    pub credentials_from: String,
     pub fixtures: Fixtures,
     pub cases: Vec<Case>,
     pub rules: Rules,
     pub options: Options,
     pub format: ReportFormat,
     pub out: Box<dyn Write>,
+    /// `--output`, named once it is whole.
+    pub output: Option<ReportFile>,
     /// Whether to show progress on stderr (a terminal, and the human report).
     pub progress: bool,
     /// What the report says it checked.
     pub context: ReportContext,
-    /// Where `--coverage` goes, opened.
-    pub coverage: Option<(PathBuf, std::fs::File)>,
+    /// Where `--coverage` goes, opened under a temporary name.
+    pub coverage: Option<(PathBuf, ReportFile, std::fs::File)>,
     pub min_coverage: Option<f64>,
 }
 
@@ -93,6 +98,8 @@ pub struct Learn {
     /// The target as the observed spec names it: its host, without credentials or path.
     pub host: String,
     pub config: TargetConfig,
+    /// Where the config's principals come from, as an error about them names it.
+    pub credentials_from: String,
     pub spec: Spec,
     /// `--spec`, whose files the observed spec is written from (else the embedded ones).
     pub spec_dir: Option<PathBuf>,
@@ -274,19 +281,30 @@ fn check(args: CheckArgs) -> anyhow::Result<Check> {
         min_coverage,
     } = args;
     let spec = spec(&source)?;
-    let target_label = match (&target, mutant) {
+    let mut target_label = match (&target, mutant) {
         (Some(url), _) => without_credentials(url),
         (None, None) => "the fake in this process".to_owned(),
         (None, Some(mutant)) => format!("the fake in this process, with mutant {}", mutant.name()),
     };
     let report_spec = spec.clone();
+    let credentials_from = credentials_from(config.as_deref());
     let config = target_config(config.as_deref())?;
     let fixtures = fixtures_at(fixtures);
     let (cases, rules) = fixtures.suite(&spec).context("the fixtures have errors")?;
     let reset_first = config.reset == Reset::ControlPlane;
     let target: Box<dyn Target> = match target {
         Some(url) => {
-            Box::new(http(&url, reset_first, ca_cert.as_deref())?.with_admin_token(admin_token))
+            // A fake reset between cases is checked in a world of the run's own.
+            let http = http(&url, reset_first, ca_cert.as_deref())?
+                .with_admin_token(admin_token)
+                .in_own_world(&own_world_name());
+            if let Some(name) = http.own_world() {
+                target_label.push_str(&format!(
+                    " (in namespace {name}, made for this run and dropped after it: the \
+                     default world is left as it was)"
+                ));
+            }
+            Box::new(http)
         }
         None => {
             debug_assert!(in_process, "clap requires --target or --in-process");
@@ -317,20 +335,22 @@ fn check(args: CheckArgs) -> anyhow::Result<Check> {
         ReportArg::Junit => ReportFormat::Junit,
         ReportArg::Html => ReportFormat::Html,
     };
-    let out: Box<dyn Write> = match &output {
-        Some(file) => Box::new(
-            std::fs::File::create(file).with_context(|| format!("--output {}", file.display()))?,
-        ),
-        None => Box::new(std::io::stdout()),
+    let (out, output): (Box<dyn Write>, _) = match &output {
+        Some(path) => {
+            let (pending, file) =
+                ReportFile::create(path).with_context(|| format!("--output {}", path.display()))?;
+            (Box::new(std::io::BufWriter::new(file)), Some(pending))
+        }
+        None => (Box::new(std::io::stdout()), None),
     };
     let progress =
         format == ReportFormat::Human && std::io::IsTerminal::is_terminal(&std::io::stderr());
     // Made now, so that a path that cannot be written fails before the run, not after it.
     let coverage = match coverage {
         Some(path) => {
-            let file = std::fs::File::create(&path)
+            let (pending, file) = ReportFile::create(&path)
                 .with_context(|| format!("--coverage {}", path.display()))?;
-            Some((path, file))
+            Some((path, pending, file))
         }
         None => None,
     };
@@ -345,6 +365,7 @@ fn check(args: CheckArgs) -> anyhow::Result<Check> {
         reset_first,
         allow_empty,
         config,
+        credentials_from,
         fixtures,
         cases,
         rules,
@@ -360,8 +381,17 @@ fn check(args: CheckArgs) -> anyhow::Result<Check> {
         },
         format,
         out,
+        output,
         progress,
     })
+}
+
+/// A namespace name no other run picks: `check-` and this process's id and start.
+fn own_world_name() -> String {
+    let started = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
+    format!("check-{}-{started}", std::process::id())
 }
 
 /// `check --in-process --mutants`: clap refuses the flags that would mean nothing here.
@@ -406,11 +436,14 @@ fn record(args: RecordArgs) -> anyhow::Result<Record> {
         source,
     } = args;
     let spec = spec(&source)?;
+    let from = credentials_from(config.as_deref());
     let config = target_config(config.as_deref())?;
     let upstream = http(&upstream, false, ca_cert.as_deref())?;
-    // As for check: a wrong or unreachable upstream is one clear error now, not a 502 per
-    // exchange later.
+    // As for check: a wrong or unreachable upstream, or a wrong password, is one clear error
+    // now, not a 502 or an unrecorded exchange each later.
     upstream.probe().context("--upstream")?;
+    conformance::check_credentials(&upstream, &config)
+        .with_context(|| format!("--upstream: checking the credentials of {from}"))?;
     let rules = Fixtures::default_location()
         .read("normalize.yaml")
         .context("reading normalize.yaml in the fixtures")?
@@ -490,6 +523,7 @@ fn learn(args: LearnArgs) -> anyhow::Result<Learn> {
     Ok(Learn {
         target: http(&target, false, ca_cert.as_deref())?,
         host,
+        credentials_from: credentials_from(config.as_deref()),
         config: target_config(config.as_deref())?,
         spec_dir: source.spec.clone(),
         spec,
@@ -534,6 +568,15 @@ fn seed(spec: &Spec, file: Option<&Path>, rng_seed: u64) -> anyhow::Result<World
 }
 
 /// `--config FILE`, or the embedded seed's principals and objects.
+/// Where the principals of `--config FILE` (or of the seed, without one) come from, as an
+/// error about their credentials names it.
+fn credentials_from(file: Option<&Path>) -> String {
+    match file {
+        Some(file) => format!("--config {}", file.display()),
+        None => "the seed's principals (no --config: give one naming the target's users)".into(),
+    }
+}
+
 fn target_config(file: Option<&Path>) -> anyhow::Result<TargetConfig> {
     let Some(file) = file else {
         return Ok(TargetConfig::fake_seed());

@@ -107,6 +107,26 @@ pub enum Reset {
 }
 
 impl Resources {
+    /// Every resource a config may name, as the cases' placeholders name them.
+    pub const NAMES: [&'static str; 16] = [
+        "group",
+        "foreign_group",
+        "missing_group",
+        "plan",
+        "foreign_plan",
+        "customer",
+        "foreign_customer",
+        "batch",
+        "foreign_batch",
+        "missing_batch",
+        "card",
+        "foreign_card",
+        "missing_card",
+        "sound",
+        "foreign_sound",
+        "missing_sound",
+    ];
+
     /// The value of the resource placeholder `name`, if the config has it.
     pub fn get(&self, name: &str) -> Option<String> {
         match name {

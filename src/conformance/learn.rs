@@ -158,7 +158,49 @@ enum Seen {
         message: String,
     },
     /// Anything else: another code, another key, no envelope, no budget left.
-    Other(String),
+    Other(Unprobed),
+}
+
+/// Why a probe told nothing of a rule: the reason its finding is `unknown`.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+enum Unprobed {
+    #[error("writes, and takes no validation=1")]
+    NoValidation,
+    #[error("the budget of {0} requests was spent")]
+    Budget(usize),
+    #[error("the config names no {0} principal")]
+    NoPrincipal(&'static str),
+    #[error("the config has no resource {0}")]
+    NoResource(String),
+    /// The target could not be asked: the error as it reads, without the credentials.
+    #[error("{0}")]
+    Unanswered(String),
+    #[error("the answer is not JSON")]
+    NotJson,
+    #[error("the answer has no string code")]
+    NoCode,
+    #[error("answered 400 naming {0:?}")]
+    OtherKey(String),
+    #[error("answered {code} {key}")]
+    Answered { code: u16, key: String },
+    /// What happened to one value of a parameter.
+    #[error("{param}={value}: {why}")]
+    At {
+        param: String,
+        value: String,
+        why: Box<Unprobed>,
+    },
+    #[error("a bound with a fraction is not searched")]
+    Fraction,
+    #[error("{param}={value} is refused too")]
+    RefusedToo { param: String, value: i64 },
+    #[error("{a} and {b} both invalid: answered {code} {key:?}")]
+    Order {
+        a: String,
+        b: String,
+        code: u16,
+        key: String,
+    },
 }
 
 /// Runs every probe of every function of `spec` against `target` as the config's full user.
@@ -225,25 +267,22 @@ struct Prober<'a, 'p> {
 impl Prober<'_, '_> {
     /// Sends `params` to `f` as `who`: with `validation=1` added if `f` writes (refused
     /// outright if it cannot take it), within the budget and the rate.
-    fn ask(&mut self, f: &Function, who: Principal, params: &Pairs) -> Result<Answer, String> {
+    fn ask(&mut self, f: &Function, who: Principal, params: &Pairs) -> Result<Answer, Unprobed> {
         let params = if f.access.value == Access::Write {
             if f.param("validation").is_none() {
-                return Err("writes, and takes no validation=1".into());
+                return Err(Unprobed::NoValidation);
             }
             with(params, "validation", "1")
         } else {
             params.clone()
         };
         if self.sent >= self.options.max_requests {
-            return Err(format!(
-                "the budget of {} requests was spent",
-                self.options.max_requests
-            ));
+            return Err(Unprobed::Budget(self.options.max_requests));
         }
         let credentials: Credentials = self
             .config
             .credentials(who)
-            .ok_or_else(|| format!("the config names no {} principal", who.as_str()))?;
+            .ok_or(Unprobed::NoPrincipal(who.as_str()))?;
         let mut filled = Vec::with_capacity(params.len());
         for (name, value) in &params {
             let mut value = value.clone();
@@ -252,7 +291,7 @@ impl Prober<'_, '_> {
                     .config
                     .resources
                     .get(&placeholder)
-                    .ok_or_else(|| format!("the config has no resource {placeholder}"))?;
+                    .ok_or_else(|| Unprobed::NoResource(placeholder.clone()))?;
                 value = value.replace(&format!("{{{placeholder}}}"), &resource);
             }
             filled.push((name.clone(), value));
@@ -272,14 +311,13 @@ impl Prober<'_, '_> {
             budget: self.options.max_requests,
             function: &f.path,
         });
-        let answer = answer.map_err(|e| e.to_string())?;
-        let envelope: Json =
-            serde_json::from_str(&answer.body).map_err(|_| "the answer is not JSON".to_owned())?;
+        let answer = answer.map_err(|e| Unprobed::Unanswered(e.to_string()))?;
+        let envelope: Json = serde_json::from_str(&answer.body).map_err(|_| Unprobed::NotJson)?;
         let item = &envelope["responses"][0];
         let code = item["code"]
             .as_str()
             .and_then(|c| c.parse().ok())
-            .ok_or_else(|| "the answer has no string code".to_owned())?;
+            .ok_or(Unprobed::NoCode)?;
         Ok(Answer {
             code,
             key: item["key"].as_str().unwrap_or_default().to_owned(),
@@ -314,7 +352,7 @@ impl Study<'_, '_, '_> {
                 "the base request was answered {} {}",
                 answer.code, answer.key
             )),
-            Err(why) => Some(why),
+            Err(why) => Some(why.to_string()),
         };
         if let Some(why) = why_not {
             self.finding(
@@ -409,10 +447,13 @@ impl Study<'_, '_, '_> {
                     }
                 } else {
                     entry.1.push(answer.key.clone());
-                    Seen::Other(format!("answered 400 naming {:?}", answer.key))
+                    Seen::Other(Unprobed::OtherKey(answer.key.clone()))
                 }
             }
-            Ok(answer) => Seen::Other(format!("answered {} {}", answer.code, answer.key)),
+            Ok(answer) => Seen::Other(Unprobed::Answered {
+                code: answer.code,
+                key: answer.key,
+            }),
             Err(why) => Seen::Other(why),
         }
     }
@@ -447,12 +488,16 @@ impl Study<'_, '_, '_> {
         params
     }
 
-    fn accepts(&mut self, base: &Pairs, p: &Param, value: &str) -> Result<bool, String> {
+    fn accepts(&mut self, base: &Pairs, p: &Param, value: &str) -> Result<bool, Unprobed> {
         let params = self.probe(base, p, value);
         match self.seen(p, &params) {
             Seen::Accepted => Ok(true),
             Seen::Refused { .. } => Ok(false),
-            Seen::Other(why) => Err(format!("{}={value}: {why}", p.name)),
+            Seen::Other(why) => Err(Unprobed::At {
+                param: p.name.clone(),
+                value: value.to_owned(),
+                why: Box::new(why),
+            }),
         }
     }
 
@@ -472,7 +517,7 @@ impl Study<'_, '_, '_> {
             match self.seen(p, &without) {
                 Seen::Accepted => (Agreement::Contradicted, Some(false), None),
                 Seen::Refused { .. } => (Agreement::Confirmed, Some(true), None),
-                Seen::Other(why) => (Agreement::Unknown, None, Some(why)),
+                Seen::Other(why) => (Agreement::Unknown, None, Some(why.to_string())),
             }
         } else {
             // The base request, accepted, left it out.
@@ -525,7 +570,7 @@ impl Study<'_, '_, '_> {
             Some(bound) => self
                 .bound(base, p, bound, inside, lower)
                 .map(|b| (bound, b)),
-            None => Err("a bound with a fraction is not searched".to_owned()),
+            None => Err(Unprobed::Fraction),
         };
         // What the finding shows as observed, its verdict and reason, and the bound to write.
         let (observed, verdict, reason, written) = match searched {
@@ -545,7 +590,7 @@ impl Study<'_, '_, '_> {
             Err(why) => (
                 Json::Null,
                 Agreement::Unknown,
-                Some(why),
+                Some(why.to_string()),
                 Some(spec_text.clone()),
             ),
         };
@@ -569,7 +614,7 @@ impl Study<'_, '_, '_> {
         bound: i64,
         inside: i64,
         lower: bool,
-    ) -> Result<Option<i64>, String> {
+    ) -> Result<Option<i64>, Unprobed> {
         // Outward is past the bound: down for a minimum, up for a maximum.
         let out = |v: i64, by: i64| if lower { v - by } else { v + by };
         let at = self.accepts(base, p, &bound.to_string())?;
@@ -608,7 +653,10 @@ impl Study<'_, '_, '_> {
                         return self.split(base, p, next, refused).map(Some);
                     }
                     if next == inside {
-                        return Err(format!("{}={inside} is refused too", p.name));
+                        return Err(Unprobed::RefusedToo {
+                            param: p.name.clone(),
+                            value: inside,
+                        });
                     }
                     refused = next;
                     step *= 2;
@@ -624,7 +672,7 @@ impl Study<'_, '_, '_> {
         p: &Param,
         accepted: i64,
         refused: i64,
-    ) -> Result<i64, String> {
+    ) -> Result<i64, Unprobed> {
         let (mut good, mut bad) = (accepted, refused);
         while (good - bad).abs() > 1 {
             let middle = good + (bad - good) / 2;
@@ -672,7 +720,14 @@ impl Study<'_, '_, '_> {
                         }
                     }
                 }
-                Seen::Other(why) => unknown = Some(format!("{}={value}: {why}", p.name)),
+                Seen::Other(why) => {
+                    let why = Unprobed::At {
+                        param: p.name.clone(),
+                        value: value.clone(),
+                        why: Box::new(why),
+                    };
+                    unknown = Some(why.to_string());
+                }
             }
         }
         let verdict = match &unknown {
@@ -711,7 +766,7 @@ impl Study<'_, '_, '_> {
                 Ok(true) => observed = places,
                 Ok(false) => break,
                 Err(why) => {
-                    unknown = Some(why);
+                    unknown = Some(why.to_string());
                     break;
                 }
             }
@@ -754,7 +809,7 @@ impl Study<'_, '_, '_> {
                         json!("currency_code"),
                         Json::Null,
                         Agreement::Unknown,
-                        Some(why),
+                        Some(why.to_string()),
                     );
                     return;
                 }
@@ -800,7 +855,7 @@ impl Study<'_, '_, '_> {
         let mut memo: BTreeMap<(usize, usize), bool> = BTreeMap::new();
         let mut failed = None;
         // Whether candidate `a` is reported before candidate `b`.
-        let mut before = |study: &mut Self, a: usize, b: usize| -> Result<bool, String> {
+        let mut before = |study: &mut Self, a: usize, b: usize| -> Result<bool, Unprobed> {
             if let Some(known) = memo.get(&(a, b)) {
                 return Ok(*known);
             }
@@ -813,10 +868,12 @@ impl Study<'_, '_, '_> {
             } else if answer.code == 400 && answer.key == pb.name {
                 false
             } else {
-                return Err(format!(
-                    "{} and {} both invalid: answered {} {:?}",
-                    pa.name, pb.name, answer.code, answer.key
-                ));
+                return Err(Unprobed::Order {
+                    a: pa.name.clone(),
+                    b: pb.name.clone(),
+                    code: answer.code,
+                    key: answer.key,
+                });
             };
             memo.insert((a, b), first);
             memo.insert((b, a), !first);
@@ -868,7 +925,7 @@ impl Study<'_, '_, '_> {
                 json!(ours),
                 Json::Null,
                 Agreement::Unknown,
-                Some(why),
+                Some(why.to_string()),
             ),
             None => {
                 let verdict = if observed == ours {
@@ -896,7 +953,7 @@ impl Study<'_, '_, '_> {
                 Agreement::Contradicted,
                 Some("the spec cannot say this order: not written".to_owned()),
             ),
-            Err(why) => (Json::Null, Agreement::Unknown, Some(why)),
+            Err(why) => (Json::Null, Agreement::Unknown, Some(why.to_string())),
         };
         self.finding(None, "order.auth", json!(401), observed, verdict, reason);
     }

@@ -6,7 +6,8 @@
 //! - `case`: a case is data: steps (function, principal, parameters, form), the rule it checks
 //!   and that rule's provenance. `generate` makes cases from the spec; `scenario` reads the
 //!   hand-written multi-step ones from `fixtures/scenarios/`.
-//! - `config`: who the principals are and which objects to use on the target (defaults: the seed).
+//! - `config`: who the principals are and which objects to use on the target (defaults: the seed);
+//!   `credentials`: each principal's, tried once before a run.
 //! - `target`: sends a step in-process or over HTTP(S); the only part that knows a transport.
 //! - `normalize`: volatile values (ids, card numbers, PINs, times) become named placeholders, as
 //!   `fixtures/normalize.yaml` declares per function.
@@ -27,6 +28,7 @@
 mod case;
 mod config;
 mod coverage;
+mod credentials;
 mod fixtures;
 mod generate;
 mod learn;
@@ -44,6 +46,7 @@ mod target;
 pub use case::{Case, Form, Step};
 pub use config::{Credentials, Principal, Reset, Resources, TargetConfig};
 pub use coverage::{Coverage, Family, FunctionCoverage, Item};
+pub use credentials::{CredentialsError, check_credentials};
 pub use fixtures::Fixtures;
 pub use learn::{
     Agreement, DEFAULT_MAX_REQUESTS, DEFAULT_RATE, Finding, LearnOptions, Learned, Observations,

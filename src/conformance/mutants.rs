@@ -80,6 +80,7 @@ pub(super) fn judge(
         rules,
         fixtures,
         options: &options,
+        interrupt: None,
     };
     let mut collected = Collected::default();
     runner

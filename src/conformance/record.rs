@@ -17,7 +17,7 @@ use crate::conformance::runner;
 use crate::conformance::secrets::Secrets;
 use crate::conformance::snapshot::{self, Snapshot};
 use crate::conformance::target::{Http, Target, WireAnswer, WireRequest};
-use crate::fake::{API_PREFIX, ApiError, ApiRequest, Method, RawParams};
+use crate::fake::{API_PREFIX, ApiError, ApiRequest, Method, RawParams, is_secret};
 use crate::server::Handler;
 use crate::spec::AUTH_PARAMS;
 use crate::spec::yaml::FileErrors;
@@ -102,10 +102,14 @@ impl Recorder {
         self.recorded.load(Ordering::Relaxed)
     }
 
-    /// Exchanges forwarded but not written, with the reason.
+    /// Exchanges forwarded but not written, with the reason (a username a proxy wrote a
+    /// password into is shown without it).
     pub fn problems(&self) -> Vec<String> {
         let problems = self.problems.lock().unwrap_or_else(|p| p.into_inner());
-        problems.iter().map(ToString::to_string).collect()
+        problems
+            .iter()
+            .map(|p| self.secrets.scrub(&p.to_string()))
+            .collect()
     }
 
     fn problem(&self, problem: RecordProblem) {
@@ -146,7 +150,7 @@ impl Recorder {
         let spec_function = self.spec.function(function);
         let params: Vec<String> = raw
             .pairs()
-            .filter(|(name, _)| !AUTH_PARAMS.contains(name))
+            .filter(|(name, _)| !AUTH_PARAMS.contains(name) && !is_secret(name))
             .map(|(name, value)| {
                 let refers = spec_function
                     .and_then(|f| f.param(name))
@@ -156,7 +160,7 @@ impl Recorder {
                     .and_then(|id| self.config.resources.name_of(id));
                 match resource {
                     Some(resource) => format!("{name}={{{resource}}}"),
-                    None => format!("{name}={value}"),
+                    None => self.secrets.scrub(&format!("{name}={value}")),
                 }
             })
             .collect();
@@ -168,6 +172,7 @@ impl Recorder {
             WireRequest::describe(function, form, principal.as_str(), &params),
             answer,
         );
+        self.secrets.scrub_recorded(&mut recorded);
         if let Some(data) = recorded.data.as_mut() {
             Numbering::default().apply(
                 data,
@@ -176,7 +181,6 @@ impl Recorder {
                 &self.config.resources,
             );
         }
-        self.secrets.scrub_recorded(&mut recorded);
         let reads = spec_function.is_some_and(|f| f.access.value == Access::Read);
         let read_only = reads
             || raw.get("validation") == Some("1")

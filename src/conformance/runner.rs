@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 
 use serde::Serialize;
 use serde_json::Value as Json;
@@ -118,7 +120,12 @@ pub struct CaseResult {
     /// (coverage); `None` when nothing was sent. Not part of the JSON lines.
     #[serde(skip)]
     pub exchange: Option<Box<Exchange>>,
+    /// How long the case took, in seconds (for JUnit's `time`).
+    pub seconds: f64,
 }
+
+/// What a case that was never run because the run was interrupted is skipped for.
+pub(crate) const INTERRUPTED: &str = "not run: the run was interrupted";
 
 /// The requests of one case and the answers, secrets already scrubbed.
 #[derive(Debug, Clone, PartialEq)]
@@ -137,11 +144,18 @@ pub struct Summary {
     pub total: BTreeMap<&'static str, usize>,
     pub by_function: BTreeMap<String, BTreeMap<&'static str, usize>>,
     pub failed: bool,
+    /// The run was stopped (Ctrl-C) before every case ran: those left are skipped.
+    pub interrupted: bool,
+    /// Why cases were skipped, each reason with its count.
+    pub skipped_because: BTreeMap<String, usize>,
 }
 
 impl Summary {
     fn add(&mut self, result: &CaseResult) {
         let label = result.outcome.label();
+        if let Outcome::Skipped { reason } = &result.outcome {
+            *self.skipped_because.entry(reason.clone()).or_default() += 1;
+        }
         *self.total.entry(label).or_default() += 1;
         *self
             .by_function
@@ -160,6 +174,18 @@ impl Summary {
     pub fn ran(&self) -> usize {
         self.total.values().sum::<usize>() - self.count("skipped")
     }
+
+    /// How many cases the run held.
+    pub fn cases(&self) -> usize {
+        self.total.values().sum()
+    }
+
+    /// Whether so many cases were skipped (a fifth or more) that the run says so in its last
+    /// line: a config without resources passes by testing little.
+    pub fn skipped_much(&self) -> bool {
+        let skipped = self.count("skipped");
+        skipped > 0 && skipped * 5 >= self.cases()
+    }
 }
 
 /// Sees each result as the run goes; owns all output. An error writing stops the run.
@@ -175,6 +201,9 @@ pub struct Runner<'a> {
     pub rules: &'a Rules,
     pub fixtures: &'a Fixtures,
     pub options: &'a Options,
+    /// Set (by a signal) to stop the run after the case in progress; the cases left are
+    /// reported skipped, and the summary says the run was interrupted.
+    pub interrupt: Option<&'a AtomicBool>,
 }
 
 impl Runner<'_> {
@@ -190,7 +219,18 @@ impl Runner<'_> {
         };
         let mut summary = Summary::default();
         for case in selected {
-            let result = self.run_case(case, &secrets, &tokens);
+            let interrupted = self.interrupt.is_some_and(|i| i.load(Ordering::Relaxed));
+            summary.interrupted |= interrupted;
+            let result = if interrupted {
+                CaseResult::of(
+                    case,
+                    Outcome::Skipped {
+                        reason: INTERRUPTED.into(),
+                    },
+                )
+            } else {
+                self.run_case(case, &secrets, &tokens)
+            };
             summary.add(&result);
             reporter.case(&result)?;
         }
@@ -203,25 +243,25 @@ impl Runner<'_> {
     fn log_in(&self, secrets: &mut Secrets) -> Tokens {
         let mut tokens = Tokens::new();
         for (principal, credentials) in &self.config.principals {
-            let login = || -> Result<String, String> {
+            let login = || -> Result<String, LoginError> {
                 let params = [("token".to_owned(), "1".to_owned())];
                 let wire = WireRequest::new(LOGIN, Form::GetSemicolon, credentials, &params);
-                let answer = self.target.send(&wire).map_err(|e| e.to_string())?;
-                let envelope: Json = serde_json::from_str(&answer.body)
-                    .map_err(|_| "the answer is not JSON".to_owned())?;
+                let answer = self.target.send(&wire).map_err(LoginError::Unanswered)?;
+                let envelope: Json =
+                    serde_json::from_str(&answer.body).map_err(|_| LoginError::NotJson)?;
                 match envelope["data"]["auth_token"].as_str() {
                     Some(token) => Ok(token.to_owned()),
-                    None => Err(format!(
-                        "it answered {}",
+                    None => Err(LoginError::NoToken(
                         envelope["responses"][0]["code"]
                             .as_str()
                             .unwrap_or("no code")
+                            .to_owned(),
                     )),
                 }
             };
             let token = login().map_err(|why| {
                 let why = format!("logging in as {} with token=1: {why}", principal.as_str());
-                secrets.scrub(&why)
+                NoToken(secrets.scrub(&why))
             });
             if let Ok(token) = &token {
                 secrets.add(token);
@@ -240,16 +280,14 @@ impl Runner<'_> {
     }
 
     fn run_case(&self, case: &Case, secrets: &Secrets, tokens: &Tokens) -> CaseResult {
-        let mut result = CaseResult {
-            id: case.id.clone(),
-            function: case.function.clone(),
-            rule: case.rule.clone(),
-            provenance: case.provenance,
-            outcome: Outcome::Passed,
-            wrote: None,
-            write_error: None,
-            exchange: None,
-        };
+        let started = Instant::now();
+        let mut result = self.judge(case, secrets, tokens);
+        result.seconds = started.elapsed().as_secs_f64();
+        result
+    }
+
+    fn judge(&self, case: &Case, secrets: &Secrets, tokens: &Tokens) -> CaseResult {
+        let mut result = CaseResult::of(case, Outcome::Passed);
         let actual = match self.answers(case, secrets, tokens) {
             Ok(actual) => actual,
             Err(outcome) => {
@@ -272,7 +310,7 @@ impl Runner<'_> {
         ) {
             match self.write(&case.id, &actual) {
                 Ok(wrote) => result.wrote = wrote,
-                Err(error) => result.write_error = Some(error),
+                Err(error) => result.write_error = Some(error.to_string()),
             }
         }
         result.exchange = Some(Box::new(Exchange {
@@ -390,7 +428,9 @@ impl Runner<'_> {
                     Some(Ok(token)) => {
                         WireRequest::with_token(&step.function, step.form, token, &params)
                     }
-                    Some(Err(why)) => return Err(Outcome::Broken { error: why.clone() }),
+                    Some(Err(NoToken(why))) => {
+                        return Err(Outcome::Broken { error: why.clone() });
+                    }
                     None => {
                         let error = format!("no token for {}", step.principal.as_str());
                         return Err(Outcome::Broken { error });
@@ -409,6 +449,9 @@ impl Runner<'_> {
                     }
                 }
             }
+            // Scrubbed first: normalizing names what it replaces (an opaque token becomes
+            // `{auth_token}`), and that name is no secret.
+            secrets.scrub_recorded(&mut recorded);
             if let Some(data) = recorded.data.as_mut() {
                 numbering.apply(
                     data,
@@ -417,7 +460,6 @@ impl Runner<'_> {
                     &self.config.resources,
                 );
             }
-            secrets.scrub_recorded(&mut recorded);
             steps.push(recorded);
         }
         Ok(Snapshot {
@@ -460,7 +502,11 @@ impl Runner<'_> {
 
     /// Writes the answer as `--update` says, where the fixtures are a directory: the file
     /// written, if any, or why it could not be.
-    fn write(&self, case_id: &str, actual: &Snapshot) -> Result<Option<PathBuf>, String> {
+    fn write(
+        &self,
+        case_id: &str,
+        actual: &Snapshot,
+    ) -> Result<Option<PathBuf>, SnapshotNotWritten> {
         let Some(dir) = self.fixtures.dir() else {
             return Ok(None);
         };
@@ -472,7 +518,7 @@ impl Runner<'_> {
         };
         match snapshot::write(&path, actual) {
             Ok(()) => Ok(Some(path)),
-            Err(e) => Err(format!("could not write {}: {e}", path.display())),
+            Err(source) => Err(SnapshotNotWritten { path, source }),
         }
     }
 
@@ -506,7 +552,47 @@ type Pairs = Vec<(String, String)>;
 const LOGIN: &str = "user/login";
 
 /// Each principal's token for a token run, or why it has none.
-type Tokens = BTreeMap<Principal, Result<String, String>>;
+type Tokens = BTreeMap<Principal, Result<String, NoToken>>;
+
+/// Why a principal has no token, as its cases report it: scrubbed of every secret.
+#[derive(Debug, Clone)]
+struct NoToken(String);
+
+/// Why a principal has no token for a token run.
+#[derive(Debug, thiserror::Error)]
+enum LoginError {
+    #[error("{0}")]
+    Unanswered(TargetError),
+    #[error("the answer is not JSON")]
+    NotJson,
+    #[error("it answered {0}")]
+    NoToken(String),
+}
+
+/// Why the answer `--update` asked for could not be written; the run then fails.
+#[derive(Debug, thiserror::Error)]
+#[error("could not write {}: {source}", path.display())]
+struct SnapshotNotWritten {
+    path: PathBuf,
+    source: std::io::Error,
+}
+
+impl CaseResult {
+    /// A result for `case` with `outcome`, nothing written and nothing sent yet.
+    fn of(case: &Case, outcome: Outcome) -> CaseResult {
+        CaseResult {
+            id: case.id.clone(),
+            function: case.function.clone(),
+            rule: case.rule.clone(),
+            provenance: case.provenance,
+            outcome,
+            wrote: None,
+            write_error: None,
+            exchange: None,
+            seconds: 0.0,
+        }
+    }
+}
 
 /// A placeholder that no config resource and no earlier step's capture gives a value.
 struct Uncaptured(String);

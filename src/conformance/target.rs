@@ -185,6 +185,15 @@ pub trait Target {
     fn probe(&self) -> Result<(), TargetError> {
         Ok(())
     }
+    /// The namespace the run made on the target for its own world, if it made one (a fake
+    /// that is reset between cases, whose default world is someone else's).
+    fn own_world(&self) -> Option<&str> {
+        None
+    }
+    /// Drops the world the run made, if it made one.
+    fn drop_own_world(&self) -> Result<(), TargetError> {
+        Ok(())
+    }
 }
 
 /// The fake's workbench, in this process.
@@ -240,12 +249,17 @@ impl Target for InProcess {
 /// Any implementation, at the base URL a client would configure (`…/api/json/`).
 pub struct Http {
     base: String,
+    /// The base URL as given, which the probe asks and errors name: `base` may be a namespace
+    /// of the run's own below it.
+    given: String,
     agent: ureq::Agent,
     /// This fake's control plane (`…/_fake/`), to reset the target and move its clock; `None`
     /// for any other target.
     control: Option<String>,
     /// Sent as `Authorization: Bearer` on control-plane requests (`serve --admin-token`).
     admin_token: Option<String>,
+    /// The namespace this run made for itself (see `in_own_world`), and the URL that drops it.
+    own_world: Option<(String, String)>,
 }
 
 /// The function the probe asks for, without credentials: every Enswitch answers it with an
@@ -293,11 +307,34 @@ impl Http {
             config = config.tls_config(ureq::tls::TlsConfig::builder().root_certs(roots).build());
         }
         Ok(Http {
+            given: base.clone(),
             base,
             agent: config.build().into(),
             control,
             admin_token: None,
+            own_world: None,
         })
+    }
+
+    /// The same target, but in a namespace `name` of its own, when the target is this fake
+    /// (reset through its control plane) and its URL names no namespace: the run resets that
+    /// namespace between cases, never the default world someone else may be working in, and
+    /// drops it at the end. Otherwise the target as it is.
+    pub fn in_own_world(mut self, name: &str) -> Http {
+        let Some(control) = self.control.clone() else {
+            return self;
+        };
+        let Some(root) = self.base.strip_suffix(API_PREFIX).map(str::to_owned) else {
+            return self;
+        };
+        if root.contains("/_ns/") {
+            return self;
+        }
+        let dropped = format!("{control}ns/{name}");
+        self.base = format!("{root}/_ns/{name}{API_PREFIX}");
+        self.control = Some(format!("{root}/_ns/{name}{CONTROL_PREFIX}"));
+        self.own_world = Some((name.to_owned(), dropped));
+        self
     }
 
     /// Where `POST` resets the target; `None` when it is not reset.
@@ -391,10 +428,41 @@ impl Target for Http {
         }
     }
 
+    fn own_world(&self) -> Option<&str> {
+        self.own_world.as_ref().map(|(name, _)| name.as_str())
+    }
+
+    fn drop_own_world(&self) -> Result<(), TargetError> {
+        let Some((_, url)) = &self.own_world else {
+            return Ok(());
+        };
+        let mut delete = self.agent.delete(url);
+        if let Some(token) = &self.admin_token {
+            delete = delete.header("Authorization", &format!("Bearer {token}"));
+        }
+        match delete.call() {
+            // 404: nothing was made there (the run stopped before asking the target anything).
+            Ok(response) if response.status().is_success() || response.status() == 404 => Ok(()),
+            Ok(response) => Err(TargetError {
+                url: url.clone(),
+                kind: TargetErrorKind::NotReset(format!(
+                    "dropping the run's namespace answered HTTP {}",
+                    response.status().as_u16()
+                )),
+            }),
+            Err(e) => Err(TargetError {
+                url: url.clone(),
+                kind: TargetErrorKind::Transport(e),
+            }),
+        }
+    }
+
     fn probe(&self) -> Result<(), TargetError> {
+        // Asked in the run's own world, if it has one, so that the probe leaves nothing in
+        // anyone else's journal; named as given.
         let url = format!("{}{PROBE_FUNCTION}", self.base);
         let failed = |kind| TargetError {
-            url: url.clone(),
+            url: format!("{}{PROBE_FUNCTION}", self.given),
             kind,
         };
         let mut response = self
@@ -412,9 +480,15 @@ impl Target for Http {
             .limit(64 * 1024)
             .read_to_string()
             .map_err(|e| failed(TargetErrorKind::Read(e)))?;
+        // A code written as a number is a defect for the run to report, case by case, not a
+        // sign that this is not the API.
         let envelope = serde_json::from_str::<serde_json::Value>(&body)
             .ok()
-            .and_then(|json| json["responses"][0]["code"].as_str().map(str::to_owned));
+            .and_then(|json| match &json["responses"][0]["code"] {
+                serde_json::Value::String(code) => Some(code.clone()),
+                serde_json::Value::Number(code) => Some(code.to_string()),
+                _ => None,
+            });
         match envelope.as_deref() {
             Some("404") => Err(failed(TargetErrorKind::NotTheApi(format!(
                 "it answers 404 for {PROBE_FUNCTION}: is the base URL the one a client \
@@ -494,6 +568,34 @@ mod tests {
                 .reset_url(),
             None
         );
+    }
+
+    /// Issue 28, item 10: a fake that is reset between cases is checked in a namespace of the
+    /// run's own; a URL that names a namespace, or a target that is not reset, is left as given.
+    #[test]
+    fn a_fake_reset_between_cases_is_checked_in_a_world_of_its_own() {
+        let fake = Http::new("http://127.0.0.1:9/api/json/", true, None)
+            .unwrap()
+            .in_own_world("check-1");
+        assert_eq!(fake.base, "http://127.0.0.1:9/_ns/check-1/api/json/");
+        assert_eq!(
+            fake.reset_url().as_deref(),
+            Some("http://127.0.0.1:9/_ns/check-1/_fake/reset")
+        );
+        assert_eq!(fake.own_world(), Some("check-1"));
+        assert_eq!(
+            fake.own_world.as_ref().map(|(_, url)| url.as_str()),
+            Some("http://127.0.0.1:9/_fake/ns/check-1")
+        );
+        let named = Http::new("http://127.0.0.1:9/_ns/mine/api/json/", true, None)
+            .unwrap()
+            .in_own_world("check-1");
+        assert_eq!(named.own_world(), None);
+        let real = Http::new("https://switch/api/json/", false, None)
+            .unwrap()
+            .in_own_world("check-1");
+        assert_eq!(real.own_world(), None);
+        assert_eq!(real.base, "https://switch/api/json/");
     }
 
     #[test]

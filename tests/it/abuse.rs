@@ -390,3 +390,534 @@ fn item_04_a_damaged_state_file_is_refused_and_an_empty_one_is_said() {
     let stderr = server.stop();
     assert!(stderr.contains("was empty (0 bytes)"), "{stderr}");
 }
+
+/// The password of item 5's config: a space, `+`, `&`, `;`, `%`, quotes, `<` and a letter
+/// beyond ASCII.
+const PASSWORD: &str = "Pa<ss>&\"1 x;y+%é'";
+
+/// Every way `PASSWORD`, or the start of it, could be written into a report: as typed, as a
+/// form or the runner encodes it, escaped for JSON or HTML, cut short.
+fn spellings_of_the_password() -> Vec<String> {
+    let form: String = PASSWORD
+        .bytes()
+        .map(|b| match b {
+            b' ' => "+".to_owned(),
+            b if b.is_ascii_alphanumeric() => char::from(b).to_string(),
+            b => format!("%{b:02X}"),
+        })
+        .collect();
+    vec![
+        PASSWORD.to_owned(),
+        form,
+        "Pa<ss".to_owned(),
+        "Pa%3Css".to_owned(),
+        "Pa%253Css".to_owned(),
+        "Pa\\u003css".to_owned(),
+        "Pa&lt;ss".to_owned(),
+        "x;y+%".to_owned(),
+    ]
+}
+
+/// How item 5's pretend target gives a request back.
+#[derive(Clone, Copy, Debug)]
+enum Echo {
+    /// The query decoded, whole, in the envelope's message.
+    Whole,
+    /// The query as sent, cut in the middle of the password.
+    Cut,
+    /// The query encoded once more, as a proxy in front of the target would pass it on.
+    Reencoded,
+    /// The query as sent, cut, in an HTML error page.
+    Page,
+}
+
+/// A target on loopback that answers the probe and the credentials as Enswitch does, then
+/// answers every call with the request given back as `how` says.
+fn echoing_target(how: Echo) -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(2000) {
+            let Ok(mut stream) = stream else { continue };
+            let mut buffer = vec![0; 64 * 1024];
+            let n = stream.read(&mut buffer).unwrap_or(0);
+            let request = String::from_utf8_lossy(&buffer[..n]).into_owned();
+            let head = request.lines().next().unwrap_or_default().to_owned();
+            let query = head
+                .split_once('?')
+                .map(|(_, rest)| rest.rsplit_once(' ').map_or(rest, |(q, _)| q))
+                .unwrap_or_default()
+                .to_owned();
+            let envelope = |code: &str, message: &str| {
+                serde_json::json!({"responses": [{"code": code, "key": "", "message": message}]})
+                    .to_string()
+            };
+            let (status, body) = if head.contains("/cards/groups/get/ ") {
+                ("200 OK", envelope("401", "Who?"))
+            } else if head.contains("/cards/groups/get/?") && !head.contains(";id=") {
+                ("200 OK", envelope("400", "id?"))
+            } else {
+                let decoded = enswitch_fake::fake::RawParams::parse(&query, None)
+                    .pairs()
+                    .map(|(n, v)| format!("{n}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(";");
+                let cut = |text: &str| {
+                    let at = text.find("auth_password=").map_or(text.len(), |at| at + 19);
+                    text[..at.min(text.len())].to_owned()
+                };
+                match how {
+                    Echo::Whole => ("200 OK", envelope("400", &format!("bad: {decoded}"))),
+                    Echo::Cut => ("200 OK", envelope("400", &format!("bad: {}", cut(&query)))),
+                    Echo::Reencoded => {
+                        let again: String = query
+                            .bytes()
+                            .map(|b| match b {
+                                b if b.is_ascii_alphanumeric() || b == b'_' => {
+                                    char::from(b).to_string()
+                                }
+                                b => format!("%{b:02X}"),
+                            })
+                            .collect();
+                        ("200 OK", envelope("400", &format!("bad: {again}")))
+                    }
+                    Echo::Page => ("500 Oops", format!("<pre>{}</pre>", cut(&query))),
+                }
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    addr
+}
+
+/// A config whose full and read-only users log in with `password`, and every resource.
+fn config_with_password(dir: &std::path::Path, password: &str) -> String {
+    let file = dir.join("target.yaml");
+    let quoted = serde_json::to_string(password).unwrap();
+    std::fs::write(
+        &file,
+        format!(
+            "principals:\n  full: {{username: user, password: {quoted}}}\n  read_only: {{username: reader, password: {quoted}}}\n\
+             resources: {{group: 123, foreign_group: 124, missing_group: 9, plan: 2, foreign_plan: 4, customer: 10, foreign_customer: 11}}\nreset: none\n"
+        ),
+    )
+    .unwrap();
+    file.to_str().unwrap().to_owned()
+}
+
+/// Item 5, in the runner and the recorder: a target that echoes the request whole (a form's
+/// `+` for the space), cut in the middle of the password, encoded again, or in an error page
+/// leaves no spelling of the password in any report (human, JSON lines, JUnit, HTML), error,
+/// snapshot or recorded case. (A cut echo put `auth_password=Pa<ss>&"` into every report, and a
+/// `+`-encoded password went whole into a recorded snapshot.)
+#[test]
+fn item_05_no_password_in_any_report_or_recording_whatever_the_target_echoes() {
+    let (dir, fixtures) = crate::conformance::fixtures_copy();
+    let config = config_with_password(dir.path(), PASSWORD);
+    let mut seen = String::new();
+    for how in [Echo::Whole, Echo::Cut, Echo::Reencoded, Echo::Page] {
+        let target = format!("http://{}/api/json/", echoing_target(how));
+        for format in ["human", "json", "junit", "html"] {
+            let report = dir.path().join(format!("report.{format}"));
+            let out = crate::conformance::check(
+                &[
+                    "--target",
+                    &target,
+                    "--config",
+                    &config,
+                    "--filter",
+                    "cards/groups/update/",
+                    "--update",
+                    "new",
+                    "--format",
+                    format,
+                    "--output",
+                    report.to_str().unwrap(),
+                ],
+                dir.path(),
+            );
+            assert_eq!(out.status.code(), Some(1), "{how:?} {format}: {out:?}");
+            seen += &String::from_utf8_lossy(&out.stdout);
+            seen += &String::from_utf8_lossy(&out.stderr);
+            seen += &std::fs::read_to_string(&report).unwrap();
+        }
+    }
+    assert!(
+        seen.contains("auth_password=[redacted]"),
+        "the echo was scrubbed, not lost"
+    );
+    for spelling in spellings_of_the_password() {
+        assert!(!seen.contains(&spelling), "{spelling} in a report");
+    }
+    for file in files_under(&fixtures) {
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        for spelling in spellings_of_the_password() {
+            assert!(
+                !text.contains(&spelling),
+                "{spelling} in {}",
+                file.display()
+            );
+        }
+    }
+
+    let out_dir = dir.path().join("recorded");
+    let upstream = format!("http://{}/api/json/", echoing_target(Echo::Whole));
+    let (recorder, addr) = crate::support::spawn(&[
+        "record",
+        "--upstream",
+        &upstream,
+        "--config",
+        &config,
+        "--listen",
+        "127.0.0.1:0",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    let form = &spellings_of_the_password()[1];
+    for query in [
+        format!("auth_username=user&auth_password={form}&id=123&name=x"),
+        format!("auth_username=user%3Bauth_password%3D{form}%3Bid%3D123"),
+    ] {
+        send(
+            addr,
+            &format!(
+                "GET /api/json/cards/groups/update/?{query} HTTP/1.1\r\nHost: r\r\nConnection: close\r\n\r\n"
+            ),
+        );
+    }
+    crate::support::terminate(&recorder);
+    let recorded = recorder.wait_with_output().unwrap();
+    let mut written = String::from_utf8_lossy(&recorded.stdout).into_owned();
+    written += &String::from_utf8_lossy(&recorded.stderr);
+    let files = files_under(&out_dir);
+    assert!(
+        files
+            .iter()
+            .any(|f| f.to_string_lossy().contains("recorded-0001"))
+    );
+    for file in files {
+        written += &std::fs::read_to_string(&file).unwrap();
+    }
+    for spelling in spellings_of_the_password() {
+        assert!(!written.contains(&spelling), "{spelling} recorded");
+    }
+}
+
+/// Every file below `dir`.
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
+
+/// Item 6: an implementation that writes codes as JSON numbers (a common defect) is run and
+/// reported case by case, exit 1, instead of being refused before the run as not the API.
+#[test]
+fn item_06_numeric_codes_are_reported_case_by_case_not_refused() {
+    let config = enswitch_fake::workbench::Config {
+        fake: enswitch_fake::fake::Settings {
+            mutant: Some(enswitch_fake::fake::Mutant::CodeAsNumber),
+            ..enswitch_fake::fake::Settings::default()
+        },
+        ..enswitch_fake::workbench::Config::default()
+    };
+    let target = Fake::with(config, enswitch_fake::fake::DEFAULT_RNG_SEED);
+    let dir = tempfile::tempdir().unwrap();
+    let out = crate::conformance::check(
+        &[
+            "--target",
+            &format!("http://{}/api/json/", target.addr()),
+            "--fixtures",
+            crate::conformance::fixtures_dir().to_str().unwrap(),
+            "--update",
+            "no",
+            "--filter",
+            "cards/groups/update/",
+        ],
+        dir.path(),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("(not a string)"), "{stdout}");
+    assert!(stdout.matches("\nFAILED ").count() > 5, "{stdout}");
+}
+
+/// Item 8: a password the target refuses stops `check`, `learn` and `record` before they start
+/// (exit 2), naming the principal and the user and never the password; `learn` writes nothing.
+/// (`check` ran every case into a 401 diff; `learn` exited 0 and wrote its spec.)
+#[test]
+fn item_08_refused_credentials_stop_check_learn_and_record_naming_the_user() {
+    let fake = Fake::start();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("target.yaml");
+    std::fs::write(
+        &file,
+        "principals:\n  full: {username: user, password: password}\n  read_only: {username: reader, password: n0t-its-password}\nreset: control_plane\n",
+    )
+    .unwrap();
+    let url = format!("http://{}/api/json/", fake.addr());
+    let out_dir = dir.path().join("observed");
+    let runs: [Vec<&str>; 4] = [
+        vec![
+            "check",
+            "--target",
+            &url,
+            "--config",
+            file.to_str().unwrap(),
+        ],
+        vec![
+            "check",
+            "--target",
+            &url,
+            "--config",
+            file.to_str().unwrap(),
+            "--auth",
+            "token",
+        ],
+        vec![
+            "learn",
+            "--target",
+            &url,
+            "--config",
+            file.to_str().unwrap(),
+            "--out",
+            out_dir.to_str().unwrap(),
+        ],
+        vec![
+            "record",
+            "--upstream",
+            &url,
+            "--config",
+            file.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+            "--out",
+            out_dir.to_str().unwrap(),
+        ],
+    ];
+    for args in runs {
+        let out = crate::support::command()
+            .args(&args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("principal read_only"), "{args:?}: {stderr}");
+        assert!(stderr.contains("\"reader\""), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(file.to_str().unwrap()),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("n0t-its"), "{args:?}: {stderr}");
+    }
+    assert!(
+        !out_dir.join("learned.jsonl").exists(),
+        "learn wrote its findings"
+    );
+}
+
+/// Item 9: Ctrl-C during `check` stops it after the case in progress: the report file is whole
+/// (JUnit that parses), the cases that ran are in it and the rest skipped as not run, it says
+/// the run was interrupted, and the exit code is 130. (The process died by the signal, leaving
+/// a JUnit file of 0 bytes.)
+#[test]
+fn item_09_an_interrupted_check_leaves_a_whole_report_and_exits_130() {
+    let fake = Fake::start();
+    let delay = enswitch_fake::workbench::FaultSpec::from_json(
+        r#"{"function": "*", "action": {"delay": {"ms": 40}}}"#,
+    )
+    .unwrap();
+    let added = crate::support::send(
+        fake.addr(),
+        &format!(
+            "POST /_fake/faults HTTP/1.1\r\nHost: f\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{}",
+            serde_json::to_string(&delay).unwrap().len(),
+            serde_json::to_string(&delay).unwrap()
+        ),
+    );
+    assert_eq!(added.status, 200, "{}", added.body);
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("int.xml");
+    std::fs::write(&report, "<the last whole report/>").unwrap();
+    let mut child = crate::support::command()
+        .args([
+            "check",
+            "--target",
+            &format!("http://{}/api/json/", fake.addr()),
+            "--fixtures",
+            crate::conformance::fixtures_dir().to_str().unwrap(),
+            "--update",
+            "no",
+            "--format",
+            "junit",
+            "--output",
+            report.to_str().unwrap(),
+        ])
+        .current_dir(dir.path())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Until some cases have run: the delay has fired for their calls.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while fake.get("/_fake/faults").json()["faults"][0]["fired"]
+        .as_u64()
+        .unwrap()
+        < 40
+    {
+        assert!(Instant::now() < deadline, "the run never got going");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        std::fs::read_to_string(&report).unwrap(),
+        "<the last whole report/>",
+        "untouched while the run goes"
+    );
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let xml = std::fs::read_to_string(&report).unwrap();
+    let document = roxmltree::Document::parse(&xml).expect("a whole JUnit file");
+    let cases: Vec<_> = document
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    let not_run = cases
+        .iter()
+        .filter(|c| {
+            c.children().any(|s| {
+                s.has_tag_name("skipped")
+                    && s.attribute("message") == Some("not run: the run was interrupted")
+            })
+        })
+        .count();
+    assert!(
+        not_run > 0 && not_run < cases.len(),
+        "{not_run} of {}",
+        cases.len()
+    );
+    assert!(xml.contains(r#"name="interrupted""#));
+    let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
+    assert_eq!(leftovers, 1, "only the report, no partial file");
+}
+
+/// Item 10: `check --target` against a running fake runs in a namespace of its own, says so,
+/// and drops it after: the default world a developer built by hand (five batches), and its
+/// journal, are as they were. (The run reset the default world to the seed.)
+#[test]
+fn item_10_check_against_a_running_fake_leaves_its_default_world_alone() {
+    let fake = Fake::start();
+    for _ in 0..5 {
+        let made = fake.call(
+            "cards/batches/create",
+            "user",
+            "cardgroup=123;batch_name=mine;number=1",
+        );
+        assert_eq!(made.code(), "200");
+    }
+    let batches = |fake: &Fake| fake.get("/_fake/batches").json()["total"].as_u64().unwrap();
+    let before = batches(&fake);
+    let dir = tempfile::tempdir().unwrap();
+    let out = crate::conformance::check(
+        &[
+            "--target",
+            &format!("http://{}/api/json/", fake.addr()),
+            "--fixtures",
+            crate::conformance::fixtures_dir().to_str().unwrap(),
+            "--update",
+            "no",
+            "--filter",
+            "cards/batches/create/",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(batches(&fake), before, "the hand-made world is kept");
+    assert_eq!(
+        fake.get("/_fake/requests").json()["count"],
+        5,
+        "and its journal"
+    );
+    assert_eq!(
+        fake.get("/_fake/ns").json()["namespaces"],
+        serde_json::json!([]),
+        "the run's namespace is dropped"
+    );
+    let junit = dir.path().join("report.xml");
+    let html = crate::conformance::check(
+        &[
+            "--target",
+            &format!("http://{}/api/json/", fake.addr()),
+            "--filter",
+            "cards/batches/create/ok",
+            "--update",
+            "no",
+            "--format",
+            "html",
+            "--output",
+            junit.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(html.status.code(), Some(0), "{html:?}");
+    let page = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        page.contains("in namespace check-"),
+        "the report says where it ran"
+    );
+}
+
+/// Item 11: a run that skips a fifth of its cases or more says so in its last line, with the
+/// reasons; the README's example config skips none.
+#[test]
+fn item_11_a_run_that_skips_much_says_so_in_its_last_line() {
+    let fake = Fake::start();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("target.yaml");
+    std::fs::write(
+        &file,
+        "principals:\n  full: {username: user, password: password}\nresources: {group: 123}\nreset: control_plane\n",
+    )
+    .unwrap();
+    let out = crate::conformance::check(
+        &[
+            "--target",
+            &format!("http://{}/api/json/", fake.addr()),
+            "--config",
+            file.to_str().unwrap(),
+            "--fixtures",
+            crate::conformance::fixtures_dir().to_str().unwrap(),
+            "--update",
+            "no",
+        ],
+        dir.path(),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let last = stdout.lines().last().unwrap_or_default();
+    assert!(last.starts_with("WARNING: "), "{last}");
+    assert!(last.contains("were skipped"), "{last}");
+    assert!(last.contains("the config"), "{last}");
+}

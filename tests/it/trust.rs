@@ -367,8 +367,13 @@ fn misbehaving_target(how: Misbehaviour) -> std::net::SocketAddr {
             let n = stream.read(&mut buffer).unwrap_or(0);
             let request = String::from_utf8_lossy(&buffer[..n]).into_owned();
             let head = request.lines().next().unwrap_or_default().to_owned();
+            // The probe (no credentials) and the credentials tried before a run (no id) are
+            // answered as Enswitch answers them.
             let (status, body) = if head.contains("/cards/groups/get/ ") {
                 let envelope = r#"{"responses":[{"code":"401","key":"","message":"Who?"}]}"#;
+                ("200 OK", envelope.to_owned())
+            } else if head.contains("/cards/groups/get/?") && !head.contains(";id=") {
+                let envelope = r#"{"responses":[{"code":"400","key":"id","message":"id?"}]}"#;
                 ("200 OK", envelope.to_owned())
             } else {
                 match how {

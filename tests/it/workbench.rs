@@ -811,10 +811,11 @@ fn record_read_only_forwards_reads_and_validation_but_refuses_changes() {
         "the refused change never reached the upstream"
     );
     assert_eq!(updates[0].params.get("validation"), Some("1"));
-    // The rest: the probe at start (no credentials) and the read.
+    // The rest: the probe at start (no credentials), each of the seed's six principals' tried
+    // once (issue 28, item 8), and the read.
     let gets = upstream
         .workbench()
         .requests(None, Some("cards/groups/get"));
-    assert_eq!(gets.len(), 2);
-    assert_eq!(upstream.workbench().requests(None, None).len(), 3);
+    assert_eq!(gets.len(), 1 + 6 + 1);
+    assert_eq!(upstream.workbench().requests(None, None).len(), 1 + 6 + 2);
 }

@@ -28,6 +28,27 @@ impl Human {
     }
 }
 
+/// The sentence that says a run skipped much of its suite, and the reasons most cases were
+/// skipped for (a config that lacks resources, say), most first.
+pub(super) fn skipped_much(summary: &Summary) -> String {
+    let skipped = summary.count("skipped");
+    let mut reasons: Vec<(&String, &usize)> = summary.skipped_because.iter().collect();
+    reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let shown: Vec<String> = reasons
+        .iter()
+        .take(3)
+        .map(|(reason, count)| format!("{reason} ({count})"))
+        .collect();
+    let more = if reasons.len() > 3 { "; …" } else { "" };
+    format!(
+        "WARNING: {skipped} of {} cases ({}%) were skipped, so this run tests less than it \
+         seems: {}{more}",
+        summary.cases(),
+        skipped * 100 / summary.cases().max(1),
+        shown.join("; ")
+    )
+}
+
 impl Reporter for Human {
     fn start(&mut self, total: usize) -> std::io::Result<()> {
         self.total = total;
@@ -115,6 +136,17 @@ impl Reporter for Human {
             }
         }
         writeln!(self.out, "{closing}")?;
+        // Last, where a reader of the log's tail sees it: a run that tested less than it seems.
+        if summary.interrupted {
+            writeln!(
+                self.out,
+                "INTERRUPTED: {} of {} cases ran; the rest are skipped as not run",
+                summary.ran(),
+                summary.cases()
+            )?;
+        } else if summary.skipped_much() {
+            writeln!(self.out, "{}", skipped_much(summary))?;
+        }
         self.out.flush()
     }
 }
