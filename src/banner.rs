@@ -108,6 +108,52 @@ pub fn write(
     out.flush()
 }
 
+/// The banner as one JSON object on one line, the first `--log-format json` prints: `"event":
+/// "listening"`, `"url"` (what a script waits for), and the same facts as the banner's rows.
+pub fn write_json(out: &mut impl Write, addr: SocketAddr, facts: &Facts) -> std::io::Result<()> {
+    let base = format!("http://{addr}");
+    let users: Vec<_> = facts
+        .users
+        .iter()
+        .map(|u| {
+            serde_json::json!({
+                "username": u.username, "role": u.role, "customer": u.customer,
+                "customer_name": u.customer_name, "kind": u.kind,
+            })
+        })
+        .collect();
+    let state = facts.state.as_ref().map(|s| {
+        serde_json::json!({
+            "file": s.file, "worlds": s.worlds, "card_groups": s.card_groups,
+            "batches": s.batches, "cards": s.cards,
+        })
+    });
+    let (control, dashboard) = match facts.control {
+        ControlMode::Open => ("open", Some(format!("{base}{DASHBOARD_PATH}"))),
+        ControlMode::Token => ("token", Some(format!("{base}{DASHBOARD_PATH}"))),
+        ControlMode::Off => ("off", None),
+    };
+    let line = serde_json::json!({
+        "timestamp": crate::logging::timestamp_now(),
+        "level": "INFO",
+        "target": "enswitch_fake::serve",
+        "event": "listening",
+        "url": base,
+        "api": format!("{base}{API_PREFIX}"),
+        "version": facts.version,
+        "functions": facts.functions,
+        "users": users,
+        "state": state,
+        "token_expiry": facts.token_expiry,
+        "faults": facts.faults.iter().map(fault).collect::<Vec<_>>(),
+        "control": control,
+        "dashboard": dashboard,
+        "mutant": facts.mutant.map(|m| serde_json::json!({"name": m.name(), "describe": m.describe()})),
+    });
+    writeln!(out, "{line}")?;
+    out.flush()
+}
+
 fn row(out: &mut impl Write, name: &str, text: &str) -> std::io::Result<()> {
     writeln!(out, "  {name:<10} {text}")
 }

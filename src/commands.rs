@@ -14,7 +14,9 @@ use crate::{banner, exit, logging};
 
 /// Prints `listening on http://ADDR` (scripts wait for it, so it goes first, flushed) and the
 /// banner, serves until SIGINT or SIGTERM with the request log on stdout, then keeps every
-/// world's clock in the state file.
+/// world's clock in the state file. With `--log-format json` every line is a JSON object, the
+/// first one `"event": "listening"` with the banner's facts. A stdout whose reader has gone is
+/// said once on stderr, and serving goes on.
 pub fn serve(serve: Serve) -> anyhow::Result<()> {
     let Serve {
         addr,
@@ -33,14 +35,24 @@ pub fn serve(serve: Serve) -> anyhow::Result<()> {
     let colour = logging::colour_wanted();
     let log = logging::start(log_format, log_level);
     let bound = |addr| {
-        announce(addr)?;
-        banner::write(
-            &mut std::io::stdout().lock(),
-            addr,
-            &facts,
-            log_format,
-            colour,
-        )
+        let said = match log_format {
+            crate::cli::LogFormat::Json => {
+                banner::write_json(&mut std::io::stdout().lock(), addr, &facts)
+            }
+            _ => announce(addr).and_then(|()| {
+                banner::write(
+                    &mut std::io::stdout().lock(),
+                    addr,
+                    &facts,
+                    log_format,
+                    colour,
+                )
+            }),
+        };
+        if let Err(error) = said {
+            logging::stdout_failed(&error);
+        }
+        Ok(())
     };
     server::serve_until_signal(addr, std::sync::Arc::clone(&workbench), &limits, bound)
         .context("--addr")?;
@@ -329,7 +341,14 @@ pub fn record(record: Record) -> anyhow::Result<()> {
         out,
     } = record;
     let serving = std::sync::Arc::clone(&recorder);
-    server::serve_until_signal(listen, serving, &server::Limits::DEFAULT, announce)
+    // As for serve: a stdout whose reader went is said once, and recording goes on.
+    let bound = |addr| {
+        if let Err(error) = announce(addr) {
+            logging::stdout_failed(&error);
+        }
+        Ok(())
+    };
+    server::serve_until_signal(listen, serving, &server::Limits::DEFAULT, bound)
         .context("--listen")?;
     for problem in recorder.problems() {
         eprintln!("not recorded: {problem}");

@@ -7,7 +7,8 @@
 //! thread (which, measured, cost the hot path 30 % of its throughput with
 //! `tracing_appender::non_blocking`, which sends each line as a `Vec`). If the buffer reaches
 //! `BACKLOG` bytes because stdout cannot keep up, lines are dropped rather than answers held up,
-//! and the log says how many.
+//! and the log says how many. If stdout is closed (a harness that read the first line and went,
+//! `serve | head -3`), the log goes quiet and says so once on stderr: the server serves on.
 
 use std::io::IsTerminal as _;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -78,6 +79,8 @@ struct Pending {
     bytes: Vec<u8>,
     /// Lines dropped since the last write, because stdout could not keep up.
     dropped: u64,
+    /// stdout is closed: lines are dropped as they come.
+    quiet: bool,
     closing: bool,
     closed: bool,
 }
@@ -129,15 +132,24 @@ impl Gathered {
             let dropped = std::mem::take(&mut pending.dropped);
             let closing = pending.closing;
             drop(pending);
+            let mut written = Ok(());
             if dropped > 0 {
-                let _ = writeln!(
+                written = writeln!(
                     out,
                     "({dropped} log lines dropped: stdout could not keep up)"
                 );
             }
-            // A closed stdout is not the server's problem: the lines go nowhere.
-            let _ = out.write_all(&batch).and_then(|()| out.flush());
+            written = written
+                .and_then(|()| out.write_all(&batch))
+                .and_then(|()| out.flush());
             batch.clear();
+            // A closed stdout is not the server's problem: the log goes quiet, and says so.
+            if let Err(error) = written {
+                stdout_failed(&error);
+                let mut pending = self.lock();
+                pending.quiet = true;
+                pending.bytes = Vec::new();
+            }
             if closing && self.lock().bytes.is_empty() {
                 break;
             }
@@ -151,6 +163,9 @@ impl std::io::Write for LineWriter<'_> {
     fn write(&mut self, line: &[u8]) -> std::io::Result<usize> {
         let gathered = self.0;
         let mut pending = gathered.lock();
+        if pending.quiet {
+            return Ok(line.len());
+        }
         if pending.bytes.len() + line.len() > BACKLOG {
             pending.dropped += 1;
         } else {
@@ -194,6 +209,28 @@ impl Drop for Guard {
                 .0;
         }
     }
+}
+
+/// Says once, on stderr, that stdout cannot be written (its reader went away): whatever `serve`
+/// would have printed there from now on goes nowhere, and it serves on.
+pub fn stdout_failed(error: &std::io::Error) {
+    static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if !SAID.swap(true, std::sync::atomic::Ordering::Relaxed) {
+        eprintln!(
+            "stdout: {error}: its reader went away, so the request log goes nowhere from now on; \
+             serving goes on"
+        );
+    }
+}
+
+/// Now as the JSON log writes it: `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+pub fn timestamp_now() -> String {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let mut text = String::new();
+    let _ = write_timestamp(&mut text, now);
+    text
 }
 
 /// Colour on a terminal, unless `NO_COLOR` is set to anything (<https://no-color.org>).

@@ -21,8 +21,9 @@ use crate::workbench::{Config, Workbench};
 /// starting as `world`. The cases name the embedded seed's objects, so another seed may show
 /// other codes than a user expects.
 pub fn samples(spec: &Spec, world: World) -> Samples {
+    // Its calls are the tool's own, not traffic: the request log does not show them.
     let target = InProcess {
-        workbench: Workbench::new(spec.clone(), world, Config::default()),
+        workbench: Workbench::new(spec.clone(), world, Config::default()).unlogged(),
     };
     let config = TargetConfig::fake_seed();
     let mut secrets = Secrets::of(&config);

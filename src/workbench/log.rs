@@ -2,7 +2,8 @@
 //! and per control-plane call (`enswitch_fake::control`, DEBUG, a quieter level). Only events:
 //! whoever runs the workbench decides whether and how they are written (the binary's
 //! `--log-format`); with no subscriber they cost next to nothing. Parameters are never in them,
-//! so neither are passwords or tokens.
+//! and a path (which names the function when it names none the spec has) is redacted as the
+//! journal redacts it, so neither passwords nor tokens are.
 
 use std::time::{Duration, Instant};
 
@@ -32,11 +33,12 @@ pub(super) fn api(
     // An absent field is left out of the line. Key and message are an error envelope's; a
     // fault that sent none (`HTTP 503`, `closed`) has neither.
     let error = matches!(code.as_bytes().first(), Some(b'4' | b'5'));
+    let function = crate::fake::redact(function);
     tracing::info!(
         target: API_TARGET,
         code,
         method = request.method.as_str(),
-        function,
+        function = &*function,
         namespace,
         key = error.then_some(response.key.as_str()).filter(|k| !k.is_empty()),
         message = error.then_some(response.message.as_str()),
@@ -56,7 +58,7 @@ pub(super) fn control(request: &ApiRequest, status: u16, started: Instant) {
         target: CONTROL_TARGET,
         status,
         method = request.method.as_str(),
-        path = request.path.as_str(),
+        path = &*crate::fake::redact(&request.path),
         took_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
     );
 }

@@ -118,6 +118,9 @@ pub struct Workbench {
     openapi: OnceLock<String>,
     /// What makes that document's examples; none without `with_samples`.
     samples: Option<SampleSource>,
+    /// Whether its calls are events of the request log: not for a workbench the tool asks
+    /// itself (the document's examples), whose calls no client made.
+    logged: bool,
 }
 
 /// Makes the OpenAPI document's examples when it is first asked for. The conformance suite
@@ -151,7 +154,14 @@ impl Workbench {
             started: Instant::now(),
             openapi: OnceLock::new(),
             samples: None,
+            logged: true,
         }
+    }
+
+    /// The same workbench, its calls left out of the request log: for one the tool asks itself.
+    pub fn unlogged(mut self) -> Workbench {
+        self.logged = false;
+        self
     }
 
     /// The OpenAPI document served at `/_fake/openapi.json` shows the examples `source` makes.
@@ -182,8 +192,10 @@ impl Workbench {
         if path.starts_with(CONTROL_PREFIX) || landing {
             let path = path.to_owned();
             let reply = self.control(name.as_deref(), &path, &request);
-            let status = reply.answer().map_or(200, |a| a.status);
-            log::control(&request, status, started);
+            if self.logged {
+                let status = reply.answer().map_or(200, |a| a.status);
+                log::control(&request, status, started);
+            }
             return reply;
         }
         if name.is_some() {
@@ -237,16 +249,18 @@ impl Workbench {
         };
         let took = started.elapsed();
         let fault = fault.as_ref().map(Action::name);
-        log::api(
-            name,
-            request,
-            function,
-            code,
-            &response,
-            fault,
-            self.config.fake.mutant,
-            took,
-        );
+        if self.logged {
+            log::api(
+                name,
+                request,
+                function,
+                code,
+                &response,
+                fault,
+                self.config.fake.mutant,
+                took,
+            );
+        }
         self.journal.record(&kept::Call {
             namespace: namespace.name.as_ref(),
             seq: namespace.next_seq(),

@@ -43,9 +43,9 @@ function report(name, ...args) {
   return { file, status: run.status };
 }
 
-/** Opens `file` in a fresh page; the page and every URL it asked for. */
-async function open(file) {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+/** Opens `file` in a fresh page `width` pixels wide; the page and every URL it asked for. */
+async function open(file, width = 1280) {
+  const page = await browser.newPage({ viewport: { width, height: 900 } });
   const asked = [];
   page.on('request', (request) => asked.push(request.url()));
   await page.goto(pathToFileURL(file).href);
@@ -75,7 +75,7 @@ test('a passing run: the verdict, the table by function and the coverage, from d
   await page.close();
 });
 
-test('a mutant: each failed case shows its request, both answers and the diff', async () => {
+test('a mutant: each way of going wrong shows a request, both answers and the diff, and names every case it covers', async () => {
   const { file, status } = report('mutant.html', '--mutant', 'code-as-number');
   assert.equal(status, 1);
   const { page, asked } = await open(file);
@@ -84,7 +84,9 @@ test('a mutant: each failed case shows its request, both answers and the diff', 
   const failed = page.locator('.case').filter({ hasText: 'cards/groups/update/missing/id' }).first();
   await failed.scrollIntoViewIfNeeded();
   const text = await failed.innerText();
-  assert.match(text, /Rule \(documented\): id is required/);
+  // The block of the cases whose code became a number beside a 400: it shows the first of them.
+  assert.match(text, /Rule \(documented\): \w+ is required/);
+  assert.match(text, /The same difference in \d+ cases/);
   assert.match(text, /Expected \(the reviewed snapshot\)/);
   assert.match(text, /"code": "400"/);
   assert.match(text, /400 \(not a string\)/);
@@ -92,5 +94,20 @@ test('a mutant: each failed case shows its request, both answers and the diff', 
   const removed = failed.locator('.diff .del').first();
   assert.equal(await removed.evaluate((e) => getComputedStyle(e).backgroundColor), 'rgb(255, 235, 233)');
   await screenshot(failed, 'report-mutant.png');
+  await page.close();
+});
+
+test('a failing run reads in a window 1400 pixels wide: nothing scrolls sideways, and each way of going wrong is shown once', async () => {
+  const { file, status } = report('wide.html', '--mutant', 'empty-key-on-400');
+  assert.equal(status, 1);
+  const { page } = await open(file, 1400);
+  const sideways = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(sideways <= 0, `the page is ${sideways} px wider than the window`);
+  // No block of the page is wider than the page: the answers side by side wrap their lines.
+  const widest = await page.evaluate(() => Math.max(...[...document.querySelectorAll('pre, table, .cols')]
+    .map((e) => e.getBoundingClientRect().right)));
+  assert.ok(widest <= 1400, `a block reaches ${widest} px`);
+  const grouped = page.locator('.case details summary').first();
+  assert.match(await grouped.innerText(), /^The same difference in \d+ cases$/);
   await page.close();
 });

@@ -921,3 +921,220 @@ fn item_11_a_run_that_skips_much_says_so_in_its_last_line() {
     assert!(last.contains("were skipped"), "{last}");
     assert!(last.contains("the config"), "{last}");
 }
+
+/// Item 7: a harness that reads `serve`'s first line and closes the pipe (or `serve | head -3`)
+/// still gets answers: the request log goes quiet, stderr says so once, and a SIGTERM still
+/// ends the server cleanly. (It died with "--addr: announcing the address: Broken pipe".)
+#[test]
+fn item_07_a_closed_stdout_quiets_the_log_and_serving_goes_on() {
+    for lines_read in [1, 3] {
+        let mut child = crate::support::command()
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        stdout.read_line(&mut first).unwrap();
+        let addr: SocketAddr = first
+            .trim()
+            .strip_prefix("listening on http://")
+            .unwrap()
+            .parse()
+            .unwrap();
+        for _ in 1..lines_read {
+            stdout.read_line(&mut String::new()).unwrap();
+        }
+        drop(stdout);
+        for i in 0..50 {
+            let reply = send(
+                addr,
+                &format!(
+                    "GET /api/json/cards/groups/update/?{AUTH};id=123;name=n{i} HTTP/1.1\r\nHost: f\r\nConnection: close\r\n\r\n"
+                ),
+            );
+            assert_eq!(
+                reply.code(),
+                "204",
+                "call {i} after {lines_read} line(s) read"
+            );
+            // Past the log writer's flush, so that it meets the closed pipe while serving.
+            if i == 0 {
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        }
+        crate::support::terminate(&child);
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        assert_eq!(
+            stderr.matches("the request log goes nowhere").count(),
+            1,
+            "said once: {stderr}"
+        );
+        assert!(!stderr.contains("--addr"), "{stderr}");
+    }
+}
+
+/// Item 13: with `--log-format json` every line on stdout is one JSON object, the first one
+/// saying where the server listens (`"event": "listening"`, `"url"`), so a log pipeline that
+/// reads JSON lines reads all of it. (The human banner came first.)
+#[test]
+fn item_13_in_json_mode_every_stdout_line_is_json_the_first_saying_where() {
+    let mut child = crate::support::command()
+        .args(["serve", "--addr", "127.0.0.1:0", "--log-format", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    let listening: serde_json::Value =
+        serde_json::from_str(&first).expect("the first line is JSON");
+    assert_eq!(listening["event"], "listening");
+    let url = listening["url"].as_str().unwrap();
+    let addr: SocketAddr = url.strip_prefix("http://").unwrap().parse().unwrap();
+    assert_eq!(listening["api"], format!("{url}/api/json/"));
+    assert_eq!(listening["functions"].as_array().unwrap().len(), 11);
+    assert!(!first.contains("password"), "{first}");
+    for _ in 0..3 {
+        send(
+            addr,
+            &format!(
+                "GET /api/json/cards/groups/get/?{AUTH};id=123 HTTP/1.1\r\nHost: f\r\nConnection: close\r\n\r\n"
+            ),
+        );
+    }
+    crate::support::terminate(&child);
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    child.wait().unwrap();
+    let lines: Vec<&str> = rest.lines().collect();
+    assert_eq!(lines.len(), 3, "{rest}");
+    for line in lines {
+        let object: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+        assert_eq!(object["code"], "200", "{line}");
+    }
+}
+
+/// Item 14: the first `GET /_fake/openapi.json` makes its examples by asking a fake of its own,
+/// and those calls are not traffic: the request log shows the one call a client made, not some
+/// four hundred it did not.
+#[test]
+fn item_14_the_documents_own_calls_are_not_in_the_request_log() {
+    let (child, addr, stdout) =
+        crate::support::spawn_keeping_stdout(&["serve", "--addr", "127.0.0.1:0"]);
+    let document = send(
+        addr,
+        "GET /_fake/openapi.json HTTP/1.1\r\nHost: f\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(document.status, 200);
+    send(
+        addr,
+        &format!(
+            "GET /api/json/cards/groups/get/?{AUTH};id=123 HTTP/1.1\r\nHost: f\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    let lines = stdout.wait_for(|lines| lines.iter().any(|l| l.contains("GET cards/groups/get")));
+    crate::support::terminate(&child);
+    // A request log line starts with the time of day, `HH:MM:SS.mmm`.
+    let calls: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.len() > 12 && l.as_bytes()[2] == b':' && l.as_bytes()[8] == b'.')
+        .collect();
+    assert_eq!(calls.len(), 1, "{calls:#?}");
+}
+
+/// Item 15: the HTML report of a failing run shows each way of going wrong once, with the
+/// count and every case's id and rule, and is a fraction of its old size (888 KB for the
+/// mutant below, a block per case); JUnit gives every case a time and reports an unverified
+/// case as skipped with why, not as passed.
+#[test]
+fn item_15_reports_group_identical_failures_and_junit_has_times_and_unverified_skips() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = crate::conformance::fixtures_dir();
+    let html = dir.path().join("report.html");
+    let out = crate::conformance::check(
+        &[
+            "--in-process",
+            "--fixtures",
+            fixtures.to_str().unwrap(),
+            "--update",
+            "no",
+            "--mutant",
+            "code-as-number",
+            "--format",
+            "html",
+            "--output",
+            html.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.len() < 400 * 1024, "{} bytes", page.len());
+    let blocks = page.matches("<div class=\"case\"").count();
+    assert!(
+        (2..50).contains(&blocks),
+        "{blocks} blocks for 475 failed cases"
+    );
+    assert!(
+        page.contains("The same difference in "),
+        "a group says its count"
+    );
+    let options = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        ..Default::default()
+    };
+    roxmltree::Document::parse_with_options(&page, options).expect("still well-formed");
+
+    let junit = dir.path().join("report.xml");
+    let out = crate::conformance::check(
+        &[
+            "--in-process",
+            "--fixtures",
+            fixtures.to_str().unwrap(),
+            "--update",
+            "no",
+            "--mutant",
+            "range-off-by-one",
+            "--format",
+            "junit",
+            "--output",
+            junit.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "unverified cases do not fail a run"
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let document = roxmltree::Document::parse(&xml).unwrap();
+    let cases: Vec<_> = document
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    assert_eq!(cases.len(), 475);
+    for case in &cases {
+        let time: f64 = case.attribute("time").expect("a time").parse().unwrap();
+        assert!(time >= 0.0);
+    }
+    let unverified = cases
+        .iter()
+        .filter(|c| {
+            c.children().any(|s| {
+                s.has_tag_name("skipped")
+                    && s.attribute("message")
+                        .is_some_and(|m| m.starts_with("unverified: "))
+            })
+        })
+        .count();
+    assert_eq!(unverified, 8);
+    let root = document.root_element();
+    assert_eq!(root.attribute("skipped"), Some("8"));
+    assert!(root.attribute("time").is_some());
+}

@@ -201,7 +201,8 @@ pub fn spawn(args: &[&str]) -> (std::process::Child, SocketAddr) {
 type ServerStdout = std::io::BufReader<std::process::ChildStdout>;
 
 /// Starts `command` with `args` (a server), its stdout and stderr piped, and reads its first
-/// line, `listening on http://ADDR`: the child, the rest of its stdout, and the address.
+/// line, `listening on http://ADDR` (or, with `--log-format json`, a JSON object whose `url` is
+/// `http://ADDR`): the child, the rest of its stdout, and the address.
 fn start(
     mut command: std::process::Command,
     args: &[&str],
@@ -216,9 +217,16 @@ fn start(
     let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
     stdout.read_line(&mut first).unwrap();
-    let addr = first
-        .trim()
-        .strip_prefix("listening on http://")
+    let url = match serde_json::from_str::<serde_json::Value>(&first) {
+        Ok(json) => json["url"].as_str().map(str::to_owned),
+        Err(_) => first
+            .trim()
+            .strip_prefix("listening on ")
+            .map(str::to_owned),
+    };
+    let addr = url
+        .as_deref()
+        .and_then(|url| url.strip_prefix("http://"))
         .unwrap_or_else(|| panic!("{args:?}: the first line is {first:?}"))
         .parse()
         .unwrap();

@@ -2,13 +2,15 @@
 //! everything it shows (styles inline, no script, no fonts or images from anywhere), so it reads
 //! the same offline, in a mail attachment, or years later.
 //!
-//! From the top: the verdict and the counts; a table by function and outcome; every case that
-//! did not pass, with its rule and provenance, each request, the expected and the actual answer
-//! and the diff between them; the coverage of the spec (each parameter's rules by family, each
+//! From the top: the verdict and the counts; a table by function and outcome; the cases that did
+//! not pass, those that failed the same rule the same way shown once with their count and ids,
+//! each with its rule and provenance, the requests, the expected and the actual answer and the
+//! diff between them; the coverage of the spec (each parameter's rules by family, each
 //! function's own rules, each documented code: which case exercised it and how it ended); and the
 //! skipped cases with their reasons. What it shows came through the runner, which has already
 //! scrubbed every password and token from it. The markup is also well-formed XML, so any XML
-//! parser can check it.
+//! parser can check it. Long lines wrap rather than widen the page: it reads without scrolling
+//! sideways in a window 1400 pixels wide.
 
 use std::io::Write;
 
@@ -38,7 +40,7 @@ h1 { margin-bottom: .2rem; } h2 { margin-top: 2.5rem; border-bottom: 1px solid #
 .verdict { display: inline-block; padding: .3rem .8rem; border-radius: .3rem; font-weight: 600; color: #fff; }
 .verdict.pass { background: #1a7f37; } .verdict.fail { background: #cf222e; }
 table { border-collapse: collapse; margin: .5rem 0 1rem; }
-th, td { border: 1px solid #d0d7de; padding: .25rem .55rem; text-align: left; vertical-align: top; }
+th, td { border: 1px solid #d0d7de; padding: .25rem .55rem; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
 th { background: #f6f8fa; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
 td.zero { color: #aab2bb; }
 .badge { border-radius: .25rem; padding: 0 .35rem; font-size: .85em; font-weight: 600; white-space: nowrap; }
@@ -47,8 +49,9 @@ td.zero { color: #aab2bb; }
 .skipped, .na { background: #eaeef2; color: #57606a; }
 .case { border: 1px solid #d0d7de; border-radius: .4rem; padding: .6rem 1rem; margin: 1rem 0; }
 .case h3 { margin: .2rem 0; font-size: 1rem; font-family: ui-monospace, monospace; }
-pre { background: #f6f8fa; padding: .6rem; overflow-x: auto; font-size: 13px; margin: .3rem 0; }
-.cols { display: grid; grid-template-columns: 1fr 1fr; gap: .8rem; }
+pre { background: #f6f8fa; padding: .6rem; white-space: pre-wrap; overflow-wrap: anywhere; font-size: 13px; margin: .3rem 0; }
+.cols { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: .8rem; }
+.ids { font-family: ui-monospace, monospace; font-size: .85em; color: #57606a; }
 .diff .add { background: #dafbe1; display: block; } .diff .del { background: #ffebe9; display: block; }
 .diff .at { color: #8250df; display: block; }
 td.cov { font-size: .85em; white-space: nowrap; }
@@ -151,21 +154,57 @@ fn not_passed(page: &mut String, results: &[CaseResult]) {
         .iter()
         .filter(|r| !matches!(r.outcome, Outcome::Passed | Outcome::Skipped { .. }))
         .collect();
+    // Cases that went wrong the same way (the same lines differ, whatever the request around
+    // them) are one block: the first case's exchange, and every case's id and rule.
+    let mut groups: Vec<(String, Vec<&CaseResult>)> = Vec::new();
+    for result in &shown {
+        let key = difference(&result.outcome);
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, group)) => group.push(result),
+            None => groups.push((key, vec![result])),
+        }
+    }
     page.push_str(&format!(
         "<h2 id=\"cases\">Cases that did not pass ({})</h2>\n",
         shown.len()
     ));
     if shown.is_empty() {
         page.push_str("<p>None: every case that ran passed.</p>\n");
+    } else if groups.len() < shown.len() {
+        page.push_str(&format!(
+            "<p>{} ways of going wrong: the cases whose answers differ in the same lines are \
+             shown once, with the id and rule of each.</p>\n",
+            groups.len()
+        ));
     }
-    for result in shown {
+    for (_, group) in groups {
+        let result = group[0];
         let label = result.outcome.label();
-        page.push_str(&format!("<div class=\"case\" id=\"{id}\">\n<h3><span class=\"badge {label}\">{label}</span> {id}</h3>\n\
+        let count = if group.len() > 1 {
+            format!(" <span class=\"badge {label}\">× {}</span>", group.len())
+        } else {
+            String::new()
+        };
+        page.push_str(&format!("<div class=\"case\" id=\"{id}\">\n<h3><span class=\"badge {label}\">{label}</span> {id}{count}</h3>\n\
              <p>Rule ({provenance}): {rule}</p>\n",
             id = escape(&result.id),
             provenance = result.provenance,
             rule = escape(&result.rule),
         ));
+        if group.len() > 1 {
+            page.push_str(&format!(
+                "<details><summary>The same difference in {} cases</summary>\n<table class=\"ids\">\n",
+                group.len()
+            ));
+            for other in &group {
+                page.push_str(&format!(
+                    "<tr><td>{}</td><td>{}</td></tr>\n",
+                    escape(&other.id),
+                    escape(&other.rule)
+                ));
+            }
+            page.push_str("</table></details>\n");
+        }
         match &result.outcome {
             Outcome::Broken { error } => {
                 page.push_str(&format!("<p>Could not be run: {}</p>\n", escape(error)));
@@ -181,7 +220,7 @@ fn not_passed(page: &mut String, results: &[CaseResult]) {
             }
             Outcome::Passed | Outcome::Skipped { .. } => {}
         }
-        if let Some(file) = &result.wrote {
+        for file in group.iter().filter_map(|r| r.wrote.as_ref()) {
             page.push_str(&format!(
                 "<p>Answer written to <code>{}</code></p>\n",
                 escape(&file.display().to_string())
@@ -189,6 +228,27 @@ fn not_passed(page: &mut String, results: &[CaseResult]) {
         }
         page.push_str("</div>\n");
     }
+}
+
+/// What tells one way of going wrong from another: the outcome, and the lines of its diff that
+/// differ (not the hunks' context, which holds each case's own request), or its error.
+fn difference(outcome: &Outcome) -> String {
+    let mut key = outcome.label().to_owned();
+    match outcome {
+        Outcome::Failed { diff } | Outcome::Unverified { diff } | Outcome::New { diff } => {
+            for line in diff.lines() {
+                let changed = (line.starts_with('+') && !line.starts_with("+++"))
+                    || (line.starts_with('-') && !line.starts_with("---"));
+                if changed {
+                    key.push('\n');
+                    key.push_str(line);
+                }
+            }
+        }
+        Outcome::Broken { error } => key.push_str(error),
+        Outcome::Passed | Outcome::Skipped { .. } => {}
+    }
+    key
 }
 
 /// The requests, then the expected and the actual answer side by side.

@@ -312,6 +312,8 @@ function pick(entry) {
       `code ${entry.code}${entry.fault ? `, fault ${entry.fault}` : ''}, ${(entry.took_us / 1000).toFixed(2)} ms`),
     el('h4', null, 'Parameters'),
     entry.params.length ? params : el('p', { class: 'hint' }, 'none'),
+    entry.params_cut ? el('p', { class: 'hint' },
+      `and ${entry.params_cut} more, sent after the first 64 KiB of parameters and not kept`) : '',
     el('h4', null, 'Answer'),
     el('pre', { id: 'entry-answer' }, answer));
   detail.hidden = false;
