@@ -1138,3 +1138,42 @@ fn item_15_reports_group_identical_failures_and_junit_has_times_and_unverified_s
     assert_eq!(root.attribute("skipped"), Some("8"));
     assert!(root.attribute("time").is_some());
 }
+
+/// Item 16: the arrows point down the list of faces and never back (spec, fake, workbench,
+/// server, conformance: each uses only those before it), and the runner and `learn` say what
+/// went wrong in types, not in `Result<_, String>`. (The spec read `crate::fake::AUTH_PARAMS`
+/// again, and eight `Result<_, String>` had come back.)
+#[test]
+fn item_16_arrows_point_down_and_the_runners_errors_are_typed() {
+    let faces = ["spec", "fake", "workbench", "server", "conformance"];
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let code = |file: &std::path::Path| {
+        std::fs::read_to_string(file)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    for (rank, face) in faces.iter().enumerate() {
+        for file in files_under(&root.join(face)) {
+            for line in code(&file) {
+                for later in &faces[rank + 1..] {
+                    assert!(
+                        !line.contains(&format!("crate::{later}")),
+                        "{} uses {later}: {line}",
+                        file.display()
+                    );
+                }
+            }
+        }
+    }
+    for file in ["conformance/learn.rs", "conformance/runner.rs"] {
+        for line in code(&root.join(file)) {
+            assert!(
+                !(line.contains("Result<") && line.contains(", String>")),
+                "{file}: {line}"
+            );
+        }
+    }
+}
