@@ -19,35 +19,20 @@ Budgets (issue 28): every peak under 600 MB and falling back once the abusers go
 100 ms while the journal is read. Traffic goes to 127.0.0.1 only; every loop is bounded.
 """
 
-import http.client
+import os
 import socket
 import subprocess
 import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from flood import request, rss_mb as status_mb  # noqa: E402  (the same two helpers)
+
 FAKE = "target/release/enswitch-fake"
 BODY = b"a&" * (512 * 1024)
 AUTH = "auth_username=user;auth_password=password"
 PAGE = "/_fake/requests?tail&namespace=*&limit=10000"
-
-
-def status_mb(pid, field):
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no {field} for {pid}")
-
-
-def request(port, method, path, body=None, timeout=60):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    headers = {"Content-Type": "application/x-www-form-urlencoded"} if body else {}
-    connection.request(method, path, body=body, headers=headers)
-    answer = connection.getresponse()
-    data = answer.read()
-    connection.close()
-    return answer.status, data
 
 
 def silent(port, path, half_close=False):
@@ -74,7 +59,7 @@ class Health(threading.Thread):
     def run(self):
         while not self.stopping.is_set():
             started = time.monotonic()
-            status, _ = request(self.port, "GET", "/_fake/health", timeout=30)
+            status, _ = request(self.port, "GET", "/_fake/health")
             assert status == 200, status
             self.slowest = max(self.slowest, (time.monotonic() - started) * 1000)
             self.asked += 1

@@ -20,7 +20,8 @@ use enswitch_fake::workbench::{HttpStatusMode, StateSync};
 ///
 /// Exit codes: 0 success; 1 `check` found a case that failed, is new or could not be run (or
 /// `check --mutants` a mutant that survived); 2 a spec or seed with errors, a file that could
-/// not be read or written, an address that cannot be bound, or a usage error.
+/// not be read or written, an address that cannot be bound, credentials a target refused, or a
+/// usage error; 130 `check` interrupted (its report says what ran).
 #[derive(Debug, Parser)]
 #[command(name = "enswitch-fake", version)]
 pub struct Cli {
@@ -32,13 +33,16 @@ pub struct Cli {
 pub enum Command {
     /// Run the fake Enswitch: the cards functions under /api/json/, the control plane under /_fake/.
     ///
-    /// Prints `listening on http://ADDR` once it accepts connections. SIGINT or SIGTERM stop it
-    /// after the requests in flight are answered.
+    /// Prints `listening on http://ADDR` once it accepts connections (with --log-format json, a
+    /// JSON line whose "url" is that address). SIGINT or SIGTERM stop it after the requests in
+    /// flight are answered.
     Serve(ServeArgs),
     /// Run the conformance suite against an implementation and compare with reviewed snapshots.
     ///
     /// Exit codes: 0 every case passed (unverified and skipped cases do not fail a run); 1 some
-    /// case failed, is new (no reviewed snapshot) or could not be run; 2 a usage or setup error.
+    /// case failed, is new (no reviewed snapshot) or could not be run; 2 a usage or setup error
+    /// (a target that is not the API, credentials it refuses); 130 interrupted by Ctrl-C or
+    /// SIGTERM: the cases that ran are reported, the rest skipped as not run.
     Check(CheckArgs),
     /// Promote pending `.json.new` snapshots under the fixtures directory to the reviewed ones:
     /// every one, or those of the cases --filter picks.

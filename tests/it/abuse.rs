@@ -286,17 +286,8 @@ impl StateServer {
         ))
     }
 
-    /// Waits (at most 5 s) for `/_fake/health` to answer `status`.
     fn health_becomes(&self, status: u16) -> crate::support::Reply {
-        let deadline = Instant::now() + Duration::from_secs(5);
-        loop {
-            let health = self.get("/_fake/health");
-            if health.status == status {
-                return health;
-            }
-            assert!(Instant::now() < deadline, "health stayed {}", health.status);
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        crate::support::health_becomes(self.addr, status)
     }
 
     /// Stops it with SIGTERM: its stderr.
@@ -434,64 +425,45 @@ enum Echo {
 /// A target on loopback that answers the probe and the credentials as Enswitch does, then
 /// answers every call with the request given back as `how` says.
 fn echoing_target(how: Echo) -> SocketAddr {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().take(2000) {
-            let Ok(mut stream) = stream else { continue };
-            let mut buffer = vec![0; 64 * 1024];
-            let n = stream.read(&mut buffer).unwrap_or(0);
-            let request = String::from_utf8_lossy(&buffer[..n]).into_owned();
-            let head = request.lines().next().unwrap_or_default().to_owned();
-            let query = head
-                .split_once('?')
-                .map(|(_, rest)| rest.rsplit_once(' ').map_or(rest, |(q, _)| q))
-                .unwrap_or_default()
-                .to_owned();
-            let envelope = |code: &str, message: &str| {
-                serde_json::json!({"responses": [{"code": code, "key": "", "message": message}]})
-                    .to_string()
-            };
-            let (status, body) = if head.contains("/cards/groups/get/ ") {
-                ("200 OK", envelope("401", "Who?"))
-            } else if head.contains("/cards/groups/get/?") && !head.contains(";id=") {
-                ("200 OK", envelope("400", "id?"))
-            } else {
-                let decoded = enswitch_fake::fake::RawParams::parse(&query, None)
+    crate::support::pretend_target(move |request| {
+        let head = request.lines().next().unwrap_or_default();
+        if let Some(answer) = crate::support::as_enswitch_before_a_run(head) {
+            return Some(answer);
+        }
+        let query = head
+            .split_once('?')
+            .map(|(_, rest)| rest.rsplit_once(' ').map_or(rest, |(q, _)| q))
+            .unwrap_or_default();
+        let envelope = |message: &str| {
+            serde_json::json!({"responses": [{"code": "400", "key": "", "message": message}]})
+                .to_string()
+        };
+        let cut = |text: &str| {
+            let at = text.find("auth_password=").map_or(text.len(), |at| at + 19);
+            text[..at.min(text.len())].to_owned()
+        };
+        Some(match how {
+            Echo::Whole => {
+                let decoded: Vec<String> = enswitch_fake::fake::RawParams::parse(query, None)
                     .pairs()
                     .map(|(n, v)| format!("{n}={v}"))
-                    .collect::<Vec<_>>()
-                    .join(";");
-                let cut = |text: &str| {
-                    let at = text.find("auth_password=").map_or(text.len(), |at| at + 19);
-                    text[..at.min(text.len())].to_owned()
-                };
-                match how {
-                    Echo::Whole => ("200 OK", envelope("400", &format!("bad: {decoded}"))),
-                    Echo::Cut => ("200 OK", envelope("400", &format!("bad: {}", cut(&query)))),
-                    Echo::Reencoded => {
-                        let again: String = query
-                            .bytes()
-                            .map(|b| match b {
-                                b if b.is_ascii_alphanumeric() || b == b'_' => {
-                                    char::from(b).to_string()
-                                }
-                                b => format!("%{b:02X}"),
-                            })
-                            .collect();
-                        ("200 OK", envelope("400", &format!("bad: {again}")))
-                    }
-                    Echo::Page => ("500 Oops", format!("<pre>{}</pre>", cut(&query))),
-                }
-            };
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    addr
+                    .collect();
+                ("200 OK", envelope(&format!("bad: {}", decoded.join(";"))))
+            }
+            Echo::Cut => ("200 OK", envelope(&format!("bad: {}", cut(query)))),
+            Echo::Reencoded => {
+                let again: String = query
+                    .bytes()
+                    .map(|b| match b {
+                        b if b.is_ascii_alphanumeric() || b == b'_' => char::from(b).to_string(),
+                        b => format!("%{b:02X}"),
+                    })
+                    .collect();
+                ("200 OK", envelope(&format!("bad: {again}")))
+            }
+            Echo::Page => ("500 Oops", format!("<pre>{}</pre>", cut(query))),
+        })
+    })
 }
 
 /// A config whose full and read-only users log in with `password`, and every resource.
@@ -553,7 +525,7 @@ fn item_05_no_password_in_any_report_or_recording_whatever_the_target_echoes() {
     for spelling in spellings_of_the_password() {
         assert!(!seen.contains(&spelling), "{spelling} in a report");
     }
-    for file in files_under(&fixtures) {
+    for file in crate::support::files_under(&fixtures) {
         let text = std::fs::read_to_string(&file).unwrap_or_default();
         for spelling in spellings_of_the_password() {
             assert!(
@@ -593,7 +565,7 @@ fn item_05_no_password_in_any_report_or_recording_whatever_the_target_echoes() {
     let recorded = recorder.wait_with_output().unwrap();
     let mut written = String::from_utf8_lossy(&recorded.stdout).into_owned();
     written += &String::from_utf8_lossy(&recorded.stderr);
-    let files = files_under(&out_dir);
+    let files = crate::support::files_under(&out_dir);
     assert!(
         files
             .iter()
@@ -605,23 +577,6 @@ fn item_05_no_password_in_any_report_or_recording_whatever_the_target_echoes() {
     for spelling in spellings_of_the_password() {
         assert!(!written.contains(&spelling), "{spelling} recorded");
     }
-}
-
-/// Every file below `dir`.
-fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                files.push(path);
-            }
-        }
-    }
-    files
 }
 
 /// Item 6: an implementation that writes codes as JSON numbers (a common defect) is run and
@@ -1156,7 +1111,7 @@ fn item_16_arrows_point_down_and_the_runners_errors_are_typed() {
             .collect::<Vec<_>>()
     };
     for (rank, face) in faces.iter().enumerate() {
-        for file in files_under(&root.join(face)) {
+        for file in crate::support::files_under(&root.join(face)) {
             for line in code(&file) {
                 for later in &faces[rank + 1..] {
                     assert!(

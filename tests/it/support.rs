@@ -271,3 +271,83 @@ impl Stdout {
         }
     }
 }
+
+/// A target on loopback answering each request with what `answer` makes of its request line:
+/// an HTTP status line's text (`"200 OK"`) and a body, or `None` to close the connection
+/// unanswered. For the targets that misbehave on purpose; it serves a bounded number of
+/// connections, then stops.
+pub fn pretend_target(
+    answer: impl Fn(&str) -> Option<(&'static str, String)> + Send + 'static,
+) -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(2000) {
+            let Ok(mut stream) = stream else { continue };
+            let mut buffer = vec![0; 64 * 1024];
+            let n = stream.read(&mut buffer).unwrap_or(0);
+            let request = String::from_utf8_lossy(&buffer[..n]).into_owned();
+            let Some((status, body)) = answer(&request) else {
+                continue;
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    addr
+}
+
+/// Answers the probe before a run (no credentials: 401) and the credentials tried after it
+/// (no id: 400) as Enswitch does; `None` for any other request.
+pub fn as_enswitch_before_a_run(head: &str) -> Option<(&'static str, String)> {
+    let envelope = |code: &str, key: &str| {
+        format!(r#"{{"responses":[{{"code":"{code}","key":"{key}","message":"?"}}]}}"#)
+    };
+    if head.contains("/cards/groups/get/ ") {
+        Some(("200 OK", envelope("401", "")))
+    } else if head.contains("/cards/groups/get/?") && !head.contains(";id=") {
+        Some(("200 OK", envelope("400", "id")))
+    } else {
+        None
+    }
+}
+
+/// Every file below `dir`.
+pub fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
+
+/// Waits (at most 10 s) for `/_fake/health` at `addr` to answer `status`, and returns it.
+pub fn health_becomes(addr: SocketAddr, status: u16) -> Reply {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let health = send(
+            addr,
+            "GET /_fake/health HTTP/1.1\r\nHost: f\r\nConnection: close\r\n\r\n",
+        );
+        if health.status == status {
+            return health;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "health stayed {}",
+            health.status
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}

@@ -357,38 +357,13 @@ enum Misbehaviour {
 
 /// A target on loopback that answers the probe as an Enswitch would, then misbehaves.
 fn misbehaving_target(how: Misbehaviour) -> std::net::SocketAddr {
-    use std::io::{Read as _, Write as _};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().take(400) {
-            let Ok(mut stream) = stream else { continue };
-            let mut buffer = vec![0; 64 * 1024];
-            let n = stream.read(&mut buffer).unwrap_or(0);
-            let request = String::from_utf8_lossy(&buffer[..n]).into_owned();
-            let head = request.lines().next().unwrap_or_default().to_owned();
-            // The probe (no credentials) and the credentials tried before a run (no id) are
-            // answered as Enswitch answers them.
-            let (status, body) = if head.contains("/cards/groups/get/ ") {
-                let envelope = r#"{"responses":[{"code":"401","key":"","message":"Who?"}]}"#;
-                ("200 OK", envelope.to_owned())
-            } else if head.contains("/cards/groups/get/?") && !head.contains(";id=") {
-                let envelope = r#"{"responses":[{"code":"400","key":"id","message":"id?"}]}"#;
-                ("200 OK", envelope.to_owned())
-            } else {
-                match how {
-                    Misbehaviour::Close => continue,
-                    Misbehaviour::EchoIn500 => ("500 Oops", format!("<pre>{request}</pre>")),
-                }
-            };
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    addr
+    crate::support::pretend_target(move |request| {
+        let head = request.lines().next().unwrap_or_default();
+        crate::support::as_enswitch_before_a_run(head).or_else(|| match how {
+            Misbehaviour::Close => None,
+            Misbehaviour::EchoIn500 => Some(("500 Oops", format!("<pre>{request}</pre>"))),
+        })
+    })
 }
 
 /// Item 6: a password, sent by `check` and `record` and echoed or choked on by the target, is in
@@ -458,7 +433,7 @@ fn item_06_no_password_in_any_report_error_or_snapshot() {
         "the echo was scrubbed, not lost"
     );
     assert!(!seen.contains(CORE), "a password in a report or error");
-    for file in files_under(&fixtures) {
+    for file in crate::support::files_under(&fixtures) {
         let text = std::fs::read_to_string(&file).unwrap_or_default();
         assert!(!text.contains(CORE), "a password in {}", file.display());
     }
@@ -545,7 +520,7 @@ fn item_06_no_password_in_any_report_error_or_snapshot() {
     for output in [recorded, dead] {
         assert!(!String::from_utf8_lossy(&output.stderr).contains(CORE));
     }
-    let written = files_under(&out_dir);
+    let written = crate::support::files_under(&out_dir);
     assert!(
         written
             .iter()
@@ -569,23 +544,6 @@ pub fn encoded(text: &str) -> String {
             }
         })
         .collect()
-}
-
-/// Every file below `dir`.
-fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                files.push(path);
-            }
-        }
-    }
-    files
 }
 
 /// Item 9: the journal's budget counts what entries really hold, for the whole server: a
@@ -846,7 +804,6 @@ fn item_10_delays_are_capped_and_a_stop_is_bounded() {
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[test]
 fn item_13_an_unwritable_state_file_is_refused_and_a_failing_disk_is_visible() {
-    use std::time::{Duration, Instant};
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("no-such-dir/state.db");
     let out = crate::support::run(&[
@@ -875,17 +832,7 @@ fn item_13_an_unwritable_state_file_is_refused_and_a_failing_disk_is_visible() {
             &format!("GET {path} HTTP/1.1\r\nHost: f\r\nConnection: close\r\n\r\n"),
         )
     };
-    let health_becomes = |status: u16| {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let health = get("/_fake/health");
-            if health.status == status {
-                return health;
-            }
-            assert!(Instant::now() < deadline, "health stayed {}", health.status);
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    };
+    let health_becomes = |status: u16| crate::support::health_becomes(addr, status);
     let auth = "auth_username=user;auth_password=password";
     let rename = |name: &str| {
         get(&format!(
