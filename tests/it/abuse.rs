@@ -493,29 +493,12 @@ fn item_05_no_password_in_any_report_or_recording_whatever_the_target_echoes() {
     let mut seen = String::new();
     for how in [Echo::Whole, Echo::Cut, Echo::Reencoded, Echo::Page] {
         let target = format!("http://{}/api/json/", echoing_target(how));
-        for format in ["human", "json", "junit", "html"] {
-            let report = dir.path().join(format!("report.{format}"));
-            let out = crate::conformance::check(
-                &[
-                    "--target",
-                    &target,
-                    "--config",
-                    &config,
-                    "--filter",
-                    "cards/groups/update/",
-                    "--update",
-                    "new",
-                    "--format",
-                    format,
-                    "--output",
-                    report.to_str().unwrap(),
-                ],
-                dir.path(),
-            );
-            assert_eq!(out.status.code(), Some(1), "{how:?} {format}: {out:?}");
-            seen += &String::from_utf8_lossy(&out.stdout);
-            seen += &String::from_utf8_lossy(&out.stderr);
-            seen += &std::fs::read_to_string(&report).unwrap();
+        let formats = ["human", "json", "junit", "html"];
+        for (code, written) in
+            crate::conformance::every_report(&target, &config, dir.path(), &formats)
+        {
+            assert_eq!(code, Some(1), "{how:?}: {written}");
+            seen += &written;
         }
     }
     assert!(

@@ -264,6 +264,43 @@ fn cases_needing_what_the_config_lacks_are_skipped_with_the_reason() {
     );
 }
 
+/// `check` against `target` with `config`, over cards/groups/update's cases, once in each of
+/// `formats` (the report written to a file): each run's exit code, and everything it wrote
+/// (stdout, stderr and the report), for the tests that look for what must not be there.
+pub fn every_report(
+    target: &str,
+    config: &str,
+    dir: &Path,
+    formats: &[&str],
+) -> Vec<(Option<i32>, String)> {
+    let mut runs = Vec::new();
+    for format in formats {
+        let report = dir.join(format!("report.{format}"));
+        let out = check(
+            &[
+                "--target",
+                target,
+                "--config",
+                config,
+                "--filter",
+                "cards/groups/update/",
+                "--update",
+                "new",
+                "--format",
+                format,
+                "--output",
+                report.to_str().unwrap(),
+            ],
+            dir,
+        );
+        let mut written = String::from_utf8_lossy(&out.stdout).into_owned();
+        written += &String::from_utf8_lossy(&out.stderr);
+        written += &std::fs::read_to_string(&report).unwrap_or_default();
+        runs.push((out.status.code(), written));
+    }
+    runs
+}
+
 pub fn check(args: &[&str], dir: &Path) -> Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_enswitch-fake"))
         .arg("check")

@@ -399,29 +399,12 @@ fn item_06_no_password_in_any_report_error_or_snapshot() {
     ];
     let mut seen = String::new();
     for target in &targets {
-        for format in ["human", "json", "junit"] {
-            let report = dir.path().join(format!("report.{format}"));
-            let out = crate::conformance::check(
-                &[
-                    "--target",
-                    target,
-                    "--config",
-                    &config,
-                    "--filter",
-                    "cards/groups/update/",
-                    "--update",
-                    "new",
-                    "--format",
-                    format,
-                    "--output",
-                    report.to_str().unwrap(),
-                ],
-                dir.path(),
-            );
-            assert_ne!(out.status.code(), Some(0), "{target} cannot pass");
-            seen += &String::from_utf8_lossy(&out.stdout);
-            seen += &String::from_utf8_lossy(&out.stderr);
-            seen += &std::fs::read_to_string(&report).unwrap_or_default();
+        let formats = ["human", "json", "junit"];
+        for (code, written) in
+            crate::conformance::every_report(target, &config, dir.path(), &formats)
+        {
+            assert_ne!(code, Some(0), "{target} cannot pass");
+            seen += &written;
         }
     }
     assert!(
