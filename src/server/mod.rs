@@ -449,6 +449,9 @@ async fn respond<H: Handler>(
             let headers = response.headers_mut();
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
             headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            // The stream is the connection's last answer: once it has ended and been read, the
+            // connection closes as usual; one still open two seconds later is reset.
+            headers.insert(CONNECTION, HeaderValue::from_static("close"));
             return Ok(response);
         }
     };
