@@ -28,10 +28,10 @@ pub fn listen(unfinished: Vec<PathBuf>) -> Arc<AtomicBool> {
                 };
                 signals.next().await;
                 set.store(true, Ordering::Relaxed);
-                eprintln!(
+                crate::logging::to_stderr(format_args!(
                     "\ninterrupted: stopping after the case in progress and writing the report \
                      (interrupt again to stop at once)"
-                );
+                ));
                 signals.next().await;
                 for file in &unfinished {
                     let _ = std::fs::remove_file(file);

@@ -216,11 +216,18 @@ impl Drop for Guard {
 pub fn stdout_failed(error: &std::io::Error) {
     static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
     if !SAID.swap(true, std::sync::atomic::Ordering::Relaxed) {
-        eprintln!(
+        to_stderr(format_args!(
             "stdout: {error}: its reader went away, so the request log goes nowhere from now on; \
              serving goes on"
-        );
+        ));
     }
+}
+
+/// A line on stderr while serving. Unlike `eprintln!`, a closed stderr is no panic (which in a
+/// request would turn its answer into a 500): the line goes nowhere.
+pub fn to_stderr(line: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
 /// Now as the JSON log writes it: `YYYY-MM-DDTHH:MM:SS.mmmZ`.

@@ -28,6 +28,7 @@ use crate::cli::{
     AcceptArgs, AuthArg, CheckArgs, Cli, Command, ExportArgs, HttpStatusArg, LearnArgs, LimitArgs,
     LogFormat, LogLevel, RecordArgs, ReportArg, ServeArgs, SpecCommand, SpecSource, UpdateArg,
 };
+use crate::logging;
 use crate::report_file::ReportFile;
 
 /// A command, ready to run.
@@ -225,13 +226,13 @@ fn serve(args: ServeArgs) -> anyhow::Result<Serve> {
 /// What the state database says of itself goes to stderr, once per episode.
 fn log_state_event(event: StateEvent<'_>) {
     match event {
-        StateEvent::Failing(why) => {
-            eprintln!("state: {why}; writes answer 500 and /_fake/health 503 until it works again");
-        }
-        StateEvent::Recovered => eprintln!("state: saving works again"),
-        StateEvent::Empty(file) => {
-            eprintln!("state: {file} was empty (0 bytes): every world starts from the seed");
-        }
+        StateEvent::Failing(why) => logging::to_stderr(format_args!(
+            "state: {why}; writes answer 500 and /_fake/health 503 until it works again"
+        )),
+        StateEvent::Recovered => logging::to_stderr(format_args!("state: saving works again")),
+        StateEvent::Empty(file) => logging::to_stderr(format_args!(
+            "state: {file} was empty (0 bytes): every world starts from the seed"
+        )),
     }
 }
 

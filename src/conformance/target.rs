@@ -480,14 +480,15 @@ impl Target for Http {
             .limit(64 * 1024)
             .read_to_string()
             .map_err(|e| failed(TargetErrorKind::Read(e)))?;
-        // A code written as a number is a defect for the run to report, case by case, not a
-        // sign that this is not the API.
+        // Any JSON object with a list of `responses` is the API: wrong types in it (a code
+        // written as a number, a key missing) are defects for the run to report, case by case.
         let envelope = serde_json::from_str::<serde_json::Value>(&body)
             .ok()
-            .and_then(|json| match &json["responses"][0]["code"] {
-                serde_json::Value::String(code) => Some(code.clone()),
-                serde_json::Value::Number(code) => Some(code.to_string()),
-                _ => None,
+            .filter(|json| json["responses"].is_array())
+            .map(|json| match &json["responses"][0]["code"] {
+                serde_json::Value::String(code) => code.clone(),
+                serde_json::Value::Number(code) => code.to_string(),
+                _ => String::new(),
             });
         match envelope.as_deref() {
             Some("404") => Err(failed(TargetErrorKind::NotTheApi(format!(

@@ -433,25 +433,28 @@ fn latest(world: &World) -> i64 {
     crate::fake::parse_utc(created).map_or(i64::MIN, |seconds| seconds + 1)
 }
 
-/// Which files a database is on disk: the database's, and its write-ahead log's, each by device
-/// and inode, so that a file removed (or replaced by another of the same name) shows.
+/// Which files a database is on disk: the database's, its write-ahead log's and its lock's, each
+/// by device and inode, so that a file removed (or replaced by another of the same name) shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Identity {
     database: (u64, u64),
     /// `None` when there is no log beside the database.
     log: Option<(u64, u64)>,
+    /// `FILE.lock`: removed, it lets a second server take the file while this one serves it.
+    lock: Option<(u64, u64)>,
 }
 
 impl Identity {
     fn of(path: &Path) -> std::io::Result<Identity> {
-        let log = match file_id(&with_suffix(path, "-wal")) {
-            Ok(id) => Some(id),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(e),
+        let beside = |suffix: &str| match file_id(&with_suffix(path, suffix)) {
+            Ok(id) => Ok(Some(id)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
         };
         Ok(Identity {
             database: file_id(path)?,
-            log,
+            log: beside("-wal")?,
+            lock: beside(".lock")?,
         })
     }
 
@@ -459,10 +462,13 @@ impl Identity {
     fn differs(&self, now: Option<&Identity>) -> Option<String> {
         let what = match now {
             Some(now) if now.database == self.database => {
-                if self.log.is_none() || now.log == self.log {
+                if self.log.is_some() && now.log != self.log {
+                    "its -wal file"
+                } else if now.lock != self.lock {
+                    "its .lock file (so another server may now open it too)"
+                } else {
                     return None;
                 }
-                "its -wal file"
             }
             _ => "the database file",
         };

@@ -304,7 +304,7 @@ impl StateServer {
 /// answering OK into files no restart would read.)
 #[test]
 fn item_03_a_state_file_removed_under_the_server_refuses_writes_and_says_why() {
-    for removed in ["the folder", "the -wal file"] {
+    for removed in ["the folder", "the -wal file", "the .lock file"] {
         let dir = tempfile::tempdir().unwrap();
         let folder = dir.path().join("state");
         std::fs::create_dir(&folder).unwrap();
@@ -313,7 +313,9 @@ fn item_03_a_state_file_removed_under_the_server_refuses_writes_and_says_why() {
         assert_eq!(server.create_batch(2).code(), "200", "{removed}");
         match removed {
             "the folder" => std::fs::remove_dir_all(&folder).unwrap(),
-            _ => std::fs::remove_file(folder.join("s.db-wal")).unwrap(),
+            "the -wal file" => std::fs::remove_file(folder.join("s.db-wal")).unwrap(),
+            // A sibling: without its lock, a second server could take the file meanwhile.
+            _ => std::fs::remove_file(folder.join("s.db.lock")).unwrap(),
         }
         let refused = server.create_batch(2);
         assert_eq!(
@@ -597,6 +599,36 @@ fn item_06_numeric_codes_are_reported_case_by_case_not_refused() {
     );
     assert!(stdout.contains("(not a string)"), "{stdout}");
     assert!(stdout.matches("\nFAILED ").count() > 5, "{stdout}");
+
+    // A sibling: an envelope without a code at all is the API too, and is reported so.
+    let codeless = crate::support::pretend_target(|request| {
+        let head = request.lines().next().unwrap_or_default();
+        if head.contains("/cards/groups/get/?") && !head.contains(";id=") {
+            return crate::support::as_enswitch_before_a_run(head);
+        }
+        Some(("200 OK", r#"{"responses":[{"message":"?"}]}"#.to_owned()))
+    });
+    let out = crate::conformance::check(
+        &[
+            "--target",
+            &format!("http://{codeless}/api/json/"),
+            "--fixtures",
+            crate::conformance::fixtures_dir().to_str().unwrap(),
+            "--update",
+            "no",
+            "--filter",
+            "cards/groups/update/missing/",
+        ],
+        dir.path(),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("(missing)"), "{stdout}");
 }
 
 /// Item 8: a password the target refuses stops `check`, `learn` and `record` before they start
