@@ -30,6 +30,8 @@ const state = {
   namespaces: [],
   openGroups: new Set(),
   stream: null,
+  /** The namespaces' reads and changes, one after another (see `inTurn`). */
+  turns: Promise.resolve(),
 };
 
 const $ = (id) => document.getElementById(id);
@@ -578,7 +580,20 @@ $('faults-clear').addEventListener('click', () => {
 
 // ---- namespaces -----------------------------------------------------------------------------
 
-async function loadNamespaces() {
+/** Runs `work` once everything queued before it has finished: the namespaces' reads and the
+ * changes made from their table take turns. A read of a namespace makes it on the server, so a
+ * read still on its way when the namespace is dropped would bring it back. */
+function inTurn(work) {
+  const turn = state.turns.then(work, work);
+  state.turns = turn.catch(() => {});
+  return turn;
+}
+
+function loadNamespaces() {
+  return inTurn(readNamespaces);
+}
+
+async function readNamespaces() {
   const { namespaces } = await api('/_fake/ns');
   setNamespaces(namespaces);
   const worlds = [''].concat(namespaces);
@@ -616,7 +631,7 @@ async function loadNamespaces() {
 async function act(done, path, method) {
   const result = $('namespaces-result');
   try {
-    await api(path, { method });
+    await inTurn(() => api(path, { method }));
     if (method === 'DELETE' && state.world && path.endsWith(`/${encodeURIComponent(state.world)}`)) {
       state.world = '';
     }
