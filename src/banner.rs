@@ -11,11 +11,24 @@ use enswitch_fake::workbench::{ControlMode, DASHBOARD_PATH, Facts, FaultRule};
 
 use crate::cli::LogFormat;
 
+/// Which passwords the seed's users log in with: the embedded seed's are the project's
+/// documented ones (the vendor's examples use `user` and `password`); a seed file's are its
+/// owner's, and are not printed.
+pub fn logins(seed_file: Option<&std::path::Path>) -> String {
+    match seed_file {
+        None => "user / password (the vendor's examples); every other user <username>-password \
+                 (docs/answers.md)"
+            .to_owned(),
+        Some(file) => format!("the passwords in {}", file.display()),
+    }
+}
+
 /// Writes the banner for a server at `addr`.
 pub fn write(
     out: &mut impl Write,
     addr: SocketAddr,
     facts: &Facts,
+    logins: &str,
     log: LogFormat,
     colour: bool,
 ) -> std::io::Result<()> {
@@ -38,6 +51,9 @@ pub fn write(
     for line in users(facts) {
         row(out, if first { "users" } else { "" }, &line)?;
         first = false;
+    }
+    if !facts.users.is_empty() {
+        row(out, "logins", logins)?;
     }
     let state = match &facts.state {
         None => "in memory only; --state FILE keeps it across restarts".to_owned(),
@@ -110,7 +126,12 @@ pub fn write(
 
 /// The banner as one JSON object on one line, the first `--log-format json` prints: `"event":
 /// "listening"`, `"url"` (what a script waits for), and the same facts as the banner's rows.
-pub fn write_json(out: &mut impl Write, addr: SocketAddr, facts: &Facts) -> std::io::Result<()> {
+pub fn write_json(
+    out: &mut impl Write,
+    addr: SocketAddr,
+    facts: &Facts,
+    logins: &str,
+) -> std::io::Result<()> {
     let base = format!("http://{addr}");
     let users: Vec<_> = facts
         .users
@@ -143,6 +164,7 @@ pub fn write_json(out: &mut impl Write, addr: SocketAddr, facts: &Facts) -> std:
         "version": facts.version,
         "functions": facts.functions,
         "users": users,
+        "logins": logins,
         "state": state,
         "token_expiry": facts.token_expiry,
         "faults": facts.faults.iter().map(fault).collect::<Vec<_>>(),

@@ -20,6 +20,7 @@ use crate::{banner, exit, logging};
 pub fn serve(serve: Serve) -> anyhow::Result<()> {
     let Serve {
         addr,
+        seed_file,
         workbench,
         limits,
         log_format,
@@ -41,18 +42,20 @@ pub fn serve(serve: Serve) -> anyhow::Result<()> {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
     }
     let facts = workbench.facts();
+    let logins = banner::logins(seed_file.as_deref());
     let colour = logging::colour_wanted();
     let log = logging::start(log_format, log_level);
     let bound = |addr| {
         let said = match log_format {
             crate::cli::LogFormat::Json => {
-                banner::write_json(&mut std::io::stdout().lock(), addr, &facts)
+                banner::write_json(&mut std::io::stdout().lock(), addr, &facts, &logins)
             }
             _ => announce(addr).and_then(|()| {
                 banner::write(
                     &mut std::io::stdout().lock(),
                     addr,
                     &facts,
+                    &logins,
                     log_format,
                     colour,
                 )
@@ -75,6 +78,7 @@ pub fn serve(serve: Serve) -> anyhow::Result<()> {
 /// answers an envelope; exit 1 and why not otherwise.
 pub fn health(url: &str) -> anyhow::Result<u8> {
     use conformance::Target as _;
+    crate::options::base_url("--url", url)?;
     let target = conformance::Http::new(url, false, None).context("--url")?;
     Ok(match target.probe() {
         Ok(()) => {
@@ -171,8 +175,9 @@ pub fn learn(learn: Learn) -> anyhow::Result<u8> {
     )?;
     writeln!(
         stdout,
-        "wrote {dir} (enswitch-fake serve --spec {dir}) and {dir}/learned.jsonl",
-        dir = out.display()
+        "wrote {dir} (enswitch-fake serve --spec {dir}) and {jsonl}",
+        dir = out.display(),
+        jsonl = out.join("learned.jsonl").display()
     )?;
     Ok(exit::OK)
 }

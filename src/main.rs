@@ -32,10 +32,28 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(error) if only_prints && closed_pipe(&error) => ExitCode::from(exit::OK),
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", said(&error));
             ExitCode::from(exit::ERROR)
         }
     }
+}
+
+/// `error` and its causes, each after a colon, leaving out a cause whose words the message
+/// before it already holds (an error that quotes its source, as most do, would otherwise say
+/// it twice: "Address already in use (os error 98): Address already in use (os error 98)").
+fn said(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let cause = cause.to_string();
+        if text.contains(&cause) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&cause);
+    }
+    text
 }
 
 /// Whether `error` comes from writing to a pipe whose reader has gone.

@@ -62,6 +62,8 @@ impl Run {
 
 pub struct Serve {
     pub addr: SocketAddr,
+    /// `--seed-file`, whose passwords the banner must not print; `None`: the embedded seed.
+    pub seed_file: Option<PathBuf>,
     pub workbench: Arc<Workbench>,
     pub limits: Limits,
     pub log_format: LogFormat,
@@ -216,6 +218,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<Serve> {
     }
     Ok(Serve {
         addr,
+        seed_file,
         workbench: Arc::new(workbench),
         limits: limits_of(limits),
         log_format,
@@ -290,13 +293,13 @@ fn check(args: CheckArgs) -> anyhow::Result<Check> {
     let report_spec = spec.clone();
     let credentials_from = credentials_from(config.as_deref());
     let config = target_config(config.as_deref())?;
-    let fixtures = fixtures_at(fixtures);
+    let fixtures = fixtures_at(fixtures)?;
     let (cases, rules) = fixtures.suite(&spec).context("the fixtures have errors")?;
     let reset_first = config.reset == Reset::ControlPlane;
     let target: Box<dyn Target> = match target {
         Some(url) => {
             // A fake reset between cases is checked in a world of the run's own.
-            let http = http(&url, reset_first, ca_cert.as_deref())?
+            let http = http("--target", &url, reset_first, ca_cert.as_deref())?
                 .with_admin_token(admin_token)
                 .in_own_world(&own_world_name());
             if let Some(name) = http.own_world() {
@@ -420,7 +423,7 @@ fn hunt(args: CheckArgs) -> anyhow::Result<Hunt> {
     } = args;
     Ok(Hunt {
         spec: spec(&source)?,
-        fixtures: fixtures_at(fixtures),
+        fixtures: fixtures_at(fixtures)?,
         filter,
         allow_empty,
     })
@@ -439,7 +442,7 @@ fn record(args: RecordArgs) -> anyhow::Result<Record> {
     let spec = spec(&source)?;
     let from = credentials_from(config.as_deref());
     let config = target_config(config.as_deref())?;
-    let upstream = http(&upstream, false, ca_cert.as_deref())?;
+    let upstream = http("--upstream", &upstream, false, ca_cert.as_deref())?;
     // As for check: a wrong or unreachable upstream, or a wrong password, is one clear error
     // now, not a 502 or an unrecorded exchange each later.
     upstream.probe().context("--upstream")?;
@@ -522,7 +525,7 @@ fn learn(args: LearnArgs) -> anyhow::Result<Learn> {
         .unwrap_or_default()
         .to_owned();
     Ok(Learn {
-        target: http(&target, false, ca_cert.as_deref())?,
+        target: http("--target", &target, false, ca_cert.as_deref())?,
         host,
         credentials_from: credentials_from(config.as_deref()),
         config: target_config(config.as_deref())?,
@@ -588,13 +591,23 @@ fn target_config(file: Option<&Path>) -> anyhow::Result<TargetConfig> {
         .context("the target config has errors")
 }
 
-/// `--fixtures DIR`, else `./fixtures` if it holds snapshots, else the embedded copy.
-fn fixtures_at(dir: Option<PathBuf>) -> Fixtures {
-    dir.map_or_else(Fixtures::default_location, Fixtures::Dir)
+/// `--fixtures DIR`, else `./fixtures` if it holds snapshots, else the embedded copy. A DIR that
+/// is no directory is refused, naming the flag.
+fn fixtures_at(dir: Option<PathBuf>) -> anyhow::Result<Fixtures> {
+    match dir {
+        None => Ok(Fixtures::default_location()),
+        Some(dir) if dir.is_dir() => Ok(Fixtures::Dir(dir)),
+        Some(dir) => bail!(
+            "--fixtures {}: no such directory; it names one holding normalize.yaml, snapshots/ \
+             and scenarios/ (start from a copy of the repository's fixtures/)",
+            dir.display()
+        ),
+    }
 }
 
 /// An HTTP(S) target at `url`, trusting the certificates of `--ca-cert FILE` if given.
-fn http(url: &str, reset: bool, ca_cert: Option<&Path>) -> anyhow::Result<Http> {
+fn http(flag: &str, url: &str, reset: bool, ca_cert: Option<&Path>) -> anyhow::Result<Http> {
+    base_url(flag, url)?;
     let pem = match ca_cert {
         Some(file) => {
             Some(std::fs::read(file).with_context(|| format!("--ca-cert {}", file.display()))?)
@@ -603,8 +616,26 @@ fn http(url: &str, reset: bool, ca_cert: Option<&Path>) -> anyhow::Result<Http> 
     };
     Http::new(url, reset, pem.as_deref()).with_context(|| match ca_cert {
         Some(file) => format!("--ca-cert {}", file.display()),
-        None => format!("--target {url}"),
+        None => format!("{flag} {url}"),
     })
+}
+
+/// Refuses a base URL that is no http:// or https:// URL (`127.0.0.1:8080`), naming `flag` and
+/// saying what to give instead, before anything is asked of it.
+pub fn base_url(flag: &str, url: &str) -> anyhow::Result<()> {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        bail!(
+            "{flag} {url}: not a URL; give the base URL a client configures, such as \
+             http://{}/api/json/",
+            url.trim_end_matches('/')
+        );
+    };
+    if !matches!(scheme, "http" | "https") || rest.is_empty() {
+        bail!(
+            "{flag} {url}: give an http:// or https:// URL, such as http://127.0.0.1:8080/api/json/"
+        );
+    }
+    Ok(())
 }
 
 #[cfg(test)]

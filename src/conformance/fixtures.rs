@@ -109,7 +109,12 @@ impl Fixtures {
         let label = self.label("normalize.yaml");
         let rules = match self.read("normalize.yaml") {
             Ok(Some(text)) => normalize::load(&label, &text)?,
-            Ok(None) => return Err(FileErrors::whole(label, "is missing")),
+            Ok(None) => {
+                let missing = "not found: a fixtures directory holds normalize.yaml beside \
+                               snapshots/ and scenarios/ (start from a copy of the repository's \
+                               fixtures/)";
+                return Err(FileErrors::whole(label, missing));
+            }
             Err(e) => return Err(FileErrors::whole(label, format!("cannot read: {e}"))),
         };
         Ok((cases, rules))

@@ -15,7 +15,7 @@ use crate::server::{Handler, Limits, run};
 pub enum ServeError {
     #[error("starting the runtime: {0}")]
     Runtime(#[source] std::io::Error),
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}: {source}{}", bind_hint(source))]
     Bind {
         addr: SocketAddr,
         #[source]
@@ -26,6 +26,24 @@ pub enum ServeError {
     Announce(#[source] std::io::Error),
     #[error("serving: {0}")]
     Serve(#[source] std::io::Error),
+}
+
+/// What a user can do about an address that cannot be bound.
+fn bind_hint(error: &std::io::Error) -> &'static str {
+    match error.kind() {
+        std::io::ErrorKind::AddrInUse => {
+            "; another program listens there: give another port with --addr (127.0.0.1:0 takes \
+             any free one and prints it)"
+        }
+        std::io::ErrorKind::PermissionDenied => {
+            "; ports below 1024 need privileges: give a higher one with --addr"
+        }
+        std::io::ErrorKind::AddrNotAvailable => {
+            "; this machine has no such address: 127.0.0.1 is this machine, 0.0.0.0 all of its \
+             addresses"
+        }
+        _ => "",
+    }
 }
 
 /// Binds `addr`, calls `bound` with the address bound (port 0 picks one), and serves `handler`

@@ -6,9 +6,10 @@ use std::fmt;
 
 use serde::de::DeserializeOwned;
 
-/// One problem in one file.
+/// One problem in one file: `file:line:column: field: message`, or `file: message` for one about
+/// the whole file (line 0).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}:{line}:{column}: {field}: {message}")]
+#[error("{}", self.shown())]
 pub struct FileError {
     pub file: String,
     pub line: u64,
@@ -16,6 +17,23 @@ pub struct FileError {
     /// Path of the field inside the file: `parameters[4].default`.
     pub field: String,
     pub message: String,
+}
+
+impl FileError {
+    fn shown(&self) -> String {
+        let FileError {
+            file,
+            line,
+            column,
+            field,
+            message,
+        } = self;
+        match (line, field.is_empty()) {
+            (0, true) => format!("{file}: {message}"),
+            (0, false) => format!("{file}: {field}: {message}"),
+            _ => format!("{file}:{line}:{column}: {field}: {message}"),
+        }
+    }
 }
 
 /// Every problem found, in file order.

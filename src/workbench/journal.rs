@@ -49,13 +49,21 @@ pub(super) const PARAMS_LIMIT: usize = 64 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Entry {
+    /// The journal's own number for it, counting every world's entries in the order they came:
+    /// what orders entries of several worlds.
+    pub id: u64,
     /// The world: `None` for the default one, else the namespace's name.
     pub namespace: Option<Arc<str>>,
     /// 1 for the first request of its world since start or reset.
     pub seq: u64,
-    /// Seconds since 1970; shown as `YYYY-MM-DD HH:MM:SS`, formatted only when the journal is read.
+    /// The world's time (its logical clock, unless `--clock system`): seconds since 1970, shown
+    /// as `YYYY-MM-DD HH:MM:SS`, formatted only when the journal is read.
     #[serde(serialize_with = "as_utc")]
     pub time: i64,
+    /// When it arrived by the wall clock, as the request log's lines are timed: milliseconds
+    /// since 1970, shown as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+    #[serde(serialize_with = "as_instant")]
+    pub at: u64,
     /// The function path asked for (`cards/groups/update`), as sent.
     pub function: String,
     /// `GET` and `POST` (the methods the API takes) cost no copy.
@@ -405,6 +413,19 @@ fn as_utc<S: serde::Serializer>(seconds: &i64, serializer: S) -> Result<S::Ok, S
     serializer.collect_str(&crate::fake::format_utc(*seconds))
 }
 
+fn as_instant<S: serde::Serializer>(millis: &u64, serializer: S) -> Result<S::Ok, S::Error> {
+    let seconds = i64::try_from(millis / 1000).unwrap_or(i64::MAX);
+    let day_and_time = crate::fake::format_utc(seconds).replacen(' ', "T", 1);
+    serializer.collect_str(&format_args!("{day_and_time}.{:03}Z", millis % 1000))
+}
+
+/// Now by the wall clock, in milliseconds since 1970: when an entry arrived.
+pub(super) fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -424,6 +445,7 @@ mod tests {
             namespace: namespace.as_ref(),
             seq,
             time: 0,
+            received_ms: 0,
             function,
             method: "GET".into(),
             params,

@@ -36,6 +36,8 @@ pub(super) struct Call<'a> {
     pub(super) namespace: Option<&'a Arc<str>>,
     pub(super) seq: u64,
     pub(super) time: i64,
+    /// When it arrived, by the wall clock: milliseconds since 1970.
+    pub(super) received_ms: u64,
     pub(super) function: &'a str,
     pub(super) method: Cow<'static, str>,
     pub(super) params: &'a RawParams,
@@ -53,6 +55,7 @@ pub(super) struct Kept {
     namespace: Option<Arc<str>>,
     seq: u64,
     time: i64,
+    received_ms: u64,
     took_us: u64,
     code: &'static str,
     fault: Option<&'static str>,
@@ -110,6 +113,7 @@ impl Kept {
             namespace: call.namespace.cloned(),
             seq: call.seq,
             time: call.time,
+            received_ms: call.received_ms,
             took_us: call.took_us,
             code: call.code,
             fault: call.fault,
@@ -160,9 +164,11 @@ impl Kept {
             pairs = rest;
         }
         Entry {
+            id: self.id,
             namespace: self.namespace.clone(),
             seq: self.seq,
             time: self.time,
+            at: self.received_ms,
             function: self.function().to_owned(),
             method: self.method.clone(),
             params,
@@ -260,6 +266,7 @@ mod tests {
             namespace: None,
             seq: 9,
             time: 1_700_000_000,
+            received_ms: 1_700_000_000_123,
             function: "cards/groups/update",
             method: Cow::Owned("PATCH".to_owned()),
             params,
@@ -285,9 +292,11 @@ mod tests {
         assert_eq!(
             entry,
             Entry {
+                id: 1,
                 namespace: Some(namespace),
                 seq: 9,
                 time: 1_700_000_000,
+                at: 1_700_000_000_123,
                 function: "cards/groups/update".into(),
                 method: "PATCH".into(),
                 params: params.clone(),

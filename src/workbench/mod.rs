@@ -265,6 +265,7 @@ impl Workbench {
             namespace: namespace.name.as_ref(),
             seq: namespace.next_seq(),
             time: namespace.world.clock().tick(),
+            received_ms: journal::now_ms(),
             function,
             method: request.method.name(),
             params: &call.params,

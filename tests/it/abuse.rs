@@ -968,7 +968,7 @@ fn item_13_in_json_mode_every_stdout_line_is_json_the_first_saying_where() {
     let addr: SocketAddr = url.strip_prefix("http://").unwrap().parse().unwrap();
     assert_eq!(listening["api"], format!("{url}/api/json/"));
     assert_eq!(listening["functions"].as_array().unwrap().len(), 11);
-    assert!(!first.contains("password"), "{first}");
+    assert!(!first.contains("reseller-password"), "{first}");
     for _ in 0..3 {
         send(
             addr,

@@ -20,6 +20,8 @@
 //! - `learn`: `learn` over HTTP against the fake and against a fake on another spec.
 //! - `hostile`: the bad-input corpus, byte for byte over loopback.
 //! - `limits`: slow clients, the connection cap, the limit flags.
+//! - `newcomer`: issue 29's first-hour trips, each gone: error messages, the banner's logins,
+//!   the journal's order.
 //! - `properties`: proptest on the parser and validator; the fuzzers' saved inputs replayed.
 //! - `secrets`: passwords never shown again; the control plane's token and off switch.
 //! - `trust`: issue 12, item by item: flags that do what they say, secrets that stay hidden,
@@ -41,6 +43,7 @@ mod export;
 mod hostile;
 mod learn;
 mod limits;
+mod newcomer;
 mod properties;
 mod reports;
 mod secrets;

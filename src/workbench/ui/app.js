@@ -214,7 +214,10 @@ function setNamespaces(names) {
 
 // ---- journal --------------------------------------------------------------------------------
 
-const entryKey = (entry) => `${entry.namespace || ''}\n${entry.seq}\n${entry.time}`;
+const entryKey = (entry) => String(entry.id);
+
+/** When an entry came, as the request log writes the time of day (UTC): `HH:MM:SS.mmm`. */
+const arrived = (entry) => entry.at.slice(11, 23);
 
 /** The key of an error answer (`responses[0].key`), if it is one. */
 function answerKey(entry) {
@@ -270,8 +273,8 @@ function renderJournal() {
     if (!shown(entry)) continue;
     const picked = state.picked && entryKey(state.picked) === entryKey(entry);
     rows.push(el('tr', { class: picked ? 'pickable picked' : 'pickable', onclick: () => pick(entry) },
-      el('td', { class: 'num' }, String(entry.seq)),
-      el('td', { class: 'mono' }, entry.time),
+      el('td', { class: 'num' }, String(entry.id)),
+      el('td', { class: 'mono', title: entry.at }, arrived(entry)),
       el('td', null, worldLabel(entry.namespace || '')),
       el('td', null, entry.method),
       el('td', { class: 'mono' }, entry.function),
@@ -310,7 +313,8 @@ function pick(entry) {
   }
   detail.replaceChildren(
     el('h3', null, `${entry.method} ${entry.function}`),
-    el('p', { class: 'hint' }, `${worldLabel(entry.namespace || '')} world, request ${entry.seq}, ${entry.time}, ` +
+    el('p', { class: 'hint' }, `#${entry.id}, received ${entry.at}; ${worldLabel(entry.namespace || '')} world, ` +
+      `its request ${entry.seq} at its time ${entry.time}; ` +
       `code ${entry.code}${entry.fault ? `, fault ${entry.fault}` : ''}, ${(entry.took_us / 1000).toFixed(2)} ms`),
     el('h4', null, 'Parameters'),
     entry.params.length ? params : el('p', { class: 'hint' }, 'none'),
