@@ -5,7 +5,7 @@
 //! owns a parameter and its rules, `value` the three types and the one parser of their text
 //! (D12), `yaml` the located errors of our YAML files, `export` the spec rendered for people and
 //! tools. It depends on no other face; the fake, the workbench and the runner all read it. Every rule carries its [`Provenance`], so a user can tell what
-//! the vendor documents from what this project decided (API-NOTES.md, D1 to D14).
+//! the vendor documents from what this project decided (docs/decisions.md, D1 to D14).
 
 mod edit;
 pub mod export;
@@ -318,7 +318,7 @@ pub enum ConstraintRule {
 pub struct Code(u16);
 
 impl Code {
-    /// Every code the API uses on any page (API-NOTES.md section 1).
+    /// Every code the API uses on any page (docs/decisions.md, "What the vendor documents").
     pub const KNOWN: [u16; 9] = [200, 201, 204, 400, 401, 402, 403, 404, 500];
 
     pub fn new(code: u16) -> Option<Code> {

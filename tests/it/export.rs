@@ -1,5 +1,5 @@
-//! The exports, pinned by snapshots reviewed against the vendor's pages in
-//! ../shared/enswitch-docs/ (`scripts/check-vendor-pages.py` compares them row for row).
+//! The exports, pinned by snapshots reviewed against the vendor's pages (which
+//! `scripts/check-vendor-pages.py` compares with them row for row, in CI).
 
 use enswitch_fake::fake::{DEFAULT_RNG_SEED, seed};
 use enswitch_fake::spec::export::{ExportFormat, HttpStatuses, openapi, render};

@@ -6,12 +6,13 @@
 //! - `cli`: the binary as a user runs it: lint, export, completions, exit codes, bad spec files
 //!   under `tests/bad-specs/`.
 //! - `export`: the exports pinned by insta snapshots; OpenAPI parses as 3.1.
-//! - `spec`: the embedded spec holds what the vendor documents and what API-NOTES decides.
+//! - `spec`: the embedded spec holds what the vendor documents and what docs/decisions.md decides.
 //! - `server`: the wire over loopback HTTP: request forms (D1 to D4), the control plane,
 //!   determinism, `serve` as a process.
 //! - `codes`: every code the core functions list, pinned as envelopes; check order (D5, D6).
 //! - `behaviour`: what the functions do to state, read back (defaults, D7 to D14, tenancy).
 //! - `console`: what `serve` prints: the banner and the request log, human and JSON.
+//! - `docs`: the README's and the guides' prompted commands, replayed; the banner they show.
 //! - `dashboard`: what the dashboard reads, over HTTP: landing, files, views, the event stream.
 //! - `concurrency`: 32 clients at once; SIGTERM with requests in flight.
 //! - `durability`: `serve --state` killed and restarted under writes: nothing answered OK lost.
@@ -37,6 +38,7 @@ mod concurrency;
 mod conformance;
 mod console;
 mod dashboard;
+mod docs;
 mod durability;
 mod examples;
 mod export;

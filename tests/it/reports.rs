@@ -80,7 +80,7 @@ fn the_html_report_of_a_passing_run_says_so_and_shows_the_coverage() {
     assert!(html.contains("<span class=\"verdict pass\">PASSED</span>"));
     assert!(html.contains("Cases that did not pass (0)"));
     assert!(html.contains("<h2 id=\"coverage\">Coverage: "));
-    // user/login's 402 is the one code no case can draw (see the README).
+    // user/login's 402 is the one code no case can draw (see docs/conformance.md).
     let login = html.split("<h3>user/login</h3>").nth(1).unwrap();
     let row_402 = login.split("<td>code 402</td>").nth(1).unwrap();
     assert!(

@@ -1,4 +1,4 @@
-//! The embedded spec says what the vendor's pages say and what API-NOTES.md decides, so the
+//! The embedded spec says what the vendor's pages say and what docs/decisions.md decides, so the
 //! server and the suite built on it inherit both.
 
 use enswitch_fake::spec::{Code, DefaultSource, Function, Provenance, Spec};
