@@ -404,11 +404,13 @@ def main():
                 extra = f" ({f['rps'] * 100:,.0f} cards/s)" if workload == "e" and name.startswith("fake") else ""
                 print(f"| {workload} | {c} | {labels[name]} | {f['rps']:,.0f}{extra} | {ratio:.2f} | "
                       f"{f['p50']:.3f} / {f['p99']:.3f} | {p99_ratio:.2f} |")
-                if name.startswith("fake") and workload in BUDGET_WORKLOADS and c in BUDGET_CONNECTIONS:
-                    verdicts.append((f"{labels[name]}: {workload} at {c} connections ≥ 0.9 × baseline req/s",
-                                     ratio >= 0.9, f"{ratio:.2f}"))
-                    verdicts.append((f"{labels[name]}: {workload} at {c} connections p99 ≤ 1.5 × baseline",
-                                     p99_ratio <= 1.5, f"{p99_ratio:.2f}"))
+                # Issue 29's target: the fake with the log off at 16 connections, a to d; the
+                # log's own cost is judged below, by its paired rounds.
+                if name == "fake-log-off" and workload in BUDGET_WORKLOADS and c == 16:
+                    verdicts.append((f"{labels[name]}: {workload} at {c} connections ≥ 0.8 × baseline req/s",
+                                     ratio >= 0.8, f"{ratio:.2f}"))
+                    verdicts.append((f"{labels[name]}: {workload} at {c} connections p99 ≤ 2 × baseline",
+                                     p99_ratio <= 2, f"{p99_ratio:.2f}"))
     print()
     print("| measure | value |")
     print("|---|---|")
@@ -438,11 +440,12 @@ def main():
                 on, ratio = logged[(log_format, sink, workload)]
                 print(f"| workload {workload}, 16 conns, log {log_format} to {sink} vs off ({LOG_ROUNDS} rounds) | "
                       f"{on:,.0f} vs {off:,.0f} req/s (ratio {ratio:.2f}, the median of the rounds' ratios) |")
-                verdicts.append((f"log {log_format} to {sink}: workload {workload} ≥ 0.9 × log off",
-                                 ratio >= 0.9, f"{ratio:.2f}"))
+                if sink == "file":
+                    verdicts.append((f"log {log_format} to a file: workload {workload} ≥ 0.95 × log off",
+                                     ratio >= 0.95, f"{ratio:.2f}"))
     verdicts += [
         ("start to first answer ≤ 30 ms", start_ms <= 30, f"{start_ms:.1f} ms"),
-        ("idle RSS ≤ 8 MB", idle_mb <= 8, f"{idle_mb:.1f} MB"),
+        ("idle RSS ≤ 12 MB", idle_mb <= 12, f"{idle_mb:.1f} MB"),
         ("1,000,000 cards ≤ 1.5 s", million_s <= 1.5, f"{million_s:.2f} s"),
         ("1,000,000 cards: RSS growth ≤ 300 MB", million_mb <= 300, f"{million_mb:.0f} MB"),
         ("workload a with 1,000,000 cards within 10% of 10", abs(million_ratio - 1) <= 0.1,
