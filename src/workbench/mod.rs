@@ -12,8 +12,7 @@
 //! - `ui`: the landing page, the dashboard's files, the README and the OpenAPI document.
 //! - `log`: the request log's events (the binary decides where they go); `facts`: what the
 //!   server serves, for the binary's start-up banner.
-//! - `state`: the state database (`--state`), which keeps each call's changes before its OK;
-//!   `state_v1`: the JSON state file of earlier versions, converted once.
+//! - `state`: the state database (`--state`), which keeps each call's changes before its OK.
 //!
 //! ```
 //! use enswitch_fake::fake::ApiRequest;
@@ -38,7 +37,6 @@ mod mutation;
 mod namespace;
 mod reply;
 mod state;
-mod state_v1;
 mod ui;
 mod views;
 

@@ -6,11 +6,12 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::Value as Json;
 
+use super::read::{group_from_fields, world_from_rows};
+use super::{KeptWorld, Misfit};
 use crate::fake::world::{Batch, BatchId, Card, CardGroupId, CustomerId};
 use crate::fake::{Rng, World};
 use crate::spec::Function;
 use crate::spec::value::ParamType;
-use crate::workbench::state::{KeptWorld, Misfit, group_from_fields, world_from_rows};
 
 /// The first field of such a file.
 pub(super) const FORMAT: &str = "enswitch-fake-state";
