@@ -44,6 +44,12 @@
 
 #![warn(unreachable_pub)]
 
+// The few names a test needs: start a fake, add a fault, ask what the client sent.
+pub use fake::ClockKind;
+pub use server::{FakeServer, FakeServerBuilder, Limits, Received, StartError};
+pub use workbench::{Entry, Fault, FaultRule};
+
+#[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod fake;
 pub mod server;

@@ -571,7 +571,6 @@ fn seed(spec: &Spec, file: Option<&Path>, rng_seed: u64) -> anyhow::Result<World
     loaded.context("the seed has errors")
 }
 
-/// `--config FILE`, or the embedded seed's principals and objects.
 /// Where the principals of `--config FILE` (or of the seed, without one) come from, as an
 /// error about their credentials names it.
 fn credentials_from(file: Option<&Path>) -> String {
@@ -581,6 +580,7 @@ fn credentials_from(file: Option<&Path>) -> String {
     }
 }
 
+/// `--config FILE`, or the embedded seed's principals and objects.
 fn target_config(file: Option<&Path>) -> anyhow::Result<TargetConfig> {
     let Some(file) = file else {
         return Ok(TargetConfig::fake_seed());

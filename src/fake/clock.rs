@@ -104,6 +104,7 @@ impl Clock {
 }
 
 /// `YYYY-MM-DD HH:MM:SS` (UTC) back to seconds since 1970; `None` if it is not that shape.
+#[cfg(any(feature = "state", test))]
 pub(crate) fn parse_utc(text: &str) -> Option<i64> {
     let number = |range: std::ops::Range<usize>| -> Option<i64> {
         let part = text.get(range)?;

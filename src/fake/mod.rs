@@ -68,7 +68,9 @@ pub use world::{Level, SoundId, UserSummary, World};
 
 pub(crate) use auth::same_secret;
 pub use clock::format_utc;
+#[cfg(feature = "state")]
 pub(crate) use clock::parse_utc;
+#[cfg(feature = "state")]
 pub(crate) use domain::card_groups::is_field as is_group_field;
 pub(crate) use rng::Rng;
 

@@ -16,11 +16,13 @@ impl Rng {
     }
 
     /// The generator at a state `state` returned (to continue a kept world).
+    #[cfg(feature = "state")]
     pub(crate) fn from_state(state: u64) -> Rng {
         Rng { state }
     }
 
     /// The whole state, to keep it.
+    #[cfg(feature = "state")]
     pub(crate) fn state(&self) -> u64 {
         self.state
     }

@@ -76,6 +76,7 @@ pub(crate) struct Sound {
 }
 
 /// Why saved cards cannot be put into a world.
+#[cfg(feature = "state")]
 #[derive(Debug, thiserror::Error)]
 pub enum RestoreError {
     #[error("card number {0:?} is not digits")]
@@ -205,6 +206,7 @@ impl CardGroup {
     }
 
     /// Every field, sorted by name.
+    #[cfg(feature = "state")]
     pub(crate) fn fields(&self) -> BTreeMap<&str, &Value> {
         sorted(&self.fields)
     }
@@ -432,6 +434,7 @@ impl World {
         Some(batch)
     }
 
+    #[cfg(feature = "state")]
     pub(crate) fn rng(&self) -> &Rng {
         &self.rng
     }
@@ -525,6 +528,7 @@ impl World {
 
     /// Puts a saved world's groups, batches, cards and generator in place of this one's, as
     /// they were committed (no change is recorded).
+    #[cfg(feature = "state")]
     pub(crate) fn restore(
         &mut self,
         groups: BTreeMap<CardGroupId, CardGroup>,

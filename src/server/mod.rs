@@ -12,9 +12,9 @@
 //! - `signal`: serving until SIGINT or SIGTERM, for the binary.
 //!
 //! ```
-//! use enswitch_fake::{server::FakeServer, workbench::Workbench};
+//! use enswitch_fake::FakeServer;
 //!
-//! let fake = FakeServer::start(Workbench::embedded().unwrap()).unwrap();
+//! let fake = FakeServer::start().unwrap();
 //! assert!(fake.api_url().starts_with("http://127.0.0.1:"));
 //! assert!(fake.api_url().ends_with("/api/json/"));
 //! // The server stops when `fake` is dropped.
@@ -29,7 +29,7 @@ mod signal;
 
 use connections::{Connections, Stop, Ticket};
 
-pub use fake_server::FakeServer;
+pub use fake_server::{FakeServer, FakeServerBuilder, Received, StartError};
 pub use limits::Limits;
 pub use signal::{ServeError, serve_until_signal};
 

@@ -63,6 +63,101 @@ impl Action {
     }
 }
 
+/// A rule as a Rust test writes it: what happens to which function, then where and how often.
+///
+/// ```
+/// use enswitch_fake::Fault;
+///
+/// let busy = Fault::error("cards/batches/create", "500").message("Switch busy.").times(1);
+/// let flaky = Fault::http_503("*").probability(0.1).namespace("my-test");
+/// # let _ = (busy, flaky);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fault(FaultSpec);
+
+impl Fault {
+    fn on(function: &str, action: Action) -> Fault {
+        Fault(FaultSpec {
+            function: function.to_owned(),
+            namespace: None,
+            times: None,
+            probability: None,
+            action,
+        })
+    }
+
+    /// Answer the envelope `code` (any code the API uses) instead of acting, with an empty key
+    /// and the message "Fault injected." unless told otherwise.
+    pub fn error(function: &str, code: &str) -> Fault {
+        let action = Action::Error {
+            code: code.to_owned(),
+            key: String::new(),
+            message: "Fault injected.".to_owned(),
+        };
+        Fault::on(function, action)
+    }
+
+    /// Answer as usual, `ms` milliseconds late.
+    pub fn delay(function: &str, ms: u64) -> Fault {
+        Fault::on(function, Action::Delay { ms })
+    }
+
+    /// Answer HTTP 503 with no envelope, without acting.
+    pub fn http_503(function: &str) -> Fault {
+        Fault::on(function, Action::Http503)
+    }
+
+    /// Close the connection without answering, without acting.
+    pub fn close(function: &str) -> Fault {
+        Fault::on(function, Action::Close)
+    }
+
+    /// Act, then close the connection without answering.
+    pub fn act_then_drop(function: &str) -> Fault {
+        Fault::on(function, Action::ActThenDrop)
+    }
+
+    /// An error's key (the parameter it names).
+    pub fn key(mut self, key: &str) -> Fault {
+        if let Action::Error { key: k, .. } = &mut self.0.action {
+            key.clone_into(k);
+        }
+        self
+    }
+
+    /// An error's message.
+    pub fn message(mut self, message: &str) -> Fault {
+        if let Action::Error { message: m, .. } = &mut self.0.action {
+            message.clone_into(m);
+        }
+        self
+    }
+
+    /// Only in namespace `name`.
+    pub fn namespace(mut self, name: &str) -> Fault {
+        self.0.namespace = Some(name.to_owned());
+        self
+    }
+
+    /// Only the first `n` matching calls.
+    pub fn times(mut self, n: u64) -> Fault {
+        self.0.times = Some(n);
+        self
+    }
+
+    /// Each matching call with this chance (0 to 1), drawn from the fake's seeded generator.
+    pub fn probability(mut self, p: f64) -> Fault {
+        self.0.probability = Some(p);
+        self
+    }
+}
+
+impl From<Fault> for FaultSpec {
+    fn from(fault: Fault) -> FaultSpec {
+        fault.0
+    }
+}
+
 /// The action as a person reads it: `error 500 key: message`, `delay 200 ms`, `close`.
 impl std::fmt::Display for Action {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

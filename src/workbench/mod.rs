@@ -36,6 +36,10 @@ mod log;
 mod mutation;
 mod namespace;
 mod reply;
+#[cfg(feature = "state")]
+mod state;
+#[cfg(not(feature = "state"))]
+#[path = "stateless.rs"]
 mod state;
 mod ui;
 mod views;
@@ -51,12 +55,16 @@ use crate::spec::yaml::FileErrors;
 use namespace::{Namespace, Namespaces};
 
 pub use facts::{ControlMode, Facts, StateFacts};
-pub use fault::{Action, FaultError, FaultRule, FaultSpec, Faults, MAX_DELAY_MS, MAX_FAULT_RULES};
+pub use fault::{
+    Action, Fault, FaultError, FaultRule, FaultSpec, Faults, MAX_DELAY_MS, MAX_FAULT_RULES,
+};
 pub use journal::{Entry, Follower, Journal, Next, Start, Whose};
 pub use log::{API_TARGET, CONTROL_TARGET};
 pub use namespace::{MAX_NAMESPACES, NAME_RULE, NAMESPACE_PREFIX};
 pub use reply::{Events, HttpAnswer, HttpStatusMode, Reply};
-pub use state::{Misfit, StateDb, StateError, StateErrorKind, StateEvent, StateSync};
+pub use state::StateDb;
+#[cfg(feature = "state")]
+pub use state::{Misfit, StateError, StateErrorKind, StateEvent, StateSync};
 pub use ui::DASHBOARD_PATH;
 
 /// Where the control plane's paths start; never inside the API's path space.
@@ -318,6 +326,11 @@ impl Workbench {
                 })
                 .map_err(ApiError::from),
         }
+    }
+
+    /// What every world's clients sent, to read in process.
+    pub fn journal(&self) -> &Journal {
+        &self.journal
     }
 
     /// The fault rules in force, with how often each fired.

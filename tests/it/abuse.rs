@@ -8,13 +8,16 @@ use std::time::{Duration, Instant};
 
 use enswitch_fake::fake::ApiRequest;
 use enswitch_fake::server::{FakeServer, Limits};
-use enswitch_fake::workbench::Workbench;
 
 use crate::support::{Fake, send};
 
 fn start(limits: Limits) -> FakeServer {
     let addr = SocketAddr::from(([127, 0, 0, 1], 0));
-    FakeServer::start_with(Workbench::embedded().unwrap(), addr, limits).unwrap()
+    FakeServer::builder()
+        .addr(addr)
+        .limits(limits)
+        .start()
+        .unwrap()
 }
 
 /// A call whose entry renders large: 60 KiB of a control character, which JSON writes in six

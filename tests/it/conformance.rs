@@ -74,7 +74,7 @@ fn the_whole_suite_passes_in_process_even_when_strict() {
 
 #[test]
 fn the_whole_suite_passes_over_http() {
-    let fake = FakeServer::start(Workbench::embedded().unwrap()).unwrap();
+    let fake = FakeServer::start().unwrap();
     let target = Http::new(&fake.api_url(), true, None).unwrap();
     let (results, _) = run(&target, &TargetConfig::fake_seed(), &options());
     assert_eq!(not_passed(&results), Vec::<String>::new());
@@ -105,7 +105,7 @@ impl<T: Target> Target for Watching<T> {
 /// case and scenario of the suite, against the same snapshots.
 #[test]
 fn the_whole_suite_passes_over_http_with_only_tokens() {
-    let fake = FakeServer::start(Workbench::embedded().unwrap()).unwrap();
+    let fake = FakeServer::start().unwrap();
     let target = Watching {
         inner: Http::new(&fake.api_url(), true, None).unwrap(),
         seen: Default::default(),
@@ -189,7 +189,7 @@ fn every_snapshot_file_belongs_to_a_case() {
 
 #[test]
 fn read_only_runs_change_nothing_on_a_target_that_is_never_reset() {
-    let fake = FakeServer::start(Workbench::embedded().unwrap()).unwrap();
+    let fake = FakeServer::start().unwrap();
     let before = ureq::get(&format!("{}/_fake/state", fake.url()))
         .call()
         .unwrap()
@@ -313,7 +313,7 @@ pub fn check(args: &[&str], dir: &Path) -> Output {
 
 #[test]
 fn check_against_a_running_fake_exits_0_and_junit_has_one_testcase_per_case() {
-    let fake = FakeServer::start(Workbench::embedded().unwrap()).unwrap();
+    let fake = FakeServer::start().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let junit = dir.path().join("report.xml");
     let fixtures = fixtures_dir();
@@ -664,7 +664,7 @@ fn the_example_target_config_parses_and_names_everything_the_suite_uses() {
 fn check_speaks_https_and_trusts_a_private_ca_only_when_told() {
     use tokio_rustls::rustls;
 
-    let fake = FakeServer::start(Workbench::embedded().unwrap()).unwrap();
+    let fake = FakeServer::start().unwrap();
     let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let ca = dir.path().join("ca.pem");

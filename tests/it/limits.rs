@@ -7,13 +7,16 @@ use std::time::{Duration, Instant};
 
 use enswitch_fake::server::FakeServer;
 use enswitch_fake::server::Limits;
-use enswitch_fake::workbench::Workbench;
 
 use crate::support::{send, spawn};
 
 fn start(limits: Limits) -> FakeServer {
     let addr = SocketAddr::from(([127, 0, 0, 1], 0));
-    FakeServer::start_with(Workbench::embedded().unwrap(), addr, limits).unwrap()
+    FakeServer::builder()
+        .addr(addr)
+        .limits(limits)
+        .start()
+        .unwrap()
 }
 
 fn health(addr: SocketAddr) -> u16 {

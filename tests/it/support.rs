@@ -38,7 +38,7 @@ impl Fake {
         let world: World = seed::embedded(&spec, rng_seed).unwrap();
         let app = Workbench::new(spec, world, config);
         Fake {
-            server: FakeServer::start(app).unwrap(),
+            server: FakeServer::builder().workbench(app).start().unwrap(),
         }
     }
 

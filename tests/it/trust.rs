@@ -599,12 +599,10 @@ fn item_12_a_normal_client_is_served_under_every_flood() {
         max_connections: 8,
         ..enswitch_fake::server::Limits::default()
     };
-    let fake = enswitch_fake::server::FakeServer::start_with(
-        enswitch_fake::workbench::Workbench::embedded().unwrap(),
-        "127.0.0.1:0".parse().unwrap(),
-        limits,
-    )
-    .unwrap();
+    let fake = enswitch_fake::FakeServer::builder()
+        .limits(limits)
+        .start()
+        .unwrap();
     let addr = fake.addr();
     let patience = Duration::from_secs(1);
 

@@ -360,10 +360,9 @@ fn serve_takes_fault_rules_at_start_and_refuses_a_bad_one() {
 #[test]
 fn a_rust_test_can_inject_a_fault_and_read_the_journal() {
     use enswitch_fake::server::FakeServer;
-    use enswitch_fake::workbench::Workbench;
     use enswitch_fake::workbench::{Action, FaultSpec};
 
-    let fake = FakeServer::start(Workbench::embedded().unwrap()).unwrap();
+    let fake = FakeServer::start().unwrap();
     let error = Action::Error {
         code: "500".into(),
         key: String::new(),
@@ -676,10 +675,7 @@ fn spawn_record(args: &[&str]) -> (std::process::Child, std::net::SocketAddr) {
 
 #[test]
 fn recording_against_a_running_fake_gives_cases_that_check_passes() {
-    let upstream = enswitch_fake::server::FakeServer::start(
-        enswitch_fake::workbench::Workbench::embedded().unwrap(),
-    )
-    .unwrap();
+    let upstream = enswitch_fake::server::FakeServer::start().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("recorded");
     let (child, proxy) = spawn_record(&[
@@ -769,10 +765,7 @@ fn recording_against_a_running_fake_gives_cases_that_check_passes() {
 
 #[test]
 fn record_read_only_forwards_reads_and_validation_but_refuses_changes() {
-    let upstream = enswitch_fake::server::FakeServer::start(
-        enswitch_fake::workbench::Workbench::embedded().unwrap(),
-    )
-    .unwrap();
+    let upstream = enswitch_fake::server::FakeServer::start().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("recorded");
     let (mut child, proxy) = spawn_record(&[
