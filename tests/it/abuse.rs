@@ -1141,11 +1141,13 @@ fn item_16_arrows_point_down_and_the_runners_errors_are_typed() {
             }
         }
     }
-    for file in ["conformance/learn.rs", "conformance/runner.rs"] {
-        for line in code(&root.join(file)) {
+    let learn = crate::support::files_under(&root.join("conformance/learn"));
+    for file in learn.iter().chain([&root.join("conformance/runner.rs")]) {
+        for line in code(file) {
             assert!(
                 !(line.contains("Result<") && line.contains(", String>")),
-                "{file}: {line}"
+                "{}: {line}",
+                file.display()
             );
         }
     }
