@@ -20,14 +20,16 @@
 //!
 //! - this file: the run (`learn`) and what it finds;
 //! - `prober`: the one way a request reaches the target (validation=1, the budget, the rate);
-//! - `study`: the probes of one function's parameters; `bounds` its ranges' search, `order` the
-//!   order in which the target reports two failing parameters;
+//! - `study`: the probes of one function's parameters; `bounds` its ranges' search, `values` its
+//!   allowed values, places and formats, `order` the order in which the target reports two
+//!   failing parameters;
 //! - `write`: what was observed, written as a spec of its own and as `learned.jsonl`.
 
 mod bounds;
 mod order;
 mod prober;
 mod study;
+mod values;
 mod write;
 
 use std::collections::BTreeMap;

@@ -8,10 +8,9 @@ use std::collections::BTreeMap;
 use serde_json::{Value as Json, json};
 
 use super::prober::{Prober, Unprobed};
-use super::{Agreement, Finding, Observations, PLACES_PROBED};
+use super::{Agreement, Finding, Observations};
 use crate::conformance::config::Principal;
 use crate::conformance::generate::{Pairs, base, with};
-use crate::conformance::secrets::Secrets;
 use crate::spec::value::{ParamType, Value};
 use crate::spec::{AUTH_PARAMS, ConstraintRule, FormatName, Function, Param, Provenance};
 
@@ -242,162 +241,6 @@ impl Study<'_, '_, '_> {
         );
     }
 
-    fn allowed(&mut self, p: &Param, base: &Pairs) {
-        let Some(allowed) = p.allowed.clone() else {
-            return;
-        };
-        let ours: Vec<String> = allowed.values.iter().map(ToString::to_string).collect();
-        let mut candidates: Vec<String> = ours.clone();
-        for value in &ours {
-            candidates.extend(near_misses(p.ty, value, &ours));
-        }
-        candidates.dedup();
-        let mut observed = Vec::new();
-        let mut asked: Vec<String> = Vec::new();
-        let mut unknown = None;
-        let mut at = 0;
-        while at < candidates.len() {
-            let value = candidates[at].clone();
-            at += 1;
-            if asked.contains(&value) {
-                continue;
-            }
-            asked.push(value.clone());
-            let params = self.probe(base, p, &value);
-            match self.seen(p, &params) {
-                Seen::Accepted => observed.push(value),
-                Seen::Refused { message } => {
-                    // A refusal that names the values it takes ("one of \"a\", \"b\"") may
-                    // name one the spec lacks: ask for each.
-                    let secrets = Secrets::of(self.prober.config);
-                    for named in quoted(&message) {
-                        // Never a password the target echoed back as a value to try.
-                        if !candidates.contains(&named) && secrets.scrub(&named) == named {
-                            candidates.push(named);
-                        }
-                    }
-                }
-                Seen::Other(why) => {
-                    let why = Unprobed::At {
-                        param: p.name.clone(),
-                        value: value.clone(),
-                        why: Box::new(why),
-                    };
-                    unknown = Some(why.to_string());
-                }
-            }
-        }
-        let verdict = match &unknown {
-            Some(_) => Agreement::Unknown,
-            None if sorted(&observed) == sorted(&ours) => Agreement::Confirmed,
-            None => Agreement::Contradicted,
-        };
-        if unknown.is_none() && !observed.is_empty() {
-            // The spec's values first, in its order, then the new ones as found.
-            let mut written: Vec<String> = ours
-                .iter()
-                .filter(|v| observed.contains(v))
-                .cloned()
-                .collect();
-            written.extend(observed.iter().filter(|v| !ours.contains(v)).cloned());
-            self.observations.allowed.insert(p.name.clone(), written);
-        }
-        self.finding(
-            Some(&p.name),
-            "allowed",
-            json!(ours),
-            json!(observed),
-            verdict,
-            unknown,
-        );
-    }
-
-    fn places(&mut self, p: &Param, base: &Pairs) {
-        let ours = p.max_places();
-        let mut observed = 0;
-        let mut unknown = None;
-        for places in 1..=PLACES_PROBED {
-            // 1.5, 1.25, 1.125, ...: inside any range that takes 1 and 2.
-            let value = format!("1.{}", "2".repeat(places as usize - 1) + "5");
-            match self.accepts(base, p, &value) {
-                Ok(true) => observed = places,
-                Ok(false) => break,
-                Err(why) => {
-                    unknown = Some(why.to_string());
-                    break;
-                }
-            }
-        }
-        let (verdict, reason) = match unknown {
-            Some(why) => (Agreement::Unknown, Some(why)),
-            None if observed == ours => (Agreement::Confirmed, None),
-            None if observed > crate::spec::value::DECIMAL_PLACES => (
-                Agreement::Contradicted,
-                Some("more places than D12's four, which the spec cannot say: not written".into()),
-            ),
-            None => (Agreement::Contradicted, None),
-        };
-        if reason.is_none() {
-            self.observations.places.insert(p.name.clone(), observed);
-        }
-        self.finding(
-            Some(&p.name),
-            "places",
-            json!(ours),
-            json!(observed),
-            verdict,
-            reason,
-        );
-    }
-
-    fn currency(&mut self, p: &Param, base: &Pairs) {
-        let mut differs = Vec::new();
-        for value in ["USD", "EUR", "usd", "US", "USDX", "U5D"] {
-            match self.accepts(base, p, value) {
-                Ok(taken) if taken == FormatName::CurrencyCode.matches(value) => {}
-                Ok(taken) => differs.push(format!(
-                    "{value} {}",
-                    if taken { "taken" } else { "refused" }
-                )),
-                Err(why) => {
-                    self.finding(
-                        Some(&p.name),
-                        "format",
-                        json!("currency_code"),
-                        Json::Null,
-                        Agreement::Unknown,
-                        Some(why.to_string()),
-                    );
-                    return;
-                }
-            }
-        }
-        if differs.is_empty() {
-            self.observations
-                .format
-                .insert(p.name.clone(), FormatName::CurrencyCode);
-            self.finding(
-                Some(&p.name),
-                "format",
-                json!("currency_code"),
-                json!("currency_code"),
-                Agreement::Confirmed,
-                None,
-            );
-        } else {
-            let reason =
-                Some("no format the spec knows fits: the rule is left as it was".to_owned());
-            self.finding(
-                Some(&p.name),
-                "format",
-                json!("currency_code"),
-                json!(differs),
-                Agreement::Contradicted,
-                reason,
-            );
-        }
-    }
-
     /// D5: a wrong password with an invalid parameter is a 401, not a 400.
     fn auth_first(&mut self, probed: &[&Param], base: &Pairs) {
         let Some((p, value)) = probed.iter().find_map(|p| Some((*p, invalid(p)?))) else {
@@ -451,7 +294,7 @@ pub(super) fn invalid(p: &Param) -> Option<String> {
 
 /// Values next to an allowed one that a target might take too: other cases and padding for
 /// text, the neighbours of the set for numbers.
-fn near_misses(ty: ParamType, value: &str, set: &[String]) -> Vec<String> {
+pub(super) fn near_misses(ty: ParamType, value: &str, set: &[String]) -> Vec<String> {
     match ty {
         ParamType::Integer => {
             let numbers: Vec<i64> = set.iter().filter_map(|v| v.parse().ok()).collect();
@@ -478,7 +321,7 @@ fn near_misses(ty: ParamType, value: &str, set: &[String]) -> Vec<String> {
 }
 
 /// The double-quoted words of a message (`must be one of "random", "sequential"`).
-fn quoted(message: &str) -> Vec<String> {
+pub(super) fn quoted(message: &str) -> Vec<String> {
     message
         .split('"')
         .skip(1)
@@ -488,7 +331,7 @@ fn quoted(message: &str) -> Vec<String> {
         .collect()
 }
 
-fn sorted(values: &[String]) -> Vec<String> {
+pub(super) fn sorted(values: &[String]) -> Vec<String> {
     let mut values = values.to_vec();
     values.sort();
     values
