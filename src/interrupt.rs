@@ -23,7 +23,7 @@ pub fn listen(unfinished: Vec<PathBuf>) -> Arc<AtomicBool> {
         .name("enswitch-fake-signals".into())
         .spawn(move || {
             runtime.block_on(async move {
-                let Some(mut signals) = Signals::new() else {
+                let Some(mut signals) = Interrupts::new() else {
                     return;
                 };
                 signals.next().await;
@@ -44,25 +44,25 @@ pub fn listen(unfinished: Vec<PathBuf>) -> Arc<AtomicBool> {
 }
 
 /// SIGINT and SIGTERM, listened for from the moment this is made.
-struct Signals {
+struct Interrupts {
     #[cfg(unix)]
     interrupt: tokio::signal::unix::Signal,
     #[cfg(unix)]
     terminate: tokio::signal::unix::Signal,
 }
 
-impl Signals {
-    fn new() -> Option<Signals> {
+impl Interrupts {
+    fn new() -> Option<Interrupts> {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
-            Some(Signals {
+            Some(Interrupts {
                 interrupt: signal(SignalKind::interrupt()).ok()?,
                 terminate: signal(SignalKind::terminate()).ok()?,
             })
         }
         #[cfg(not(unix))]
-        Some(Signals {})
+        Some(Interrupts {})
     }
 
     async fn next(&mut self) {

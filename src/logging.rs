@@ -54,7 +54,7 @@ pub fn start(format: LogFormat, level: LogLevel) -> Option<Guard> {
     let layer = match format {
         LogFormat::Json => layer.event_format(Json).with_filter(targets).boxed(),
         _ => layer
-            .event_format(Human {
+            .event_format(HumanFormat {
                 colour: colour_wanted(),
             })
             .with_filter(targets)
@@ -257,11 +257,11 @@ pub fn colour_wanted() -> bool {
 /// `workbench::log`), each written as it is visited. Every piece is a `&str` written as it is,
 /// numbers included (`itoa`): no `format_args!`, whose machinery cost three times what the rest
 /// of the line did, and nothing allocated.
-struct Human {
+struct HumanFormat {
     colour: bool,
 }
 
-impl<S, N> FormatEvent<S, N> for Human
+impl<S, N> FormatEvent<S, N> for HumanFormat
 where
     S: tracing::Subscriber + for<'a> LookupSpan<'a>,
     N: for<'a> FormatFields<'a> + 'static,
@@ -599,7 +599,7 @@ mod tests {
         let sink = LineSink(Arc::clone(&written));
         let layer = tracing_subscriber::fmt::layer()
             .with_writer(sink)
-            .event_format(Human { colour });
+            .event_format(HumanFormat { colour });
         let subscriber = tracing_subscriber::registry().with(layer);
         tracing::subscriber::with_default(subscriber, || {
             tracing::info!(

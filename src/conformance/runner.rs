@@ -240,8 +240,8 @@ impl Runner<'_> {
 
     /// Logs each principal of the config in with `token=1`: its token, or why there is none.
     /// Every token becomes a secret of the run.
-    fn log_in(&self, secrets: &mut Secrets) -> Tokens {
-        let mut tokens = Tokens::new();
+    fn log_in(&self, secrets: &mut Secrets) -> PrincipalTokens {
+        let mut tokens = PrincipalTokens::new();
         for (principal, credentials) in &self.config.principals {
             let login = || -> Result<String, LoginError> {
                 let params = [("token".to_owned(), "1".to_owned())];
@@ -279,14 +279,14 @@ impl Runner<'_> {
         tokens
     }
 
-    fn run_case(&self, case: &Case, secrets: &Secrets, tokens: &Tokens) -> CaseResult {
+    fn run_case(&self, case: &Case, secrets: &Secrets, tokens: &PrincipalTokens) -> CaseResult {
         let started = Instant::now();
         let mut result = self.judge(case, secrets, tokens);
         result.seconds = started.elapsed().as_secs_f64();
         result
     }
 
-    fn judge(&self, case: &Case, secrets: &Secrets, tokens: &Tokens) -> CaseResult {
+    fn judge(&self, case: &Case, secrets: &Secrets, tokens: &PrincipalTokens) -> CaseResult {
         let mut result = CaseResult::of(case, Outcome::Passed);
         let actual = match self.answers(case, secrets, tokens) {
             Ok(actual) => actual,
@@ -326,7 +326,7 @@ impl Runner<'_> {
         &self,
         case: &Case,
         secrets: &Secrets,
-        tokens: &Tokens,
+        tokens: &PrincipalTokens,
     ) -> Result<Snapshot, Outcome> {
         if self.options.read_only && !case.read_only {
             return Err(Outcome::Skipped {
@@ -378,7 +378,7 @@ impl Runner<'_> {
                 WireRequest::describe(&step.function, step.form, &who_label, &step.params);
             // The parameters and the token, placeholders filled in; a step whose placeholder no
             // earlier step captured is recorded as not sent, and the case stops there.
-            let substituted = || -> Result<(Pairs, Option<String>), Uncaptured> {
+            let substituted = || -> Result<(super::generate::Pairs, Option<String>), Uncaptured> {
                 let params = step
                     .params
                     .iter()
@@ -545,14 +545,11 @@ impl Runner<'_> {
     }
 }
 
-/// A step's parameters, placeholders filled in, as `(name, value)`.
-type Pairs = Vec<(String, String)>;
-
 /// The function a token run logs in with.
 const LOGIN: &str = "user/login";
 
 /// Each principal's token for a token run, or why it has none.
-type Tokens = BTreeMap<Principal, Result<String, NoToken>>;
+type PrincipalTokens = BTreeMap<Principal, Result<String, NoToken>>;
 
 /// Why a principal has no token, as its cases report it: scrubbed of every secret.
 #[derive(Debug, Clone)]

@@ -66,7 +66,7 @@ pub fn serve_until_signal<H: Handler>(
             .local_addr()
             .map_err(|source| ServeError::Bind { addr, source })?;
         // Listening before the address is announced: whoever waits for it may signal at once.
-        let signals = Signals::listen();
+        let signals = StopSignals::listen();
         bound(local).map_err(ServeError::Announce)?;
         run(listener, handler, limits, signals.nth(1), signals.nth(2))
             .await
@@ -79,15 +79,15 @@ pub fn serve_until_signal<H: Handler>(
 
 /// SIGINT and SIGTERM, counted: the first asks for a graceful stop, the second for an
 /// immediate one.
-struct Signals {
+struct StopSignals {
     received: watch::Receiver<u32>,
 }
 
-impl Signals {
+impl StopSignals {
     /// Starts counting: the handlers are in place when this returns. A signal that cannot be
     /// listened for is never counted, so the server keeps serving rather than stopping at once;
     /// the signal's default action remains.
-    fn listen() -> Signals {
+    fn listen() -> StopSignals {
         let (count, received) = watch::channel(0);
         let mut signals = OsSignals::new();
         tokio::spawn(async move {
@@ -96,7 +96,7 @@ impl Signals {
                 count.send_modify(|n| *n += 1);
             }
         });
-        Signals { received }
+        StopSignals { received }
     }
 
     /// Completes once `n` signals have arrived.

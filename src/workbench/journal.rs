@@ -21,7 +21,7 @@ use bytes::Bytes;
 use serde::Serialize;
 use tokio::sync::watch;
 
-use super::kept::{Call, Kept};
+use super::kept::{CallRecord, Kept};
 use crate::fake::RawParams;
 
 /// The most entries kept, all worlds together.
@@ -175,7 +175,7 @@ pub enum Next {
 
 impl Journal {
     /// Stores one call (its secrets left out), and drops the oldest entries past the bounds.
-    pub(super) fn record(&self, call: &Call<'_>) {
+    pub(super) fn record(&self, call: &CallRecord<'_>) {
         let mut state = self.lock();
         let id = state.last_id + 1;
         state.last_id = id;
@@ -441,7 +441,7 @@ mod tests {
         answer: Option<&str>,
     ) {
         let namespace = namespace.map(Arc::from);
-        journal.record(&Call {
+        journal.record(&CallRecord {
             namespace: namespace.as_ref(),
             seq,
             time: 0,

@@ -32,7 +32,7 @@ const REDACTED_VALUE: u8 = 2;
 
 /// One call as the workbench hands it to the journal: borrowed, copied once when kept.
 #[derive(Debug)]
-pub(super) struct Call<'a> {
+pub(super) struct CallRecord<'a> {
     pub(super) namespace: Option<&'a Arc<str>>,
     pub(super) seq: u64,
     pub(super) time: i64,
@@ -71,11 +71,11 @@ pub(super) struct Kept {
 }
 
 impl Kept {
-    pub(super) fn new(call: &Call<'_>, id: u64) -> Kept {
+    pub(super) fn new(call: &CallRecord<'_>, id: u64) -> Kept {
         let function = redact(call.function);
         let answer = call
             .answer
-            .map(|body| Answer::of(body, call.function == "user/login"));
+            .map(|body| KeptAnswer::of(body, call.function == "user/login"));
         // The size as sent, within the limit; a redaction may change it, which costs a copy.
         let mut pairs_len = 0;
         let mut pairs_kept = 0;
@@ -88,7 +88,7 @@ impl Kept {
             pairs_len += size;
             pairs_kept += 1;
         }
-        let size = function.len() + pairs_len + answer.as_ref().map_or(0, Answer::len);
+        let size = function.len() + pairs_len + answer.as_ref().map_or(0, KeptAnswer::len);
         let mut data = Vec::with_capacity(size);
         data.extend_from_slice(function.as_bytes());
         let function_end = data.len();
@@ -187,15 +187,15 @@ impl Kept {
 /// then, if it is `user/login`'s, redacted, so that the token it issues (even cut through) is
 /// not kept. The fake writes no other secret into an answer (a path it echoes is redacted where
 /// the message is made), so the others are kept as they are, unread.
-struct Answer<'a> {
+struct KeptAnswer<'a> {
     kept: Cow<'a, [u8]>,
     cut: bool,
 }
 
-impl<'a> Answer<'a> {
-    fn of(body: &'a [u8], issues_tokens: bool) -> Answer<'a> {
+impl<'a> KeptAnswer<'a> {
+    fn of(body: &'a [u8], issues_tokens: bool) -> KeptAnswer<'a> {
         let kept = &body[..body.len().min(ANSWER_LIMIT)];
-        Answer {
+        KeptAnswer {
             kept: if issues_tokens {
                 redact_body(kept)
             } else {
@@ -261,8 +261,8 @@ fn text(bytes: &[u8]) -> &str {
 mod tests {
     use super::*;
 
-    fn call<'a>(params: &'a RawParams, answer: Option<&'a [u8]>) -> Call<'a> {
-        Call {
+    fn call<'a>(params: &'a RawParams, answer: Option<&'a [u8]>) -> CallRecord<'a> {
+        CallRecord {
             namespace: None,
             seq: 9,
             time: 1_700_000_000,

@@ -267,7 +267,7 @@ impl Workbench {
                 took,
             );
         }
-        self.journal.record(&kept::Call {
+        self.journal.record(&kept::CallRecord {
             namespace: namespace.name.as_ref(),
             seq: namespace.next_seq(),
             time: namespace.world.clock().tick(),

@@ -20,17 +20,17 @@ pub(super) const DEFAULT_LIMIT: u64 = 100;
 
 /// One page of rows, as every view answers.
 #[derive(Debug, Serialize)]
-struct Rows<T> {
+struct Page<T> {
     /// How many rows there are in all (of the group or batch asked for).
     total: usize,
     offset: usize,
     rows: Vec<T>,
 }
 
-impl<T> Rows<T> {
+impl<T> Page<T> {
     /// The same page, each row shown another way.
-    fn map<U>(self, show: impl FnMut(T) -> U) -> Rows<U> {
-        Rows {
+    fn map<U>(self, show: impl FnMut(T) -> U) -> Page<U> {
+        Page {
             total: self.total,
             offset: self.offset,
             rows: self.rows.into_iter().map(show).collect(),
@@ -55,7 +55,7 @@ impl Window {
     }
 
     /// The page of `rows`, counted as they are walked.
-    fn page<T>(&self, rows: impl Iterator<Item = T>) -> Rows<T> {
+    fn page<T>(&self, rows: impl Iterator<Item = T>) -> Page<T> {
         let mut total = 0;
         let mut page = Vec::new();
         for row in rows {
@@ -64,7 +64,7 @@ impl Window {
             }
             total += 1;
         }
-        Rows {
+        Page {
             total,
             offset: self.offset,
             rows: page,

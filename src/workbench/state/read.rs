@@ -27,7 +27,7 @@ impl From<rusqlite::Error> for ReadError {
     }
 }
 
-type Rows = (Vec<CardGroup>, Vec<Batch>, Vec<Card>, Prompts);
+type Loaded = (Vec<CardGroup>, Vec<Batch>, Vec<Card>, Prompts);
 type Prompts = BTreeMap<PromptKey, Prompt>;
 
 /// The groups, batches and cards kept for world `name`.
@@ -36,7 +36,7 @@ pub(super) fn read_rows(
     name: &str,
     seed: &World,
     create: &Function,
-) -> Result<Rows, ReadError> {
+) -> Result<Loaded, ReadError> {
     let mut groups = Vec::new();
     let mut statement =
         connection.prepare("SELECT id, customer, fields FROM card_groups WHERE namespace = ?1")?;
