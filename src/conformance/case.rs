@@ -92,3 +92,75 @@ impl Form {
         }
     }
 }
+
+/// The cases whose id matches `filter` (all of them without one).
+pub fn select<'a>(cases: &'a [Case], filter: Option<&str>) -> Vec<&'a Case> {
+    cases
+        .iter()
+        .filter(|c| filter.is_none_or(|p| matches(p, &c.id)))
+        .collect()
+}
+
+/// `*` matches any run of characters; a pattern without `*` matches anywhere in the id.
+pub(super) fn matches(pattern: &str, id: &str) -> bool {
+    if !pattern.contains('*') {
+        return id.contains(pattern);
+    }
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !id.starts_with(first)
+        || !id[first.len()..].ends_with(last)
+        || id.len() < first.len() + last.len()
+    {
+        return false;
+    }
+    let mut rest = &id[first.len()..id.len() - last.len()];
+    for part in &parts[1..parts.len() - 1] {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+/// The `{name}` placeholders in `text`.
+pub(super) fn placeholders(text: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('{') {
+        let Some(end) = rest[start..].find('}') else {
+            break;
+        };
+        names.push(rest[start + 1..start + end].to_owned());
+        rest = &rest[start + end + 1..];
+    }
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_match_substrings_or_wildcards() {
+        assert!(matches("missing", "cards/list/missing/x"));
+        assert!(matches(
+            "cards/groups/*/auth/*",
+            "cards/groups/update/auth/read-only"
+        ));
+        assert!(!matches(
+            "cards/groups/*/auth/*",
+            "cards/batches/create/auth/read-only"
+        ));
+        assert!(matches("*", "anything"));
+        assert!(matches("cards/*create", "cards/batches/create"));
+        assert!(!matches("cards/*create/x", "cards/batches/create"));
+    }
+
+    #[test]
+    fn placeholders_are_found_in_order() {
+        assert_eq!(placeholders("id={group};x={batch}"), ["group", "batch"]);
+        assert!(placeholders("name=plain").is_empty());
+    }
+}

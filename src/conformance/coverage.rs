@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::conformance::runner::{CaseResult, Outcome};
+use crate::conformance::outcome::{CaseResult, Outcome};
 use crate::spec::AUTH_PARAMS;
 use crate::spec::Spec;
 

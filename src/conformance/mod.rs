@@ -31,9 +31,11 @@ mod coverage;
 mod credentials;
 mod fixtures;
 mod generate;
+mod http;
 mod learn;
 mod mutants;
 mod normalize;
+mod outcome;
 mod record;
 mod report;
 mod runner;
@@ -43,28 +45,26 @@ mod secrets;
 mod snapshot;
 mod target;
 
+pub use case::select;
 pub use case::{Case, Form, Step};
 pub use config::{Credentials, Principal, Reset, Resources, TargetConfig};
 pub use coverage::{Coverage, Family, FunctionCoverage, Item};
 pub use credentials::{CredentialsError, check_credentials};
 pub use fixtures::Fixtures;
+pub use http::{CertificateError, Http};
 pub use learn::{
     Agreement, DEFAULT_MAX_REQUESTS, DEFAULT_RATE, Finding, LearnOptions, Learned, Observations,
     Progress, SEARCH_WINDOW, WriteError, learn, write as write_learned,
 };
 pub use mutants::{Collected, Verdict, judge_all};
 pub use normalize::Rules;
+pub use outcome::{CaseResult, Exchange, Outcome, Reporter, Summary};
 pub use record::{RecordError, Recorder};
 pub use report::{Keeping, ReportContext, ReportFormat, reporter, verdicts};
-pub use runner::{
-    AuthMode, CaseResult, Exchange, Options, Outcome, Reporter, Runner, Summary, UpdateMode, select,
-};
+pub use runner::{AuthMode, Options, Runner, UpdateMode};
 pub use samples::samples;
 pub use snapshot::accept;
-pub use target::{
-    CertificateError, Http, InProcess, Target, TargetError, TargetErrorKind, WireAnswer,
-    WireRequest,
-};
+pub use target::{InProcess, Target, TargetError, TargetErrorKind, WireAnswer, WireRequest};
 
 /// The fixtures directory `check` and `accept` use unless told otherwise.
 pub const DEFAULT_FIXTURES: &str = "fixtures";

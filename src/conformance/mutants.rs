@@ -6,9 +6,8 @@ use crate::conformance::case::Case;
 use crate::conformance::config::TargetConfig;
 use crate::conformance::fixtures::Fixtures;
 use crate::conformance::normalize::Rules;
-use crate::conformance::runner::{
-    AuthMode, CaseResult, Options, Reporter, Runner, Summary, UpdateMode,
-};
+use crate::conformance::outcome::{CaseResult, Reporter, Summary};
+use crate::conformance::runner::{AuthMode, Options, Runner, UpdateMode};
 use crate::conformance::target::InProcess;
 use crate::fake::{self, DEFAULT_RNG_SEED, Mutant, seed};
 use crate::spec::Spec;

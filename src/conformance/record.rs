@@ -12,11 +12,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::conformance::case::Form;
 use crate::conformance::config::Principal;
 use crate::conformance::config::TargetConfig;
+use crate::conformance::http::Http;
 use crate::conformance::normalize::{Numbering, Rules};
-use crate::conformance::runner;
 use crate::conformance::secrets::Secrets;
 use crate::conformance::snapshot::{self, Snapshot};
-use crate::conformance::target::{Http, Target, WireAnswer, WireRequest};
+use crate::conformance::target::{Target, WireAnswer, WireRequest};
 use crate::fake::{API_PREFIX, ApiError, ApiRequest, Method, RawParams, is_secret};
 use crate::server::Handler;
 use crate::spec::AUTH_PARAMS;
@@ -168,7 +168,7 @@ impl Recorder {
 
         let number = self.recorded.fetch_add(1, Ordering::Relaxed) + 1;
         let id = format!("recorded-{number:04}-{}", function.replace('/', "-"));
-        let (mut recorded, _) = runner::record(
+        let (mut recorded, _) = snapshot::record(
             WireRequest::describe(function, form, principal.as_str(), &params),
             answer,
         );

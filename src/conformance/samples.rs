@@ -89,7 +89,7 @@ fn filled(params: &[String], config: &TargetConfig) -> Option<Vec<(String, Strin
         .iter()
         .map(|p| {
             let mut text = p.clone();
-            for name in crate::conformance::runner::placeholders(p) {
+            for name in crate::conformance::case::placeholders(p) {
                 let value = config.resources.get(&name)?;
                 text = text.replace(&format!("{{{name}}}"), &value);
             }

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
-use crate::conformance::runner::matches;
+use crate::conformance::case::matches;
+use crate::conformance::target::WireAnswer;
 use crate::spec::Provenance;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -119,4 +120,66 @@ pub(super) fn diff(expected: Option<&Snapshot>, actual: &Snapshot) -> String {
         .context_radius(3)
         .header("expected", "actual")
         .to_string()
+}
+
+/// The envelope's parts, as strings however the target wrote them, and the raw `data`.
+pub(crate) fn record(request: String, answer: &WireAnswer) -> (Recorded, Option<Json>) {
+    let not_an_envelope = |why: &str| Recorded {
+        request: request.clone(),
+        code: format!("HTTP {}", answer.status),
+        key: String::new(),
+        message: format!(
+            "{why}: {}",
+            answer.body.chars().take(200).collect::<String>()
+        ),
+        data: None,
+    };
+    let Ok(json) = serde_json::from_str::<Json>(&answer.body) else {
+        return (not_an_envelope("not JSON"), None);
+    };
+    let Some([item]) = json
+        .get("responses")
+        .and_then(Json::as_array)
+        .map(Vec::as_slice)
+    else {
+        return (not_an_envelope("not one element in responses"), None);
+    };
+    // A code sent as a JSON number must not pass for the string the vendor sends.
+    let text = |field: &str| match &item[field] {
+        Json::String(s) => s.clone(),
+        Json::Null => "(missing)".to_owned(),
+        other => format!("{other} (not a string)"),
+    };
+    let mut code = text("code");
+    if answer.status != 200 {
+        code = format!("{code} (HTTP {})", answer.status);
+    }
+    let data = json.get("data").cloned();
+    let recorded = Recorded {
+        request,
+        code,
+        key: text("key"),
+        message: text("message"),
+        data: data.clone(),
+    };
+    (recorded, data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_numeric_code_or_a_bare_page_is_recorded_as_what_it_is() {
+        let answer = WireAnswer {
+            status: 200,
+            body: r#"{"responses":[{"code":204,"key":"","message":"OK"}]}"#.into(),
+        };
+        assert_eq!(record(String::new(), &answer).0.code, "204 (not a string)");
+        let page = WireAnswer {
+            status: 404,
+            body: "<html>Not Found</html>".into(),
+        };
+        assert_eq!(record(String::new(), &page).0.code, "HTTP 404");
+    }
 }

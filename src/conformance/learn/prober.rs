@@ -8,9 +8,9 @@ use serde_json::Value as Json;
 
 use super::{LearnOptions, Progress};
 use crate::conformance::case::Form;
+use crate::conformance::case::placeholders;
 use crate::conformance::config::{Credentials, Principal, TargetConfig};
 use crate::conformance::generate::{Pairs, with};
-use crate::conformance::runner::placeholders;
 use crate::conformance::target::{Target, WireRequest};
 use crate::spec::{Access, Function};
 

@@ -15,8 +15,8 @@
 use std::io::Write;
 
 use crate::conformance::coverage::{Coverage, Family, FunctionCoverage, Item};
+use crate::conformance::outcome::{CaseResult, Outcome, Reporter, Summary};
 use crate::conformance::report::escape;
-use crate::conformance::runner::{CaseResult, Outcome, Reporter, Summary};
 use crate::conformance::snapshot::Snapshot;
 use crate::spec::Spec;
 

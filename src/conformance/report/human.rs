@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 
-use crate::conformance::runner::{CaseResult, Outcome, Reporter, Summary};
+use crate::conformance::outcome::{CaseResult, Outcome, Reporter, Summary};
 
 const COLUMNS: [&str; 6] = ["passed", "failed", "unverified", "new", "skipped", "broken"];
 

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use serde_json::json;
 
-use crate::conformance::runner::{CaseResult, Reporter, Summary};
+use crate::conformance::outcome::{CaseResult, Reporter, Summary};
 
 pub(crate) struct JsonLines {
     out: Box<dyn Write>,

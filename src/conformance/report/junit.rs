@@ -8,8 +8,8 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 
+use crate::conformance::outcome::{CaseResult, Outcome, Reporter, Summary};
 use crate::conformance::report::escape;
-use crate::conformance::runner::{CaseResult, Outcome, Reporter, Summary};
 
 pub(crate) struct Junit {
     out: Box<dyn Write>,

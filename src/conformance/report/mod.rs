@@ -11,7 +11,7 @@ mod junit;
 use std::io::Write;
 
 use crate::conformance::mutants::Verdict;
-use crate::conformance::runner::{CaseResult, Reporter, Summary};
+use crate::conformance::outcome::{CaseResult, Reporter, Summary};
 
 pub(super) use html::Html;
 pub(super) use human::Human;
