@@ -7,7 +7,7 @@ use std::io::Write;
 use std::net::SocketAddr;
 
 use enswitch_fake::fake::API_PREFIX;
-use enswitch_fake::workbench::{ControlMode, DASHBOARD_PATH, Facts, FaultRule};
+use enswitch_fake::workbench::{ControlMode, DASHBOARD_PATH, FaultRule, ServerInfo};
 
 use crate::cli::LogFormat;
 
@@ -27,7 +27,7 @@ pub fn logins(seed_file: Option<&std::path::Path>) -> String {
 pub fn write(
     out: &mut impl Write,
     addr: SocketAddr,
-    facts: &Facts,
+    facts: &ServerInfo,
     logins: &str,
     log: LogFormat,
     colour: bool,
@@ -129,7 +129,7 @@ pub fn write(
 pub fn write_json(
     out: &mut impl Write,
     addr: SocketAddr,
-    facts: &Facts,
+    facts: &ServerInfo,
     logins: &str,
 ) -> std::io::Result<()> {
     let base = format!("http://{addr}");
@@ -181,7 +181,7 @@ fn row(out: &mut impl Write, name: &str, text: &str) -> std::io::Result<()> {
 }
 
 /// The seed's users, a line per customer: its place in the tree, and each user's role.
-fn users(facts: &Facts) -> Vec<String> {
+fn users(facts: &ServerInfo) -> Vec<String> {
     let mut by_customer: BTreeMap<(i64, &str, &str), Vec<String>> = BTreeMap::new();
     for user in &facts.users {
         by_customer

@@ -41,7 +41,7 @@ pub fn serve(serve: Serve) -> anyhow::Result<()> {
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
     }
-    let facts = workbench.facts();
+    let facts = workbench.info();
     let logins = banner::logins(seed_file.as_deref());
     let colour = logging::colour_wanted();
     let log = logging::start(log_format, log_level);

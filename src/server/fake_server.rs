@@ -14,7 +14,7 @@ use crate::fake::{API_PREFIX, ClockKind};
 use crate::server::{Limits, run};
 use crate::spec::Spec;
 use crate::spec::yaml::FileErrors;
-use crate::workbench::{Config, Entry, FaultError, FaultRule, NAMESPACE_PREFIX, Whose, Workbench};
+use crate::workbench::{Config, Entry, FaultError, FaultRule, NAMESPACE_PREFIX, Workbench, Worlds};
 
 /// A fake running on a thread of its own, on a random loopback port. Stops when dropped.
 ///
@@ -199,7 +199,7 @@ impl FakeServer {
     pub fn received(&self) -> Received<'_> {
         Received {
             workbench: &self.workbench,
-            world: Whose::One(None),
+            world: Worlds::One(None),
             function: None,
         }
     }
@@ -287,20 +287,20 @@ impl FakeServer {
 #[derive(Debug, Clone, Copy)]
 pub struct Received<'a> {
     workbench: &'a Workbench,
-    world: Whose<'a>,
+    world: Worlds<'a>,
     function: Option<&'a str>,
 }
 
 impl<'a> Received<'a> {
     /// The calls made in namespace `name` (`/_ns/<name>/api/json/`).
     pub fn namespace(mut self, name: &'a str) -> Received<'a> {
-        self.world = Whose::One(Some(name));
+        self.world = Worlds::One(Some(name));
         self
     }
 
     /// The calls of every world.
     pub fn every_world(mut self) -> Received<'a> {
-        self.world = Whose::Every;
+        self.world = Worlds::Every;
         self
     }
 

@@ -101,7 +101,7 @@ pub struct Function {
     pub authentication: String,
     /// The role and rate plan privilege the function needs (`cards`).
     pub privilege: String,
-    pub access: Ruled<Access>,
+    pub access: Sourced<Access>,
     /// In the vendor's order, which is also the order validation checks them (D5).
     pub parameters: Vec<Param>,
     pub constraints: Vec<Constraint>,
@@ -275,7 +275,7 @@ impl fmt::Display for Provenance {
 
 /// A value together with where it comes from.
 #[derive(Debug, Clone, Serialize)]
-pub struct Ruled<T> {
+pub struct Sourced<T> {
     pub value: T,
     pub provenance: Provenance,
 }
@@ -372,7 +372,7 @@ pub struct Response {
 pub struct Data {
     /// The vendor's sentence under "Data returned".
     pub description: String,
-    pub form: Ruled<DataForm>,
+    pub form: Sourced<DataForm>,
     /// The fields of the object, or of each row; empty when nothing is returned.
     pub fields: Vec<Field>,
     pub fields_provenance: Option<Provenance>,

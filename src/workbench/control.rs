@@ -155,8 +155,8 @@ impl Workbench {
             Err(refused) => return refused,
         };
         let world = match (name, query.get("namespace")) {
-            (None, Some("*")) => journal::Whose::Every,
-            _ => journal::Whose::One(name),
+            (None, Some("*")) => journal::Worlds::Every,
+            _ => journal::Worlds::One(name),
         };
         let start = match (query.get("tail"), world) {
             (Some(_), _) if after > 0 => {
@@ -166,7 +166,7 @@ impl Workbench {
                 );
             }
             (Some(_), _) => journal::Start::Tail,
-            (None, journal::Whose::Every) if after > 0 => {
+            (None, journal::Worlds::Every) if after > 0 => {
                 return error(
                     400,
                     "after pages one world's journal (sequence numbers count per world): \

@@ -108,20 +108,20 @@ impl Default for Journal {
     }
 }
 
-/// Whose entries a read returns.
+/// Whose entries a read returns: every world's, or one's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Whose<'a> {
+pub enum Worlds<'a> {
     /// Every world's, the default one and each namespace.
     Every,
     /// One world's: `None` the default one, else the namespace of that name.
     One(Option<&'a str>),
 }
 
-impl Whose<'_> {
+impl Worlds<'_> {
     fn holds(self, entry: &Kept) -> bool {
         match self {
-            Whose::Every => true,
-            Whose::One(name) => entry.namespace() == name,
+            Worlds::Every => true,
+            Worlds::One(name) => entry.namespace() == name,
         }
     }
 }
@@ -214,7 +214,7 @@ impl Journal {
     }
 
     /// What `follower` is handed next of `world`'s entries, if anything was recorded since.
-    pub fn next(&self, follower: &mut Follower, world: Whose<'_>) -> Option<Next> {
+    pub fn next(&self, follower: &mut Follower, world: Worlds<'_>) -> Option<Next> {
         let state = self.lock();
         if follower.seen < state.dropped_through {
             let missed = state.dropped_through - follower.seen;
@@ -244,7 +244,7 @@ impl Journal {
     /// after the page, is the `after=` that reads on.
     pub fn page(
         &self,
-        world: Whose<'_>,
+        world: Worlds<'_>,
         function: Option<&str>,
         from: Start,
         limit: usize,
@@ -311,7 +311,7 @@ impl Journal {
     /// `limit` of them, oldest first: for Rust tests, which read the journal in process.
     pub fn entries(
         &self,
-        world: Whose<'_>,
+        world: Worlds<'_>,
         function: Option<&str>,
         after: u64,
         limit: usize,
@@ -458,7 +458,7 @@ mod tests {
 
     fn page(
         journal: &Journal,
-        world: Whose<'_>,
+        world: Worlds<'_>,
         function: Option<&str>,
         from: Start,
         limit: usize,
@@ -480,12 +480,12 @@ mod tests {
         let journal = Journal::default();
         let params = RawParams::parse("auth_username=user;auth_password=secret", None);
         record(&journal, None, 1, "cards/list", &params, None);
-        let entries = journal.entries(Whose::One(None), None, 0, 10);
+        let entries = journal.entries(Worlds::One(None), None, 0, 10);
         assert_eq!(
             entries[0].params.pairs().nth(1),
             Some(("auth_password", REDACTED))
         );
-        let page = journal.page(Whose::One(None), None, Start::After(0), 10);
+        let page = journal.page(Worlds::One(None), None, Start::After(0), 10);
         assert!(!String::from_utf8_lossy(&page).contains("secret"));
     }
 
@@ -515,7 +515,7 @@ mod tests {
             journal.count() < 2000,
             "entries of 64 KiB each all kept under a 64 MiB budget"
         );
-        let b = journal.entries(Whose::One(Some("b")), None, 0, usize::MAX);
+        let b = journal.entries(Worlds::One(Some("b")), None, 0, usize::MAX);
         assert_eq!(b.last().map(|e| e.seq), Some(2000));
     }
 
@@ -528,14 +528,14 @@ mod tests {
             record(&journal, None, seq, function, &none, None);
             record(&journal, Some("other"), seq, function, &none, None);
         }
-        let b = page(&journal, Whose::One(None), Some("b"), Start::After(0), 2);
+        let b = page(&journal, Worlds::One(None), Some("b"), Start::After(0), 2);
         assert_eq!(b["count"], 3);
         assert_eq!(seqs(&b), [1, 3]);
         assert_eq!(b["next"], 3);
-        let rest = page(&journal, Whose::One(None), Some("b"), Start::After(3), 2);
+        let rest = page(&journal, Worlds::One(None), Some("b"), Start::After(3), 2);
         assert_eq!(seqs(&rest), [5]);
         assert!(rest.get("next").is_none());
-        let tail = page(&journal, Whose::Every, Some("b"), Start::Tail, 2);
+        let tail = page(&journal, Worlds::Every, Some("b"), Start::Tail, 2);
         assert_eq!(tail["count"], 6);
         let last: Vec<_> = tail["requests"]
             .as_array()
@@ -546,13 +546,13 @@ mod tests {
         assert_eq!(last, [(None, 5), (Some("other"), 5)]);
         journal.forget(None);
         assert_eq!(
-            page(&journal, Whose::One(None), None, Start::After(0), 10)["count"],
+            page(&journal, Worlds::One(None), None, Start::After(0), 10)["count"],
             0
         );
         assert_eq!(
             page(
                 &journal,
-                Whose::One(Some("other")),
+                Worlds::One(Some("other")),
                 None,
                 Start::After(0),
                 10
@@ -571,7 +571,7 @@ mod tests {
         for seq in 1..=40 {
             record(&journal, None, seq, "cards/list", &big, Some("{}"));
         }
-        let first = journal.page(Whose::One(None), None, Start::After(0), PAGE_LIMIT);
+        let first = journal.page(Worlds::One(None), None, Start::After(0), PAGE_LIMIT);
         assert!(
             first.len() < PAGE_BYTES + 2 * PARAMS_LIMIT * 3,
             "{} bytes",
@@ -587,7 +587,7 @@ mod tests {
         while let Some(after) = next {
             let more = page(
                 &journal,
-                Whose::One(None),
+                Worlds::One(None),
                 None,
                 Start::After(after),
                 PAGE_LIMIT,
@@ -596,7 +596,7 @@ mod tests {
             next = more["next"].as_u64();
         }
         assert_eq!(read, (1..=40).collect::<Vec<_>>());
-        let tail = page(&journal, Whose::Every, None, Start::Tail, PAGE_LIMIT);
+        let tail = page(&journal, Worlds::Every, None, Start::Tail, PAGE_LIMIT);
         let tail = seqs(&tail);
         assert!(tail.len() < 40);
         assert_eq!(tail.last(), Some(&40));
@@ -611,7 +611,7 @@ mod tests {
             record(&journal, None, seq, "cards/list", &none, None);
         }
         assert_eq!(journal.count(), LIMIT);
-        let first = journal.entries(Whose::Every, None, 0, 1);
+        let first = journal.entries(Worlds::Every, None, 0, 1);
         assert_eq!(first[0].seq, 4);
     }
 
@@ -622,14 +622,14 @@ mod tests {
         record(&journal, None, 1, "cards/list", &none, None);
         let mut follower = journal.follow();
         assert_eq!(
-            journal.next(&mut follower, Whose::Every),
+            journal.next(&mut follower, Worlds::Every),
             None,
             "only what comes after"
         );
         let params = RawParams::parse("auth_password=secret;id=1", None);
         record(&journal, Some("other"), 1, "cards/list", &params, None);
         record(&journal, None, 2, "cards/list", &params, None);
-        let Some(Next::Entry(json)) = journal.next(&mut follower, Whose::One(None)) else {
+        let Some(Next::Entry(json)) = journal.next(&mut follower, Worlds::One(None)) else {
             panic!("the default world's entry");
         };
         let entry: serde_json::Value = serde_json::from_slice(&json).unwrap();
@@ -639,7 +639,7 @@ mod tests {
             serde_json::json!(["auth_password", REDACTED])
         );
         assert_eq!(
-            journal.next(&mut follower, Whose::One(None)),
+            journal.next(&mut follower, Worlds::One(None)),
             None,
             "heard once"
         );
@@ -656,10 +656,10 @@ mod tests {
             record(&journal, None, seq, "cards/list", &none, None);
         }
         assert_eq!(
-            journal.next(&mut follower, Whose::Every),
+            journal.next(&mut follower, Worlds::Every),
             Some(Next::Missed(10))
         );
-        let Some(Next::Entry(json)) = journal.next(&mut follower, Whose::Every) else {
+        let Some(Next::Entry(json)) = journal.next(&mut follower, Worlds::Every) else {
             panic!("the oldest kept entry");
         };
         let entry: serde_json::Value = serde_json::from_slice(&json).unwrap();
@@ -672,7 +672,7 @@ mod tests {
         let answer = r#"{"responses":[],"data":{"id":1,"auth_token":"eyJ.secret.sig","auth_token_expiry":60}}"#;
         let params = RawParams::parse("auth_token=eyJ.sent.sig;token=1", None);
         record(&journal, None, 1, "user/login", &params, Some(answer));
-        let entries = journal.entries(Whose::Every, None, 0, 10);
+        let entries = journal.entries(Worlds::Every, None, 0, 10);
         let kept = &entries[0];
         assert_eq!(kept.params.get("auth_token"), Some(REDACTED));
         let text = String::from_utf8(kept.answer.as_ref().unwrap().to_vec()).unwrap();

@@ -10,7 +10,7 @@
 //! - `control`: the `/_fake/` endpoints; `views`: paged views of a world for them; `reply`: the
 //!   HTTP answer, or a live stream of the journal.
 //! - `ui`: the landing page, the dashboard's files, the README and the OpenAPI document.
-//! - `log`: the request log's events (the binary decides where they go); `facts`: what the
+//! - `log`: the request log's events (the binary decides where they go); `info`: what the
 //!   server serves, for the binary's start-up banner.
 //! - `state`: the state database (`--state`), which keeps each call's changes before its OK.
 //!
@@ -28,8 +28,8 @@
 //! ```
 
 mod control;
-mod facts;
 mod fault;
+mod info;
 mod journal;
 mod kept;
 mod log;
@@ -54,17 +54,17 @@ use crate::spec::yaml::FileErrors;
 
 use namespace::{Namespace, Namespaces};
 
-pub use facts::{ControlMode, Facts, StateFacts};
 pub use fault::{
     Action, Fault, FaultError, FaultRule, FaultSpec, Faults, MAX_DELAY_MS, MAX_FAULT_RULES,
 };
-pub use journal::{Entry, Follower, Journal, Next, Start, Whose};
+pub use info::{ControlMode, ServerInfo, StateInfo};
+pub use journal::{Entry, Follower, Journal, Next, Start, Worlds};
 pub use log::{API_TARGET, CONTROL_TARGET};
 pub use namespace::{MAX_NAMESPACES, NAME_RULE, NAMESPACE_PREFIX};
 pub use reply::{Events, HttpAnswer, HttpStatusMode, Reply};
 pub use state::StateDb;
 #[cfg(feature = "state")]
-pub use state::{Misfit, StateError, StateErrorKind, StateEvent, StateSync};
+pub use state::{StateError, StateErrorKind, StateEvent, StateMismatch, StateSync};
 pub use ui::DASHBOARD_PATH;
 
 /// Where the control plane's paths start; never inside the API's path space.
@@ -349,7 +349,7 @@ impl Workbench {
     /// The journal of the default world or of `namespace`, of one function if given: its
     /// first `PAGE_LIMIT` entries.
     pub fn requests(&self, namespace: Option<&str>, function: Option<&str>) -> Vec<Entry> {
-        let world = journal::Whose::One(namespace);
+        let world = journal::Worlds::One(namespace);
         self.journal
             .entries(world, function, 0, journal::PAGE_LIMIT)
     }

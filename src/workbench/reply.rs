@@ -11,7 +11,7 @@ use bytes::Bytes;
 use serde::Serialize;
 
 use crate::fake::ApiResponse;
-use crate::workbench::journal::{Follower, Journal, Next, Whose};
+use crate::workbench::journal::{Follower, Journal, Next, Worlds};
 
 /// Whether the HTTP status says 200 for every API outcome (D1) or repeats the envelope's code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -129,8 +129,8 @@ impl Events {
     /// The next event, if an entry of the world was recorded since the last.
     pub fn next_event(&mut self) -> Option<Vec<u8>> {
         let world = match &self.world {
-            None => Whose::Every,
-            Some(name) => Whose::One(name.as_deref()),
+            None => Worlds::Every,
+            Some(name) => Worlds::One(name.as_deref()),
         };
         Some(match self.journal.next(&mut self.follower, world)? {
             Next::Entry(json) => {

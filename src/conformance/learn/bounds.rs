@@ -4,13 +4,13 @@
 use serde_json::{Value as Json, json};
 
 use super::prober::Unprobed;
-use super::study::{Study, whole};
+use super::study::{Probes, whole};
 use super::{Agreement, SEARCH_WINDOW};
 use crate::conformance::generate::Pairs;
 use crate::spec::Param;
 use crate::spec::value::Value;
 
-impl Study<'_, '_, '_> {
+impl Probes<'_, '_, '_> {
     pub(super) fn range(&mut self, p: &Param, base: &Pairs) {
         let Some(range) = p.range.clone() else {
             return;

@@ -44,7 +44,7 @@ use crate::conformance::target::Target;
 use crate::spec::{FormatName, Provenance, Spec};
 
 use prober::Prober;
-use study::Study;
+use study::Probes;
 pub use write::{WriteError, write};
 
 /// How far from zero a bound is searched for: a target that takes a million takes, for this
@@ -171,7 +171,7 @@ pub fn learn(
     };
     let mut learned = Learned::default();
     for f in spec.functions() {
-        let mut study = Study {
+        let mut study = Probes {
             f,
             prober: &mut prober,
             findings: Vec::new(),
@@ -179,7 +179,7 @@ pub fn learn(
             keys: BTreeMap::new(),
         };
         study.all();
-        let Study {
+        let Probes {
             findings,
             observations,
             ..

@@ -7,12 +7,12 @@ use serde_json::{Value as Json, json};
 
 use super::Agreement;
 use super::prober::Unprobed;
-use super::study::{Study, invalid};
+use super::study::{Probes, invalid};
 use crate::conformance::config::Principal;
 use crate::conformance::generate::{Pairs, with};
 use crate::spec::Param;
 
-impl Study<'_, '_, '_> {
+impl Probes<'_, '_, '_> {
     /// The order in which the target reports parameters that fail together (D5: the spec's
     /// order). Adjacent pairs first; where one disagrees, a merge sort by asking.
     pub(super) fn order(&mut self, probed: &[&Param], base: &Pairs) {

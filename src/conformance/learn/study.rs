@@ -16,7 +16,7 @@ use crate::spec::{AUTH_PARAMS, ConstraintRule, FormatName, Function, Param, Prov
 
 /// What one probing request showed about a parameter.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) enum Seen {
+pub(super) enum ProbeAnswer {
     Accepted,
     /// 400 naming the parameter probed.
     Refused {
@@ -27,7 +27,7 @@ pub(super) enum Seen {
 }
 
 /// The probes of one function.
-pub(super) struct Study<'s, 'a, 'p> {
+pub(super) struct Probes<'s, 'a, 'p> {
     pub(super) f: &'s Function,
     pub(super) prober: &'s mut Prober<'a, 'p>,
     pub(super) findings: Vec<Finding>,
@@ -36,7 +36,7 @@ pub(super) struct Study<'s, 'a, 'p> {
     pub(super) keys: BTreeMap<String, (usize, Vec<String>)>,
 }
 
-impl Study<'_, '_, '_> {
+impl Probes<'_, '_, '_> {
     pub(super) fn all(&mut self) {
         let f = self.f;
         let base = base(f);
@@ -135,26 +135,26 @@ impl Study<'_, '_, '_> {
     }
 
     /// Sends `params` and says what it showed about `p`, keeping count of the keys refusals name.
-    pub(super) fn seen(&mut self, p: &Param, params: &Pairs) -> Seen {
+    pub(super) fn seen(&mut self, p: &Param, params: &Pairs) -> ProbeAnswer {
         match self.prober.ask(self.f, Principal::Full, params) {
-            Ok(answer) if is_success(answer.code) => Seen::Accepted,
+            Ok(answer) if is_success(answer.code) => ProbeAnswer::Accepted,
             Ok(answer) if answer.code == 400 => {
                 let entry = self.keys.entry(p.name.clone()).or_default();
                 if answer.key == p.name {
                     entry.0 += 1;
-                    Seen::Refused {
+                    ProbeAnswer::Refused {
                         message: answer.message,
                     }
                 } else {
                     entry.1.push(answer.key.clone());
-                    Seen::Other(Unprobed::OtherKey(answer.key.clone()))
+                    ProbeAnswer::Other(Unprobed::OtherKey(answer.key.clone()))
                 }
             }
-            Ok(answer) => Seen::Other(Unprobed::Answered {
+            Ok(answer) => ProbeAnswer::Other(Unprobed::Answered {
                 code: answer.code,
                 key: answer.key,
             }),
-            Err(why) => Seen::Other(why),
+            Err(why) => ProbeAnswer::Other(why),
         }
     }
 
@@ -196,9 +196,9 @@ impl Study<'_, '_, '_> {
     ) -> Result<bool, Unprobed> {
         let params = self.probe(base, p, value);
         match self.seen(p, &params) {
-            Seen::Accepted => Ok(true),
-            Seen::Refused { .. } => Ok(false),
-            Seen::Other(why) => Err(Unprobed::At {
+            ProbeAnswer::Accepted => Ok(true),
+            ProbeAnswer::Refused { .. } => Ok(false),
+            ProbeAnswer::Other(why) => Err(Unprobed::At {
                 param: p.name.clone(),
                 value: value.to_owned(),
                 why: Box::new(why),
@@ -220,9 +220,9 @@ impl Study<'_, '_, '_> {
         let (verdict, observed, reason) = if p.required {
             let without: Pairs = base.iter().filter(|(n, _)| n != &p.name).cloned().collect();
             match self.seen(p, &without) {
-                Seen::Accepted => (Agreement::Contradicted, Some(false), None),
-                Seen::Refused { .. } => (Agreement::Confirmed, Some(true), None),
-                Seen::Other(why) => (Agreement::Unknown, None, Some(why.to_string())),
+                ProbeAnswer::Accepted => (Agreement::Contradicted, Some(false), None),
+                ProbeAnswer::Refused { .. } => (Agreement::Confirmed, Some(true), None),
+                ProbeAnswer::Other(why) => (Agreement::Unknown, None, Some(why.to_string())),
             }
         } else {
             // The base request, accepted, left it out.

@@ -5,13 +5,13 @@
 use serde_json::{Value as Json, json};
 
 use super::prober::Unprobed;
-use super::study::{Seen, Study, near_misses, quoted, sorted};
+use super::study::{ProbeAnswer, Probes, near_misses, quoted, sorted};
 use super::{Agreement, PLACES_PROBED};
 use crate::conformance::generate::Pairs;
 use crate::conformance::secrets::Secrets;
 use crate::spec::{FormatName, Param};
 
-impl Study<'_, '_, '_> {
+impl Probes<'_, '_, '_> {
     pub(super) fn allowed(&mut self, p: &Param, base: &Pairs) {
         let Some(allowed) = p.allowed.clone() else {
             return;
@@ -35,8 +35,8 @@ impl Study<'_, '_, '_> {
             asked.push(value.clone());
             let params = self.probe(base, p, &value);
             match self.seen(p, &params) {
-                Seen::Accepted => observed.push(value),
-                Seen::Refused { message } => {
+                ProbeAnswer::Accepted => observed.push(value),
+                ProbeAnswer::Refused { message } => {
                     // A refusal that names the values it takes ("one of \"a\", \"b\"") may
                     // name one the spec lacks: ask for each.
                     let secrets = Secrets::of(self.prober.config);
@@ -47,7 +47,7 @@ impl Study<'_, '_, '_> {
                         }
                     }
                 }
-                Seen::Other(why) => {
+                ProbeAnswer::Other(why) => {
                     let why = Unprobed::At {
                         param: p.name.clone(),
                         value: value.clone(),

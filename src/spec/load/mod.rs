@@ -22,7 +22,7 @@ use crate::spec::yaml::{FileError, FileErrors};
 use super::GROUP_FIELDS_FROM;
 use super::raw::RawFunction;
 use super::{
-    Change, Code, Data, DataForm, Example, Field, Function, Response, Ruled, Spec, Variant,
+    Change, Code, Data, DataForm, Example, Field, Function, Response, Sourced, Spec, Variant,
 };
 use crate::spec::value::ParamType;
 
@@ -303,7 +303,7 @@ impl SpecChecker<'_> {
                 summary: raw.summary.clone(),
                 authentication: raw.authentication.clone(),
                 privilege: raw.privilege.clone(),
-                access: Ruled {
+                access: Sourced {
                     value: raw.access.level,
                     provenance: raw.access.provenance,
                 },
@@ -312,7 +312,7 @@ impl SpecChecker<'_> {
                 responses,
                 data: Data {
                     description: data.description.clone(),
-                    form: Ruled {
+                    form: Sourced {
                         value: data.shape.form,
                         provenance: data.shape.provenance,
                     },

@@ -116,7 +116,10 @@ pub enum StateErrorKind {
     NoGroupFields,
     /// The file's worlds do not fit the seed and spec.
     #[error("world {world:?}: {misfit}")]
-    Misfit { world: String, misfit: Misfit },
+    StateMismatch {
+        world: String,
+        misfit: StateMismatch,
+    },
     #[error("namespace {0:?}: it cannot be made")]
     Namespace(String),
     #[error("cannot write: {0}")]
@@ -125,7 +128,7 @@ pub enum StateErrorKind {
 
 /// How a kept world fails to fit the seed and the spec.
 #[derive(Debug, thiserror::Error)]
-pub enum Misfit {
+pub enum StateMismatch {
     #[error("card group {group} belongs to customer {customer}, whom the seed lacks")]
     Customer {
         group: CardGroupId,
@@ -322,14 +325,14 @@ impl Workbench {
             .map_err(database)?;
         let mut worlds = Vec::new();
         for (name, rng, clock) in rows {
-            let misfit = |misfit| StateErrorKind::Misfit {
+            let misfit = |misfit| StateErrorKind::StateMismatch {
                 world: name.clone(),
                 misfit,
             };
             let (groups, batches, cards, prompts) =
                 read_rows(&connection, &name, self.fake.seed(), create).map_err(|e| match e {
                     ReadError::Database(e) => database(e),
-                    ReadError::Misfit(m) => misfit(m),
+                    ReadError::StateMismatch(m) => misfit(m),
                 })?;
             let rng = Rng::from_state(rng.cast_unsigned());
             let world = world_from_rows(self.fake.seed(), groups, batches, cards, prompts, rng)

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use rusqlite::Connection;
 use serde_json::Value as Json;
 
-use super::Misfit;
+use super::StateMismatch;
 use crate::fake::world::{
     Batch, BatchId, Card, CardGroup, CardGroupId, CustomerId, Prompt, PromptKey, SoundId,
 };
@@ -18,7 +18,7 @@ use crate::spec::value::ParamType;
 
 pub(super) enum ReadError {
     Database(rusqlite::Error),
-    Misfit(Misfit),
+    StateMismatch(StateMismatch),
 }
 
 impl From<rusqlite::Error> for ReadError {
@@ -51,10 +51,14 @@ pub(super) fn read_rows(
         let (id, customer, fields) = row?;
         let fields = match serde_json::from_str::<Json>(&fields) {
             Ok(Json::Object(fields)) => fields,
-            _ => return Err(ReadError::Misfit(Misfit::Fields { group: id })),
+            _ => {
+                return Err(ReadError::StateMismatch(StateMismatch::Fields {
+                    group: id,
+                }));
+            }
         };
-        let group =
-            group_from_fields(seed, create, id, customer, fields).map_err(ReadError::Misfit)?;
+        let group = group_from_fields(seed, create, id, customer, fields)
+            .map_err(ReadError::StateMismatch)?;
         groups.push(group);
     }
     let mut statement = connection.prepare(
@@ -87,7 +91,7 @@ pub(super) fn read_rows(
         let balance = ParamType::Decimal
             .parse(r.get_ref(4)?.as_str().unwrap_or_default())
             .map_err(|error| {
-                ReadError::Misfit(Misfit::Balance {
+                ReadError::StateMismatch(StateMismatch::Balance {
                     card: card.clone(),
                     error,
                 })
@@ -116,7 +120,7 @@ pub(super) fn read_rows(
             (None, Some(wav)) => Prompt::Wav(wav.into()),
             _ => {
                 let problem = "holds both a sound and a WAV, or neither";
-                return Err(ReadError::Misfit(Misfit::Prompt {
+                return Err(ReadError::StateMismatch(StateMismatch::Prompt {
                     group,
                     name,
                     problem,
@@ -136,9 +140,9 @@ pub(super) fn group_from_fields(
     id: CardGroupId,
     customer: CustomerId,
     fields: serde_json::Map<String, Json>,
-) -> Result<CardGroup, Misfit> {
+) -> Result<CardGroup, StateMismatch> {
     if !seed.customers.contains_key(&customer) {
-        return Err(Misfit::Customer {
+        return Err(StateMismatch::Customer {
             group: id,
             customer,
         });
@@ -148,18 +152,21 @@ pub(super) fn group_from_fields(
         let param = create
             .param(&name)
             .filter(|p| is_group_field(p))
-            .ok_or_else(|| Misfit::Field {
+            .ok_or_else(|| StateMismatch::Field {
                 group: id,
                 name: name.clone(),
             })?;
         let text = json
             .as_str()
             .map_or_else(|| json.to_string(), str::to_owned);
-        let value = param.ty.parse(&text).map_err(|error| Misfit::Value {
-            group: id,
-            name: name.clone(),
-            error,
-        })?;
+        let value = param
+            .ty
+            .parse(&text)
+            .map_err(|error| StateMismatch::Value {
+                group: id,
+                name: name.clone(),
+                error,
+            })?;
         values.insert(name, value);
     }
     Ok(CardGroup::new(id, customer, values))
@@ -173,19 +180,19 @@ pub(super) fn world_from_rows(
     cards: Vec<Card>,
     prompts: Prompts,
     rng: Rng,
-) -> Result<World, Misfit> {
+) -> Result<World, StateMismatch> {
     let groups: BTreeMap<CardGroupId, CardGroup> = groups.into_iter().map(|g| (g.id, g)).collect();
     let batches: BTreeMap<BatchId, Batch> = batches.into_iter().map(|b| (b.id, b)).collect();
     if let Some(stray) = cards
         .iter()
         .find(|c| !batches.contains_key(&c.batch) || !groups.contains_key(&c.cardgroup))
     {
-        return Err(Misfit::Dangling(stray.card.clone()));
+        return Err(StateMismatch::Dangling(stray.card.clone()));
     }
     if let Some((group, name)) = prompts.keys().find(|(g, _)| !groups.contains_key(g)) {
         let (group, name) = (*group, name.clone());
         let problem = "belongs to a card group the world lacks";
-        return Err(Misfit::Prompt {
+        return Err(StateMismatch::Prompt {
             group,
             name,
             problem,

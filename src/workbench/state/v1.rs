@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 
 use super::read::{group_from_fields, world_from_rows};
-use super::{KeptWorld, Misfit};
+use super::{KeptWorld, StateMismatch};
 use crate::fake::world::{Batch, BatchId, Card, CardGroupId, CustomerId};
 use crate::fake::{Rng, World};
 use crate::spec::Function;
@@ -77,7 +77,10 @@ pub enum V1Error {
     #[error("a damaged JSON state file: {0}")]
     Damaged(serde_json::Error),
     #[error("world {world:?}: {misfit}")]
-    Misfit { world: String, misfit: Misfit },
+    StateMismatch {
+        world: String,
+        misfit: StateMismatch,
+    },
 }
 
 /// Each world of a version 1 file (`None` for the default world), built on `seed`, with its
@@ -105,7 +108,7 @@ pub(super) fn read(
             saved.rng,
             create,
         )
-        .map_err(|misfit| V1Error::Misfit {
+        .map_err(|misfit| V1Error::StateMismatch {
             world: name.clone(),
             misfit,
         })?;
@@ -121,18 +124,18 @@ fn restore(
     cards: Vec<SavedCard>,
     rng: Rng,
     create: &Function,
-) -> Result<World, Misfit> {
+) -> Result<World, StateMismatch> {
     let groups = groups
         .into_iter()
         .map(|g| group_from_fields(seed, create, g.id, g.customer, g.fields))
-        .collect::<Result<Vec<_>, Misfit>>()?;
+        .collect::<Result<Vec<_>, StateMismatch>>()?;
     let cards = cards
         .into_iter()
         .map(|c| {
             let balance =
                 ParamType::Decimal
                     .parse(&c.balance)
-                    .map_err(|error| Misfit::Balance {
+                    .map_err(|error| StateMismatch::Balance {
                         card: c.card.clone(),
                         error,
                     })?;
@@ -148,7 +151,7 @@ fn restore(
                 notes: None,
             })
         })
-        .collect::<Result<Vec<_>, Misfit>>()?;
+        .collect::<Result<Vec<_>, StateMismatch>>()?;
     // Version 1 knew no prompts.
     world_from_rows(seed, groups, batches, cards, BTreeMap::new(), rng)
 }

@@ -7,14 +7,14 @@ use crate::workbench::{ControlAccess, FaultRule, Workbench, views};
 
 /// The server as it starts.
 #[derive(Debug, Clone)]
-pub struct Facts {
+pub struct ServerInfo {
     pub version: &'static str,
     /// The function paths served, in the spec's order.
     pub functions: Vec<String>,
     /// The seed's users (every world starts with them).
     pub users: Vec<UserSummary>,
     /// What the state file holds, with `--state`.
-    pub state: Option<StateFacts>,
+    pub state: Option<StateInfo>,
     pub faults: Vec<FaultRule>,
     pub control: ControlMode,
     pub mutant: Option<Mutant>,
@@ -26,7 +26,7 @@ pub struct Facts {
 
 /// The state file and what it held, all worlds together.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StateFacts {
+pub struct StateInfo {
     pub file: String,
     /// The default world and every namespace kept.
     pub worlds: usize,
@@ -44,9 +44,9 @@ pub enum ControlMode {
 }
 
 impl Workbench {
-    pub fn facts(&self) -> Facts {
+    pub fn info(&self) -> ServerInfo {
         let state = self.state.get().map(|db| {
-            let mut facts = StateFacts {
+            let mut facts = StateInfo {
                 file: db.file().to_owned(),
                 worlds: 0,
                 card_groups: 0,
@@ -62,7 +62,7 @@ impl Workbench {
             }
             facts
         });
-        Facts {
+        ServerInfo {
             version: env!("CARGO_PKG_VERSION"),
             functions: self
                 .fake
