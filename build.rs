@@ -2,9 +2,6 @@
 //! binary, so the spec, the seed and the conformance suite ship with it and a new function or
 //! case needs a new file, never a new line of Rust. Lists are sorted by path so builds are
 //! reproducible.
-//!
-//! In release builds on x86_64 Linux it also hands the linker `link/order.txt`, the functions the
-//! fake runs at start and on each request, to be placed side by side (see `link/order.py`).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -13,43 +10,6 @@ use std::{env, fs};
 fn main() {
     embed("spec", &["yaml"], "spec_files.rs");
     embed("fixtures", &["yaml", "json"], "fixture_files.rs");
-    order_functions();
-}
-
-/// Asks the linker to lay out the binary's code in `link/order.txt`'s order: code touched at
-/// start and on every request then fills about a third as many pages (idle memory 9.7 → 6.8 MB).
-/// Only where the linker is the toolchain's default LLD (x86_64 Linux, since Rust 1.90): an older
-/// compiler, or a build that picks its own linker, is left alone, since GNU ld does not know the
-/// flag.
-fn order_functions() {
-    let order = Path::new(env!("CARGO_MANIFEST_DIR")).join("link/order.txt");
-    println!("cargo::rerun-if-changed={}", order.display());
-    println!("cargo::rerun-if-env-changed=CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER");
-    let var = |name: &str| env::var(name).unwrap_or_default();
-    let default_linker = var("TARGET") == "x86_64-unknown-linux-gnu"
-        && rustc_minor().is_some_and(|minor| minor >= 90)
-        && !var("CARGO_ENCODED_RUSTFLAGS").contains("link")
-        && env::var_os("CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER").is_none();
-    if var("PROFILE") == "release" && default_linker && order.is_file() {
-        println!(
-            "cargo::rustc-link-arg-bins=-Wl,--symbol-ordering-file={}",
-            order.display()
-        );
-        // A name the code no longer has is skipped; the file is regenerated now and then.
-        println!("cargo::rustc-link-arg-bins=-Wl,--no-warn-symbol-ordering");
-    }
-}
-
-/// The compiler's minor version (`rustc 1.95.0 (…)` → 95), or `None` if it cannot be told.
-fn rustc_minor() -> Option<u32> {
-    let rustc = env::var_os("RUSTC")?;
-    let output = std::process::Command::new(rustc)
-        .arg("--version")
-        .output()
-        .ok()?;
-    let text = String::from_utf8(output.stdout).ok()?;
-    let version = text.strip_prefix("rustc 1.")?;
-    version.split(['.', '-', ' ']).next()?.parse().ok()
 }
 
 /// Writes `$OUT_DIR/<out>`: a slice of (path below `dir`, contents) for files ending in `exts`.

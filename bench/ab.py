@@ -2,7 +2,7 @@
 """Two builds of the fake against each other, in paired rounds: what one change earns.
 
     python3 bench/ab.py OLD_BINARY NEW_BINARY [--workloads ad] [--rounds 6] [--seconds 3]
-                        [--log off|file] [--connections 16]
+                        [--log off|human|json] [--connections 16]
 
 Each round, for each workload, both binaries serve in turn (the order swapped every round), each
 pinned to core 0 with wrk (one thread) on core 1, each started afresh. The machine's throughput
@@ -30,14 +30,13 @@ _spec.loader.exec_module(bench)
 
 
 def serve(binary, log, directory):
-    """Starts `binary` on core 0 with the request log `log` (off, or human into a file in
-    `directory`); returns (process, base URL) once it answers."""
+    """Starts `binary` on core 0 with the request log `log` (off, or that format written to a file
+    in `directory`); returns (process, base URL) once it answers."""
     port = bench.free_port()
     sink = os.devnull if log == "off" else os.path.join(directory, "requests.log")
-    log_format = "off" if log == "off" else "human"
     with open(sink, "w") as out:
         proc = subprocess.Popen(["taskset", "-c", "0", binary, "serve", "--addr", f"127.0.0.1:{port}",
-                                 "--log-format", log_format], stdout=out, stderr=subprocess.DEVNULL)
+                                 "--log-format", log], stdout=out, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     for _ in range(500):
         try:
@@ -69,7 +68,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--seconds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--log", choices=["off", "file"], default="off")
+    parser.add_argument("--log", choices=["off", "human", "json"], default="off")
     args = parser.parse_args()
     for binary in (args.old, args.new):
         if not os.access(binary, os.X_OK):
@@ -94,7 +93,7 @@ def main():
                 f"{w} {rps[('old', w)][-1]:,.0f} → {rps[('new', w)][-1]:,.0f}" for w in args.workloads),
                 file=sys.stderr, flush=True)
 
-    print(f"{args.rounds} paired rounds of {args.seconds} s, {args.connections} connections, log {args.log}\n")
+    print(f"{args.rounds} paired rounds of {args.seconds} s, {args.connections} connections, log {args.log}{'' if args.log == 'off' else ' to a file'}\n")
     print("| workload | old req/s (median) | new req/s (median) | new/old (median of rounds) | new ahead |")
     print("|---|---|---|---|---|")
     for w in args.workloads:

@@ -30,7 +30,6 @@ whole conformance suite in-process (wall time).
 """
 
 import argparse
-import importlib.util
 import json
 import os
 import re
@@ -355,20 +354,6 @@ def durable():
     return out
 
 
-def ordered_functions():
-    """How many of link/order.txt's functions the fake defines, as "N of M": fewer than all means
-    the file is stale, and idle memory grows with what is missing. Read with link/order.py's own
-    listing of the binary's functions."""
-    spec = importlib.util.spec_from_file_location(
-        "order", os.path.join(os.path.dirname(__file__), "..", "link", "order.py"))
-    order = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(order)
-    with open(order.OUT) as listing:
-        listed = [line.strip() for line in listing if line.strip() and not line.startswith("#")]
-    defined = order.function_addresses()
-    return f"{sum(name in defined for name in listed):,} of {len(listed):,}"
-
-
 def conformance_suite():
     times = []
     for _ in range(3):
@@ -416,7 +401,6 @@ def main():
     print("|---|---|")
     print(f"| start to first answer (median of 5) | {start_ms:.1f} ms |")
     print(f"| RSS idle | {idle_mb:.1f} MB |")
-    print(f"| functions of link/order.txt the binary defines (see link/order.py) | {ordered_functions()} |")
     print(f"| RSS after workload e | {results['rss_after_e']:.1f} MB |")
     print(f"| 1,000,000 cards in one call | {million_s:.2f} s, RSS +{million_mb:.0f} MB |")
     print(f"| workload a, 16 conns, 10 cards vs 1,000,000 in store ({ROUNDS} rounds) | {rps_10:,.0f} vs {rps_million:,.0f} req/s "

@@ -25,9 +25,8 @@ if [ ! -x target/bench-tools/bin/httpmock ]; then
   cargo install --quiet --locked httpmock --version 0.9.0 --features standalone --root target/bench-tools
 fi
 
-# The fake on its own, as `cargo run --release` and `cargo install` build it: built together with
-# the examples, its dependencies would take the dev-dependencies' features, their symbols other
-# names, and link/order.txt would match few of them.
+# The fake on its own, as `cargo run --release` and `cargo install` build it (built together with
+# the examples, its dependencies would take the dev-dependencies' features).
 cargo build --release --locked --quiet --bin enswitch-fake
 cargo build --release --locked --quiet --example baseline --example server_only
 exec python3 bench/bench.py

@@ -188,15 +188,6 @@ impl Journal {
             state.bytes -= oldest.bytes();
             state.dropped_through = oldest.id();
         }
-        if state.entries.len() >= LIMIT {
-            // The next calls drop these; by then they are in the cache.
-            if let Some(next) = state.entries.front() {
-                next.prefetch_buffer();
-            }
-            if let Some(after) = state.entries.get(1) {
-                prefetch(std::ptr::from_ref(after).cast());
-            }
-        }
         drop(state);
         if self.recorded.receiver_count() > 0 {
             self.recorded.send_replace(());
@@ -374,19 +365,6 @@ fn reversed(rendered: &[u8], pieces: &[std::ops::Range<usize>]) -> Vec<u8> {
         out.extend_from_slice(value.strip_prefix(b",").unwrap_or(value));
     }
     out
-}
-
-/// Asks the processor to bring the line at `address` into the cache, ahead of a use that would
-/// otherwise wait for memory. Only a hint: nothing is read, and any address is allowed.
-pub(super) fn prefetch(address: *const u8) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: PREFETCHT0 (SSE, present on every x86_64) reads no memory and faults on no
-    // address; the call needs `unsafe` only because it is a target-feature intrinsic.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(address.cast());
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = address;
 }
 
 /// Hands memory freed by dropped entries back to the system. glibc keeps freed blocks in its

@@ -147,11 +147,6 @@ impl Kept {
         std::mem::size_of::<Kept>() + self.data.len()
     }
 
-    /// Brings the start of the buffer, and the allocator's header before it, into the cache.
-    pub(super) fn prefetch_buffer(&self) {
-        super::journal::prefetch(self.data.as_ptr().wrapping_sub(16));
-    }
-
     /// The entry as readers see it.
     pub(super) fn entry(&self) -> Entry {
         let mut pairs = &self.data[self.function_end..self.pairs_end];
