@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use enswitch_fake::fake::ApiRequest;
-use enswitch_fake::server::{Handler, Limits, serve_until_signal};
+use enswitch_fake::server::{Handler, Limits, Scheme, serve_until_signal};
 use enswitch_fake::workbench::{HttpAnswer, Reply};
 
 const ENVELOPE: &str = r#"{"responses":[{"code":"204","key":"","message":"OK"}]}"#;
@@ -37,9 +37,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or_else(|| "127.0.0.1:9000".into())
         .parse()
         .map_err(|e| format!("the address: {e}"))?;
-    serve_until_signal(addr, Arc::new(Constant), &Limits::DEFAULT, |bound| {
-        println!("listening on http://{bound}");
-        Ok(())
-    })?;
+    serve_until_signal(
+        addr,
+        Arc::new(Constant),
+        &Limits::DEFAULT,
+        Scheme::Http,
+        |bound| {
+            println!("listening on http://{bound}");
+            Ok(())
+        },
+    )?;
     Ok(())
 }

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::net::SocketAddr;
 
 use enswitch_fake::fake::API_PREFIX;
 use enswitch_fake::workbench::{ControlMode, DASHBOARD_PATH, FaultRule, ServerInfo};
@@ -23,16 +22,23 @@ pub fn logins(seed_file: Option<&std::path::Path>) -> String {
     }
 }
 
-/// Writes the banner for a server at `addr`.
+/// Where the server answers: its base URL, and the made CA's certificate file if it has one.
+pub struct Endpoint<'a> {
+    /// `http://ADDR` or `https://ADDR`.
+    pub base: String,
+    pub ca_file: Option<&'a std::path::Path>,
+}
+
+/// Writes the banner for a server at `endpoint`.
 pub fn write(
     out: &mut impl Write,
-    addr: SocketAddr,
+    endpoint: &Endpoint<'_>,
     facts: &ServerInfo,
     logins: &str,
     log: LogFormat,
     colour: bool,
 ) -> std::io::Result<()> {
-    let base = format!("http://{addr}");
+    let base = &endpoint.base;
     writeln!(
         out,
         "enswitch-fake {}: a fake Enswitch for development and tests",
@@ -63,6 +69,24 @@ pub fn write(
         ),
     };
     row(out, "state", &state)?;
+    if let Some(file) = endpoint.ca_file {
+        let names = enswitch_fake::server::LOCAL_NAMES.join(", ");
+        row(
+            out,
+            "https",
+            &format!(
+                "a CA made at start signed the certificate for {names}; trust {}",
+                file.display()
+            ),
+        )?;
+        row(
+            out,
+            "",
+            &format!("(curl --cacert {} {base}/_fake/health)", file.display()),
+        )?;
+    } else if base.starts_with("https:") {
+        row(out, "https", "the certificate of --tls-cert and its key")?;
+    }
     let lifetime = match facts.token_expiry {
         Some(seconds) => format!("live {seconds} s"),
         None => "never expire".to_owned(),
@@ -128,11 +152,11 @@ pub fn write(
 /// "listening"`, `"url"` (what a script waits for), and the same facts as the banner's rows.
 pub fn write_json(
     out: &mut impl Write,
-    addr: SocketAddr,
+    endpoint: &Endpoint<'_>,
     facts: &ServerInfo,
     logins: &str,
 ) -> std::io::Result<()> {
-    let base = format!("http://{addr}");
+    let base = &endpoint.base;
     let users: Vec<_> = facts
         .users
         .iter()
@@ -161,6 +185,7 @@ pub fn write_json(
         "event": "listening",
         "url": base,
         "api": format!("{base}{API_PREFIX}"),
+        "ca_file": endpoint.ca_file.map(|f| f.display().to_string()),
         "version": facts.version,
         "functions": facts.functions,
         "users": users,

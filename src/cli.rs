@@ -447,7 +447,44 @@ pub struct ServeArgs {
     )]
     pub log_level: LogLevel,
     #[command(flatten)]
+    pub tls: TlsArgs,
+    #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+/// HTTPS, as flags.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "HTTPS")]
+pub struct TlsArgs {
+    /// Serve HTTPS with a private CA made at start: a certificate for localhost, 127.0.0.1 and
+    /// ::1, signed by a CA whose certificate goes to --tls-ca-file for clients to trust.
+    #[arg(long, env = "ENSWITCH_FAKE_TLS")]
+    pub tls: bool,
+    /// Where the made CA's certificate (PEM) is written; by default a file in the temporary
+    /// directory, named in the banner.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "tls_cert",
+        env = "ENSWITCH_FAKE_TLS_CA_FILE"
+    )]
+    pub tls_ca_file: Option<PathBuf>,
+    /// Serve HTTPS with this certificate chain (PEM, the server's first) instead of a made one.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "tls_key",
+        env = "ENSWITCH_FAKE_TLS_CERT"
+    )]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "tls_cert",
+        env = "ENSWITCH_FAKE_TLS_KEY"
+    )]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// `Limits`, as flags. Past each one a client gets a plain HTTP error, not an envelope.

@@ -12,7 +12,8 @@ use enswitch_fake::spec::Spec;
 use crate::options::{Check, Hunt, Learn, Record, Serve};
 use crate::{banner, exit, logging};
 
-/// Prints `listening on http://ADDR` (scripts wait for it, so it goes first, flushed) and the
+/// Writes a made CA's certificate to its file, prints `listening on http://ADDR` (or `https://`;
+/// scripts wait for it, so it goes first, flushed, and the CA's file is written by then) and the
 /// banner, serves until SIGINT or SIGTERM with the request log on stdout, then keeps every
 /// world's clock in the state file. With `--log-format json` every line is a JSON object, the
 /// first one `"event": "listening"` with the banner's facts. A stdout whose reader has gone is
@@ -25,6 +26,8 @@ pub fn serve(serve: Serve) -> anyhow::Result<()> {
         limits,
         log_format,
         log_level,
+        scheme,
+        ca_file,
     } = serve;
     // A file size limit (ulimit -f) must show as a failed save, not kill the fake.
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -41,19 +44,28 @@ pub fn serve(serve: Serve) -> anyhow::Result<()> {
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
     }
+    if let (Some(file), server::Scheme::Https(tls)) = (&ca_file, &scheme) {
+        let pem = tls.ca_pem().unwrap_or_default();
+        std::fs::write(file, pem).with_context(|| format!("--tls-ca-file {}", file.display()))?;
+    }
+    let url_scheme = scheme.name();
     let facts = workbench.info();
     let logins = banner::logins(seed_file.as_deref());
     let colour = logging::colour_wanted();
     let log = logging::start(log_format, log_level);
     let bound = |addr| {
+        let endpoint = banner::Endpoint {
+            base: format!("{url_scheme}://{addr}"),
+            ca_file: ca_file.as_deref(),
+        };
         let said = match log_format {
             crate::cli::LogFormat::Json => {
-                banner::write_json(&mut std::io::stdout().lock(), addr, &facts, &logins)
+                banner::write_json(&mut std::io::stdout().lock(), &endpoint, &facts, &logins)
             }
-            _ => announce(addr).and_then(|()| {
+            _ => announce(&endpoint.base).and_then(|()| {
                 banner::write(
                     &mut std::io::stdout().lock(),
-                    addr,
+                    &endpoint,
                     &facts,
                     &logins,
                     log_format,
@@ -66,8 +78,8 @@ pub fn serve(serve: Serve) -> anyhow::Result<()> {
         }
         Ok(())
     };
-    server::serve_until_signal(addr, std::sync::Arc::clone(&workbench), &limits, bound)
-        .context("--addr")?;
+    let workbench_served = std::sync::Arc::clone(&workbench);
+    server::serve_until_signal(addr, workbench_served, &limits, scheme, bound).context("--addr")?;
     // The lines still queued, before anything else is said.
     drop(log);
     // After the last request is answered: the clocks, so a restart continues them.
@@ -182,9 +194,9 @@ pub fn learn(learn: Learn) -> anyhow::Result<u8> {
     Ok(exit::OK)
 }
 
-fn announce(addr: std::net::SocketAddr) -> std::io::Result<()> {
+fn announce(base: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
-    writeln!(out, "listening on http://{addr}")?;
+    writeln!(out, "listening on {base}")?;
     out.flush()
 }
 
@@ -357,13 +369,19 @@ pub fn record(record: Record) -> anyhow::Result<()> {
     let serving = std::sync::Arc::clone(&recorder);
     // As for serve: a stdout whose reader went is said once, and recording goes on.
     let bound = |addr| {
-        if let Err(error) = announce(addr) {
+        if let Err(error) = announce(&format!("http://{addr}")) {
             logging::stdout_failed(&error);
         }
         Ok(())
     };
-    server::serve_until_signal(listen, serving, &server::Limits::DEFAULT, bound)
-        .context("--listen")?;
+    server::serve_until_signal(
+        listen,
+        serving,
+        &server::Limits::DEFAULT,
+        server::Scheme::Http,
+        bound,
+    )
+    .context("--listen")?;
     for problem in recorder.problems() {
         eprintln!("not recorded: {problem}");
     }

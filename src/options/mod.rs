@@ -20,7 +20,7 @@ use enswitch_fake::conformance::{
     TargetConfig,
 };
 use enswitch_fake::fake::{self, World};
-use enswitch_fake::server::Limits;
+use enswitch_fake::server::{Limits, Scheme, Tls};
 use enswitch_fake::spec::Spec;
 use enswitch_fake::spec::export::{ExportFormat, HttpStatuses, openapi, render_for};
 use enswitch_fake::workbench::{
@@ -29,7 +29,7 @@ use enswitch_fake::workbench::{
 
 use crate::cli::{
     AcceptArgs, Cli, Command, ExportArgs, HttpStatusArg, LimitArgs, LogFormat, LogLevel, ServeArgs,
-    SpecCommand, SpecSource,
+    SpecCommand, SpecSource, TlsArgs,
 };
 use crate::logging;
 use crate::report_file::ReportFile;
@@ -76,6 +76,9 @@ pub struct Serve {
     pub limits: Limits,
     pub log_format: LogFormat,
     pub log_level: LogLevel,
+    pub scheme: Scheme,
+    /// Where the made CA's certificate is written, for a server with a private CA.
+    pub ca_file: Option<PathBuf>,
 }
 
 pub struct Check {
@@ -186,10 +189,12 @@ fn serve(args: ServeArgs) -> anyhow::Result<Serve> {
         no_admin,
         log_format,
         log_level,
+        tls,
         limits,
         token_key,
         token_expiry,
     } = args;
+    let (scheme, ca_file) = scheme(tls)?;
     let spec = spec(&source)?;
     let seed = seed(&spec, seed_file.as_deref(), rng_seed)?;
     let control = match (admin_token, no_admin) {
@@ -231,7 +236,32 @@ fn serve(args: ServeArgs) -> anyhow::Result<Serve> {
         limits: limits_of(limits),
         log_format,
         log_level,
+        scheme,
+        ca_file,
     })
+}
+
+/// The scheme `--tls` and its companions ask for, and where a made CA's certificate goes.
+/// Checked before anything listens: a certificate that cannot be served is a setup error.
+fn scheme(tls: TlsArgs) -> anyhow::Result<(Scheme, Option<PathBuf>)> {
+    let TlsArgs {
+        tls,
+        tls_ca_file,
+        tls_cert,
+        tls_key,
+    } = tls;
+    if let (Some(cert), Some(key)) = (&tls_cert, &tls_key) {
+        let given = Tls::from_pem_files(cert, key).context("--tls-cert/--tls-key")?;
+        return Ok((Scheme::Https(given), None));
+    }
+    if !tls && tls_ca_file.is_none() {
+        return Ok((Scheme::Http, None));
+    }
+    let made = Tls::private_ca().context("--tls")?;
+    let file = tls_ca_file.unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("enswitch-fake-ca-{}.pem", std::process::id()))
+    });
+    Ok((Scheme::Https(made), Some(file)))
 }
 
 /// What the state database says of itself goes to stderr, once per episode.

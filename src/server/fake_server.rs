@@ -229,7 +229,15 @@ impl FakeServer {
                         // A dropped sender stops the server too.
                         let _ = stopped.await;
                     };
-                    run(listener, served, &limits, stop, std::future::pending()).await
+                    run(
+                        listener,
+                        served,
+                        &limits,
+                        super::Scheme::Http,
+                        stop,
+                        std::future::pending(),
+                    )
+                    .await
                 })
             })?;
         Ok(FakeServer {

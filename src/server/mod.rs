@@ -10,6 +10,7 @@
 //! - `fake_server`: [`FakeServer`], a workbench on a thread and a port of its own, for tests and
 //!   library users.
 //! - `signal`: serving until SIGINT or SIGTERM, for the binary.
+//! - `tls`: HTTPS, with a private CA made at start or a given certificate (feature `tls`).
 //!
 //! ```
 //! use enswitch_fake::FakeServer;
@@ -26,12 +27,16 @@ mod events;
 mod fake_server;
 mod limits;
 mod signal;
+#[cfg(feature = "tls")]
+mod tls;
 
 use connections::{Connections, Stop, Ticket};
 
 pub use fake_server::{FakeServer, FakeServerBuilder, Received, StartError};
 pub use limits::Limits;
 pub use signal::{ServeError, serve_until_signal};
+#[cfg(feature = "tls")]
+pub use tls::{LOCAL_NAMES, Tls, TlsError};
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -81,13 +86,35 @@ impl Handler for Workbench {
     }
 }
 
+/// How connections are opened: plain HTTP, or HTTPS with what the server presents.
+#[derive(Debug, Clone, Default)]
+pub enum Scheme {
+    #[default]
+    Http,
+    #[cfg(feature = "tls")]
+    Https(Tls),
+}
+
+impl Scheme {
+    /// `http` or `https`, as a URL starts.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Scheme::Http => "http",
+            #[cfg(feature = "tls")]
+            Scheme::Https(_) => "https",
+        }
+    }
+}
+
 /// Serves `handler` on `listener` within `limits` until `stop` completes; then the listener
 /// closes and the connections are asked to finish, for at most `limits.shutdown_grace`, or until
-/// `force` completes (a second signal), whichever comes first.
+/// `force` completes (a second signal), whichever comes first. Over HTTPS, a client has
+/// `limits.read_timeout` to finish its handshake.
 pub async fn run<H: Handler>(
     listener: TcpListener,
     handler: Arc<H>,
     limits: &Limits,
+    scheme: Scheme,
     stop: impl Future<Output = ()>,
     force: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
@@ -105,6 +132,7 @@ pub async fn run<H: Handler>(
     if limits.max_headers != HYPER_MAX_HEADERS {
         http.max_headers(limits.max_headers);
     }
+    let http = Arc::new(http);
     let limits = Arc::new(limits.clone());
     tokio::pin!(stop);
     loop {
@@ -144,7 +172,8 @@ pub async fn run<H: Handler>(
                     )
                 });
                 let stream = abortable::Abortable::new(stream, Arc::clone(&ending.abort));
-                let connection = http.serve_connection(TokioIo::new(stream), service);
+                let http = Arc::clone(&http);
+                let scheme = scheme.clone();
                 let registered = Registered {
                     connections: Arc::clone(&connections),
                     id: ticket.id,
@@ -157,7 +186,24 @@ pub async fn run<H: Handler>(
                 tokio::spawn(async move {
                     // Dropped when the task ends, however it ends: a slot is never lost.
                     let _registered = registered;
-                    serve_connection(connection, ticket, ending, times).await;
+                    match scheme {
+                        Scheme::Http => {
+                            let connection = http.serve_connection(TokioIo::new(stream), service);
+                            serve_connection(connection, ticket, ending, times).await;
+                        }
+                        #[cfg(feature = "tls")]
+                        Scheme::Https(tls) => {
+                            // A client that does not trust the certificate, or never finishes
+                            // its handshake, is its own business: the connection just ends.
+                            let handshake = tls.acceptor().accept(stream);
+                            let Ok(Ok(stream)) = tokio::time::timeout(times.idle, handshake).await
+                            else {
+                                return;
+                            };
+                            let connection = http.serve_connection(TokioIo::new(stream), service);
+                            serve_connection(connection, ticket, ending, times).await;
+                        }
+                    }
                 });
             }
             () = &mut stop => break,
@@ -607,6 +653,7 @@ mod tests {
                     listener,
                     Arc::new(Buggy),
                     &limits,
+                    Scheme::Http,
                     stop,
                     std::future::pending(),
                 )

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 
-use crate::server::{Handler, Limits, run};
+use crate::server::{Handler, Limits, Scheme, run};
 
 /// Why serving could not start or went wrong.
 #[derive(Debug, thiserror::Error)]
@@ -47,11 +47,12 @@ fn bind_hint(error: &std::io::Error) -> &'static str {
 }
 
 /// Binds `addr`, calls `bound` with the address bound (port 0 picks one), and serves `handler`
-/// within `limits` until SIGINT or SIGTERM, letting requests in flight finish.
+/// over `scheme` within `limits` until SIGINT or SIGTERM, letting requests in flight finish.
 pub fn serve_until_signal<H: Handler>(
     addr: SocketAddr,
     handler: Arc<H>,
     limits: &Limits,
+    scheme: Scheme,
     bound: impl FnOnce(SocketAddr) -> std::io::Result<()>,
 ) -> Result<(), ServeError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -68,9 +69,16 @@ pub fn serve_until_signal<H: Handler>(
         // Listening before the address is announced: whoever waits for it may signal at once.
         let signals = StopSignals::listen();
         bound(local).map_err(ServeError::Announce)?;
-        run(listener, handler, limits, signals.nth(1), signals.nth(2))
-            .await
-            .map_err(ServeError::Serve)
+        run(
+            listener,
+            handler,
+            limits,
+            scheme,
+            signals.nth(1),
+            signals.nth(2),
+        )
+        .await
+        .map_err(ServeError::Serve)
     });
     // Requests still in flight after the grace are abandoned, not waited for.
     runtime.shutdown_background();

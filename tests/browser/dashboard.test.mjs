@@ -9,6 +9,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { BIN, launchChromium, screenshot } from './harness.mjs';
 
@@ -36,7 +39,7 @@ async function serve(...args) {
   servers.push(server);
   const lines = createInterface({ input: server.stdout });
   for await (const line of lines) {
-    const match = line.match(/^listening on (http:\/\/\S+)/);
+    const match = line.match(/^listening on (https?:\/\/\S+)/);
     if (match) {
       lines.on('line', () => {});
       return match[1];
@@ -53,8 +56,8 @@ async function call(base, path) {
 
 /** A page that fails its test on any script error or dialog (alert, confirm, prompt). An
  * answer of 4xx is the browser's "failed to load" console error; the page expects some. */
-async function open(base, hash) {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+async function open(base, hash, options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, ...options });
   const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (error) => problems.push(`script error: ${error.message}`));
@@ -269,6 +272,31 @@ test('a mutant is announced on every view', async () => {
   const banner = page.locator('#mutant');
   await banner.waitFor();
   assert.match(await banner.textContent(), /Mutant required-dropped is active/);
+  await context.close();
+  assert.deepEqual(problems, []);
+});
+
+test('over HTTPS (serve --tls) the dashboard works as over HTTP, and its certificate is really checked', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'enswitch-fake-tls-'));
+  const base = await serve('--tls', '--tls-ca-file', join(dir, 'ca.pem'));
+  assert.match(base, /^https:\/\/127\.0\.0\.1:/);
+  // A browser that has not been told to trust the private CA refuses the page.
+  const strict = await browser.newContext();
+  const refused = await strict.newPage().then((page) => page.goto(`${base}/_fake/ui/`)).then(
+    () => null,
+    (error) => error.message,
+  );
+  await strict.close();
+  assert.match(refused ?? 'the page loaded', /ERR_CERT_AUTHORITY_INVALID/);
+
+  // Told to accept it (as a browser trusting ca.pem would), the dashboard runs over HTTPS: its
+  // live journal (an event stream) shows a call the page itself makes to the API.
+  const { page, problems, context } = await open(base, 'journal', { ignoreHTTPSErrors: true });
+  await page.locator('#live.on').waitFor();
+  const envelope = await page.evaluate(async (path) => (await fetch(path)).json(),
+    `/api/json/cards/groups/get/?${AUTH};id=123`);
+  assert.equal(envelope.responses[0].code, '200');
+  await page.locator('#journal tbody tr', { hasText: 'cards/groups/get' }).waitFor({ timeout: 2000 });
   await context.close();
   assert.deepEqual(problems, []);
 });

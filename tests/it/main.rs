@@ -52,6 +52,7 @@ mod secrets;
 mod server;
 mod spec;
 mod support;
+mod tls;
 mod tokens;
 mod trust;
 mod workbench;
