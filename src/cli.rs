@@ -74,6 +74,9 @@ pub enum Command {
         /// The base URL a client would configure.
         #[arg(long, value_name = "BASE_URL", default_value_t = format!("http://{DEFAULT_ADDR}/api/json/"), env = "ENSWITCH_FAKE_HEALTH_URL")]
         url: String,
+        /// Trust the certificates in this PEM file (a fake's `--tls-ca-file`, a private CA).
+        #[arg(long, value_name = "FILE", env = "ENSWITCH_FAKE_CA_CERT")]
+        ca_cert: Option<PathBuf>,
     },
     /// Print a shell completion script to stdout.
     Completions {

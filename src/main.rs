@@ -90,7 +90,7 @@ fn run(command: Run) -> anyhow::Result<u8> {
             writeln!(out, "{} snapshot(s) {done}", accepted.len())?;
             Ok(exit::OK)
         }
-        Run::Health(url) => commands::health(&url),
+        Run::Health(url, ca_cert) => commands::health(&url, ca_cert.as_deref()),
         Run::Learn(learn) => commands::learn(*learn),
         Run::Mutants => {
             let mut out = std::io::stdout().lock();

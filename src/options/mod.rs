@@ -53,7 +53,8 @@ pub enum Run {
     Lint(Option<PathBuf>),
     Export(Export),
     /// Whether the API at this base URL answers.
-    Health(String),
+    /// The URL, and the CA file to trust.
+    Health(String, Option<PathBuf>),
     Learn(Box<Learn>),
     Completions(clap_complete::Shell),
 }
@@ -166,7 +167,7 @@ pub fn resolve(cli: Cli) -> anyhow::Result<Run> {
         Command::Mutants => Run::Mutants,
         Command::Spec(SpecCommand::Lint(SpecSource { spec })) => Run::Lint(spec),
         Command::Spec(SpecCommand::Export(args)) => Run::Export(export(args)?),
-        Command::Health { url } => Run::Health(url),
+        Command::Health { url, ca_cert } => Run::Health(url, ca_cert),
         Command::Learn(args) => Run::Learn(Box::new(learn(args)?)),
         Command::Completions { shell } => Run::Completions(shell),
     })

@@ -197,6 +197,23 @@ fn check_runs_over_https_against_serve_tls_with_its_ca() {
     assert_eq!(untrusted.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&untrusted.stderr);
     assert!(stderr.contains(&base), "{stderr}");
+
+    // `health`, the probe alone, takes the same file.
+    let health = |extra: &[&str]| {
+        command()
+            .args(["health", "--url", &base])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let healthy = health(&["--ca-cert", ca.to_str().unwrap()]);
+    assert_eq!(healthy.status.code(), Some(0), "{healthy:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&healthy.stdout),
+        format!("ok: {base} answers\n")
+    );
+    let unhealthy = health(&[]);
+    assert_eq!(unhealthy.status.code(), Some(1), "{unhealthy:?}");
     stop(&mut child);
 }
 
