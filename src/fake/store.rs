@@ -118,11 +118,18 @@ impl Store {
 
     /// Back to the seed, generator and clock included; kept before it takes effect.
     pub fn reset(&self) -> Result<(), Unsaved> {
+        let seed = Arc::clone(&self.seed);
+        self.reset_to(&seed)
+    }
+
+    /// The world made exactly `seed` (generator included), and the clock started again; kept
+    /// before it takes effect. The store's own seed, which `reset` returns to, stays.
+    pub fn reset_to(&self, seed: &World) -> Result<(), Unsaved> {
         let mut world = self.lock();
         if let Some(durable) = self.durable.get() {
-            durable.replace(&self.seed, self.clock.start())?;
+            durable.replace(seed, self.clock.start())?;
         }
-        *world = (*self.seed).clone();
+        *world = seed.clone();
         self.clock.reset();
         self.cards.store(world.cards().len(), Ordering::Relaxed);
         Ok(())

@@ -1,5 +1,6 @@
 //! The control plane under `/_fake/`: not part of Enswitch, never inside `/api/json/`. Per world
-//! (the default one, or `/_ns/<name>/_fake/...`): health, the whole state, reset to the seed,
+//! (the default one, or `/_ns/<name>/_fake/...`): health, the whole state, reset to the seed (or
+//! to a seed posted with the reset),
 //! the request journal and its live stream, fault rules (scoped to the namespace they are posted
 //! in), and paged views of the world for the dashboard (`views`). At the root only: listing and
 //! dropping namespaces. The landing page, the dashboard's files, the README and the OpenAPI
@@ -7,7 +8,7 @@
 
 use serde_json::json;
 
-use crate::fake::{self, ApiError, ApiRequest, Method, RawParams};
+use crate::fake::{self, ApiError, ApiRequest, Method, RawParams, World};
 use crate::workbench::fault::FaultSpec;
 use crate::workbench::namespace::{self, Namespace};
 use crate::workbench::reply::{Events, HttpAnswer, HttpStatusMode, Reply};
@@ -72,7 +73,11 @@ impl Workbench {
             }
             (Method::Get, "cards", _) => self.in_world(name, |world| views::cards(world, &query)),
             (Method::Post, "reset", _) => {
-                self.in_world(name, |world| match self.reset_world(world) {
+                let seed = match self.posted_seed(request) {
+                    Ok(seed) => seed,
+                    Err(refused) => return refused.into(),
+                };
+                self.in_world(name, |world| match self.reset_world(world, seed.as_ref()) {
                     Ok(()) => HttpAnswer::json(200, &json!({ "status": "reset" })),
                     Err(unsaved) => error(500, format!("not reset: {unsaved}")),
                 })
@@ -130,6 +135,62 @@ impl Workbench {
 
     /// `endpoint` on the world `name` names, made on first use: only the endpoints that read or
     /// change a world make one.
+    /// The seed a `POST /_fake/reset` carries, read as the server's own seed file is (YAML, of
+    /// which JSON is a part): `None` for an empty body, a plain reset. A body of another type, or
+    /// a seed with problems, is answered 415 or 400, each problem with its line and column, and
+    /// the world is left as it was.
+    fn posted_seed(&self, request: &ApiRequest) -> Result<Option<World>, HttpAnswer> {
+        if request.body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(None);
+        }
+        let media = request.content_type.as_deref().map(|t| {
+            t.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        });
+        let readable = matches!(
+            media.as_deref(),
+            None | Some(
+                "application/json"
+                    | "application/yaml"
+                    | "application/x-yaml"
+                    | "text/yaml"
+                    | "text/x-yaml"
+                    | "text/plain"
+            )
+        );
+        if !readable {
+            return Err(error(
+                415,
+                format!(
+                    "a seed is YAML or JSON (Content-Type application/yaml or application/json), \
+                     not {}",
+                    media.unwrap_or_default()
+                ),
+            ));
+        }
+        let Ok(text) = std::str::from_utf8(&request.body) else {
+            return Err(error(400, "the seed is not UTF-8 text".to_owned()));
+        };
+        fake::seed::load(self.fake.spec(), "seed", text, self.config.rng_seed)
+            .map(Some)
+            .map_err(|errors| {
+                let problems: Vec<String> = errors.0.iter().map(ToString::to_string).collect();
+                HttpAnswer::json(
+                    400,
+                    &json!({
+                        "error": format!(
+                            "the seed has {} problem(s); the world is as it was",
+                            problems.len()
+                        ),
+                        "problems": problems,
+                    }),
+                )
+            })
+    }
+
     fn in_world(
         &self,
         name: Option<&str>,

@@ -374,7 +374,7 @@ impl Workbench {
 
     /// The default world back to the seed (named namespaces keep theirs).
     pub fn reset(&self) -> Result<(), Unsaved> {
-        self.reset_world(self.namespaces.default_world())
+        self.reset_world(self.namespaces.default_world(), None)
     }
 
     /// Moves the default world's logical clock on by `seconds` (as `POST /_fake/clock` does);
@@ -388,8 +388,8 @@ impl Workbench {
     }
 
     /// A world back to the seed: state, generator, clock and journal; kept before it is done.
-    fn reset_world(&self, namespace: &Namespace) -> Result<(), Unsaved> {
-        namespace.reset()?;
+    fn reset_world(&self, namespace: &Namespace, seed: Option<&World>) -> Result<(), Unsaved> {
+        namespace.reset(seed)?;
         self.journal.forget(namespace.name.as_deref());
         Ok(())
     }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::fake::{ApiError, Store, Unsaved};
+use crate::fake::{ApiError, Store, Unsaved, World};
 
 /// Where namespaced paths start.
 pub const NAMESPACE_PREFIX: &str = "/_ns/";
@@ -38,8 +38,12 @@ impl Namespace {
 
     /// Back to the seed: state, generator, clock and the journal's count (the caller forgets
     /// the world's entries); kept before it takes effect.
-    pub(super) fn reset(&self) -> Result<(), Unsaved> {
-        self.world.reset()?;
+    /// Back to the server's seed, or to `seed` when one is given.
+    pub(super) fn reset(&self, seed: Option<&World>) -> Result<(), Unsaved> {
+        match seed {
+            Some(seed) => self.world.reset_to(seed)?,
+            None => self.world.reset()?,
+        }
         self.journaled.store(0, Ordering::Relaxed);
         Ok(())
     }

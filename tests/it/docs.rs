@@ -91,12 +91,19 @@ fn words(command: &str) -> Vec<String> {
 fn curl(fake: &Fake, args: &[String]) -> Reply {
     let mut method = "GET".to_owned();
     let mut data = None;
+    let mut content_type = None;
     let mut url = None;
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "-X" => method = args.next().expect("a method after -X").clone(),
             "-d" | "--data" => data = args.next().cloned(),
+            "-H" | "--header" => {
+                let header = args.next().expect("a header after -H");
+                if let Some(value) = header.strip_prefix("Content-Type: ") {
+                    content_type = Some(value.to_owned());
+                }
+            }
             flag if flag.starts_with('-') => {}
             given => url = Some(given.to_owned()),
         }
@@ -109,10 +116,11 @@ fn curl(fake: &Fake, args: &[String]) -> Reply {
         .strip_prefix("http://127.0.0.1:8080")
         .unwrap_or_else(|| panic!("{url}: examples use the default address"));
     let body = data.unwrap_or_default();
-    let form = if body.is_empty() {
-        String::new()
-    } else {
-        "Content-Type: application/x-www-form-urlencoded\r\n".to_owned()
+    // curl's own type for -d, unless -H gave one.
+    let form = match (body.is_empty(), content_type) {
+        (true, _) => String::new(),
+        (false, Some(given)) => format!("Content-Type: {given}\r\n"),
+        (false, None) => "Content-Type: application/x-www-form-urlencoded\r\n".to_owned(),
     };
     send(
         fake.addr(),

@@ -49,6 +49,7 @@ mod newcomer;
 mod properties;
 mod reports;
 mod secrets;
+mod seeding;
 mod server;
 mod spec;
 mod support;
