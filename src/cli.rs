@@ -645,14 +645,19 @@ pub enum FormatArg {
     Openapi,
     /// The typed spec model as JSON.
     Json,
+    /// The control plane (`/_fake/`), not the API, as an OpenAPI 3.1 document (JSON), for a
+    /// control client in any language; the other options do not apply to it.
+    ControlOpenapi,
 }
 
-impl From<FormatArg> for ExportFormat {
-    fn from(arg: FormatArg) -> ExportFormat {
-        match arg {
-            FormatArg::Markdown => ExportFormat::Markdown,
-            FormatArg::Openapi => ExportFormat::OpenApi,
-            FormatArg::Json => ExportFormat::Json,
+impl FormatArg {
+    /// The export of the spec this format is, or `None` for the control plane's document.
+    pub fn of_spec(self) -> Option<ExportFormat> {
+        match self {
+            FormatArg::Markdown => Some(ExportFormat::Markdown),
+            FormatArg::Openapi => Some(ExportFormat::OpenApi),
+            FormatArg::Json => Some(ExportFormat::Json),
+            FormatArg::ControlOpenapi => None,
         }
     }
 }

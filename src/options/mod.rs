@@ -323,7 +323,13 @@ fn export(args: ExportArgs) -> anyhow::Result<Export> {
         HttpStatusArg::Ok => HttpStatuses::Ok,
         HttpStatusArg::Mirror => HttpStatuses::Mirror,
     };
-    let text = match ExportFormat::from(format) {
+    let Some(format) = format.of_spec() else {
+        return Ok(Export {
+            text: format!("{}\n", enswitch_fake::workbench::control_openapi()),
+            output,
+        });
+    };
+    let text = match format {
         // With the answers a fake on the embedded seed gives, as examples.
         ExportFormat::OpenApi => {
             let seed = fake::seed::embedded(&spec, fake::DEFAULT_RNG_SEED)?;

@@ -396,3 +396,61 @@ fn allowed(what: &str, namespace: Option<&str>) -> Option<&'static str> {
 pub(super) fn error(status: u16, message: String) -> HttpAnswer {
     HttpAnswer::json(status, &json!({ "error": message }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every endpoint the router has, as `allowed` knows them (a new one is added here and to
+    /// `control-openapi.yaml` together).
+    const ENDPOINTS: [&str; 14] = [
+        "health", "overview", "state", "groups", "batches", "cards", "requests", "events", "ns",
+        "reset", "clock", "faults", "faults/1", "ns/a",
+    ];
+
+    /// The control plane's OpenAPI document describes each endpoint with the methods the router
+    /// takes, no more and no fewer, and the root-only ones as root-only.
+    #[test]
+    fn the_control_openapi_document_describes_the_router() {
+        let document: serde_json::Value =
+            serde_json::from_str(crate::workbench::control_openapi()).unwrap();
+        assert_eq!(document["openapi"], "3.1.0");
+        let paths = document["paths"].as_object().unwrap();
+        let mut described = Vec::new();
+        for (path, item) in paths {
+            let what = path
+                .strip_prefix("/_fake/")
+                .unwrap()
+                .replace("{id}", "1")
+                .replace("{name}", "a");
+            let mut methods: Vec<String> = ["get", "post", "delete"]
+                .iter()
+                .filter(|m| item.get(**m).is_some())
+                .map(|m| m.to_uppercase())
+                .collect();
+            methods.sort();
+            let mut taken: Vec<String> = allowed(&what, None)
+                .unwrap_or_else(|| panic!("{path} is described but not served"))
+                .split(", ")
+                .map(str::to_owned)
+                .collect();
+            taken.sort();
+            assert_eq!(methods, taken, "{path}");
+            let root_only = item
+                .as_object()
+                .unwrap()
+                .values()
+                .any(|operation| operation.get("servers").is_some());
+            assert_eq!(allowed(&what, Some("team")).is_none(), root_only, "{path}");
+            described.push(what);
+        }
+        for endpoint in ENDPOINTS {
+            assert!(allowed(endpoint, None).is_some(), "{endpoint}");
+            assert!(
+                described.iter().any(|d| d == endpoint),
+                "{endpoint} is served but not described"
+            );
+        }
+        assert_eq!(described.len(), ENDPOINTS.len());
+    }
+}

@@ -65,7 +65,7 @@ pub use reply::{Events, HttpAnswer, HttpStatusMode, Reply};
 pub use state::StateDb;
 #[cfg(feature = "state")]
 pub use state::{StateError, StateErrorKind, StateEvent, StateMismatch, StateSync};
-pub use ui::DASHBOARD_PATH;
+pub use ui::{DASHBOARD_PATH, control_openapi};
 
 /// Where the control plane's paths start; never inside the API's path space.
 pub const CONTROL_PREFIX: &str = "/_fake/";

@@ -32,9 +32,26 @@ const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; conn
                    img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /// Whether `what` (the path after `/_fake/`, no trailing slash) is one of the files that hold
-/// no data: the landing page, the dashboard, the README, the OpenAPI document.
+/// no data: the landing page, the dashboard, the README, the two OpenAPI documents.
 pub(super) fn is_public(what: &str) -> bool {
-    matches!(what, "" | "ui" | "readme" | "openapi.json") || what.starts_with("ui/")
+    matches!(
+        what,
+        "" | "ui" | "readme" | "openapi.json" | "control-openapi.json"
+    ) || what.starts_with("ui/")
+}
+
+/// The control plane's OpenAPI document, as written (YAML, for people to read and review).
+const CONTROL_OPENAPI: &str = include_str!("control-openapi.yaml");
+
+/// The control plane (`/_fake/`) as an OpenAPI 3.1 document (JSON): what `GET
+/// /_fake/control-openapi.json` answers and `spec export --format control-openapi` writes.
+pub fn control_openapi() -> &'static str {
+    static JSON: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    JSON.get_or_init(|| {
+        let document: serde_json::Value = serde_saphyr::from_str(CONTROL_OPENAPI)
+            .expect("control-openapi.yaml is YAML (a unit test reads it)");
+        serde_json::to_string_pretty(&document).expect("JSON serializes")
+    })
 }
 
 impl Workbench {
@@ -51,6 +68,12 @@ impl Workbench {
                 content_type: "application/json",
                 headers: Vec::new(),
                 body: bytes::Bytes::copy_from_slice(self.openapi().as_bytes()),
+            },
+            "control-openapi.json" => HttpAnswer {
+                status: 200,
+                content_type: "application/json",
+                headers: Vec::new(),
+                body: bytes::Bytes::from_static(control_openapi().as_bytes()),
             },
             _ => super::control::error(404, format!("no dashboard file {}", request.path)),
         }
@@ -97,6 +120,7 @@ fn landing(request: &ApiRequest) -> HttpAnswer {
             "api": crate::fake::API_PREFIX,
             "dashboard": DASHBOARD_PATH,
             "openapi": format!("{CONTROL_PREFIX}openapi.json"),
+            "control_openapi": format!("{CONTROL_PREFIX}control-openapi.json"),
             "readme": format!("{CONTROL_PREFIX}readme"),
             "control": CONTROL_PREFIX,
         }),

@@ -37,6 +37,7 @@ mod codes;
 mod concurrency;
 mod conformance;
 mod console;
+mod control_openapi;
 mod dashboard;
 mod docs;
 mod durability;
