@@ -297,3 +297,23 @@ fn every_link_in_the_readme_and_the_guides_leads_somewhere() {
     }
     assert!(checked > 40, "{checked} links");
 }
+
+/// The Python example of the README and of the Python guide is, byte for byte, a test the
+/// package's CI runs (`python/tests/test_readme.py`, by `scripts/python-package.sh`).
+#[test]
+fn the_python_examples_are_a_test_the_package_runs() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let test = std::fs::read_to_string(root.join("python/tests/test_readme.py")).unwrap();
+    for document in ["README.md", "docs/python.md"] {
+        let text = std::fs::read_to_string(root.join(document)).unwrap();
+        let start = text
+            .find("```python\nimport json")
+            .unwrap_or_else(|| panic!("{document}: no Python example"));
+        let block = &text[start + "```python\n".len()..];
+        let block = &block[..block.find("```").unwrap()];
+        assert_eq!(
+            block, test,
+            "{document}'s example and python/tests/test_readme.py differ"
+        );
+    }
+}
