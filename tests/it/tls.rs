@@ -169,16 +169,13 @@ fn the_ca_file_defaults_to_one_the_banner_names_and_the_json_banner_names_it_too
     std::fs::remove_file(ca).unwrap();
 }
 
-#[test]
-fn check_runs_over_https_against_serve_tls_with_its_ca() {
-    let dir = tempfile::tempdir().unwrap();
-    let ca = dir.path().join("ca.pem");
-    let (mut child, first, _lines) = serve(&["--tls", "--tls-ca-file", ca.to_str().unwrap()]);
-    let base = format!("{}/api/json/", first.strip_prefix("listening on ").unwrap());
+/// `check` against `base` passes trusting `ca` (`--ca-cert`), and without it stops at the probe
+/// (exit 2) naming the URL: the runner's certificate checking is real.
+fn check_trusts_only_when_told(base: &str, ca: &Path, dir: &Path) {
     let fixtures = fixtures_dir();
     let args = [
         "--target",
-        &base,
+        base,
         "--fixtures",
         fixtures.to_str().unwrap(),
         "--update",
@@ -188,15 +185,32 @@ fn check_runs_over_https_against_serve_tls_with_its_ca() {
     ];
     let trusted = check(
         &[&args[..], &["--ca-cert", ca.to_str().unwrap()]].concat(),
-        dir.path(),
+        dir,
     );
     let said = String::from_utf8_lossy(&trusted.stdout);
     assert_eq!(trusted.status.code(), Some(0), "{said}");
     assert!(said.contains("2 passed, 0 failed"), "{said}");
-    let untrusted = check(&args, dir.path());
-    assert_eq!(untrusted.status.code(), Some(2));
+    let untrusted = check(&args, dir);
+    assert_eq!(
+        untrusted.status.code(),
+        Some(2),
+        "the probe fails on an unknown certificate"
+    );
     let stderr = String::from_utf8_lossy(&untrusted.stderr);
-    assert!(stderr.contains(&base), "{stderr}");
+    assert!(
+        stderr.contains("checking the target before the run"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(base), "the error names the URL: {stderr}");
+}
+
+#[test]
+fn check_runs_over_https_against_serve_tls_with_its_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    let (mut child, first, _lines) = serve(&["--tls", "--tls-ca-file", ca.to_str().unwrap()]);
+    let base = format!("{}/api/json/", first.strip_prefix("listening on ").unwrap());
+    check_trusts_only_when_told(&base, &ca, dir.path());
 
     // `health`, the probe alone, takes the same file.
     let health = |extra: &[&str]| {
@@ -243,6 +257,9 @@ fn a_given_certificate_and_key_are_served() {
     let (status, body) = get(&trusting, &format!("https://localhost:{port}{GROUP_GET}")).unwrap();
     assert_eq!(status, 200, "{body}");
     assert!(body.contains(r#""code":"200""#), "{body}");
+    // The runner trusts a self-signed certificate as its own CA, and only when told.
+    let base = format!("https://localhost:{port}/api/json/");
+    check_trusts_only_when_told(&base, &cert, dir.path());
     stop(&mut child);
 }
 
