@@ -135,6 +135,18 @@ impl Connections {
     }
 }
 
+/// A connection's place in the registry, given back when dropped.
+pub(super) struct Registered {
+    pub(super) connections: Arc<Connections>,
+    pub(super) id: u64,
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        self.connections.close(self.id);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

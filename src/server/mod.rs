@@ -9,6 +9,7 @@
 //! - `events`: the body of a live event stream.
 //! - `fake_server`: [`FakeServer`], a workbench on a thread and a port of its own, for tests and
 //!   library users.
+//! - `scheme`: plain HTTP, or HTTPS with what the server presents.
 //! - `signal`: serving until SIGINT or SIGTERM, for the binary.
 //! - `tls`: HTTPS, with a private CA made at start or a given certificate (feature `tls`).
 //!
@@ -26,14 +27,16 @@ mod connections;
 mod events;
 mod fake_server;
 mod limits;
+mod scheme;
 mod signal;
 #[cfg(feature = "tls")]
 mod tls;
 
-use connections::{Connections, Stop, Ticket};
+use connections::{Connections, Registered, Stop, Ticket};
 
 pub use fake_server::{FakeServer, FakeServerBuilder, Received, StartError};
 pub use limits::Limits;
+pub use scheme::Scheme;
 pub use signal::{ServeError, serve_until_signal};
 #[cfg(feature = "tls")]
 pub use tls::{LOCAL_NAMES, Tls, TlsError};
@@ -83,26 +86,6 @@ impl Handler for Workbench {
 
     fn serve(&self, request: ApiRequest) -> Reply {
         Workbench::serve(self, request)
-    }
-}
-
-/// How connections are opened: plain HTTP, or HTTPS with what the server presents.
-#[derive(Debug, Clone, Default)]
-pub enum Scheme {
-    #[default]
-    Http,
-    #[cfg(feature = "tls")]
-    Https(Tls),
-}
-
-impl Scheme {
-    /// `http` or `https`, as a URL starts.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Scheme::Http => "http",
-            #[cfg(feature = "tls")]
-            Scheme::Https(_) => "https",
-        }
     }
 }
 
@@ -322,18 +305,6 @@ where
                 return;
             }
         }
-    }
-}
-
-/// A connection's place in the registry, given back when dropped.
-struct Registered {
-    connections: Arc<Connections>,
-    id: u64,
-}
-
-impl Drop for Registered {
-    fn drop(&mut self) {
-        self.connections.close(self.id);
     }
 }
 
