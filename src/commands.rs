@@ -90,15 +90,7 @@ pub fn serve(serve: Serve) -> anyhow::Result<()> {
 /// answers an envelope; exit 1 and why not otherwise.
 pub fn health(url: &str, ca_cert: Option<&std::path::Path>) -> anyhow::Result<u8> {
     use conformance::Target as _;
-    crate::options::base_url("--url", url)?;
-    let pem = ca_cert
-        .map(|file| std::fs::read(file).with_context(|| format!("--ca-cert {}", file.display())))
-        .transpose()?;
-    let target =
-        conformance::Http::new(url, false, pem.as_deref()).with_context(|| match ca_cert {
-            Some(file) => format!("--ca-cert {}", file.display()),
-            None => "--url".to_owned(),
-        })?;
+    let target = crate::options::http("--url", url, false, ca_cert)?;
     Ok(match target.probe() {
         Ok(()) => {
             println!("ok: {url} answers");

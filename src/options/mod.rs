@@ -36,7 +36,7 @@ use crate::report_file::ReportFile;
 
 mod target;
 
-pub use target::base_url;
+pub use target::http;
 use target::{check, hunt, learn, record};
 
 /// A command, ready to run.

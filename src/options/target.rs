@@ -305,7 +305,7 @@ fn fixtures_at(dir: Option<PathBuf>) -> anyhow::Result<Fixtures> {
 }
 
 /// An HTTP(S) target at `url`, trusting the certificates of `--ca-cert FILE` if given.
-fn http(flag: &str, url: &str, reset: bool, ca_cert: Option<&Path>) -> anyhow::Result<Http> {
+pub fn http(flag: &str, url: &str, reset: bool, ca_cert: Option<&Path>) -> anyhow::Result<Http> {
     base_url(flag, url)?;
     let pem = match ca_cert {
         Some(file) => {
