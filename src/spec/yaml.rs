@@ -69,7 +69,19 @@ impl FileErrors {
 
 /// Parses `text` (the contents of `file`) into `T`.
 pub(crate) fn parse<T: DeserializeOwned>(file: &str, text: &str) -> Result<T, FileError> {
-    let options = serde_saphyr::options! { with_snippet: false };
+    // The parser's default budget (250,000 nodes, a million events, 64 MiB of text in scalars)
+    // refuses a seed of some thirty thousand cards. A document holds no more nodes and events
+    // than it has bytes, so the caps grow with the text; what they guard against (an alias
+    // replaying what it names, again and again) stays bounded, by the text's length.
+    let size = text.len();
+    let options = serde_saphyr::options! {
+        with_snippet: false,
+        budget: serde_saphyr::budget! {
+            max_nodes: size.max(250_000),
+            max_events: size.max(1_000_000),
+            max_total_scalar_bytes: size.max(64 << 20),
+        },
+    };
     let mut path = String::new();
     let result = serde_saphyr::with_deserializer_from_str_with_options(text, options, |de| {
         serde_path_to_error::deserialize(de).map_err(|e| {
@@ -111,4 +123,32 @@ fn describe(path: &str, message: &str) -> (String, String) {
         field = "(top)".into();
     }
     (field, message.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// More nodes than the parser's default budget (250,000) load when the text holds them.
+    #[test]
+    fn a_long_document_is_not_refused_for_its_length() {
+        let text = format!("[{}0]", "0, ".repeat(400_000));
+        let numbers: Vec<i64> = parse("long.yaml", &text).unwrap();
+        assert_eq!(numbers.len(), 400_001);
+    }
+
+    /// Aliases that replay what they name, nine levels deep (a billion nodes from a few hundred
+    /// bytes), are still refused.
+    #[test]
+    fn an_alias_bomb_is_refused() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for level in 1..10 {
+            let previous = format!("*a{}", level - 1);
+            let items = [previous.as_str(); 10].join(", ");
+            text.push_str(&format!("a{level}: &a{level} [{items}]\n"));
+        }
+        let refused =
+            parse::<std::collections::BTreeMap<String, serde_json::Value>>("bomb.yaml", &text);
+        assert!(refused.is_err(), "{} bytes loaded", text.len());
+    }
 }
