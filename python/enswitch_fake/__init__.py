@@ -258,6 +258,8 @@ class EnswitchFake:
         request = urllib.request.Request(self.url + path, data=body, method=method)
         if content_type:
             request.add_header("Content-Type", content_type)
+        if control:
+            request.add_header("Accept", "application/json")
         if control and self.admin_token is not None:
             request.add_header("Authorization", f"Bearer {self.admin_token}")
         try:
@@ -354,6 +356,12 @@ class Namespace:
     def state(self) -> Dict[str, Any]:
         """The whole world as JSON (passwords left out)."""
         return self.fake._control("GET", self._prefix + "/_fake/state")
+
+    def seed(self) -> Dict[str, Any]:
+        """The world as a seed: what ``reset(seed=...)`` takes, to have this world again (here or
+        in another namespace of the same server). Users' passwords are left out; a reset keeps
+        each user's password from the world it replaces."""
+        return self.fake._control("GET", self._prefix + "/_fake/seed")
 
     def drop(self) -> None:
         """Drops this namespace: its world and journal are gone."""

@@ -75,6 +75,24 @@ def test_a_bad_seed_is_refused_with_the_servers_words_and_changes_nothing(enswit
     assert enswitch.state() == before
 
 
+def test_a_world_built_by_calls_is_saved_and_loaded_again(enswitch, enswitch_fake):
+    made = call(enswitch.api_url, "cards/groups/create", f"{AUTH};name=Built%20here;plan=2")
+    group = made["data"]["id"]
+    call(enswitch.api_url, "cards/batches/create", f"{AUTH};cardgroup={group};batch_name=built;number=2")
+    saved = enswitch.seed()
+    assert "password" not in json.dumps(saved["users"])
+
+    copy = enswitch_fake.namespace(enswitch.name + "-copy")
+    try:
+        copy.reset(seed=saved)
+        assert copy.seed() == saved
+        # The users kept their passwords, and the group and its batch are there.
+        batches = call(copy.api_url, "cards/batches/list", f"{AUTH};cardgroup={group}")["data"]
+        assert [b["name"] for b in batches] == ["built"]
+    finally:
+        copy.drop()
+
+
 # Two tests that each create a batch named after themselves: neither sees the other's.
 @pytest.mark.parametrize("name", ["first", "second"])
 def test_tests_do_not_see_each_others_worlds(enswitch, name):

@@ -38,6 +38,8 @@ mod request;
 mod response;
 mod rng;
 pub mod seed;
+mod seed_check;
+pub mod seed_export;
 mod store;
 mod token;
 mod validate;

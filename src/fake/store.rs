@@ -119,17 +119,23 @@ impl Store {
     /// Back to the seed, generator and clock included; kept before it takes effect.
     pub fn reset(&self) -> Result<(), Unsaved> {
         let seed = Arc::clone(&self.seed);
-        self.reset_to(&seed)
+        self.reset_with(|_| Ok::<World, Unsaved>(World::clone(&seed)))
     }
 
-    /// The world made exactly `seed` (generator included), and the clock started again; kept
-    /// before it takes effect. The store's own seed, which `reset` returns to, stays.
-    pub fn reset_to(&self, seed: &World) -> Result<(), Unsaved> {
+    /// The world made what `make` builds from the world it replaces (a posted seed keeps the
+    /// passwords of the users it names), generator included, and the clock started again; in
+    /// one critical section, kept before it takes effect. If `make` fails, nothing changes. The
+    /// store's own seed, which `reset` returns to, stays.
+    pub fn reset_with<E: From<Unsaved>>(
+        &self,
+        make: impl FnOnce(&World) -> Result<World, E>,
+    ) -> Result<(), E> {
         let mut world = self.lock();
+        let seed = make(&world)?;
         if let Some(durable) = self.durable.get() {
-            durable.replace(seed, self.clock.start())?;
+            durable.replace(&seed, self.clock.start())?;
         }
-        *world = seed.clone();
+        *world = seed;
         self.clock.reset();
         self.cards.store(world.cards().len(), Ordering::Relaxed);
         Ok(())

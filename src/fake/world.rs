@@ -206,7 +206,6 @@ impl CardGroup {
     }
 
     /// Every field, sorted by name.
-    #[cfg(feature = "state")]
     pub(crate) fn fields(&self) -> BTreeMap<&str, &Value> {
         sorted(&self.fields)
     }

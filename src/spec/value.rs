@@ -127,6 +127,12 @@ fn parse_base64(text: &str) -> Result<String, TypeError> {
     }
 }
 
+/// Bytes as canonical Base64 text, padded: what `decode_base64` reads back.
+pub(crate) fn encode_base64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    BASE64.encode(bytes)
+}
+
 /// The bytes of canonical Base64 text (a value of type Base64); `None` if it is not Base64.
 pub(crate) fn decode_base64(text: &str) -> Option<Vec<u8>> {
     use base64::Engine;

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::fake::{self, ApiError, ApiRequest, Method, RawParams, World};
 use crate::workbench::fault::FaultSpec;
-use crate::workbench::namespace::{self, Namespace};
+use crate::workbench::namespace::{self, Namespace, NotReset, PostedSeed};
 use crate::workbench::reply::{Events, HttpAnswer, HttpStatusMode, Reply};
 use crate::workbench::{CONTROL_PREFIX, ControlAccess, Workbench, journal, ui, views};
 
@@ -72,16 +72,13 @@ impl Workbench {
                 self.in_world(name, |world| views::batches(world, &query))
             }
             (Method::Get, "cards", _) => self.in_world(name, |world| views::cards(world, &query)),
-            (Method::Post, "reset", _) => {
-                let seed = match self.posted_seed(request) {
-                    Ok(seed) => seed,
-                    Err(refused) => return refused.into(),
-                };
-                self.in_world(name, |world| match self.reset_world(world, seed.as_ref()) {
-                    Ok(()) => HttpAnswer::json(200, &json!({ "status": "reset" })),
-                    Err(unsaved) => error(500, format!("not reset: {unsaved}")),
-                })
-            }
+            (Method::Get, "seed", _) => self.in_world(name, |world| {
+                world.world.read(|state| seed_document(state, request))
+            }),
+            (Method::Post, "reset", _) => match posted_seed(request) {
+                Ok(text) => self.in_world(name, |world| self.reset_answer(world, text)),
+                Err(refused) => refused,
+            },
             (Method::Get, "clock", _) => self.in_world(name, clock),
             (Method::Post, "clock", _) => {
                 self.in_world(name, |world| advance_clock(world, &request.body))
@@ -133,64 +130,32 @@ impl Workbench {
         answer.into()
     }
 
-    /// `endpoint` on the world `name` names, made on first use: only the endpoints that read or
-    /// change a world make one.
-    /// The seed a `POST /_fake/reset` carries, read as the server's own seed file is (YAML, of
-    /// which JSON is a part): `None` for an empty body, a plain reset. A body of another type, or
-    /// a seed with problems, is answered 415 or 400, each problem with its line and column, and
-    /// the world is left as it was.
-    fn posted_seed(&self, request: &ApiRequest) -> Result<Option<World>, HttpAnswer> {
-        if request.body.iter().all(u8::is_ascii_whitespace) {
-            return Ok(None);
-        }
-        let media = request.content_type.as_deref().map(|t| {
-            t.split(';')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_ascii_lowercase()
+    /// `world` made the seed `posted` (its text), or the server's seed if none was posted.
+    fn reset_answer(&self, world: &Namespace, posted: Option<&str>) -> HttpAnswer {
+        let (spec, rng_seed) = (self.fake.spec(), self.config.rng_seed);
+        let load = posted.map(|text| {
+            move |replaced: &World| {
+                fake::seed::load_posted(spec, "seed", text, rng_seed, replaced)
+                    .map_err(NotReset::Seed)
+            }
         });
-        let readable = matches!(
-            media.as_deref(),
-            None | Some(
-                "application/json"
-                    | "application/yaml"
-                    | "application/x-yaml"
-                    | "text/yaml"
-                    | "text/x-yaml"
-                    | "text/plain"
-            )
-        );
-        if !readable {
-            return Err(error(
-                415,
-                format!(
-                    "a seed is YAML or JSON (Content-Type application/yaml or application/json), \
-                     not {}",
-                    media.unwrap_or_default()
-                ),
-            ));
-        }
-        let Ok(text) = std::str::from_utf8(&request.body) else {
-            return Err(error(400, "the seed is not UTF-8 text".to_owned()));
-        };
-        fake::seed::load(self.fake.spec(), "seed", text, self.config.rng_seed)
-            .map(Some)
-            .map_err(|errors| {
+        let posted = load.as_ref().map(|load| load as PostedSeed<'_>);
+        match self.reset_world(world, posted) {
+            Ok(()) => HttpAnswer::json(200, &json!({ "status": "reset" })),
+            Err(NotReset::Seed(errors)) => {
                 let problems: Vec<String> = errors.0.iter().map(ToString::to_string).collect();
-                HttpAnswer::json(
-                    400,
-                    &json!({
-                        "error": format!(
-                            "the seed has {} problem(s); the world is as it was",
-                            problems.len()
-                        ),
-                        "problems": problems,
-                    }),
-                )
-            })
+                let message = format!(
+                    "the seed has {} problem(s); the world is as it was",
+                    problems.len()
+                );
+                HttpAnswer::json(400, &json!({ "error": message, "problems": problems }))
+            }
+            Err(NotReset::Unsaved(unsaved)) => error(500, format!("not reset: {unsaved}")),
+        }
     }
 
+    /// `endpoint` on the world `name` names, made on first use: only the endpoints that read or
+    /// change a world make one.
     fn in_world(
         &self,
         name: Option<&str>,
@@ -351,6 +316,77 @@ fn advance_clock(world: &Namespace, body: &[u8]) -> HttpAnswer {
     clock(world)
 }
 
+/// The text of the seed a `POST /_fake/reset` carries, YAML or JSON (a part of YAML) as the
+/// server's own seed file is: `None` for an empty body, a plain reset. A body of another type
+/// is answered 415, one that is not UTF-8 400.
+fn posted_seed(request: &ApiRequest) -> Result<Option<&str>, HttpAnswer> {
+    if request.body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let media = media_type(request.content_type.as_deref());
+    let readable = matches!(
+        media.as_deref(),
+        None | Some(
+            "application/json"
+                | "application/yaml"
+                | "application/x-yaml"
+                | "text/yaml"
+                | "text/x-yaml"
+                | "text/plain"
+        )
+    );
+    if !readable {
+        return Err(error(
+            415,
+            format!(
+                "a seed is YAML or JSON (Content-Type application/yaml or application/json), \
+                 not {}",
+                media.unwrap_or_default()
+            ),
+        ));
+    }
+    match std::str::from_utf8(&request.body) {
+        Ok(text) => Ok(Some(text)),
+        Err(_) => Err(error(400, "the seed is not UTF-8 text".to_owned())),
+    }
+}
+
+/// A header's media type, lowercase, without its parameters.
+fn media_type(header: Option<&str>) -> Option<String> {
+    header.map(|t| {
+        t.split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase()
+    })
+}
+
+/// `GET /_fake/seed`: the world as a seed document that `POST /_fake/reset` loads again; JSON
+/// when the client accepts `application/json` and not YAML, else YAML.
+fn seed_document(world: &World, request: &ApiRequest) -> HttpAnswer {
+    let accept = request
+        .accept
+        .as_deref()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let json = accept.contains("application/json") && !accept.contains("yaml");
+    let (content_type, body) = if json {
+        ("application/json", fake::seed_export::json(world))
+    } else {
+        (
+            "application/yaml; charset=utf-8",
+            fake::seed_export::yaml(world),
+        )
+    };
+    HttpAnswer {
+        status: 200,
+        content_type,
+        headers: Vec::new(),
+        body: body.into(),
+    }
+}
+
 /// The whole number a query parameter gives, or its default; a 400 naming it if it is not one
 /// from 0 to `max`.
 pub(super) fn number(
@@ -379,7 +415,7 @@ pub(super) fn number(
 fn allowed(what: &str, namespace: Option<&str>) -> Option<&'static str> {
     match (what, namespace) {
         (
-            "health" | "overview" | "state" | "groups" | "batches" | "cards" | "requests"
+            "health" | "overview" | "state" | "seed" | "groups" | "batches" | "cards" | "requests"
             | "events",
             _,
         )
@@ -403,9 +439,9 @@ mod tests {
 
     /// Every endpoint the router has, as `allowed` knows them (a new one is added here and to
     /// `control-openapi.yaml` together).
-    const ENDPOINTS: [&str; 14] = [
-        "health", "overview", "state", "groups", "batches", "cards", "requests", "events", "ns",
-        "reset", "clock", "faults", "faults/1", "ns/a",
+    const ENDPOINTS: [&str; 15] = [
+        "health", "overview", "state", "seed", "groups", "batches", "cards", "requests", "events",
+        "ns", "reset", "clock", "faults", "faults/1", "ns/a",
     ];
 
     /// The control plane's OpenAPI document describes each endpoint with the methods the router

@@ -52,7 +52,7 @@ use crate::spec::Spec;
 use crate::spec::export::Samples;
 use crate::spec::yaml::FileErrors;
 
-use namespace::{Namespace, Namespaces};
+use namespace::{Namespace, Namespaces, NotReset, PostedSeed};
 
 pub use fault::{
     Action, Fault, FaultError, FaultRule, FaultSpec, Faults, MAX_DELAY_MS, MAX_FAULT_RULES,
@@ -374,7 +374,11 @@ impl Workbench {
 
     /// The default world back to the seed (named namespaces keep theirs).
     pub fn reset(&self) -> Result<(), Unsaved> {
-        self.reset_world(self.namespaces.default_world(), None)
+        match self.reset_world(self.namespaces.default_world(), None) {
+            Ok(()) => Ok(()),
+            Err(NotReset::Unsaved(unsaved)) => Err(unsaved),
+            Err(NotReset::Seed(_)) => unreachable!("no seed was posted"),
+        }
     }
 
     /// Moves the default world's logical clock on by `seconds` (as `POST /_fake/clock` does);
@@ -387,9 +391,14 @@ impl Workbench {
             .advance(seconds)
     }
 
-    /// A world back to the seed: state, generator, clock and journal; kept before it is done.
-    fn reset_world(&self, namespace: &Namespace, seed: Option<&World>) -> Result<(), Unsaved> {
-        namespace.reset(seed)?;
+    /// A world back to the seed, or made the posted one: state, generator, clock and journal;
+    /// kept before it is done.
+    fn reset_world(
+        &self,
+        namespace: &Namespace,
+        posted: Option<PostedSeed<'_>>,
+    ) -> Result<(), NotReset> {
+        namespace.reset(posted)?;
         self.journal.forget(namespace.name.as_deref());
         Ok(())
     }

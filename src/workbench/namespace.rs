@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::fake::{ApiError, Store, Unsaved, World};
+use crate::spec::yaml::FileErrors;
 
 /// Where namespaced paths start.
 pub const NAMESPACE_PREFIX: &str = "/_ns/";
@@ -36,16 +37,34 @@ impl Namespace {
         self.journaled.fetch_add(1, Ordering::Relaxed) + 1
     }
 
-    /// Back to the seed: state, generator, clock and the journal's count (the caller forgets
-    /// the world's entries); kept before it takes effect.
-    /// Back to the server's seed, or to `seed` when one is given.
-    pub(super) fn reset(&self, seed: Option<&World>) -> Result<(), Unsaved> {
-        match seed {
-            Some(seed) => self.world.reset_to(seed)?,
+    /// Back to the server's seed, or to what `posted` builds from the world it replaces:
+    /// state, generator, clock and the journal's count (the caller forgets the world's
+    /// entries); kept before it takes effect, and nothing changed if `posted` fails.
+    pub(super) fn reset(&self, posted: Option<PostedSeed<'_>>) -> Result<(), NotReset> {
+        match posted {
+            Some(make) => self.world.reset_with(make)?,
             None => self.world.reset()?,
         }
         self.journaled.store(0, Ordering::Relaxed);
         Ok(())
+    }
+}
+
+/// A seed posted with a reset, read against the world it replaces (whose passwords it keeps).
+pub(super) type PostedSeed<'a> = &'a dyn Fn(&World) -> Result<World, NotReset>;
+
+/// Why a world was not reset.
+#[derive(Debug)]
+pub(super) enum NotReset {
+    /// The posted seed has problems; the world is as it was.
+    Seed(FileErrors),
+    /// The state database could not keep the new world; the world is as it was.
+    Unsaved(Unsaved),
+}
+
+impl From<Unsaved> for NotReset {
+    fn from(unsaved: Unsaved) -> NotReset {
+        NotReset::Unsaved(unsaved)
     }
 }
 

@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -226,7 +227,19 @@ test('namespaces are listed, switched to, reset and dropped', async () => {
   await page.locator('#batches tbody tr', { hasText: 'TeamA' }).waitFor();
   assert.equal(await page.locator('#world').inputValue(), 'team-a');
 
+  // Save downloads the world as the seed GET /_fake/seed writes.
   await page.goto(`${base}/_fake/ui/#namespaces`);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    team.locator('button', { hasText: 'Save' }).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), 'team-a-seed.yaml');
+  const saved = await readFile(await download.path(), 'utf8');
+  const written = await (await fetch(`${base}/_ns/team-a/_fake/seed`)).text();
+  assert.equal(saved, written);
+  assert.match(saved, /name: "TeamA"/);
+  await page.locator('#namespaces-result', { hasText: 'Saved team-a as team-a-seed.yaml.' }).waitFor();
+
   await team.locator('button', { hasText: 'Reset' }).click();
   await page.locator('#namespaces tbody tr', { hasText: 'team-a' }).filter({ hasText: /team-a\s*4\s*2\s*4/ }).waitFor();
   await team.locator('button', { hasText: 'Drop' }).click();

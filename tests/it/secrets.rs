@@ -57,8 +57,10 @@ fn a_password_appears_in_no_answer_journal_or_state() {
     for path in [
         "/_fake/requests",
         "/_fake/state",
+        "/_fake/seed",
         "/_ns/leak/_fake/requests",
         "/_ns/leak/_fake/state",
+        "/_ns/leak/_fake/seed",
     ] {
         let reply = fake.get(path);
         assert_eq!(reply.status, 200, "{path}");

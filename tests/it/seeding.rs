@@ -1,6 +1,7 @@
 //! A world per test through the API (issue 30, item 2): `POST /_fake/reset` with a seed in its
 //! body makes the world exactly that seed; a seed with problems is a 400 naming each with its
-//! place, and changes nothing. Over real HTTP on loopback.
+//! place, and changes nothing; `GET /_fake/seed` writes a world as a seed that loads again.
+//! Over real HTTP on loopback.
 
 use enswitch_fake::FakeServer;
 
@@ -147,4 +148,130 @@ fn a_seed_with_problems_is_a_400_naming_each_and_changes_nothing() {
     assert_eq!(form.status, 415, "{}", form.body);
 
     assert_eq!(state(fake.addr(), "/_ns/t2/_fake/state"), before);
+}
+
+/// A `GET` of `path` with an `Accept` header.
+fn get_accepting(fake: &Fake, path: &str, accept: &str) -> crate::support::Reply {
+    send(
+        fake.addr(),
+        &format!(
+            "GET {path} HTTP/1.1\r\nHost: fake\r\nAccept: {accept}\r\nConnection: close\r\n\r\n"
+        ),
+    )
+}
+
+/// The state of a namespace without its generator, which a reset starts again.
+fn world_of(fake: &Fake, namespace: &str) -> serde_json::Value {
+    let mut state = state(fake.addr(), &format!("/_ns/{namespace}/_fake/state"));
+    state.as_object_mut().unwrap().remove("rng");
+    state
+}
+
+/// A 44-byte WAV with no samples.
+const WAV: &str = "UklGRiQAAABXQVZFZm10IBAAAAABAAEAQB8AAIA%2BAAACABAAZGF0YQAAAAA%3D";
+
+#[test]
+fn get_seed_writes_a_world_built_by_calls_that_loads_again_byte_for_byte() {
+    let fake = Fake::start();
+    let call = |function: &str, rest: &str| {
+        let reply = fake.get(&format!(
+            "/_ns/built/api/json/{function}/?auth_username=user;auth_password=password;{rest}"
+        ));
+        assert!(reply.code().starts_with('2'), "{function}: {}", reply.body);
+        reply
+    };
+    // Text a YAML writer must quote: quotes, a line break, '#', ': ', DEL, and a non-ASCII letter.
+    let made = call(
+        "cards/groups/create",
+        "name=Made%20%22here%22%0A%23%20not%3A%20a%20comment%7F%C3%A9;plan=2;method=sequential;\
+         card_length=10;pin_minimum=6;pin_maximum=6;currency=EUR",
+    );
+    let group = made.data()["id"].as_i64().unwrap();
+    call(
+        "cards/groups/update",
+        "id=123;warn_time=5;description=changed",
+    );
+    call(
+        "cards/batches/create",
+        &format!("cardgroup={group};batch_name=New;number=3;balance=2.50"),
+    );
+    call(
+        "cards/update",
+        "card=1234567890;cardgroup=125;serial=s%22%7F;caller=555;balance=1.25;locked=1;pin=654321",
+    );
+    call("cards/batches/update", "id=123;locked=1;name=Locked");
+    call(
+        "cards/files/upload",
+        &format!("cardgroup=123;file=goodbye;data={WAV}"),
+    );
+    call("cards/files/delete", "cardgroup=123;file=destination");
+
+    for (accept, copy) in [
+        ("application/yaml", "copy-yaml"),
+        ("application/json", "copy-json"),
+    ] {
+        let written = get_accepting(&fake, "/_ns/built/_fake/seed", accept);
+        assert_eq!(written.status, 200, "{}", written.body);
+        assert!(
+            written.header("content-type").unwrap().starts_with(accept),
+            "{:?}",
+            written.header("content-type")
+        );
+        // No password leaves, not even as a key.
+        for user in [
+            "user", "reader", "nocards", "noplan", "other", "reseller", "admin",
+        ] {
+            let secret = crate::support::password(user);
+            assert!(
+                !written.body.contains(&format!("\"{secret}\"")),
+                "{user}'s password is in the seed"
+            );
+        }
+        assert!(!written.body.contains("password\""), "{}", written.body);
+        assert!(!written.body.contains("password:"), "{}", written.body);
+
+        let path = format!("/_ns/{copy}/_fake/reset");
+        let reset = post_seed(&fake, &path, accept, &written.body);
+        assert_eq!(reset.status, 200, "{accept}: {}", reset.body);
+        // Every object read back is the same, and so is the document written again.
+        assert_eq!(world_of(&fake, copy), world_of(&fake, "built"), "{accept}");
+        let again = get_accepting(&fake, &format!("/_ns/{copy}/_fake/seed"), accept);
+        assert_eq!(again.body, written.body, "{accept}");
+        // Users kept their passwords, and the moved card's group and the WAV prompt survived.
+        let moved = fake.get(&format!(
+            "/_ns/{copy}/api/json/cards/list/?auth_username=user;auth_password=password;\
+             cardgroup=125"
+        ));
+        assert_eq!(moved.code(), "200", "{}", moved.body);
+        assert!(moved.body.contains("\"1234567890\""), "{}", moved.body);
+    }
+    let yaml = get_accepting(&fake, "/_ns/built/_fake/seed", "*/*").body;
+    assert!(yaml.contains("goodbye: {wav: \"UklGR"), "{yaml}");
+    assert!(yaml.contains("\\u007f"), "{yaml}");
+}
+
+#[test]
+fn a_posted_user_without_a_password_must_be_a_user_of_the_world_it_replaces() {
+    let fake = Fake::start();
+    let without = SEED.replace("password: alice-pw, ", "");
+    let refused = post_seed(&fake, "/_ns/p/_fake/reset", "application/yaml", &without);
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    let said = refused.json()["problems"].to_string();
+    assert!(said.contains("users[0].password: missing"), "{said}");
+    assert!(said.contains("alice is not a user"), "{said}");
+
+    // Once alice is a user, a seed without her password keeps the one she has.
+    assert_eq!(
+        post_seed(&fake, "/_ns/p/_fake/reset", "application/yaml", SEED).status,
+        200
+    );
+    let renamed = without.replace("name: Alice cards", "name: Renamed");
+    assert_eq!(
+        post_seed(&fake, "/_ns/p/_fake/reset", "application/yaml", &renamed).status,
+        200
+    );
+    let group = fake
+        .get("/_ns/p/api/json/cards/groups/get/?auth_username=alice;auth_password=alice-pw;id=500");
+    assert_eq!(group.code(), "200", "{}", group.body);
+    assert_eq!(group.data()["name"], "Renamed");
 }

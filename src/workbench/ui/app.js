@@ -608,6 +608,7 @@ async function readNamespaces() {
     const buttons = [
       el('button', { type: 'button', onclick: () => pickWorld(world, 'world') }, 'Show'),
       el('button', { type: 'button', onclick: () => act(`Reset ${worldLabel(world)}`, worldPath(world, 'reset'), 'POST') }, 'Reset'),
+      el('button', { type: 'button', onclick: () => saveSeed(world) }, 'Save'),
     ];
     if (world) {
       const drop = el('button', { type: 'button', class: 'danger' }, 'Drop');
@@ -630,6 +631,30 @@ async function readNamespaces() {
       el('td', null, buttons));
   });
   $('namespaces').tBodies[0].replaceChildren(...rows);
+}
+
+/** Downloads the world as a seed file (`GET /_fake/seed`), which a reset with it loads again. */
+async function saveSeed(world) {
+  const result = $('namespaces-result');
+  const name = `${worldLabel(world)}-seed.yaml`;
+  try {
+    const response = await fetch(worldPath(world, 'seed'), { headers: headers() });
+    if (response.status === 401) {
+      askToken();
+      throw new NeedsToken('the control plane needs the admin token');
+    }
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const link = el('a', { href: URL.createObjectURL(await response.blob()), download: name });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 60000);
+    result.className = 'result';
+    result.textContent = `Saved ${worldLabel(world)} as ${name}.`;
+  } catch (error) {
+    result.className = 'result error';
+    result.textContent = String(error.message);
+  }
 }
 
 async function act(done, path, method) {
