@@ -635,6 +635,14 @@ pub struct ExportArgs {
     /// documents one 200 answer per operation, `mirror` one answer per Enswitch code.
     #[arg(long, value_enum, default_value_t = HttpStatusArg::Ok)]
     pub http_status: HttpStatusArg,
+    /// For OpenAPI: paths as the vendor writes them, ending in `/` (`/cards/groups/get/`), for
+    /// clients and proxies that route the vendor's URL form.
+    #[arg(long)]
+    pub trailing_slash: bool,
+    /// For OpenAPI: the card cap the server runs with (`serve --max-cards`), which bounds
+    /// `number` and `batch_number`.
+    #[arg(long, value_name = "N", default_value_t = enswitch_fake::fake::DEFAULT_MAX_CARDS)]
+    pub max_cards: u64,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

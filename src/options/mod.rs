@@ -22,7 +22,9 @@ use enswitch_fake::conformance::{
 use enswitch_fake::fake::{self, World};
 use enswitch_fake::server::{Limits, Scheme, Tls};
 use enswitch_fake::spec::Spec;
-use enswitch_fake::spec::export::{ExportFormat, HttpStatuses, openapi, render_for};
+use enswitch_fake::spec::export::{
+    ExportFormat, HttpStatuses, OpenApiOptions, openapi, render_for,
+};
 use enswitch_fake::workbench::{
     Config, ControlAccess, FaultSpec, SampleSource, StateEvent, Workbench,
 };
@@ -307,6 +309,8 @@ fn export(args: ExportArgs) -> anyhow::Result<Export> {
         output,
         functions: paths,
         http_status,
+        trailing_slash,
+        max_cards,
     } = args;
     let spec = spec(&source)?;
     let mut functions = Vec::new();
@@ -334,7 +338,12 @@ fn export(args: ExportArgs) -> anyhow::Result<Export> {
         ExportFormat::OpenApi => {
             let seed = fake::seed::embedded(&spec, fake::DEFAULT_RNG_SEED)?;
             let samples = conformance::samples(&spec, seed);
-            openapi(&functions, statuses, &samples)
+            let options = OpenApiOptions {
+                statuses,
+                max_cards: Some(max_cards),
+                trailing_slash,
+            };
+            openapi(&functions, &options, &samples)
         }
         format => render_for(&functions, format, statuses),
     };

@@ -409,6 +409,10 @@ pub struct Field {
     #[serde(rename = "type")]
     pub ty: crate::spec::value::ParamType,
     pub description: String,
+    /// Sent only with some requests (its description says which); every other field is in
+    /// every answer that has data.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub optional: bool,
 }
 
 /// A request and its answer as the vendor's page shows them, verbatim.

@@ -167,6 +167,8 @@ pub(super) struct RawField {
     #[serde(rename = "type")]
     pub ty: ParamType,
     pub description: String,
+    #[serde(default)]
+    pub optional: bool,
 }
 
 #[derive(Debug, Deserialize)]

@@ -120,8 +120,9 @@ pub struct Workbench {
     state: OnceLock<Arc<StateDb>>,
     /// When it was made, for the overview's uptime.
     started: Instant,
-    /// The OpenAPI document it serves, made on first request.
-    openapi: OnceLock<String>,
+    /// The OpenAPI document served, made on first request: paths without and with the
+    /// vendor's trailing slash.
+    openapi: [OnceLock<String>; 2],
     /// What makes that document's examples; none without `with_samples`.
     samples: Option<SampleSource>,
     /// Whether its calls are events of the request log: not for a workbench the tool asks
@@ -158,7 +159,7 @@ impl Workbench {
             config,
             state: OnceLock::new(),
             started: Instant::now(),
-            openapi: OnceLock::new(),
+            openapi: [OnceLock::new(), OnceLock::new()],
             samples: None,
             logged: true,
         }

@@ -12,7 +12,7 @@
 use serde_json::json;
 
 use crate::fake::ApiRequest;
-use crate::spec::export::{HttpStatuses, Samples, openapi};
+use crate::spec::export::{HttpStatuses, OpenApiOptions, Samples, openapi};
 use crate::workbench::reply::HttpAnswer;
 use crate::workbench::reply::HttpStatusMode;
 use crate::workbench::{CONTROL_PREFIX, Workbench};
@@ -63,11 +63,15 @@ impl Workbench {
             "ui/app.js" => file("text/javascript; charset=utf-8", APP_JS),
             "ui/app.css" => file("text/css; charset=utf-8", APP_CSS),
             "readme" => file("text/markdown; charset=utf-8", README),
-            "openapi.json" => HttpAnswer {
-                status: 200,
-                content_type: "application/json",
-                headers: Vec::new(),
-                body: bytes::Bytes::copy_from_slice(self.openapi().as_bytes()),
+            "openapi.json" => match request.query.as_str() {
+                "" | "trailing_slash=0" => self.openapi_answer(false),
+                "trailing_slash=1" => self.openapi_answer(true),
+                _ => super::control::error(
+                    400,
+                    "openapi.json takes one query parameter, trailing_slash=1 (the vendor's \
+                     paths, ending in /) or trailing_slash=0"
+                        .to_owned(),
+                ),
             },
             "control-openapi.json" => HttpAnswer {
                 status: 200,
@@ -79,10 +83,20 @@ impl Workbench {
         }
     }
 
+    fn openapi_answer(&self, trailing_slash: bool) -> HttpAnswer {
+        HttpAnswer {
+            status: 200,
+            content_type: "application/json",
+            headers: Vec::new(),
+            body: bytes::Bytes::copy_from_slice(self.openapi(trailing_slash).as_bytes()),
+        }
+    }
+
     /// The OpenAPI document of the spec served here (a mutant's edits included), its server
-    /// this one and its statuses this one's `--http-status`; made once.
-    fn openapi(&self) -> &str {
-        self.openapi.get_or_init(|| {
+    /// this one, its statuses this one's `--http-status` and its card cap this one's
+    /// `--max-cards`; its paths with the vendor's trailing slash if asked; made once.
+    fn openapi(&self, trailing_slash: bool) -> &str {
+        self.openapi[usize::from(trailing_slash)].get_or_init(|| {
             let functions: Vec<_> = self.fake().spec().functions().iter().collect();
             // The statuses this server answers with.
             let statuses = match self.config.http_status {
@@ -93,7 +107,12 @@ impl Workbench {
                 .samples
                 .as_ref()
                 .map_or_else(Samples::new, |make| (make.0)());
-            let text = openapi(&functions, statuses, &samples);
+            let options = OpenApiOptions {
+                statuses,
+                max_cards: Some(self.fake().settings().max_cards),
+                trailing_slash,
+            };
+            let text = openapi(&functions, &options, &samples);
             let mut document: serde_json::Value =
                 serde_json::from_str(&text).expect("the OpenAPI export is JSON");
             document["servers"] = json!([{ "url": "/api/json", "description": "this fake" }]);

@@ -2,7 +2,7 @@
 //! `scripts/check-vendor-pages.py` compares with them row for row, in CI).
 
 use enswitch_fake::fake::{DEFAULT_RNG_SEED, seed};
-use enswitch_fake::spec::export::{ExportFormat, HttpStatuses, openapi, render};
+use enswitch_fake::spec::export::{ExportFormat, HttpStatuses, OpenApiOptions, openapi, render};
 use enswitch_fake::spec::{Function, Spec};
 
 fn spec() -> Spec {
@@ -46,7 +46,12 @@ fn with_samples(spec: &Spec, statuses: HttpStatuses) -> serde_json::Value {
     let functions: Vec<&Function> = spec.functions().iter().collect();
     let seed = seed::embedded(spec, DEFAULT_RNG_SEED).unwrap();
     let samples = enswitch_fake::conformance::samples(spec, seed);
-    serde_json::from_str(&openapi(&functions, statuses, &samples)).unwrap()
+    let options = OpenApiOptions {
+        statuses,
+        max_cards: Some(enswitch_fake::fake::DEFAULT_MAX_CARDS),
+        trailing_slash: false,
+    };
+    serde_json::from_str(&openapi(&functions, &options, &samples)).unwrap()
 }
 
 #[test]
@@ -264,23 +269,95 @@ fn openapi_for_a_mirroring_server_has_an_answer_per_code() {
                 assert!(answer.get("content").is_none(), "{}", function.path);
                 continue;
             }
-            let item = &answer["content"]["application/json"]["schema"]["properties"]["responses"]
-                ["items"];
+            let envelope = resolve(&mirror, &answer["content"]["application/json"]["schema"]);
+            let item = resolve(&mirror, &envelope["properties"]["responses"]["items"]);
             assert_eq!(
-                item["allOf"][1]["properties"]["code"]["enum"],
+                item["properties"]["code"]["enum"],
                 serde_json::json!([code])
             );
+            // A success that returns data always has it.
+            if envelope["properties"].get("data").is_some() {
+                assert_eq!(
+                    envelope["required"],
+                    serde_json::json!(["responses", "data"])
+                );
+            }
         }
     }
+    // Issue 31: one schema per code, no `allOf` narrowing a general one, which code generators
+    // cannot merge.
+    assert!(!mirror.to_string().contains("allOf"));
     let ok: serde_json::Value = serde_json::from_str(&all(&spec, ExportFormat::OpenApi)).unwrap();
+    assert!(!ok.to_string().contains("allOf"));
     let update = &ok["paths"]["/cards/groups/update"]["get"]["responses"];
     assert_eq!(
         update["200"]["content"]["application/json"]["schema"]["properties"]["responses"]["items"]
-            ["allOf"][1]["properties"]["code"]["enum"],
+            ["properties"]["code"]["enum"],
         serde_json::json!(["201", "204", "400", "401", "402", "403", "404"]),
         "the code enum is the function's own"
     );
     assert!(update["405"].is_object() && update["415"].is_object());
+}
+
+/// `#/components/...` `$ref`s followed until an object that is none.
+fn resolve<'a>(
+    document: &'a serde_json::Value,
+    mut node: &'a serde_json::Value,
+) -> &'a serde_json::Value {
+    while let Some(reference) = node.get("$ref").and_then(serde_json::Value::as_str) {
+        node = document
+            .pointer(reference.trim_start_matches('#'))
+            .unwrap_or_else(|| panic!("{reference} leads nowhere"));
+    }
+    node
+}
+
+/// Issue 31: what a code generator types and a mock answers: every answer field required and
+/// nothing else allowed, each with the allowed values, pattern and range of the parameter that
+/// sets it; `number` and `batch_number` at most the card cap; the vendor's paths on request.
+#[test]
+fn openapi_answer_fields_are_typed_like_the_parameters_that_set_them() {
+    let spec = spec();
+    let mirror = with_samples(&spec, HttpStatuses::Mirror);
+    let get = &mirror["paths"]["/cards/groups/get"]["get"]["responses"]["200"]["content"]["application/json"]
+        ["schema"]["properties"]["data"];
+    let fields = get["properties"].as_object().unwrap();
+    let mut required: Vec<&str> = get["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    required.sort_unstable();
+    let mut named: Vec<&str> = fields.keys().map(String::as_str).collect();
+    named.sort_unstable();
+    assert_eq!(required, named);
+    assert_eq!(get["additionalProperties"], false);
+    assert_eq!(
+        fields["method"]["enum"],
+        serde_json::json!(["random", "sequential"])
+    );
+    assert_eq!(fields["card_length"]["maximum"], 20);
+    assert_eq!(fields["locked"]["enum"], serde_json::json!([0, 1]));
+
+    let create = mirror["paths"]["/cards/batches/create"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    for name in ["number", "batch_number"] {
+        let parameter = create.iter().find(|p| p["name"] == name).unwrap();
+        assert_eq!(parameter["schema"]["maximum"], 100_000, "{name}");
+    }
+
+    let functions: Vec<&Function> = spec.functions().iter().collect();
+    let options = OpenApiOptions {
+        trailing_slash: true,
+        ..OpenApiOptions::default()
+    };
+    let vendor: serde_json::Value =
+        serde_json::from_str(&openapi(&functions, &options, &Default::default())).unwrap();
+    let paths: Vec<&String> = vendor["paths"].as_object().unwrap().keys().collect();
+    assert!(paths.iter().all(|p| p.ends_with('/')), "{paths:?}");
+    assert!(vendor["paths"]["/cards/groups/update/"].is_object());
 }
 
 #[test]

@@ -28,6 +28,18 @@ pub enum HttpStatuses {
     Mirror,
 }
 
+/// How an OpenAPI document describes the server it is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OpenApiOptions {
+    pub statuses: HttpStatuses,
+    /// The most cards one call may create (`serve --max-cards`): the `maximum` of each parameter
+    /// a card cap multiplies (`number`, `batch_number`). `None` states no maximum.
+    pub max_cards: Option<u64>,
+    /// Paths as the vendor writes them, with a trailing `/` (`/cards/groups/get/`), for clients
+    /// and proxies that route the vendor's URL form; without it otherwise, as linters prefer.
+    pub trailing_slash: bool,
+}
+
 /// Renders `functions` (all of a spec, or some) in `format`, an OpenAPI document for a server
 /// answering with HTTP 200 (D1).
 pub fn render(functions: &[&Function], format: ExportFormat) -> String {
@@ -39,7 +51,13 @@ pub fn render(functions: &[&Function], format: ExportFormat) -> String {
 pub fn render_for(functions: &[&Function], format: ExportFormat, statuses: HttpStatuses) -> String {
     match format {
         ExportFormat::Markdown => markdown::render(functions),
-        ExportFormat::OpenApi => openapi::render(functions, statuses, &Samples::new()),
+        ExportFormat::OpenApi => {
+            let options = OpenApiOptions {
+                statuses,
+                ..OpenApiOptions::default()
+            };
+            openapi::render(functions, &options, &Samples::new())
+        }
         ExportFormat::Json => {
             let mut text =
                 serde_json::to_string_pretty(functions).expect("the spec model serializes to JSON");
@@ -49,10 +67,10 @@ pub fn render_for(functions: &[&Function], format: ExportFormat, statuses: HttpS
     }
 }
 
-/// The OpenAPI document of `functions` for a server answering with `statuses`, each function's
+/// The OpenAPI document of `functions` for the server `options` describes, each function's
 /// parameters and answers illustrated by `samples`.
-pub fn openapi(functions: &[&Function], statuses: HttpStatuses, samples: &Samples) -> String {
-    openapi::render(functions, statuses, samples)
+pub fn openapi(functions: &[&Function], options: &OpenApiOptions, samples: &Samples) -> String {
+    openapi::render(functions, options, samples)
 }
 
 /// One request and the answer a server gave it: an example for the OpenAPI document. The spec

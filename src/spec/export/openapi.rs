@@ -7,27 +7,38 @@
 //! convention (`;` separators, provenance), an `x-enswitch-` extension says it, never with keys
 //! a linter could take for schema keywords.
 
+use std::collections::BTreeSet;
+
 use serde_json::{Map, Value as Json, json};
 
-use crate::spec::export::{HttpStatuses, Sample, Samples};
+use crate::spec::export::{HttpStatuses, OpenApiOptions, Sample, Samples};
 use crate::spec::value::{ParamType, Value};
-use crate::spec::{Code, DataForm, DefaultSource, Function, Param, ResourceKind};
+use crate::spec::{
+    Code, ConstraintRule, DataForm, DefaultSource, Field, Function, Param, ResourceKind,
+};
 
 const SEPARATORS: &str = "Parameters are separated by `;` (as in every example of the vendor's \
 documentation) or `&`; both may be mixed. Clients may use GET with the parameters in the query \
 string, or POST with a form body, the query string, or both. The path may end in `/`, as the \
 vendor's examples write it (`cards/groups/update/`), or not.";
 
-pub(super) fn render(functions: &[&Function], statuses: HttpStatuses, samples: &Samples) -> String {
+pub(super) fn render(
+    functions: &[&Function],
+    options: &OpenApiOptions,
+    samples: &Samples,
+) -> String {
+    let statuses = options.statuses;
     let mut paths = Map::new();
+    let mut used = Used::default();
     for f in functions {
         let samples = samples.get(&f.path).map_or(&[][..], Vec::as_slice);
         let links = links(f, functions);
+        // Without the trailing slash of the vendor's examples unless asked: linters flag it; the
+        // API takes the path with it or without (D2), and the description says so.
+        let slash = if options.trailing_slash { "/" } else { "" };
         paths.insert(
-            // Without the trailing slash of the vendor's examples, which linters flag; the API
-            // takes the path with it or without (D2), and the description says so.
-            format!("/{}", f.path),
-            path_item(f, statuses, samples, links),
+            format!("/{}{slash}", f.path),
+            path_item(f, functions, options, samples, links, &mut used),
         );
     }
     let status_words = match statuses {
@@ -70,25 +81,7 @@ pub(super) fn render(functions: &[&Function], statuses: HttpStatuses, samples: &
                 "password": { "type": "apiKey", "in": "query", "name": "auth_password", "description": "The API user's password; with auth_username." },
                 "token": { "type": "apiKey", "in": "query", "name": AUTH_TOKEN, "description": AUTH_TOKEN_DESCRIPTION },
             },
-            "schemas": {
-                "ResponseItem": {
-                    "type": "object",
-                    "required": ["code", "key", "message"],
-                    "properties": {
-                        "code": {
-                            "type": "string",
-                            "enum": Code::KNOWN.map(|c| c.to_string()),
-                            "description": "The Enswitch answer code, always a JSON string.",
-                        },
-                        "key": {
-                            "type": "string",
-                            "description": "The offending parameter for 400, 404 and 500; empty otherwise.",
-                        },
-                        "message": { "type": "string" },
-                    },
-                    "additionalProperties": false,
-                },
-            },
+            "schemas": used.schemas(),
         },
     });
     let mut text = serde_json::to_string_pretty(&document).expect("a JSON value serializes");
@@ -131,12 +124,15 @@ fn operation_id(f: &Function) -> String {
 
 fn path_item(
     f: &Function,
-    statuses: HttpStatuses,
+    functions: &[&Function],
+    options: &OpenApiOptions,
     samples: &[Sample],
     links: Map<String, Json>,
+    used: &mut Used,
 ) -> Json {
     let id = operation_id(f);
-    let responses = answers(f, statuses, samples, links);
+    let responses = answers(f, functions, options.statuses, samples, links, used);
+    let schema = |p: &Param| capped(f, p, options.max_cards);
     // The parameters of the first request that succeeded: values the seed holds.
     let success = samples.iter().find(|s| s.code.is_success());
     let example =
@@ -151,7 +147,7 @@ fn path_item(
     let query: Vec<Json> = f
         .parameters
         .iter()
-        .map(|p| query_parameter(p, example(&p.name).map(|v| typed(p, v))))
+        .map(|p| query_parameter(p, schema(p), example(&p.name).map(|v| typed(p, v))))
         .chain([token])
         .collect();
     let mut properties = Map::new();
@@ -237,7 +233,7 @@ fn typed(p: &Param, text: &str) -> Json {
     }
 }
 
-fn query_parameter(p: &Param, example: Option<Json>) -> Json {
+fn query_parameter(p: &Param, schema: Json, example: Option<Json>) -> Json {
     let (required, description) = if replaced_by_token(p) {
         let unless = format!("{} Required unless auth_token is sent.", p.description);
         (false, unless)
@@ -249,7 +245,7 @@ fn query_parameter(p: &Param, example: Option<Json>) -> Json {
         "in": "query",
         "required": required,
         "description": description,
-        "schema": schema(p),
+        "schema": schema,
     });
     // `charge_period=` (never), `callerid=` (none): an empty value the rules take is a value.
     let empty_taken = p.ty.parse("").is_ok_and(|empty| p.check(&empty).is_ok());
@@ -260,6 +256,20 @@ fn query_parameter(p: &Param, example: Option<Json>) -> Json {
         parameter["example"] = example;
     }
     parameter
+}
+
+/// `p`'s schema in `f`, with the server's card cap as the maximum of a parameter that a card cap
+/// multiplies: the cap is on the product, so each factor alone is at most the cap.
+fn capped(f: &Function, p: &Param, max_cards: Option<u64>) -> Json {
+    let mut schema = schema(p);
+    let multiplied = f
+        .constraints
+        .iter()
+        .any(|c| c.rule == ConstraintRule::CardCap && c.params.contains(&p.name));
+    if let Some(cap) = max_cards.filter(|_| multiplied) {
+        schema["maximum"] = cap.into();
+    }
+    schema
 }
 
 /// The JSON Schema of one parameter: its type, then the rules that JSON Schema can say.
@@ -375,9 +385,11 @@ fn json_value(value: &Value) -> Json {
 /// envelope 400. Each code's sample is its example; `links` go on the successful answer.
 fn answers(
     f: &Function,
+    functions: &[&Function],
     statuses: HttpStatuses,
     samples: &[Sample],
     links: Map<String, Json>,
+    used: &mut Used,
 ) -> Json {
     let mut answers = Map::new();
     let example = |sample: &Sample| json!({ "summary": format!("{}: {}", sample.code, sample.summary), "value": sample.answer });
@@ -405,7 +417,9 @@ fn answers(
                 lines.push(format!("- `{}`: {}", r.code, r.description));
             }
             let listed: Vec<String> = f.responses.iter().map(|r| r.code.to_string()).collect();
-            let mut answer = envelope(lines.join("\n"), &listed, data_schema(f));
+            // `data` only on a success, so not required of this one answer for every code.
+            let schema = envelope(item(&listed), data_schema(f, functions), false);
+            let mut answer = response(lines.join("\n"), schema);
             answer["x-enswitch-codes"] = Json::Object(codes);
             // The success first: a mock that answers with the first example answers a success.
             let mut ordered: Vec<&Sample> = samples.iter().collect();
@@ -436,9 +450,14 @@ fn answers(
                     // HTTP forbids a body on 204: the status line alone.
                     json!({ "description": r.description })
                 } else {
-                    let data = (r.code.as_u16() == 200).then(|| data_schema(f)).flatten();
-                    let mut answer =
-                        envelope(r.description.clone(), std::slice::from_ref(&code), data);
+                    let data = (r.code.as_u16() == 200)
+                        .then(|| data_schema(f, functions))
+                        .flatten();
+                    let schema = match data {
+                        Some(data) => envelope(used.item(r.code), Some(data), true),
+                        None => used.envelope(r.code),
+                    };
+                    let mut answer = response(r.description.clone(), schema);
                     let examples: Map<String, Json> = samples
                         .iter()
                         .filter(|s| s.code == r.code)
@@ -463,7 +482,8 @@ fn answers(
             }
         }
     }
-    let refused = |why: &str| envelope(why.to_owned(), &["400".to_owned()], None);
+    let bad = Code::new(400).expect("400 is a code");
+    let mut refused = |why: &str| response(why.to_owned(), used.envelope(bad));
     answers.insert(
         "405".into(),
         refused("A method other than GET and POST (`Allow: GET, POST`); the envelope says 400."),
@@ -525,50 +545,115 @@ fn links(f: &Function, functions: &[&Function]) -> Map<String, Json> {
     links
 }
 
-/// One JSON answer: the envelope, its `code` one of `codes`, with `data` when given.
-fn envelope(description: String, codes: &[String], data: Option<Json>) -> Json {
-    let mut properties = Map::new();
-    properties.insert(
-        "responses".into(),
-        json!({
-            "type": "array",
-            "minItems": 1,
-            "maxItems": 1,
-            "items": {
-                "allOf": [
-                    { "$ref": "#/components/schemas/ResponseItem" },
-                    { "properties": { "code": { "enum": codes } } },
-                ],
-            },
-        }),
-    );
-    if let Some(data) = data {
-        properties.insert("data".into(), data);
+/// The schemas of envelopes the answers refer to by code, so that `components` holds those and
+/// no others: `Item<code>` (the one element of `responses`, its code that code) and
+/// `Envelope<code>` (an answer of that code without `data`). One schema per code, never an
+/// `allOf` narrowing a general one: code generators cannot merge two enums of `code`.
+#[derive(Default)]
+struct Used {
+    items: BTreeSet<u16>,
+    envelopes: BTreeSet<u16>,
+}
+
+impl Used {
+    /// A reference to `Item<code>`.
+    fn item(&mut self, code: Code) -> Json {
+        self.items.insert(code.as_u16());
+        json!({ "$ref": format!("#/components/schemas/Item{code}") })
     }
+
+    /// A reference to `Envelope<code>`.
+    fn envelope(&mut self, code: Code) -> Json {
+        self.items.insert(code.as_u16());
+        self.envelopes.insert(code.as_u16());
+        json!({ "$ref": format!("#/components/schemas/Envelope{code}") })
+    }
+
+    fn schemas(&self) -> Json {
+        let mut schemas = Map::new();
+        for code in &self.items {
+            schemas.insert(format!("Item{code}"), item(&[code.to_string()]));
+        }
+        for code in &self.envelopes {
+            let item = json!({ "$ref": format!("#/components/schemas/Item{code}") });
+            schemas.insert(format!("Envelope{code}"), envelope(item, None, false));
+        }
+        Json::Object(schemas)
+    }
+}
+
+/// The one element of `responses`, its `code` one of `codes`.
+fn item(codes: &[String]) -> Json {
     json!({
-        "description": description,
-        "content": {
-            "application/json": {
-                "schema": {
-                    "type": "object",
-                    "required": ["responses"],
-                    "properties": properties,
-                    "additionalProperties": false,
-                },
+        "type": "object",
+        "required": ["code", "key", "message"],
+        "properties": {
+            "code": {
+                "type": "string",
+                "enum": codes,
+                "description": "The Enswitch answer code, always a JSON string.",
             },
+            "key": {
+                "type": "string",
+                "description": "The offending parameter for 400, 404 and 500; empty otherwise.",
+            },
+            "message": { "type": "string" },
         },
+        "additionalProperties": false,
     })
 }
 
-fn data_schema(f: &Function) -> Option<Json> {
+/// The envelope: `responses` holding `item`, and `data` when given (required with
+/// `data_required`).
+fn envelope(item: Json, data: Option<Json>, data_required: bool) -> Json {
+    let mut properties = Map::new();
+    properties.insert(
+        "responses".into(),
+        json!({ "type": "array", "minItems": 1, "maxItems": 1, "items": item }),
+    );
+    let mut required = vec!["responses"];
+    if let Some(data) = data {
+        properties.insert("data".into(), data);
+        if data_required {
+            required.push("data");
+        }
+    }
+    json!({
+        "type": "object",
+        "required": required,
+        "properties": properties,
+        "additionalProperties": false,
+    })
+}
+
+/// One JSON answer of `schema`.
+fn response(description: String, schema: Json) -> Json {
+    json!({
+        "description": description,
+        "content": { "application/json": { "schema": schema } },
+    })
+}
+
+/// `data` as a function answers it: the fields the spec lists, each required unless the spec
+/// says it is sent only sometimes.
+fn data_schema(f: &Function, functions: &[&Function]) -> Option<Json> {
     let mut properties = Map::new();
     for field in &f.data.fields {
-        properties.insert(
-            field.name.clone(),
-            json!({ "type": field_type(field.ty), "description": field.description }),
-        );
+        properties.insert(field.name.clone(), field_schema(field, f, functions));
     }
-    let object = json!({ "type": "object", "properties": properties });
+    let names: Vec<&str> = f
+        .data
+        .fields
+        .iter()
+        .filter(|field| !field.optional)
+        .map(|field| field.name.as_str())
+        .collect();
+    let object = json!({
+        "type": "object",
+        "required": names,
+        "properties": properties,
+        "additionalProperties": false,
+    });
     let described = |schema: Json| {
         let mut schema = schema;
         schema["description"] = f.data.description.clone().into();
@@ -590,6 +675,8 @@ fn data_schema(f: &Function) -> Option<Json> {
     for variant in &f.data.variants {
         let fields: Vec<&str> = variant.fields.iter().map(|v| v.name.as_str()).collect();
         let mut properties = Map::new();
+        // A variant's field answers a question about the request (`count=1`: how many), and
+        // holds no value of the parameter of its name.
         for field in &variant.fields {
             properties.insert(
                 field.name.clone(),
@@ -605,6 +692,34 @@ fn data_schema(f: &Function) -> Option<Json> {
         }));
     }
     Some(described(json!({ "oneOf": shapes })))
+}
+
+/// An answer field's schema: its type, and the allowed values, pattern and range of the
+/// parameter that sets the same value (the function's own, or one of a function beside it, such
+/// as `cards/groups/create`'s for `cards/groups/get`), so that a generated client types it and a
+/// mock answers values the fake could.
+fn field_schema(field: &Field, f: &Function, functions: &[&Function]) -> Json {
+    let mut schema = json!({ "type": field_type(field.ty), "description": field.description });
+    if let Some(setter) = setter(field, f, functions) {
+        let rules = self::schema(setter);
+        for key in ["enum", "pattern", "minimum", "maximum"] {
+            if let Some(rule) = rules.get(key) {
+                schema[key] = rule.clone();
+            }
+        }
+    }
+    schema
+}
+
+/// The parameter of the same name and type as `field`: `f`'s own, or else one of a function in
+/// the same folder (`cards/groups/*` for `cards/groups/get`), the first in the spec's order.
+fn setter<'a>(field: &Field, f: &'a Function, functions: &[&'a Function]) -> Option<&'a Param> {
+    let folder = |g: &Function| g.path.rsplit_once('/').map(|(folder, _)| folder.to_owned());
+    let beside = functions.iter().copied().filter(|g| folder(g) == folder(f));
+    std::iter::once(f)
+        .chain(beside)
+        .filter_map(|g| g.param(&field.name))
+        .find(|p| p.ty == field.ty)
 }
 
 /// The JSON type of a field in an answer: numbers for Integers; text for the rest, so that card

@@ -372,6 +372,7 @@ pub(super) fn fields(raw: &[super::raw::RawField]) -> Vec<Field> {
             name: f.name.clone(),
             ty: f.ty,
             description: f.description.clone(),
+            optional: f.optional,
         })
         .collect()
 }
