@@ -144,6 +144,31 @@ fn export_writes_the_file_named_by_output() {
 }
 
 #[test]
+fn export_takes_the_vendors_paths_and_a_card_cap() {
+    let out = enswitch_fake(&[
+        "spec",
+        "export",
+        "--format",
+        "openapi",
+        "--function",
+        "cards/batches/create",
+        "--trailing-slash",
+        "--max-cards",
+        "7",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let document: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let parameters = document["paths"]["/cards/batches/create/"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    let number = parameters
+        .iter()
+        .find(|p| p["name"] == "batch_number")
+        .unwrap();
+    assert_eq!(number["schema"]["maximum"], 7);
+}
+
+#[test]
 fn export_of_an_unknown_function_names_the_flag_and_exits_2() {
     let out = enswitch_fake(&[
         "spec",

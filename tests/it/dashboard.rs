@@ -124,6 +124,49 @@ fn the_openapi_document_and_readme_are_served() {
     assert!(openapi["paths"]["/cards/groups/update"]["get"]["responses"]["204"].is_object());
 }
 
+/// Issue 31: the served document bounds `number` by this server's `--max-cards`, and gives the
+/// vendor's paths (ending in `/`) when asked.
+#[test]
+fn the_served_openapi_document_is_this_servers() {
+    let fake = Fake::with(
+        Config {
+            fake: enswitch_fake::fake::Settings {
+                max_cards: 250,
+                ..Default::default()
+            },
+            ..Config::default()
+        },
+        DEFAULT_RNG_SEED,
+    );
+    let maximum = |document: &serde_json::Value, path: &str| {
+        document["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "number")
+            .unwrap()["schema"]["maximum"]
+            .clone()
+    };
+    let plain = fake.get("/_fake/openapi.json").json();
+    assert_eq!(maximum(&plain, "/cards/batches/create"), 250);
+    let vendor = fake.get("/_fake/openapi.json?trailing_slash=1");
+    assert_eq!(vendor.status, 200);
+    let vendor = vendor.json();
+    assert_eq!(maximum(&vendor, "/cards/batches/create/"), 250);
+    assert!(vendor["paths"]["/cards/batches/create"].is_null());
+    assert_eq!(
+        fake.get("/_fake/openapi.json?trailing_slash=0").json(),
+        plain
+    );
+    let refused = fake.get("/_fake/openapi.json?trailing=yes");
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused.body.contains("trailing_slash=1"),
+        "{}",
+        refused.body
+    );
+}
+
 #[test]
 fn the_views_page_a_world_on_the_server() {
     let fake = Fake::start();
