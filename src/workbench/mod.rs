@@ -36,6 +36,7 @@ mod log;
 mod mutation;
 mod namespace;
 mod reply;
+mod schemathesis;
 #[cfg(feature = "state")]
 mod state;
 #[cfg(not(feature = "state"))]

@@ -32,11 +32,12 @@ const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; conn
                    img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /// Whether `what` (the path after `/_fake/`, no trailing slash) is one of the files that hold
-/// no data: the landing page, the dashboard, the README, the two OpenAPI documents.
+/// no data: the landing page, the dashboard, the README, the two OpenAPI documents and the
+/// Schemathesis configuration (which name the seed's objects, as its examples do, but no secret).
 pub(super) fn is_public(what: &str) -> bool {
     matches!(
         what,
-        "" | "ui" | "readme" | "openapi.json" | "control-openapi.json"
+        "" | "ui" | "readme" | "openapi.json" | "control-openapi.json" | "schemathesis.toml"
     ) || what.starts_with("ui/")
 }
 
@@ -73,6 +74,20 @@ impl Workbench {
                         .to_owned(),
                 ),
             },
+            "schemathesis.toml" => {
+                let spec = self.fake().spec();
+                let config = self
+                    .namespaces
+                    .default_world()
+                    .world
+                    .read(|world| super::schemathesis::config(spec, world));
+                HttpAnswer {
+                    status: 200,
+                    content_type: "application/toml; charset=utf-8",
+                    headers: vec![("x-content-type-options", "nosniff")],
+                    body: config.into(),
+                }
+            }
             "control-openapi.json" => HttpAnswer {
                 status: 200,
                 content_type: "application/json",
@@ -140,6 +155,7 @@ fn landing(request: &ApiRequest) -> HttpAnswer {
             "dashboard": DASHBOARD_PATH,
             "openapi": format!("{CONTROL_PREFIX}openapi.json"),
             "control_openapi": format!("{CONTROL_PREFIX}control-openapi.json"),
+            "schemathesis": format!("{CONTROL_PREFIX}schemathesis.toml"),
             "readme": format!("{CONTROL_PREFIX}readme"),
             "control": CONTROL_PREFIX,
         }),

@@ -384,3 +384,55 @@ fn with_a_token_the_page_loads_but_its_data_needs_the_token_and_off_means_gone()
     assert_eq!(root.content_type, "application/json");
     assert_eq!(root.code(), "404");
 }
+
+/// Issue 31: the Schemathesis configuration the fake serves names the world's user and objects,
+/// turns off only what the spec's cross-parameter rules and D2/D3 require, and holds no password;
+/// like the OpenAPI document it needs no admin token. (Schemathesis itself runs with it in
+/// `scripts/openapi-tools.sh`.)
+#[test]
+fn the_schemathesis_configuration_names_the_worlds_user_and_objects_and_no_password() {
+    let fake = Fake::with(
+        Config {
+            control: enswitch_fake::workbench::ControlAccess::Token("s3cret".into()),
+            ..Config::default()
+        },
+        DEFAULT_RNG_SEED,
+    );
+    let config = fake.get("/_fake/schemathesis.toml");
+    assert_eq!(config.status, 200, "{}", config.body);
+    assert_eq!(config.content_type, "application/toml; charset=utf-8");
+    let text = config.body;
+    assert!(
+        text.contains("[auth.openapi.username]\napi_key = \"user\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("[auth.openapi.password]\napi_key = \"${ENSWITCH_FAKE_PASSWORD}\""),
+        "{text}"
+    );
+    for secret in ["\"password\"", "reader-password", "s3cret"] {
+        assert!(!text.contains(secret), "{secret} in:\n{text}");
+    }
+    assert!(
+        text.contains(
+            "include-path-regex = \"^/cards/update/?$\"\nparameters = { card = \"1234567890\", cardgroup = 123 }"
+        ),
+        "{text}"
+    );
+    // Exclusions only where the spec has rules across parameters: not on cards/groups/get.
+    assert!(
+        text.contains("# - Exactly one of data and sound must be set."),
+        "{text}"
+    );
+    let excluded = text
+        .matches("checks.positive_data_acceptance.enabled = false")
+        .count();
+    assert_eq!(
+        excluded, 7,
+        "POST, and the six GETs with constraints:\n{text}"
+    );
+    assert!(
+        !text.contains("\"^/cards/groups/get/?$\"\nchecks"),
+        "{text}"
+    );
+}
