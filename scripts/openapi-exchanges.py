@@ -19,8 +19,8 @@ A path with the trailing slash of the vendor's examples is judged as the path wi
 one the document lists (D2 takes both).
 
 A request the document accepts and the fake refuses is counted, not failed: rules across
-parameters and references to objects are the fake's to check (scripts/schemathesis.toml says
-which). Exits 1 if any exchange breaks a rule above or COMMAND fails, printing each without
+parameters and references to objects are the fake's to check (the Schemathesis configuration
+the fake serves, /_fake/schemathesis.toml, says which). Exits 1 if any exchange breaks a rule above or COMMAND fails, printing each without
 credentials (they are never written anywhere).
 """
 
