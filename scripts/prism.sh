@@ -3,20 +3,14 @@
 # mirror mode, Prism proxying to it with the document of the vendor's paths
 # (`/_fake/openapi.json?trailing_slash=1`), and every request of the conformance suite sent
 # through it with `&` between parameters (scripts/prism-relay.py). Fails on any response
-# violation Prism reports. Installs Prism from npm at the version scripts/prism/package-lock.json
+# violation Prism reports. Installs Prism from npm at the version scripts/npm-tools/package-lock.json
 # pins. Every process it starts listens on 127.0.0.1 and is stopped on exit.
 # Usage: scripts/prism.sh [PATH_TO_ENSWITCH_FAKE]   (default: target/debug/enswitch-fake)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fake=$(realpath "${1:-target/debug/enswitch-fake}")
-prism_dir=target/prism
-
-if [ ! -x "$prism_dir/node_modules/.bin/prism" ]; then
-  mkdir -p "$prism_dir"
-  cp scripts/prism/package.json scripts/prism/package-lock.json "$prism_dir/"
-  (cd "$prism_dir" && npm ci --no-audit --no-fund --loglevel=error)
-fi
-"$prism_dir/node_modules/.bin/prism" --version
+tools=$(bash scripts/npm-tools.sh)
+"$tools/prism" --version
 
 work=$(mktemp -d)
 pids=()
@@ -39,7 +33,7 @@ python3 -c 'import sys, urllib.request; urllib.request.urlretrieve(*sys.argv[1:]
   "$base/_fake/openapi.json?trailing_slash=1" "$work/openapi.json"
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$prism_dir/node_modules/.bin/prism" proxy "$work/openapi.json" "$base/api/json" \
+"$tools/prism" proxy "$work/openapi.json" "$base/api/json" \
   --host 127.0.0.1 --port "$port" >"$work/prism.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 300); do
