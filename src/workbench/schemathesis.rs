@@ -34,7 +34,7 @@ pub(super) fn config(spec: &Spec, world: &World) -> String {
 # generated batches small:
 #
 #   enswitch-fake serve --http-status mirror --max-cards 1000
-#   curl -o schemathesis.toml http://127.0.0.1:8080/_fake/schemathesis.toml
+#   curl -fo schemathesis.toml http://127.0.0.1:8080/_fake/schemathesis.toml
 #   ENSWITCH_FAKE_PASSWORD=password st --config-file schemathesis.toml run \\
 #     http://127.0.0.1:8080/_fake/openapi.json --url http://127.0.0.1:8080/api/json
 #
