@@ -2,6 +2,7 @@
 //! OpenAPI 3.1 document, `json` as the typed model itself. One file per format; each takes the
 //! functions to render and returns the whole document as text, so the caller decides where it goes.
 
+mod answers;
 mod markdown;
 mod openapi;
 
