@@ -242,6 +242,18 @@ test('namespaces are listed, switched to, reset and dropped', async () => {
 
   await team.locator('button', { hasText: 'Reset' }).click();
   await page.locator('#namespaces tbody tr', { hasText: 'team-a' }).filter({ hasText: /team-a\s*4\s*2\s*4/ }).waitFor();
+
+  // Load… puts the saved world back, byte for byte; a broken file changes nothing and says why.
+  const file = team.locator('input[type=file]');
+  await file.setInputFiles({ name: 'broken.yaml', mimeType: 'application/yaml', buffer: Buffer.from('users: [\n') });
+  await page.locator('#namespaces-result', { hasText: 'broken.yaml: the seed has 1 problem(s); the world is as it was; seed:' }).waitFor();
+  await file.setInputFiles({ name: 'team-a-seed.yaml', mimeType: 'application/yaml', buffer: Buffer.from(saved) });
+  await page.locator('#namespaces-result', { hasText: 'Loaded team-a-seed.yaml into team-a.' }).waitFor();
+  await page.locator('#namespaces tbody tr', { hasText: 'team-a' }).filter({ hasText: /team-a\s*4\s*3\s*7/ }).waitFor();
+  assert.equal(await (await fetch(`${base}/_ns/team-a/_fake/seed`)).text(), saved);
+
+  await team.locator('button', { hasText: 'Reset' }).click();
+  await page.locator('#namespaces tbody tr', { hasText: 'team-a' }).filter({ hasText: /team-a\s*4\s*2\s*4/ }).waitFor();
   await team.locator('button', { hasText: 'Drop' }).click();
   await team.locator('button', { hasText: 'Really drop?' }).click();
   await page.locator('#namespaces-result', { hasText: 'Dropped team-a' }).waitFor();

@@ -92,7 +92,11 @@ async function api(path, options = {}) {
   } catch {
     body = { error: text };
   }
-  if (!response.ok) throw new Error(body.error || `HTTP ${response.status}`);
+  if (!response.ok) {
+    // A posted seed's answer lists each problem with its line and column.
+    const said = [body.error || `HTTP ${response.status}`].concat(body.problems || []);
+    throw new Error(said.join('; '));
+  }
   return body;
 }
 
@@ -609,6 +613,7 @@ async function readNamespaces() {
       el('button', { type: 'button', onclick: () => pickWorld(world, 'world') }, 'Show'),
       el('button', { type: 'button', onclick: () => act(`Reset ${worldLabel(world)}`, worldPath(world, 'reset'), 'POST') }, 'Reset'),
       el('button', { type: 'button', onclick: () => saveSeed(world) }, 'Save'),
+      loadButton(world),
     ];
     if (world) {
       const drop = el('button', { type: 'button', class: 'danger' }, 'Drop');
@@ -655,6 +660,32 @@ async function saveSeed(world) {
     result.className = 'result error';
     result.textContent = String(error.message);
   }
+}
+
+/** A button that loads a seed file (one Save wrote, or any seed) into the world: a reset to
+ * exactly that seed. A file with problems changes nothing, and its problems are shown. */
+function loadButton(world) {
+  const input = el('input', { type: 'file', accept: '.yaml,.yml,.json', hidden: '', 'aria-label': `Seed file for ${worldLabel(world)}` });
+  input.addEventListener('change', async () => {
+    const file = input.files[0];
+    input.value = '';
+    if (!file) return;
+    const type = file.name.endsWith('.json') ? 'application/json' : 'application/yaml';
+    const body = await file.text();
+    const result = $('namespaces-result');
+    try {
+      await inTurn(() => api(worldPath(world, 'reset'), { method: 'POST', headers: { 'Content-Type': type }, body }));
+      await Promise.all([loadNamespaces(), loadJournal()]);
+      renderJournal();
+      result.className = 'result';
+      result.textContent = `Loaded ${file.name} into ${worldLabel(world)}.`;
+    } catch (error) {
+      result.className = 'result error';
+      result.textContent = `${file.name}: ${error.message}`;
+    }
+  });
+  const button = el('button', { type: 'button', onclick: () => input.click() }, 'Load…');
+  return el('span', { class: 'load' }, button, input);
 }
 
 async function act(done, path, method) {
