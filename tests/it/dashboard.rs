@@ -436,3 +436,48 @@ fn the_schemathesis_configuration_names_the_worlds_user_and_objects_and_no_passw
         "{text}"
     );
 }
+
+/// A world with no user who may use every cards function: the configuration says so and asks for
+/// credentials rather than naming a user whose calls would all be refused.
+#[test]
+fn the_schemathesis_configuration_asks_for_credentials_when_no_user_may_do_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = dir.path().join("seed.yaml");
+    std::fs::write(
+        &seed,
+        "system_currency: EUR
+customers: [{id: 1, name: Top, rate_plan: 1}]
+rate_plans: [{id: 1, name: Only, customer: 1, privileges: [cards]}]
+roles: [{name: look, privileges: {cards: read, user: full}}]
+users: [{id: 9, username: looker, password: pw, customer: 1, role: look}]
+",
+    )
+    .unwrap();
+    let server = enswitch_fake::FakeServer::builder()
+        .seed_file(&seed)
+        .start()
+        .unwrap();
+    let config = crate::support::send(
+        server.addr(),
+        "GET /_fake/schemathesis.toml HTTP/1.1\r\nHost: f\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(config.status, 200);
+    assert!(
+        config
+            .body
+            .contains("has no user whose role and rate plan allow every cards function"),
+        "{}",
+        config.body
+    );
+    assert!(
+        !config.body.contains("\n[auth.openapi.username]\n"),
+        "{}",
+        config.body
+    );
+    assert!(!config.body.contains("looker"), "{}", config.body);
+    assert!(
+        config.body.contains("include-method = \"POST\""),
+        "{}",
+        config.body
+    );
+}
