@@ -19,33 +19,8 @@ if [ ! -x "$venv/bin/openapi-python-client" ]; then
 fi
 "$venv/bin/openapi-python-client" --version
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-# Starts the fake with the given flags on a free port; sets $base to its address.
-start() {
-  local log="$work/fake-${#pids[@]}.log"
-  : >"$log"
-  "$fake" serve --addr 127.0.0.1:0 "$@" >"$log" 2>&1 &
-  pids+=($!)
-  for _ in $(seq 100); do
-    base=$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' "$log")
-    [ -n "$base" ] && return 0
-    sleep 0.1
-  done
-  echo "the fake did not start:" >&2
-  cat "$log" >&2
-  return 1
-}
-
-fetch() {
-  "$venv/bin/python" -c 'import sys, urllib.request; urllib.request.urlretrieve(*sys.argv[1:])' "$@"
-}
+# shellcheck source=scripts/fake.sh
+source scripts/fake.sh
 
 # Stable names for the package, and no formatter run after generating (ruff is not installed).
 cat >"$work/config.yaml" <<'YAML'
@@ -56,7 +31,7 @@ YAML
 
 for mode in ok mirror; do
   printf '\n-- openapi-python-client, the %s-mode document\n' "$mode"
-  start --http-status "$mode"
+  start_fake --http-status "$mode"
   fetch "$base/_fake/openapi.json" "$work/$mode.json"
   "$venv/bin/openapi-python-client" generate --config "$work/config.yaml" \
     --path "$work/$mode.json" --output-path "$work/$mode" 2>&1 | tee "$work/$mode.out"

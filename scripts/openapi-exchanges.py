@@ -27,7 +27,6 @@ credentials (they are never written anywhere).
 import json
 import sys
 import threading
-import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
@@ -35,6 +34,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import subprocess
 
 from openapi_core import OpenAPI
+from relaying import forward, send_back
 from openapi_core.testing import MockRequest, MockResponse
 
 SECRET_NAMES = {"auth_password", "auth_token"}
@@ -107,22 +107,7 @@ def handler(upstream, judge):
         def relay(self):
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
-            headers = {
-                k: v
-                for k, v in self.headers.items()
-                if k.lower() in ("content-type", "authorization", "accept")
-            }
-            request = urllib.request.Request(
-                upstream + self.path,
-                data=body if self.command == "POST" else None,
-                headers=headers,
-                method=self.command,
-            )
-            try:
-                with urllib.request.urlopen(request) as answer:
-                    status, answer_headers, answer_body = answer.status, answer.headers, answer.read()
-            except urllib.error.HTTPError as error:
-                status, answer_headers, answer_body = error.code, error.headers, error.read()
+            status, answer_headers, answer_body = forward(upstream + self.path, self, body)
             path, _, query = self.path.partition("?")
             if path.startswith("/api/json/"):
                 judge.judge(
@@ -135,13 +120,7 @@ def handler(upstream, judge):
                     answer_body,
                     (answer_headers.get("Content-Type") or "").split(";")[0],
                 )
-            self.send_response(status)
-            for name, value in answer_headers.items():
-                if name.lower() not in ("transfer-encoding", "connection", "content-length"):
-                    self.send_header(name, value)
-            self.send_header("Content-Length", str(len(answer_body)))
-            self.end_headers()
-            self.wfile.write(answer_body)
+            send_back(self, status, answer_headers, answer_body)
 
         do_GET = relay
         do_POST = relay

@@ -24,47 +24,24 @@ fi
 "$venv/bin/st" --version
 "$venv/bin/python" -c 'import importlib.metadata as m; print("openapi-core", m.version("openapi-core"))'
 
-logs=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  rm -rf "$logs"
-}
-trap cleanup EXIT
-
-# Starts the fake with the given flags on a free port; sets $base to its address.
-start() {
-  local log="$logs/fake-${#pids[@]}.log"
-  # Made before the fake starts, so that reading it cannot race the shell's redirection.
-  : >"$log"
-  "$fake" serve --addr 127.0.0.1:0 "$@" >"$log" 2>&1 &
-  pids+=($!)
-  for _ in $(seq 100); do
-    base=$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' "$log")
-    [ -n "$base" ] && return 0
-    sleep 0.1
-  done
-  echo "the fake did not start:" >&2
-  cat "$log" >&2
-  return 1
-}
+# shellcheck source=scripts/fake.sh
+source scripts/fake.sh
 
 printf '\n-- Schemathesis, every check, mirror mode, the served configuration\n'
 # A small card cap keeps the generated batches small, as the configuration's own comment says.
-start --http-status mirror --max-cards 1000
-"$venv/bin/python" -c 'import sys, urllib.request; urllib.request.urlretrieve(*sys.argv[1:])' \
-  "$base/_fake/schemathesis.toml" "$logs/schemathesis.toml"
+start_fake --http-status mirror --max-cards 1000
+fetch "$base/_fake/schemathesis.toml" "$work/schemathesis.toml"
 # The embedded seed's user's password (README); the fake never sends one.
-ENSWITCH_FAKE_PASSWORD=password "$venv/bin/st" --config-file "$logs/schemathesis.toml" run \
+ENSWITCH_FAKE_PASSWORD=password "$venv/bin/st" --config-file "$work/schemathesis.toml" run \
   "$base/_fake/openapi.json" --url "$base/api/json" --generation-deterministic --no-color
 
 printf '\n-- openapi-core over the conformance suite'"'"'s exchanges\n'
-start
+start_fake
 "$venv/bin/python" scripts/openapi-exchanges.py "$base" -- \
-  "$fake" check --target '{proxy}/api/json/' --update no --coverage "$logs/coverage.json"
+  "$fake" check --target '{proxy}/api/json/' --update no --coverage "$work/coverage.json"
 
 printf '\n-- check --coverage against docs/coverage.schema.json\n'
-"$venv/bin/python" - "$logs/coverage.json" <<'PY'
+"$venv/bin/python" - "$work/coverage.json" <<'PY'
 import json, sys
 import jsonschema
 schema = json.load(open("docs/coverage.schema.json"))

@@ -23,9 +23,9 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from relaying import forward, send_back
 
 # Prism writes the URLs it forwards, with their credentials; this script prints none of them.
 SECRET = re.compile(r"(auth_password|auth_token)=[^&;\s]*")
@@ -51,26 +51,9 @@ def handler(prism, fake, counts):
                     body = body.replace(b";", b"&")
             else:
                 target = fake + path + (f"?{query}" if query else "")
-            headers = {
-                k: v for k, v in self.headers.items() if k.lower() in ("content-type", "accept")
-            }
-            request = urllib.request.Request(
-                target, data=body if self.command == "POST" else None, headers=headers,
-                method=self.command,
-            )
-            try:
-                with urllib.request.urlopen(request) as answer:
-                    status, answer_headers, answer_body = answer.status, answer.headers, answer.read()
-            except urllib.error.HTTPError as error:
-                status, answer_headers, answer_body = error.code, error.headers, error.read()
+            status, answer_headers, answer_body = forward(target, self, body)
             counts["relayed"] += api
-            self.send_response(status)
-            for name, value in answer_headers.items():
-                if name.lower() not in ("transfer-encoding", "connection", "content-length"):
-                    self.send_header(name, value)
-            self.send_header("Content-Length", str(len(answer_body)))
-            self.end_headers()
-            self.wfile.write(answer_body)
+            send_back(self, status, answer_headers, answer_body)
 
         do_GET = relay
         do_POST = relay

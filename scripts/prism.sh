@@ -12,30 +12,16 @@ fake=$(realpath "${1:-target/debug/enswitch-fake}")
 tools=$(bash scripts/npm-tools.sh)
 "$tools/prism" --version
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=scripts/fake.sh
+source scripts/fake.sh
 
-: >"$work/fake.log"
-"$fake" serve --addr 127.0.0.1:0 --http-status mirror >"$work/fake.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do
-  base=$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' "$work/fake.log")
-  [ -n "$base" ] && break
-  sleep 0.1
-done
-[ -n "$base" ] || { cat "$work/fake.log" >&2; exit 1; }
-python3 -c 'import sys, urllib.request; urllib.request.urlretrieve(*sys.argv[1:])' \
-  "$base/_fake/openapi.json?trailing_slash=1" "$work/openapi.json"
+start_fake --http-status mirror
+fetch "$base/_fake/openapi.json?trailing_slash=1" "$work/openapi.json"
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$tools/prism" proxy "$work/openapi.json" "$base/api/json" \
   --host 127.0.0.1 --port "$port" >"$work/prism.log" 2>&1 &
-pids+=($!)
+started $!
 for _ in $(seq 300); do
   grep -q "Prism is listening" "$work/prism.log" && break
   sleep 0.1
