@@ -21,11 +21,10 @@ refused by Prism itself (a method the document does not list).
 import re
 import subprocess
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
-from relaying import forward, send_back
+from relaying import forward, run_through, send_back
 
 # Prism writes the URLs it forwards, with their credentials; this script prints none of them.
 SECRET = re.compile(r"(auth_password|auth_token)=[^&;\s]*")
@@ -67,12 +66,9 @@ def main():
         sys.exit(__doc__)
     prism, fake, log = sys.argv[1].rstrip("/"), sys.argv[2].rstrip("/"), sys.argv[3]
     counts = {"relayed": 0}
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler(prism, fake, counts))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    proxy = f"http://127.0.0.1:{server.server_address[1]}"
-    command = [arg.replace("{proxy}", proxy) for arg in sys.argv[5:]]
-    finished = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    server.shutdown()
+    _, returncode = run_through(
+        handler(prism, fake, counts), sys.argv[5:], stderr=subprocess.DEVNULL
+    )
     time.sleep(0.5)  # Prism's last lines
     lines = open(log, encoding="utf-8", errors="replace").read().splitlines()
     responses = [SECRET.sub(r"\1=[redacted]", l) for l in lines if "Violation: response" in l]
@@ -81,7 +77,7 @@ def main():
     print(f"{counts['relayed']} requests relayed, {forwarded} forwarded by Prism to the fake")
     print(f"{requests} request violations (the suite's invalid requests)")
     print(f"{len(responses)} response violations")
-    print(f"the suite's run exited {finished.returncode} (its verdict is not this script's)")
+    print(f"the suite's run exited {returncode} (its verdict is not this script's)")
     for line in responses[:50]:
         print("VIOLATION", line.strip())
     if forwarded < counts["relayed"] // 2:

@@ -1,8 +1,11 @@
 """What the relays in scripts/ share (openapi-exchanges.py, prism-relay.py): pass one request on
 and its answer back, as it came, with the standard library alone."""
 
+import subprocess
+import threading
 import urllib.error
 import urllib.request
+from http.server import ThreadingHTTPServer
 
 #: The request headers a relay passes on; the rest are the connection's own.
 PASSED_ON = ("content-type", "authorization", "accept")
@@ -32,3 +35,18 @@ def send_back(handler, status, headers, body):
     handler.send_header("Content-Length", str(len(body)))
     handler.end_headers()
     handler.wfile.write(body)
+
+
+def run_through(handler, arguments, **run):
+    """Serves `handler` (a request handler class) on a port of 127.0.0.1 while the command
+    `arguments` runs, `{proxy}` in them replaced by the relay's base URL; `run` goes to
+    `subprocess.run` (stdout is dropped). The command as run, and its exit code."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    proxy = f"http://127.0.0.1:{server.server_address[1]}"
+    command = [arg.replace("{proxy}", proxy) for arg in arguments]
+    try:
+        finished = subprocess.run(command, stdout=subprocess.DEVNULL, **run)
+    finally:
+        server.shutdown()
+    return command, finished.returncode
