@@ -16,7 +16,9 @@ against the document the fake serves at `/_fake/openapi.json`:
 The Enswitch code is the envelope's (`responses[0].code`), or the HTTP status where there is no
 envelope (a 204 from a fake that mirrors codes), so the fake may run in either `--http-status`.
 A path with the trailing slash of the vendor's examples is judged as the path without it, the
-one the document lists (D2 takes both).
+one the document lists (D2 takes both), and one inside the run's own namespace
+(`/_ns/<name>/api/json/...`, which `check` makes on a fake) as the same path outside it. A run in
+which no API exchange came through is a failure: it judged nothing.
 
 A request the document accepts and the fake refuses is counted, not failed: rules across
 parameters and references to objects are the fake's to check (the Schemathesis configuration
@@ -25,17 +27,18 @@ credentials (they are never written anywhere).
 """
 
 import json
+import re
 import sys
 import threading
 import urllib.parse
 import urllib.request
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-import subprocess
+from http.server import BaseHTTPRequestHandler
 
 from openapi_core import OpenAPI
-from relaying import forward, send_back
 from openapi_core.testing import MockRequest, MockResponse
+
+from relaying import forward, run_through, send_back
 
 SECRET_NAMES = {"auth_password", "auth_token"}
 
@@ -109,6 +112,8 @@ def handler(upstream, judge):
             body = self.rfile.read(length) if length else b""
             status, answer_headers, answer_body = forward(upstream + self.path, self, body)
             path, _, query = self.path.partition("?")
+            # The run's own namespace (`check` against a fake makes one): the same API.
+            path = re.sub(r"^/_ns/[^/]+", "", path)
             if path.startswith("/api/json/"):
                 judge.judge(
                     self.command,
@@ -124,6 +129,8 @@ def handler(upstream, judge):
 
         do_GET = relay
         do_POST = relay
+        # The runner drops its namespace when it is done.
+        do_DELETE = relay
 
     return Proxy
 
@@ -137,21 +144,19 @@ def main():
     # Requests go to the proxy, not to the fake's own address.
     document["servers"] = [{"url": "http://fake/api/json"}]
     judge = Judge(document)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler(upstream, judge))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    proxy = f"http://127.0.0.1:{server.server_address[1]}"
-    command = [arg.replace("{proxy}", proxy) for arg in sys.argv[3:]]
-    finished = subprocess.run(command, stdout=subprocess.DEVNULL)
-    server.shutdown()
+    command, returncode = run_through(handler(upstream, judge), sys.argv[3:])
     for name, count in judge.counts.items():
         print(f"{count:6} {name}")
     for problem in judge.problems[:50]:
         print("PROBLEM", problem)
     if judge.problems:
         print(f"{len(judge.problems)} exchange(s) break the document")
-    if finished.returncode != 0:
-        print(f"{' '.join(command)} exited {finished.returncode}")
-    sys.exit(1 if judge.problems or finished.returncode != 0 else 0)
+    if returncode != 0:
+        print(f"{' '.join(command)} exited {returncode}")
+    # A run that sent nothing through the relay judged nothing: that is a failure, not a pass.
+    if not judge.counts["exchanges"]:
+        print("no API exchange came through the relay")
+    sys.exit(1 if judge.problems or returncode != 0 or not judge.counts["exchanges"] else 0)
 
 
 if __name__ == "__main__":
