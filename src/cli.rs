@@ -397,6 +397,12 @@ pub struct ServeArgs {
     /// `enswitch-fake mutants`).
     #[arg(long, value_name = "NAME", value_parser = parse_mutant, env = "ENSWITCH_FAKE_MUTANT")]
     pub mutant: Option<Mutant>,
+    /// Answer a call whose client got something wrong (an unknown or misspelled parameter, a
+    /// name given twice, a lenient reading) with a 400 whose key is the parameter, instead of
+    /// passing over it as Enswitch does. A deviation from Enswitch, for tests; each namespace
+    /// can be switched with `POST /_fake/strict-client`.
+    #[arg(long, env = "ENSWITCH_FAKE_STRICT_CLIENT")]
+    pub strict_client: bool,
     /// Keep the state in FILE, a SQLite database: loaded at start if it exists; each change is
     /// committed before it is answered OK. One server owns a file at a time. A JSON state file
     /// of earlier versions is converted (the original kept as FILE.v1.json); any other file is

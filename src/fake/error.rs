@@ -75,6 +75,12 @@ impl ApiError {
         }
     }
 
+    /// Strict client mode's 400 for a call with a diagnostic: its parameter and sentence.
+    pub fn diagnosed(diagnostic: &crate::fake::Diagnostic) -> ApiError {
+        let message = format!("Strict client mode: {}", diagnostic.message);
+        ApiError::new(400, &diagnostic.param, message)
+    }
+
     /// 400 for several parameters together (a constraint); `key` is the constraint's key.
     pub fn constraint(key: &str, sentence: impl Into<String>) -> ApiError {
         ApiError::new(400, key, sentence)

@@ -28,6 +28,7 @@
 mod auth;
 mod changes;
 mod clock;
+mod diagnostic;
 pub(crate) mod domain;
 mod error;
 mod input;
@@ -54,6 +55,7 @@ use crate::spec::{Access, Function, Spec};
 
 pub use changes::Changes;
 pub use clock::{Clock, ClockKind};
+pub use diagnostic::{Diagnostic, DiagnosticKind};
 pub use error::ApiError;
 pub use mutant::{Mutant, Seam};
 pub use params::RawParams;
@@ -132,6 +134,22 @@ pub struct Call {
     pub refusal: Option<Refusal>,
     /// Whether the function writes, so the world may have changed.
     pub writes: bool,
+    /// What the client got wrong that the answer passes over (see [`Diagnostic`]); empty for a
+    /// clean call, and for a request that names no function.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// How a call's diagnostics are answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ClientRules {
+    /// As Enswitch does: not at all; they are only reported.
+    #[default]
+    Lenient,
+    /// The first is a 400 whose key is its parameter (`serve --strict-client`): a deviation
+    /// from Enswitch, so that a client's test fails at the call that is wrong. Answered where
+    /// the 400s begin (D5): after authentication and authorization, before the parameters'
+    /// own checks for a name, after them for a value.
+    Strict,
 }
 
 impl Fake {
@@ -176,9 +194,14 @@ impl Fake {
         Store::new(Arc::clone(&self.seed), Clock::new(self.settings.clock))
     }
 
-    /// One API call, start to finish, against `world`. Every outcome is an answer; nothing here
-    /// fails.
+    /// One API call, start to finish, against `world`, as Enswitch answers it. Every outcome is
+    /// an answer; nothing here fails.
     pub fn call(&self, world: &Store, request: &ApiRequest) -> Call {
+        self.call_with(world, request, ClientRules::Lenient)
+    }
+
+    /// The same, with the client's mistakes answered as `rules` says.
+    pub fn call_with(&self, world: &Store, request: &ApiRequest, rules: ClientRules) -> Call {
         let refusal = Refusal::of(request);
         let (function, params) = match self.read(request) {
             Ok(read) => read,
@@ -188,13 +211,28 @@ impl Fake {
                     params: RawParams::default(),
                     refusal,
                     writes: false,
+                    diagnostics: Vec::new(),
                 };
             }
+        };
+        let sent = validate::Sent::read(function, &params);
+        let mut diagnostics = if sent.suspects.is_empty() {
+            Vec::new()
+        } else {
+            diagnostic::of_names(&self.spec, function, &params, &sent.suspects)
         };
         // A panic is a bug of the fake's; the client still gets an answer, and the lock
         // recovers (see `Store`).
         let checked = AssertUnwindSafe(|| {
-            world.with(|state| self.checks_then_act(function, &params, state, world.clock()))
+            world.with(|state| {
+                let call = Checked {
+                    function,
+                    raw: &params,
+                    sent: &sent,
+                    rules,
+                };
+                self.checks_then_act(&call, &mut diagnostics, state, world.clock())
+            })
         });
         let response = match std::panic::catch_unwind(checked) {
             Ok(Ok(answer)) => answer.unwrap_or_else(ApiResponse::from),
@@ -207,24 +245,39 @@ impl Fake {
             params,
             refusal,
             writes: function.access.value == Access::Write,
+            diagnostics,
         }
     }
 
-    /// The checks in the order of D5, then the change: the whole call inside one lock.
+    /// The checks in the order of D5, then the change: the whole call inside one lock. The
+    /// diagnostics of values are added to those of names.
     fn checks_then_act(
         &self,
-        function: &Function,
-        raw: &RawParams,
+        call: &Checked<'_>,
+        diagnostics: &mut Vec<Diagnostic>,
         world: &mut World,
         clock: &Clock,
     ) -> Result<ApiResponse, ApiError> {
+        let Checked {
+            function,
+            raw,
+            sent,
+            rules,
+        } = *call;
         let mutant = self.settings.mutant;
         if mutant::is(mutant, Mutant::ValidateBeforeAuth) {
-            validate::validate(function, raw, &self.settings)?;
+            validate::check(function, sent, &self.settings, &mut Vec::new())?;
         }
         let caller = auth::authenticate(world, raw, &self.tokens, clock.peek(), mutant)?;
         auth::authorize(world, &caller, function)?;
-        let params = validate::validate(function, raw, &self.settings)?;
+        let strict = rules == ClientRules::Strict;
+        if strict && let Some(first) = diagnostics.first() {
+            return Err(ApiError::diagnosed(first));
+        }
+        let params = validate::check(function, sent, &self.settings, diagnostics)?;
+        if strict && let Some(first) = diagnostics.first() {
+            return Err(ApiError::diagnosed(first));
+        }
         let input = input::Input::resolve(function, params, world, &caller, mutant)?;
         let acting = domain::Acting {
             clock,
@@ -262,6 +315,15 @@ impl Fake {
         }
         Ok((function, request.params()))
     }
+}
+
+/// One call's request as the checks read it.
+#[derive(Clone, Copy)]
+struct Checked<'c> {
+    function: &'c Function,
+    raw: &'c RawParams,
+    sent: &'c validate::Sent<'c>,
+    rules: ClientRules,
 }
 
 /// `cards/groups/update` from `/api/json/cards/groups/update/` (the trailing slash is

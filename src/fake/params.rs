@@ -1,7 +1,9 @@
 //! `RawParams`: the parameters exactly as sent, decoded but untyped. Splits on `;` and `&` alike
 //! (the vendor's examples use `;`, working clients `&`, D2), decodes `+` and percent escapes, and
 //! keeps every pair in order: the query string first, then the form body, so that the first
-//! occurrence of a name wins (D3). Knows nothing of types or of the spec.
+//! occurrence of a name wins (D3). Remembers where the body began, and each pair that took a
+//! lenient reading (no `=`, a `%` kept as it was), for the diagnostics. Knows nothing of types
+//! or of the spec.
 
 /// Parameters in the order they were sent. Every decoded name and value lives in one text
 /// buffer, and each pair is a pair of spans into it: two allocations per request, however many
@@ -10,6 +12,8 @@
 pub struct RawParams {
     text: String,
     spans: Vec<Span>,
+    /// The index of the first pair of the form body; `None` without one.
+    body_from: Option<usize>,
 }
 
 /// Where one pair's name and value lie in `RawParams::text`.
@@ -22,6 +26,28 @@ struct Span {
     utf8: bool,
     /// What is shown instead of a value that was not kept.
     redacted: Option<&'static str>,
+    /// The lenient readings it took (`NO_EQUALS`, `LOOSE_PERCENT`), usually none.
+    readings: u8,
+}
+
+/// A pair sent as a bare name, read as that name with an empty value.
+const NO_EQUALS: u8 = 1;
+/// A value with a `%` not followed by two hex digits, kept as it was.
+const LOOSE_PERCENT: u8 = 2;
+
+/// One pair as validation reads it: what was sent, and how it was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Pair<'a> {
+    pub name: &'a str,
+    pub value: &'a str,
+    /// Whether the value's bytes, once decoded, were UTF-8.
+    pub utf8: bool,
+    /// Whether it came in the form body rather than the query string.
+    pub in_body: bool,
+    /// Sent as a bare name (`flag`, no `=`), read as an empty value.
+    pub no_equals: bool,
+    /// Its value has a `%` not followed by two hex digits, kept as it was (D2).
+    pub loose_percent: bool,
 }
 
 /// Room for this many pairs is made up front; a request with more grows the list once or twice.
@@ -34,9 +60,11 @@ impl RawParams {
         let mut params = RawParams {
             text: String::with_capacity(query.len() + body_len),
             spans: Vec::with_capacity(USUAL_PAIRS),
+            body_from: None,
         };
         params.split(query.as_bytes());
         if let Some(body) = body {
+            params.body_from = Some(params.spans.len());
             params.split(body);
         }
         params
@@ -64,6 +92,7 @@ impl RawParams {
             value,
             utf8,
             redacted,
+            readings: 0,
         });
     }
 
@@ -83,6 +112,29 @@ impl RawParams {
         self.spans.iter().map(|s| {
             let value = s.redacted.unwrap_or_else(|| self.slice(s.value));
             (self.slice(s.name), value, s.utf8)
+        })
+    }
+
+    /// Every pair with whether its value was UTF-8 as sent and whether reading it took a
+    /// lenient reading (see `pairs_read` for which): validation's one walk, kept as lean as
+    /// `pairs_checked`.
+    pub(crate) fn pairs_flagged(&self) -> impl ExactSizeIterator<Item = (&str, &str, bool, bool)> {
+        self.spans.iter().map(|s| {
+            let value = s.redacted.unwrap_or_else(|| self.slice(s.value));
+            (self.slice(s.name), value, s.utf8, s.readings != 0)
+        })
+    }
+
+    /// Every pair with where it came from and how it was read, in order.
+    pub(crate) fn pairs_read(&self) -> impl ExactSizeIterator<Item = Pair<'_>> + '_ {
+        let body_from = self.body_from.unwrap_or(usize::MAX);
+        self.spans.iter().enumerate().map(move |(i, s)| Pair {
+            name: self.slice(s.name),
+            value: s.redacted.unwrap_or_else(|| self.slice(s.value)),
+            utf8: s.utf8,
+            in_body: i >= body_from,
+            no_equals: s.readings & NO_EQUALS != 0,
+            loose_percent: s.readings & LOOSE_PERCENT != 0,
         })
     }
 
@@ -123,6 +175,7 @@ impl RawParams {
                     Some(at) => (&piece[..at], &piece[at + 1..]),
                     None => (piece, &b""[..]),
                 };
+                let bare = if equals.is_none() { NO_EQUALS } else { 0 };
                 let span = match copied {
                     Some(base) => {
                         let name_at = base + start;
@@ -132,16 +185,18 @@ impl RawParams {
                             value: (value_at, value_at + value.len()),
                             utf8: true,
                             redacted: None,
+                            readings: bare,
                         }
                     }
                     None => {
                         let (name, _) = self.decode(name);
-                        let (value, utf8) = self.decode(value);
+                        let (value, decoded) = self.decode(value);
                         Span {
                             name,
                             value,
-                            utf8,
+                            utf8: decoded.utf8,
                             redacted: None,
+                            readings: bare | if decoded.loose { LOOSE_PERCENT } else { 0 },
                         }
                     }
                 };
@@ -151,11 +206,11 @@ impl RawParams {
         }
     }
 
-    /// Appends `input` decoded to the buffer; its span, and whether it was UTF-8.
-    fn decode(&mut self, input: &[u8]) -> ((usize, usize), bool) {
+    /// Appends `input` decoded to the buffer; its span, and how it decoded.
+    fn decode(&mut self, input: &[u8]) -> ((usize, usize), Decoded) {
         let start = self.text.len();
-        let utf8 = decode_into(input, &mut self.text);
-        ((start, self.text.len()), utf8)
+        let decoded = decode_into(input, &mut self.text);
+        ((start, self.text.len()), decoded)
     }
 }
 
@@ -187,16 +242,29 @@ impl serde::Serialize for RawParams {
     }
 }
 
+/// How a name or value decoded.
+#[derive(Debug, Clone, Copy)]
+struct Decoded {
+    /// Its bytes were UTF-8.
+    utf8: bool,
+    /// It had a `%` not followed by two hex digits, kept as it was.
+    loose: bool,
+}
+
 /// `+` is a space and `%XX` a byte; a `%` not followed by two hex digits stays as it is. Bytes
-/// that are not UTF-8 become U+FFFD, and the answer is `false`.
-fn decode_into(input: &[u8], out: &mut String) -> bool {
+/// that are not UTF-8 become U+FFFD.
+fn decode_into(input: &[u8], out: &mut String) -> Decoded {
     // Most names and values carry no escapes: one copy, no byte-by-byte rebuild.
     if !input.iter().any(|b| *b == b'%' || *b == b'+')
         && let Ok(text) = std::str::from_utf8(input)
     {
         out.push_str(text);
-        return true;
+        return Decoded {
+            utf8: true,
+            loose: false,
+        };
     }
+    let mut loose = false;
     let mut bytes = Vec::with_capacity(input.len());
     let mut i = 0;
     while i < input.len() {
@@ -207,13 +275,20 @@ fn decode_into(input: &[u8], out: &mut String) -> bool {
                     bytes.push(hi << 4 | lo);
                     i += 2;
                 }
-                _ => bytes.push(b'%'),
+                _ => {
+                    loose = true;
+                    bytes.push(b'%');
+                }
             },
+            b'%' => {
+                loose = true;
+                bytes.push(b'%');
+            }
             byte => bytes.push(byte),
         }
         i += 1;
     }
-    match String::from_utf8(bytes) {
+    let utf8 = match String::from_utf8(bytes) {
         Ok(text) => {
             out.push_str(&text);
             true
@@ -222,7 +297,8 @@ fn decode_into(input: &[u8], out: &mut String) -> bool {
             out.push_str(&String::from_utf8_lossy(bad.as_bytes()));
             false
         }
-    }
+    };
+    Decoded { utf8, loose }
 }
 
 fn hex(byte: u8) -> Option<u8> {

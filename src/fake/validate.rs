@@ -4,11 +4,12 @@
 //! code of its own here: a new rule is a line of YAML.
 
 use crate::fake::Settings;
+use crate::fake::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::fake::error::ApiError;
 use crate::fake::mutant::{self, Mutant};
 use crate::fake::params::RawParams;
-use crate::spec::value::{TypeError, Value};
-use crate::spec::{AUTH_PARAMS, ConstraintRule, DefaultSource, Function, Param};
+use crate::spec::value::{ParamType, TypeError, Value};
+use crate::spec::{AUTH_PARAMS, ConstraintRule, DefaultSource, Function, Param, Variant};
 
 /// The parameters a request gave, typed and checked. Defaults are not filled in here: most need
 /// stored state (the group's, the current value), so `Input` resolves them all in one place.
@@ -39,6 +40,48 @@ impl Params<'_> {
     }
 }
 
+/// What a request sent, matched once to its function's parameters: the first value of each
+/// name the function takes, by position (D3, D4), and the pairs a diagnostic should look at.
+#[derive(Debug)]
+pub(crate) struct Sent<'r> {
+    /// Past authentication's two, in the function's order: position, value, whether UTF-8.
+    given: Vec<(usize, &'r str, bool)>,
+    /// The indexes of the pairs whose name the function does not take, whose name came before,
+    /// or that were read leniently: usually none, and then no diagnostic costs anything more.
+    pub(crate) suspects: Vec<usize>,
+}
+
+impl<'r> Sent<'r> {
+    pub(crate) fn read(function: &Function, raw: &'r RawParams) -> Sent<'r> {
+        // The spec loader puts the authentication parameters first; `auth` reads those, and
+        // `auth_token`, which is no function's parameter but every function takes.
+        let mut auth_seen = [false; AUTH_PARAMS.len() + 1];
+        let mut given: Vec<(usize, &str, bool)> = Vec::with_capacity(raw.len());
+        let mut suspects = Vec::new();
+        for (i, (name, value, utf8, lenient)) in raw.pairs_flagged().enumerate() {
+            let again = match function.position(name) {
+                Some(at) if at >= AUTH_PARAMS.len() => {
+                    let again = given.iter().any(|(seen, ..)| *seen == at);
+                    if !again {
+                        given.push((at, value, utf8));
+                    }
+                    again
+                }
+                Some(at) => std::mem::replace(&mut auth_seen[at], true),
+                None if name == "auth_token" => {
+                    std::mem::replace(&mut auth_seen[AUTH_PARAMS.len()], true)
+                }
+                None => true,
+            };
+            if again || lenient {
+                suspects.push(i);
+            }
+        }
+        given.sort_unstable_by_key(|(at, ..)| *at);
+        Sent { given, suspects }
+    }
+}
+
 /// Checks `raw` against `function`'s parameters and stateless constraints, with the fake's cap
 /// on the cards one call may create (D12).
 pub fn validate<'a>(
@@ -46,25 +89,27 @@ pub fn validate<'a>(
     raw: &RawParams,
     settings: &Settings,
 ) -> Result<Params<'a>, ApiError> {
+    check(
+        function,
+        &Sent::read(function, raw),
+        settings,
+        &mut Vec::new(),
+    )
+}
+
+/// `validate` of what `Sent::read` found; a value read leniently, and a parameter the others
+/// make meaningless, is added to `diagnostics`.
+pub(crate) fn check<'a>(
+    function: &'a Function,
+    sent: &Sent<'_>,
+    settings: &Settings,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Result<Params<'a>, ApiError> {
     let max_cards = settings.max_cards;
-    // One pass over what was sent: the first value of each known name (D3, D4), by position.
-    // The spec loader puts the authentication parameters first; `auth` reads those.
-    let mut sent: Vec<(usize, &str, bool)> = Vec::with_capacity(raw.len());
-    for (name, value, utf8) in raw.pairs_checked() {
-        if let Some(i) = function.position(name)
-            && i >= AUTH_PARAMS.len()
-            && !sent.iter().any(|(at, ..)| *at == i)
-        {
-            sent.push((i, value, utf8));
-        }
-    }
-    sent.sort_unstable_by_key(|(at, ..)| *at);
-    // In the spec's order, the first failure wins: a required parameter not sent fails where it
-    // stands, between the ones sent.
-    let mut given = Vec::with_capacity(sent.len());
+    let mut given = Vec::with_capacity(sent.given.len());
     let mut required = function.required_positions().iter().copied().peekable();
     let absent = |position: usize| ApiError::required(&function.parameters[position].name);
-    for (i, text, utf8) in sent {
+    for &(i, text, utf8) in &sent.given {
         while let Some(r) = required.next_if(|r| *r <= i) {
             if r < i {
                 return Err(absent(r));
@@ -74,7 +119,7 @@ pub fn validate<'a>(
         if !utf8 {
             return Err(ApiError::bad_type(&param.name, &TypeError::NotUtf8));
         }
-        if let Some(value) = check(param, text, settings.mutant)? {
+        if let Some(value) = check_one(param, text, settings.mutant, diagnostics)? {
             given.push((i, value));
         }
     }
@@ -135,21 +180,70 @@ pub fn validate<'a>(
             | ConstraintRule::LengthWithin => {}
         }
     }
+    for variant in &function.data.variants {
+        meaningless(&params, variant, diagnostics);
+    }
     Ok(params)
 }
 
 /// One parameter sent: text that must parse as its type and keep its rules. `None` when a
 /// mutant drops a value of the wrong type.
-fn check(param: &Param, text: &str, mutant: Option<Mutant>) -> Result<Option<Value>, ApiError> {
+fn check_one(
+    param: &Param,
+    text: &str,
+    mutant: Option<Mutant>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Result<Option<Value>, ApiError> {
     let value = match param.ty.parse(text) {
         Ok(value) => value,
         Err(_) if !param.required && mutant::is(mutant, Mutant::TypeDropped) => return Ok(None),
         Err(e) => return Err(ApiError::bad_type(&param.name, &e)),
     };
+    if let Some(lenient) = lenient(param, text) {
+        diagnostics.push(lenient);
+    }
     param
         .check(&value)
         .map_err(|why| ApiError::invalid(&param.name, why))?;
     Ok(Some(value))
+}
+
+/// A value its type accepted only by a reading the vendor does not document: a number with a
+/// leading zero (`08`), Base64 with spaces or line breaks.
+fn lenient(param: &Param, text: &str) -> Option<Diagnostic> {
+    match param.ty {
+        ParamType::Integer | ParamType::Decimal => {
+            let digits = text.strip_prefix('-').unwrap_or(text).as_bytes();
+            let zero_first = digits.len() > 1 && digits[0] == b'0' && digits[1].is_ascii_digit();
+            zero_first.then(|| Diagnostic::leading_zero(&param.name))
+        }
+        ParamType::Base64 if text.contains(' ') => {
+            Some(Diagnostic::loose_base64(&param.name, true))
+        }
+        ParamType::Base64 if text.contains(['\r', '\n']) => {
+            Some(Diagnostic::loose_base64(&param.name, false))
+        }
+        ParamType::Base64 | ParamType::String => None,
+    }
+}
+
+/// The parameters given that `variant` of the answer has no use for, when the call asks for it
+/// (`sort` with `count=1`); each said once.
+fn meaningless(params: &Params<'_>, variant: &Variant, diagnostics: &mut Vec<Diagnostic>) {
+    let asked = params
+        .get(&variant.parameter)
+        .is_some_and(|value| value.to_string() == variant.value);
+    if !asked {
+        return;
+    }
+    for name in &variant.ignores {
+        let said = diagnostics
+            .iter()
+            .any(|d| d.kind == DiagnosticKind::Meaningless && d.param == *name);
+        if params.get(name).is_some() && !said {
+            diagnostics.push(Diagnostic::meaningless(name, variant));
+        }
+    }
 }
 
 /// Whether the request set `name`: gave it, with a value other than its literal default (`sound=0`

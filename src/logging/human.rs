@@ -14,6 +14,7 @@ use tracing_subscriber::registry::LookupSpan;
 /// 05:40:01.123  200  GET cards/batches/create  410 µs
 /// 05:40:02.001  400  GET cards/batches/create  [team]  number: Invalid number  80 µs
 /// 05:40:03.456  500  POST cards/groups/update  fault error  20 µs
+/// 05:40:04.010  200  GET cards/batches/create  390 µs  diagnostic: numbr is not a parameter of …
 /// ```
 ///
 /// The columns follow the event's fields in the order the workbench gives them (see
@@ -49,9 +50,11 @@ where
     }
 }
 
-/// ANSI colours: dim for the time and the duration, magenta for what bent an answer.
+/// ANSI colours: dim for the time and the duration, magenta for what bent an answer, yellow for
+/// what the client got wrong.
 const DIM: &str = "2";
 const MARKED: &str = "35";
+const WARNED: &str = "33";
 
 /// A human line being written: columns two spaces apart, in colour or not.
 struct HumanLine<'w> {
@@ -130,6 +133,7 @@ impl Visit for HumanLine<'_> {
             "message" => self.column("", &[value]),
             "fault" => self.column(MARKED, &["fault ", value]),
             "mutant" => self.column(MARKED, &["mutant ", value]),
+            "diagnosed" => self.column(WARNED, &["diagnostic: ", value]),
             _ => {}
         }
     }

@@ -90,7 +90,12 @@ impl JsonFields<'_> {
 
 impl Visit for JsonFields<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.field(field.name(), |out| json_string(out, value));
+        match field.name() {
+            // Already JSON (an array of objects); `diagnosed` is the human line's text of it.
+            "diagnostics" => self.field("diagnostics", |out| out.write_str(value)),
+            "diagnosed" => {}
+            name => self.field(name, |out| json_string(out, value)),
+        }
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {

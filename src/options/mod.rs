@@ -19,7 +19,7 @@ use enswitch_fake::conformance::{
     self, Case, Fixtures, Http, Options, Recorder, ReportContext, ReportFormat, Rules, Target,
     TargetConfig,
 };
-use enswitch_fake::fake::{self, World};
+use enswitch_fake::fake::{self, ClientRules, World};
 use enswitch_fake::server::{Limits, Scheme, Tls};
 use enswitch_fake::spec::Spec;
 use enswitch_fake::spec::export::{
@@ -185,6 +185,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<Serve> {
         http_status,
         clock,
         mutant,
+        strict_client,
         state,
         state_sync,
         faults,
@@ -216,6 +217,11 @@ fn serve(args: ServeArgs) -> anyhow::Result<Serve> {
         rng_seed,
         control,
         token_key,
+        client: if strict_client {
+            ClientRules::Strict
+        } else {
+            ClientRules::Lenient
+        },
     };
     // The examples of `/_fake/openapi.json`, asked of a fake like this one when first wanted.
     let (asked, world) = (spec.clone(), seed.clone());

@@ -389,6 +389,10 @@ pub struct Variant {
     pub description: String,
     pub provenance: Provenance,
     pub fields: Vec<Field>,
+    /// The parameters whose value this answer has no use for: given with it, each is a
+    /// `meaningless` diagnostic.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ignores: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

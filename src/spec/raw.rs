@@ -151,6 +151,9 @@ pub(super) struct RawVariant {
     pub description: String,
     pub provenance: Provenance,
     pub fields: Vec<RawField>,
+    /// Parameters this variant's answer has no use for (`sort` when only a count is answered).
+    #[serde(default)]
+    pub ignores: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -8,7 +8,7 @@
 
 use serde_json::json;
 
-use crate::fake::{self, ApiError, ApiRequest, Method, RawParams, World};
+use crate::fake::{self, ApiError, ApiRequest, ClientRules, Method, RawParams, World};
 use crate::workbench::fault::FaultSpec;
 use crate::workbench::namespace::{self, Namespace, NotReset, PostedSeed};
 use crate::workbench::reply::{Events, HttpAnswer, HttpStatusMode, Reply};
@@ -82,6 +82,16 @@ impl Workbench {
             (Method::Get, "clock", _) => self.in_world(name, clock),
             (Method::Post, "clock", _) => {
                 self.in_world(name, |world| advance_clock(world, &request.body))
+            }
+            (Method::Get, "diagnostics", _) => self.in_world(name, |world| {
+                HttpAnswer::json(
+                    200,
+                    &world.tally().listed(world.rules() == ClientRules::Strict),
+                )
+            }),
+            (Method::Get, "strict-client", _) => self.in_world(name, strict_client),
+            (Method::Post, "strict-client", _) => {
+                self.in_world(name, |world| set_strict_client(world, &request.body))
             }
             (Method::Get, "requests", _) => self.requests_page(name, &query),
             (Method::Get, "events", _) => return self.events(name, &query),
@@ -296,6 +306,29 @@ fn clock(world: &Namespace) -> HttpAnswer {
     )
 }
 
+/// Whether the world answers its clients' diagnostics with a 400.
+fn strict_client(world: &Namespace) -> HttpAnswer {
+    let strict = world.rules() == ClientRules::Strict;
+    HttpAnswer::json(200, &json!({ "strict_client": strict }))
+}
+
+/// `POST /_fake/strict-client` with `{"strict_client": true}` (or `false`): from the next call
+/// on, the world answers a call with a diagnostic with a 400, or passes over it as Enswitch does.
+fn set_strict_client(world: &Namespace, body: &[u8]) -> HttpAnswer {
+    let asked = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|json| json.as_object()?.get("strict_client")?.as_bool());
+    let Some(strict) = asked else {
+        return error(400, "the body is {\"strict_client\": true} or false".into());
+    };
+    world.set_rules(if strict {
+        ClientRules::Strict
+    } else {
+        ClientRules::Lenient
+    });
+    strict_client(world)
+}
+
 /// `POST /_fake/clock` with `{"advance": SECONDS}`: the logical clock moves on, so a token
 /// expires without waiting; the wall clock answers 409.
 fn advance_clock(world: &Namespace, body: &[u8]) -> HttpAnswer {
@@ -416,12 +449,12 @@ fn allowed(what: &str, namespace: Option<&str>) -> Option<&'static str> {
     match (what, namespace) {
         (
             "health" | "overview" | "state" | "seed" | "groups" | "batches" | "cards" | "requests"
-            | "events",
+            | "events" | "diagnostics",
             _,
         )
         | ("ns", None) => Some("GET"),
         ("reset", _) => Some("POST"),
-        ("clock", _) => Some("GET, POST"),
+        ("clock" | "strict-client", _) => Some("GET, POST"),
         ("faults", _) => Some("GET, POST, DELETE"),
         (rule, _) if rule.starts_with("faults/") => Some("DELETE"),
         (dropped, None) if dropped.starts_with("ns/") => Some("DELETE"),
@@ -439,9 +472,24 @@ mod tests {
 
     /// Every endpoint the router has, as `allowed` knows them (a new one is added here and to
     /// `control-openapi.yaml` together).
-    const ENDPOINTS: [&str; 15] = [
-        "health", "overview", "state", "seed", "groups", "batches", "cards", "requests", "events",
-        "ns", "reset", "clock", "faults", "faults/1", "ns/a",
+    const ENDPOINTS: [&str; 17] = [
+        "health",
+        "overview",
+        "state",
+        "seed",
+        "groups",
+        "batches",
+        "cards",
+        "requests",
+        "events",
+        "ns",
+        "reset",
+        "clock",
+        "faults",
+        "faults/1",
+        "ns/a",
+        "diagnostics",
+        "strict-client",
     ];
 
     /// The control plane's OpenAPI document describes each endpoint with the methods the router

@@ -85,6 +85,9 @@ pub struct Entry {
     /// connection was closed instead.
     #[serde(serialize_with = "as_text")]
     pub answer: Option<Bytes>,
+    /// What the client got wrong that the answer passed over (names and sentences, never
+    /// values); empty for a clean call.
+    pub diagnostics: Vec<crate::fake::Diagnostic>,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -431,6 +434,7 @@ mod tests {
             fault: None,
             took_us: 0,
             answer: answer.map(str::as_bytes),
+            diagnostics: &[],
         });
     }
 

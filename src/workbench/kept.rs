@@ -15,8 +15,10 @@
 //! `PARAMS_LIMIT` bytes (the rest counted, not kept), the answer until `ANSWER_LIMIT`.
 //!
 //! The buffer holds the function, then for each pair a flags byte (UTF-8 as sent, redacted), the
-//! name and the value, each its length (LEB128: one byte below 128) then its bytes; the rest is
-//! the answer, cut at `ANSWER_LIMIT` bytes with `…` after the cut.
+//! name and the value, each its length (LEB128: one byte below 128) then its bytes; then for
+//! each diagnostic (most calls have none) its kind's byte, its parameter, sentence and
+//! suggestion (empty for none) as texts; the rest is the answer, cut at `ANSWER_LIMIT` bytes
+//! with `…` after the cut.
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -24,7 +26,9 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use super::journal::{ANSWER_LIMIT, Entry, PARAMS_LIMIT};
-use crate::fake::{REDACTED, RawParams, is_secret, redact, redact_body};
+use crate::fake::{
+    Diagnostic, DiagnosticKind, REDACTED, RawParams, is_secret, redact, redact_body,
+};
 
 /// Flags of a kept pair.
 const UTF8: u8 = 1;
@@ -46,6 +50,8 @@ pub(super) struct CallRecord<'a> {
     pub(super) took_us: u64,
     /// The answer's body; `None` when the connection was closed instead.
     pub(super) answer: Option<&'a [u8]>,
+    /// What the client got wrong (names and sentences, never values).
+    pub(super) diagnostics: &'a [Diagnostic],
 }
 
 #[derive(Debug)]
@@ -63,9 +69,11 @@ pub(super) struct Kept {
     /// How many pairs were sent past `PARAMS_LIMIT` and not kept.
     params_cut: u32,
     /// Where the function ends and the pairs begin in `data`.
-    function_end: usize,
-    /// Where the pairs end and the answer begins in `data`.
-    pairs_end: usize,
+    function_end: u32,
+    /// Where the pairs end and the diagnostics begin in `data`.
+    pairs_end: u32,
+    /// Where the diagnostics end and the answer begins in `data`.
+    diagnostics_end: u32,
     answered: bool,
     data: Box<[u8]>,
 }
@@ -88,10 +96,23 @@ impl Kept {
             pairs_len += size;
             pairs_kept += 1;
         }
-        let size = function.len() + pairs_len + answer.as_ref().map_or(0, KeptAnswer::len);
+        let diagnostics_len: usize = call
+            .diagnostics
+            .iter()
+            .map(|d| {
+                let suggestion = d.suggestion.as_deref().unwrap_or_default();
+                1 + text_size(d.param.len())
+                    + text_size(d.message.len())
+                    + text_size(suggestion.len())
+            })
+            .sum();
+        let size = function.len()
+            + pairs_len
+            + diagnostics_len
+            + answer.as_ref().map_or(0, KeptAnswer::len);
         let mut data = Vec::with_capacity(size);
         data.extend_from_slice(function.as_bytes());
-        let function_end = data.len();
+        let function_end = offset(&data);
         for (name, value, utf8) in call.params.pairs_checked().take(pairs_kept) {
             let secret = is_secret(name);
             data.push(if utf8 { UTF8 } else { 0 } | if secret { REDACTED_VALUE } else { 0 });
@@ -104,7 +125,15 @@ impl Kept {
             push_text(&mut data, &name);
             push_text(&mut data, &value);
         }
-        let pairs_end = data.len();
+        let pairs_end = offset(&data);
+        for d in call.diagnostics {
+            let kind = DiagnosticKind::ALL.iter().position(|k| *k == d.kind);
+            data.push(u8::try_from(kind.expect("every kind is in ALL")).expect("a few kinds"));
+            push_text(&mut data, &d.param);
+            push_text(&mut data, &d.message);
+            push_text(&mut data, d.suggestion.as_deref().unwrap_or_default());
+        }
+        let diagnostics_end = offset(&data);
         if let Some(answer) = &answer {
             answer.write(&mut data);
         }
@@ -121,6 +150,7 @@ impl Kept {
             params_cut: u32::try_from(call.params.len() - pairs_kept).unwrap_or(u32::MAX),
             function_end,
             pairs_end,
+            diagnostics_end,
             answered: call.answer.is_some(),
             data: data.into_boxed_slice(),
         }
@@ -139,7 +169,7 @@ impl Kept {
     }
 
     pub(super) fn function(&self) -> &str {
-        text(&self.data[..self.function_end])
+        text(&self.data[..self.function_end as usize])
     }
 
     /// What keeping this entry costs: its own size and its buffer's.
@@ -149,7 +179,9 @@ impl Kept {
 
     /// The entry as readers see it.
     pub(super) fn entry(&self) -> Entry {
-        let mut pairs = &self.data[self.function_end..self.pairs_end];
+        let (function_end, pairs_end) = (self.function_end as usize, self.pairs_end as usize);
+        let diagnostics_end = self.diagnostics_end as usize;
+        let mut pairs = &self.data[function_end..pairs_end];
         let mut params = RawParams::default();
         while let Some((&flags, rest)) = pairs.split_first() {
             let (name, rest) = take_text(rest);
@@ -157,6 +189,20 @@ impl Kept {
             let redacted = (flags & REDACTED_VALUE != 0).then_some(REDACTED);
             params.push(name, value, flags & UTF8 != 0, redacted);
             pairs = rest;
+        }
+        let mut kept = &self.data[pairs_end..diagnostics_end];
+        let mut diagnostics = Vec::new();
+        while let Some((&kind, rest)) = kept.split_first() {
+            let (param, rest) = take_text(rest);
+            let (message, rest) = take_text(rest);
+            let (suggestion, rest) = take_text(rest);
+            diagnostics.push(Diagnostic {
+                kind: DiagnosticKind::ALL[usize::from(kind)],
+                param: param.to_owned(),
+                message: message.to_owned(),
+                suggestion: (!suggestion.is_empty()).then(|| suggestion.to_owned()),
+            });
+            kept = rest;
         }
         Entry {
             id: self.id,
@@ -173,7 +219,8 @@ impl Kept {
             took_us: self.took_us,
             answer: self
                 .answered
-                .then(|| Bytes::copy_from_slice(&self.data[self.pairs_end..])),
+                .then(|| Bytes::copy_from_slice(&self.data[diagnostics_end..])),
+            diagnostics,
         }
     }
 }
@@ -210,6 +257,12 @@ impl<'a> KeptAnswer<'a> {
             data.extend_from_slice("…".as_bytes());
         }
     }
+}
+
+/// Where `data` ends, as an offset kept in an entry: an entry is bounded far below 4 GiB (its
+/// pairs, diagnostics and answer are), but a function path is as long as its request.
+fn offset(data: &[u8]) -> u32 {
+    u32::try_from(data.len()).expect("an entry is bounded well below 4 GiB")
 }
 
 /// What `push_text` writes for a text of `length` bytes.
@@ -269,6 +322,7 @@ mod tests {
             fault: Some("error"),
             took_us: 12,
             answer,
+            diagnostics: &[],
         }
     }
 
@@ -281,8 +335,23 @@ mod tests {
         let params = RawParams::parse(&query, Some(b"body=1"));
         let namespace = Arc::from("team");
         let answer = br#"{"responses":[{"code":"400"}]}"#;
+        let diagnostics = [
+            Diagnostic {
+                kind: DiagnosticKind::Repeated,
+                param: "id".into(),
+                message: "id is given 2 times.".into(),
+                suggestion: None,
+            },
+            Diagnostic {
+                kind: DiagnosticKind::Meaningless,
+                param: "é".repeat(100),
+                message: "m".repeat(200),
+                suggestion: Some("name".into()),
+            },
+        ];
         let mut call = call(&params, Some(answer));
         call.namespace = Some(&namespace);
+        call.diagnostics = &diagnostics;
         let entry = Kept::new(&call, 1).entry();
         assert_eq!(
             entry,
@@ -300,6 +369,7 @@ mod tests {
                 fault: Some("error"),
                 took_us: 12,
                 answer: Some(Bytes::from_static(answer)),
+                diagnostics: diagnostics.to_vec(),
             }
         );
         let checked: Vec<_> = entry.params.pairs_checked().collect();

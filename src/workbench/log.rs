@@ -3,11 +3,13 @@
 //! whoever runs the workbench decides whether and how they are written (the binary's
 //! `--log-format`); with no subscriber they cost next to nothing. Parameters are never in them,
 //! and a path (which names the function when it names none the spec has) is redacted as the
-//! journal redacts it, so neither passwords nor tokens are.
+//! journal redacts it, so neither passwords nor tokens are. A call's diagnostics (names and
+//! sentences, never values) come twice: `diagnostics`, a JSON array the JSON line writes as it
+//! is, and `diagnosed`, their sentences for the human line; each format skips the other's.
 
 use std::time::{Duration, Instant};
 
-use crate::fake::{ApiRequest, ApiResponse, Mutant};
+use crate::fake::{ApiRequest, ApiResponse, Diagnostic, Mutant};
 
 /// Where API calls are logged.
 pub const API_TARGET: &str = "enswitch_fake::api";
@@ -15,7 +17,8 @@ pub const API_TARGET: &str = "enswitch_fake::api";
 pub const CONTROL_TARGET: &str = "enswitch_fake::control";
 
 /// One API call: who (the namespace), what (method, function), how it ended (code, and key and
-/// message for an error), what bent it (a fault that fired, a mutant), and how long it took.
+/// message for an error), what bent it (a fault that fired, a mutant), how long it took, and
+/// what its client got wrong.
 #[expect(clippy::too_many_arguments, reason = "one field each of one log line")]
 pub(super) fn api(
     namespace: Option<&str>,
@@ -25,6 +28,7 @@ pub(super) fn api(
     response: &ApiResponse,
     fault: Option<&str>,
     mutant: Option<Mutant>,
+    diagnostics: &[Diagnostic],
     took: Duration,
 ) {
     if !tracing::enabled!(target: API_TARGET, tracing::Level::INFO) {
@@ -34,6 +38,13 @@ pub(super) fn api(
     // fault that sent none (`HTTP 503`, `closed`) has neither.
     let error = matches!(code.as_bytes().first(), Some(b'4' | b'5'));
     let function = crate::fake::redact(function);
+    let (json, sentences) = if diagnostics.is_empty() {
+        (None, None)
+    } else {
+        let json = serde_json::to_string(diagnostics).expect("diagnostics serialize");
+        let sentences: Vec<&str> = diagnostics.iter().map(|d| d.message.as_str()).collect();
+        (Some(json), Some(sentences.join(" / ")))
+    };
     tracing::info!(
         target: API_TARGET,
         code,
@@ -45,6 +56,8 @@ pub(super) fn api(
         fault,
         mutant = mutant.map(Mutant::name),
         took_us = u64::try_from(took.as_micros()).unwrap_or(u64::MAX),
+        diagnostics = json.as_deref(),
+        diagnosed = sentences.as_deref(),
     );
 }
 

@@ -28,6 +28,7 @@
 //! ```
 
 mod control;
+mod diagnosed;
 mod fault;
 mod info;
 mod journal;
@@ -48,7 +49,7 @@ mod views;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use crate::fake::{self, ApiError, ApiRequest, Call, Fake, Unsaved, World};
+use crate::fake::{self, ApiError, ApiRequest, Call, ClientRules, Fake, Unsaved, World};
 use crate::spec::Spec;
 use crate::spec::export::Samples;
 use crate::spec::yaml::FileErrors;
@@ -83,6 +84,9 @@ pub struct Config {
     pub control: ControlAccess,
     /// What authentication tokens are signed with (`--token-key`); `None`: a key of this run's.
     pub token_key: Option<fake::TokenKey>,
+    /// How every world starts answering its clients' mistakes (`--strict-client`); the control
+    /// plane changes it per world.
+    pub client: ClientRules,
 }
 
 impl Default for Config {
@@ -93,6 +97,7 @@ impl Default for Config {
             rng_seed: fake::DEFAULT_RNG_SEED,
             control: ControlAccess::default(),
             token_key: None,
+            client: ClientRules::Lenient,
         }
     }
 }
@@ -153,7 +158,7 @@ impl Workbench {
             fake = fake.with_token_key(key);
         }
         Workbench {
-            namespaces: Namespaces::new(Namespace::new(None, fake.new_world())),
+            namespaces: Namespaces::new(Namespace::new(None, fake.new_world(), config.client)),
             journal: Arc::default(),
             faults: Faults::new(config.rng_seed),
             fake,
@@ -231,7 +236,9 @@ impl Workbench {
         let mut call = match &fault {
             Some(Action::Error { code, key, message }) => instead(request, code, key, message),
             Some(Action::Http503 | Action::Close) => instead(request, "500", "", "not answered"),
-            _ => self.fake.call(&namespace.world, request),
+            _ => self
+                .fake
+                .call_with(&namespace.world, request, namespace.rules()),
         };
         mutation::spoil_answer(self.config.fake.mutant, function, &mut call.response);
 
@@ -257,6 +264,8 @@ impl Workbench {
         };
         let took = started.elapsed();
         let fault = fault.as_ref().map(Action::name);
+        let seq = namespace.next_seq();
+        namespace.diagnosed(function, seq, &call.diagnostics);
         if self.logged {
             log::api(
                 name,
@@ -266,12 +275,13 @@ impl Workbench {
                 &response,
                 fault,
                 self.config.fake.mutant,
+                &call.diagnostics,
                 took,
             );
         }
         self.journal.record(&kept::CallRecord {
             namespace: namespace.name.as_ref(),
-            seq: namespace.next_seq(),
+            seq,
             time: namespace.world.clock().tick(),
             received_ms: journal::now_ms(),
             function,
@@ -281,6 +291,7 @@ impl Workbench {
             fault,
             took_us: u64::try_from(took.as_micros()).unwrap_or(u64::MAX),
             answer: reply.answer().map(|a| &a.body[..]),
+            diagnostics: &call.diagnostics,
         });
         reply
     }
@@ -323,7 +334,8 @@ impl Workbench {
             Some(name) => self
                 .namespaces
                 .get_or_create(name, || {
-                    let namespace = Namespace::new(Some(name), self.fake.new_world());
+                    let world = self.fake.new_world();
+                    let namespace = Namespace::new(Some(name), world, self.config.client);
                     self.keep_new(&namespace).map(|()| namespace)
                 })
                 .map_err(ApiError::from),
@@ -439,6 +451,7 @@ fn instead(request: &ApiRequest, code: &str, key: &str, message: &str) -> Call {
         params: request.params(),
         refusal: None,
         writes: false,
+        diagnostics: Vec::new(),
     }
 }
 

@@ -4,32 +4,66 @@
 //! state, clock and journal numbering, so one test's requests never shift another's ids or times.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::fake::{ApiError, Store, Unsaved, World};
+use super::diagnosed::Tally;
+use crate::fake::{ApiError, ClientRules, Diagnostic, Store, Unsaved, World};
 use crate::spec::yaml::FileErrors;
 
 /// Where namespaced paths start.
 pub const NAMESPACE_PREFIX: &str = "/_ns/";
 
-/// One world and what belongs to it: its name, its state (with its clock), and the count of
-/// calls it has journaled (its entries live in the server's one journal).
+/// One world and what belongs to it: its name, its state (with its clock), the count of calls
+/// it has journaled (its entries live in the server's one journal), whether its clients are held
+/// to strict rules, and their diagnostics counted.
 #[derive(Debug)]
 pub(super) struct Namespace {
     /// `None` for the default world.
     pub(super) name: Option<Arc<str>>,
     pub(super) world: Store,
     journaled: AtomicU64,
+    /// Whether a call with a diagnostic is answered 400 (`--strict-client`, or the control
+    /// plane's `POST /_fake/strict-client`); a reset leaves it as it is.
+    strict: AtomicBool,
+    diagnosed: Mutex<Tally>,
 }
 
 impl Namespace {
-    pub(super) fn new(name: Option<&str>, world: Store) -> Namespace {
+    pub(super) fn new(name: Option<&str>, world: Store, rules: ClientRules) -> Namespace {
         Namespace {
             name: name.map(Arc::from),
             world,
             journaled: AtomicU64::new(0),
+            strict: AtomicBool::new(rules == ClientRules::Strict),
+            diagnosed: Mutex::default(),
         }
+    }
+
+    /// How this world's calls answer their diagnostics.
+    pub(super) fn rules(&self) -> ClientRules {
+        if self.strict.load(Ordering::Relaxed) {
+            ClientRules::Strict
+        } else {
+            ClientRules::Lenient
+        }
+    }
+
+    pub(super) fn set_rules(&self, rules: ClientRules) {
+        self.strict
+            .store(rules == ClientRules::Strict, Ordering::Relaxed);
+    }
+
+    /// Counts one call's diagnostics (its request `seq`, of `function`).
+    pub(super) fn diagnosed(&self, function: &str, seq: u64, diagnostics: &[Diagnostic]) {
+        if !diagnostics.is_empty() {
+            self.tally().add(function, seq, diagnostics);
+        }
+    }
+
+    /// The diagnostics counted since start or reset.
+    pub(super) fn tally(&self) -> MutexGuard<'_, Tally> {
+        self.diagnosed.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The sequence number of the next journal entry: 1 for the first since start or reset.
@@ -46,6 +80,7 @@ impl Namespace {
             None => self.world.reset()?,
         }
         self.journaled.store(0, Ordering::Relaxed);
+        *self.tally() = Tally::default();
         Ok(())
     }
 }

@@ -82,6 +82,11 @@ fn each_bad_spec_exits_2_naming_file_line_and_field() {
             "b.yaml:2:11: function: path \"cards/groups/get\" is already defined by",
         ),
         (
+            "variant-ignores-unknown",
+            "get.yaml:49:25: data.variants[0].ignores[1]: \"sort\" is not a parameter of this \
+             function other than method",
+        ),
+        (
             "missing-code-for-reference",
             "get.yaml:33:16: parameters[4].refers_to.missing: code 400 is not in this function's responses",
         ),

@@ -72,6 +72,37 @@ fn the_whole_suite_passes_in_process_even_when_strict() {
     assert!(results.iter().any(|r| r.id.starts_with("scenario/")));
 }
 
+/// Issue 32, item 4: the suite's own requests raise no diagnostic. Against a fake in strict
+/// client mode any diagnostic would be a 400 that no snapshot holds, so a request of the
+/// suite's that goes wrong (a misspelled name, a value read leniently) fails here, by name.
+#[test]
+fn the_whole_suite_raises_no_diagnostic() {
+    let spec = Spec::embedded().unwrap();
+    let seed = enswitch_fake::fake::seed::embedded(&spec, 1).unwrap();
+    let config = enswitch_fake::workbench::Config {
+        client: enswitch_fake::fake::ClientRules::Strict,
+        ..Default::default()
+    };
+    let target = InProcess {
+        workbench: Workbench::new(spec, seed, config),
+    };
+    let (results, _) = run(&target, &TargetConfig::fake_seed(), &options());
+    assert_eq!(not_passed(&results), Vec::<String>::new());
+    // And the fake was strict: the issue's typo is refused by the same workbench.
+    let typo = WireRequest {
+        post: false,
+        path: "cards/list/".into(),
+        query: "auth_username=user;auth_password=password;batch=123;numbr=5".into(),
+        body: None,
+    };
+    let refused = target.send(&typo).unwrap();
+    assert!(
+        refused.body.contains(r#""key":"numbr""#),
+        "{}",
+        refused.body
+    );
+}
+
 #[test]
 fn the_whole_suite_passes_over_http() {
     let fake = FakeServer::start().unwrap();

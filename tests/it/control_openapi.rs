@@ -43,7 +43,7 @@ fn every_operation_described_answers_as_described() {
     let fake = Fake::start();
     let document: Value = fake.get("/_fake/control-openapi.json").json();
     // One request per operation, in an order that leaves each something to act on.
-    let requests: [(&str, &str, &str, Option<&str>); 17] = [
+    let requests: [(&str, &str, &str, Option<&str>); 20] = [
         ("health", "GET", "/_fake/health", None),
         ("getState", "GET", "/_fake/state", None),
         ("getSeed", "GET", "/_fake/seed", None),
@@ -55,6 +55,14 @@ fn every_operation_described_answers_as_described() {
             Some(r#"{"advance":5}"#),
         ),
         ("listRequests", "GET", "/_fake/requests?limit=5", None),
+        ("getStrictClient", "GET", "/_fake/strict-client", None),
+        (
+            "setStrictClient",
+            "POST",
+            "/_fake/strict-client",
+            Some(r#"{"strict_client":false}"#),
+        ),
+        ("listDiagnostics", "GET", "/_fake/diagnostics", None),
         (
             "addFault",
             "POST",

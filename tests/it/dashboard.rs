@@ -287,7 +287,7 @@ fn one_fault_rule_can_be_removed_by_its_id() {
 }
 
 /// Opens `/_fake/events` and returns the stream once its head and first bytes are read.
-fn open_events(fake: &Fake, path: &str) -> BufReader<TcpStream> {
+pub(crate) fn open_events(fake: &Fake, path: &str) -> BufReader<TcpStream> {
     let mut stream = TcpStream::connect(fake.addr()).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(5)))
@@ -304,7 +304,7 @@ fn open_events(fake: &Fake, path: &str) -> BufReader<TcpStream> {
 }
 
 /// The next `request` event's data, skipping chunk sizes, comments and other events.
-fn next_request(events: &mut BufReader<TcpStream>) -> serde_json::Value {
+pub(crate) fn next_request(events: &mut BufReader<TcpStream>) -> serde_json::Value {
     let mut event = String::new();
     loop {
         let mut line = String::new();

@@ -12,6 +12,8 @@
 //! - `codes`: every code the core functions list, pinned as envelopes; check order (D5, D6).
 //! - `behaviour`: what the functions do to state, read back (defaults, D7 to D14, tenancy).
 //! - `console`: what `serve` prints: the banner and the request log, human and JSON.
+//! - `diagnostics`: issue 32: what a client got wrong, told in the log, the journal, the event
+//!   stream and `/_fake/diagnostics`; strict mode's 400.
 //! - `docs`: the README's and the guides' prompted commands, replayed; the banner they show.
 //! - `dashboard`: what the dashboard reads, over HTTP: landing, files, views, the event stream.
 //! - `concurrency`: 32 clients at once; SIGTERM with requests in flight.
@@ -39,6 +41,7 @@ mod conformance;
 mod console;
 mod control_openapi;
 mod dashboard;
+mod diagnostics;
 mod docs;
 mod durability;
 mod examples;

@@ -275,12 +275,24 @@ impl SpecChecker<'_> {
                 self.at(&raw.data.referenced, field, message);
                 continue;
             };
+            for (j, ignored) in variant.ignores.iter().enumerate() {
+                let known = raw.parameters.iter().any(|p| p.name.value == ignored.value);
+                if !known || ignored.value == parameter {
+                    let message = format!(
+                        "{:?} is not a parameter of this function other than {parameter}",
+                        ignored.value
+                    );
+                    let field = format!("data.variants[{i}].ignores[{j}]");
+                    self.at(&ignored.referenced, field, message);
+                }
+            }
             variants.push(Variant {
                 parameter: parameter.to_owned(),
                 value: value.to_owned(),
                 description: variant.description.clone(),
                 provenance: variant.provenance,
                 fields: fields(&variant.fields),
+                ignores: variant.ignores.iter().map(|i| i.value.clone()).collect(),
             });
         }
 
