@@ -4,7 +4,7 @@
 //   cargo build && cd tests/browser && npm ci && npm test
 //
 // ENSWITCH_FAKE_BIN, CHROMIUM and SCREENSHOTS as harness.mjs says; the screenshots are
-// dashboard-journal.png and dashboard-world.png.
+// dashboard-journal.png, dashboard-diagnostics.png and dashboard-world.png.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -152,6 +152,38 @@ test('the world view shows the batch and pages through its cards on the server',
   const card = page.locator('#cards tbody tr', { hasText: '1234567890' });
   await card.filter({ hasText: 'S-42' }).waitFor();
   assert.match(await card.textContent(), /15551234567/);
+  await context.close();
+  assert.deepEqual(problems, []);
+});
+
+test('a call with a typo is marked in the journal, its detail lists the diagnostic, and the filter finds it', async () => {
+  const base = await serve();
+  const { page, problems, context } = await open(base, 'journal');
+  await page.locator('#live.on').waitFor();
+  await call(base, `/api/json/cards/groups/get/?${AUTH};id=123`);
+  const answer = await call(base, `/api/json/cards/batches/create/?${AUTH};cardgroup=123;batch_name=typo;numbr=5`);
+  assert.equal(answer.responses[0].code, '200', 'the answer is Enswitch\'s');
+  const marked = page.locator('#journal tbody tr', { hasText: 'cards/batches/create' }).locator('.diagnosed');
+  await marked.waitFor({ timeout: 2000 });
+  assert.equal((await marked.textContent()).trim(), '⚠ 1');
+  assert.match(await marked.getAttribute('title'), /numbr is not a parameter of cards\/batches\/create/);
+  // The clean call has no marker.
+  const clean = page.locator('#journal tbody tr', { hasText: 'cards/groups/get' });
+  assert.equal(await clean.locator('.diagnosed').count(), 0);
+
+  await marked.click();
+  const listed = page.locator('#entry-diagnostics li');
+  await listed.first().waitFor();
+  assert.equal(await listed.count(), 1);
+  assert.equal(await listed.locator('.kind').textContent(), 'unknown');
+  assert.match(await listed.textContent(), /did you mean number\?/);
+
+  await page.check('#filter-diagnosed');
+  assert.equal(await page.locator('#journal tbody tr').count(), 1);
+  assert.match(await page.locator('#journal tbody tr').textContent(), /cards\/batches\/create/);
+  await screenshot(page, 'dashboard-diagnostics.png');
+  await page.uncheck('#filter-diagnosed');
+  assert.equal(await page.locator('#journal tbody tr').count(), 2);
   await context.close();
   assert.deepEqual(problems, []);
 });

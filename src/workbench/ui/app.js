@@ -261,6 +261,7 @@ function shown(entry) {
   const fn = $('filter-function').value.trim().toLowerCase();
   const code = $('filter-code').value;
   const world = $('filter-namespace').value;
+  if ($('filter-diagnosed').checked && !diagnosticsOf(entry).length) return false;
   if (fn && !entry.function.toLowerCase().includes(fn)) return false;
   if (code === 'ok' && isError(entry.code)) return false;
   if (code === 'error' && !isError(entry.code)) return false;
@@ -268,6 +269,19 @@ function shown(entry) {
   if (world === '-' && entry.namespace) return false;
   if (world !== '*' && world !== '-' && entry.namespace !== world) return false;
   return true;
+}
+
+/** What the call's client got wrong (an entry of an older fake has no such field). */
+function diagnosticsOf(entry) {
+  return entry.diagnostics || [];
+}
+
+/** The row's marker for a call with diagnostics: how many, their sentences on hover. */
+function diagnosedMarker(entry) {
+  const found = diagnosticsOf(entry);
+  if (!found.length) return null;
+  return el('span', { class: 'diagnosed', title: found.map((d) => d.message).join('\n') },
+    ` ⚠ ${found.length}`);
 }
 
 function renderJournal() {
@@ -281,7 +295,7 @@ function renderJournal() {
       el('td', { class: 'mono', title: entry.at }, arrived(entry)),
       el('td', null, worldLabel(entry.namespace || '')),
       el('td', null, entry.method),
-      el('td', { class: 'mono' }, entry.function),
+      el('td', { class: 'mono' }, entry.function, diagnosedMarker(entry)),
       el('td', { class: isError(entry.code) ? 'error' : 'ok' }, entry.code),
       el('td', { class: 'mono' }, answerKey(entry)),
       el('td', null, entry.fault || ''),
@@ -324,6 +338,10 @@ function pick(entry) {
     entry.params.length ? params : el('p', { class: 'hint' }, 'none'),
     entry.params_cut ? el('p', { class: 'hint' },
       `and ${entry.params_cut} more, sent after the first 64 KiB of parameters and not kept`) : '',
+    diagnosticsOf(entry).length ? el('div', null,
+      el('h4', null, 'Diagnostics'),
+      el('ul', { id: 'entry-diagnostics', class: 'diagnostics' }, diagnosticsOf(entry).map((d) =>
+        el('li', null, el('span', { class: 'kind' }, d.kind), ' ', d.message)))) : '',
     el('h4', null, 'Answer'),
     el('pre', { id: 'entry-answer' }, answer));
   detail.hidden = false;
@@ -750,7 +768,7 @@ function pickWorld(world, view) {
 }
 
 $('world').addEventListener('change', (event) => pickWorld(event.target.value));
-for (const id of ['filter-function', 'filter-code', 'filter-namespace']) {
+for (const id of ['filter-function', 'filter-code', 'filter-namespace', 'filter-diagnosed']) {
   $(id).addEventListener('input', renderJournal);
 }
 $('journal-filters').addEventListener('submit', (event) => event.preventDefault());
