@@ -91,6 +91,9 @@ pub struct Diagnostic {
 /// The most characters of a client's name a diagnostic shows.
 const NAME_LIMIT: usize = 64;
 
+/// The most diagnostics one call has: past a handful, more say nothing new.
+pub(crate) const MAX_PER_CALL: usize = 16;
+
 /// The names of the decisions a lenient reading rests on, as the docs number them.
 const READINGS: &str = "D2";
 const VALUES: &str = "D12";
@@ -167,52 +170,54 @@ fn shown(name: &str) -> String {
     }
 }
 
-/// The diagnostics of the names in `raw` that the walk marked (`suspects`, indexes of pairs):
-/// names `function` does not take, names given more than once, and pairs read leniently.
+/// The diagnostics of the names in `raw` that the walk marked (`suspects`, indexes of pairs, in
+/// order): names `function` does not take, names given more than once, and pairs read
+/// leniently. One diagnostic a name, and at most `MAX_PER_CALL` a call, so that a body of half
+/// a million made-up names costs one pass over it, not a search for each.
 pub(crate) fn of_names(
     spec: &Spec,
     function: &Function,
     raw: &RawParams,
     suspects: &[usize],
 ) -> Vec<Diagnostic> {
-    let pairs: Vec<Pair<'_>> = raw.pairs_read().collect();
     let mut found: Vec<Diagnostic> = Vec::new();
-    let said = |d: Diagnostic, found: &mut Vec<Diagnostic>| {
-        if !found.iter().any(|f| f.param == d.param && f.kind == d.kind) {
-            found.push(d);
+    let mut said: Vec<&str> = Vec::new();
+    let mut next = suspects.iter().copied().peekable();
+    for (i, pair) in raw.pairs_read().enumerate() {
+        if found.len() == MAX_PER_CALL {
+            break;
         }
-    };
-    for &i in suspects {
-        let pair = pairs[i];
+        match next.peek() {
+            None => break,
+            Some(&at) if at != i => continue,
+            Some(_) => next.next(),
+        };
         let name = pair.name;
-        if !is_taken(function, name) {
-            said(unknown(spec, function, name), &mut found);
+        if said.contains(&name) {
             continue;
         }
-        let same: Vec<&Pair<'_>> = pairs.iter().filter(|p| p.name == name).collect();
-        if same.len() > 1 {
-            if let Some(d) = repeated(name, &same) {
-                said(d, &mut found);
-            }
+        said.push(name);
+        let diagnostic = if !is_taken(function, name) {
+            Some(unknown(spec, function, name))
+        } else if raw.pairs_read().filter(|p| p.name == name).nth(1).is_some() {
+            let same: Vec<Pair<'_>> = raw.pairs_read().filter(|p| p.name == name).collect();
+            repeated(name, &same)
         } else if pair.no_equals {
             let message = format!(
                 "{name} is sent as a bare name, without '=', and read as empty ({READINGS}); the \
                  vendor does not say that Enswitch reads it so."
             );
-            said(
-                Diagnostic::new(DiagnosticKind::Lenient, name, message),
-                &mut found,
-            );
+            Some(Diagnostic::new(DiagnosticKind::Lenient, name, message))
         } else if pair.loose_percent {
             let message = format!(
                 "{name} has a '%' not followed by two hex digits, kept as it is ({READINGS}); send \
                  '%' as %25."
             );
-            said(
-                Diagnostic::new(DiagnosticKind::Lenient, name, message),
-                &mut found,
-            );
-        }
+            Some(Diagnostic::new(DiagnosticKind::Lenient, name, message))
+        } else {
+            None
+        };
+        found.extend(diagnostic);
     }
     found
 }
@@ -308,7 +313,7 @@ fn nearest<'f>(function: &'f Function, name: &str) -> Option<&'f str> {
 
 /// A name given more than once: `Repeated` if any part (query string, body) holds it twice,
 /// `QueryAndBody` if each holds it once with different values; nothing if the two agree.
-fn repeated(name: &str, same: &[&Pair<'_>]) -> Option<Diagnostic> {
+fn repeated(name: &str, same: &[Pair<'_>]) -> Option<Diagnostic> {
     let in_body = same.iter().filter(|p| p.in_body).count();
     let in_query = same.len() - in_body;
     let differ = same.iter().any(|p| p.value != same[0].value);
@@ -440,6 +445,17 @@ mod tests {
             "{text}"
         );
         assert_eq!(found.len(), 2, "{text}");
+    }
+
+    #[test]
+    fn a_call_has_a_bounded_number_of_diagnostics_however_many_names_it_makes_up() {
+        let made_up: Vec<String> = (0..200_000).map(|i| format!("x{i}=1")).collect();
+        let found = names("cards/list", &made_up.join("&"), None);
+        assert_eq!(found.len(), MAX_PER_CALL);
+        assert_eq!(found[0].param, "x0");
+        // The same name again and again is one diagnostic.
+        let again = vec!["nope=1"; 100_000].join("&");
+        assert_eq!(names("cards/list", &again, None).len(), 1);
     }
 
     #[test]
