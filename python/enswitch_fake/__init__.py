@@ -353,6 +353,22 @@ class Namespace:
                 return entries
             after = page["next"]
 
+    def diagnostics(self) -> Dict[str, Any]:
+        """What this world's clients got wrong since start or reset, that Enswitch passes over in
+        silence (an unknown or misspelled parameter, a name given twice, a lenient reading):
+        ``{"calls", "counts", "diagnostics", ...}`` as ``/_fake/diagnostics`` answers. Each
+        journal entry of ``requests()`` has its own ``diagnostics`` too."""
+        return self.fake._control("GET", self._prefix + "/_fake/diagnostics")
+
+    def strict_client(self, strict: bool = True) -> None:
+        """From the next call on, a call of this world with a diagnostic is answered 400, its key
+        the parameter, so a client's test fails at the call that is wrong (a deviation from
+        Enswitch, for tests; ``strict=False`` goes back)."""
+        body = json.dumps({"strict_client": strict}).encode()
+        self.fake._control(
+            "POST", self._prefix + "/_fake/strict-client", body, "application/json"
+        )
+
     def state(self) -> Dict[str, Any]:
         """The whole world as JSON (passwords left out)."""
         return self.fake._control("GET", self._prefix + "/_fake/state")

@@ -55,6 +55,26 @@ def test_an_injected_500_answers_the_next_call_only(enswitch):
     assert again["responses"][0]["code"] == "200"
 
 
+def test_a_typo_is_diagnosed_and_strict_mode_refuses_it(enswitch):
+    typo = f"{AUTH};cardgroup=123;batch_name=typo;numbr=5"
+    envelope = call(enswitch.api_url, "cards/batches/create", typo)
+    assert envelope["responses"][0]["code"] == "200"
+    told = enswitch.diagnostics()
+    assert told["calls"] == 1
+    assert told["diagnostics"][0]["param"] == "numbr"
+    assert told["diagnostics"][0]["suggestion"] == "number"
+    assert enswitch.requests()[-1]["diagnostics"][0]["kind"] == "unknown"
+
+    enswitch.strict_client()
+    refused = call(enswitch.api_url, "cards/batches/create", typo)
+    assert refused["responses"][0]["code"] == "400"
+    assert refused["responses"][0]["key"] == "numbr"
+    assert enswitch.diagnostics()["strict_client"] is True
+    enswitch.strict_client(False)
+    again = call(enswitch.api_url, "cards/batches/create", typo)
+    assert again["responses"][0]["code"] == "200"
+
+
 @pytest.mark.parametrize("as_yaml", [False, True])
 def test_a_seed_makes_the_world_exactly_that(enswitch, as_yaml):
     if as_yaml:
