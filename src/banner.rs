@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 
-use enswitch_fake::fake::API_PREFIX;
+use enswitch_fake::fake::{API_PREFIX, ClientRules};
 use enswitch_fake::workbench::{ControlMode, DASHBOARD_PATH, FaultRule, ServerInfo};
 
 use crate::cli::LogFormat;
@@ -101,6 +101,15 @@ pub fn write(
         "tokens",
         &format!("user/login with token=1; they {lifetime} (--token-expiry), {key}"),
     )?;
+    let clients = match facts.client {
+        ClientRules::Lenient => {
+            "mistakes Enswitch passes over are told in the log, not answered (--strict-client)"
+        }
+        ClientRules::Strict => {
+            "strict (--strict-client): a call with a diagnostic is a 400, unlike Enswitch"
+        }
+    };
+    row(out, "clients", clients)?;
     if facts.faults.is_empty() {
         row(out, "faults", "none")?;
     }
@@ -192,6 +201,7 @@ pub fn write_json(
         "logins": logins,
         "state": state,
         "token_expiry": facts.token_expiry,
+        "strict_client": facts.client == ClientRules::Strict,
         "faults": facts.faults.iter().map(fault).collect::<Vec<_>>(),
         "control": control,
         "dashboard": dashboard,

@@ -22,6 +22,8 @@ pub struct ServerInfo {
     /// (`--token-key`) rather than made for this run. Never the key.
     pub token_expiry: Option<u64>,
     pub token_key_given: bool,
+    /// How every world starts answering its clients' mistakes (`--strict-client`).
+    pub client: crate::fake::ClientRules,
 }
 
 /// The state file and what it held, all worlds together.
@@ -82,6 +84,7 @@ impl Workbench {
             mutant: self.config.fake.mutant,
             token_expiry: self.config.fake.token_expiry,
             token_key_given: self.config.token_key.is_some(),
+            client: self.config.client,
         }
     }
 }

@@ -292,7 +292,20 @@ fn logged(format: &str, strict: bool) -> (String, String) {
         args.push("--strict-client");
     }
     let (mut child, addr, stdout): (_, _, Stdout) = spawn_keeping_stdout(&args);
-    let banner = stdout.wait_for(|lines| lines.iter().any(|l| l.contains("log")));
+    // A human banner says how the fake answers mistakes (a JSON one is the first line, which
+    // `spawn_keeping_stdout` reads to learn the address).
+    let banner = if format == "human" {
+        let banner = stdout.wait_for(|lines| lines.iter().any(|l| l.contains("  log ")));
+        let says = if strict {
+            "clients    strict (--strict-client)"
+        } else {
+            "clients    mistakes Enswitch passes over are told in the log"
+        };
+        assert!(banner.iter().any(|l| l.contains(says)), "{banner:#?}");
+        banner
+    } else {
+        Vec::new()
+    };
     let reply = send(
         addr,
         &format!(
@@ -318,6 +331,13 @@ fn the_request_log_tells_the_typo_in_both_formats() {
              (D4); did you mean number?"
         ),
         "{human}"
+    );
+
+    let (body, strict) = logged("human", true);
+    assert!(body.contains(r#""key":"numbr""#), "{body}");
+    assert!(
+        strict.contains("  400  GET cards/batches/create  numbr: Strict client mode"),
+        "{strict}"
     );
 
     let (body, json) = logged("json", true);
