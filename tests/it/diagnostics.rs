@@ -81,11 +81,13 @@ fn the_typo_is_answered_as_enswitch_would_and_told_in_the_journal_and_the_tally(
 #[test]
 fn each_kind_is_told_over_http() {
     let fake = Fake::start();
-    let list = |rest: &str| {
-        let reply = fake.call("cards/list", "user", rest);
-        assert_eq!(reply.code(), "200", "{rest}: {}", reply.body);
+    // The call answered as Enswitch would (`code`), and what it was told.
+    let answered = |function: &str, code: &str, rest: &str| {
+        let reply = fake.call(function, "user", rest);
+        assert_eq!(reply.code(), code, "{rest}: {}", reply.body);
         kinds(&last_diagnostics(&fake))
     };
+    let list = |rest: &str| answered("cards/list", "200", rest);
     assert_eq!(
         list("batch=123;CardGroup=123"),
         one("wrong_case", "CardGroup", "cardgroup")
@@ -138,11 +140,7 @@ fn each_kind_is_told_over_http() {
     assert_eq!(last_diagnostics(&fake), serde_json::json!([]));
 
     // A bare name and a '%' kept as it is (D2), on a function that takes a String.
-    let update = |rest: &str| {
-        let reply = fake.call("cards/groups/update", "user", rest);
-        assert_eq!(reply.code(), "204", "{rest}: {}", reply.body);
-        kinds(&last_diagnostics(&fake))
-    };
+    let update = |rest: &str| answered("cards/groups/update", "204", rest);
     assert_eq!(
         update("id=123;description"),
         one("lenient", "description", "")
