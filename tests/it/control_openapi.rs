@@ -147,3 +147,61 @@ fn every_operation_described_answers_as_described() {
     exercised.sort_unstable();
     assert_eq!(described, exercised);
 }
+
+/// Every schema in the document uses only JSON Schema's keywords. A description with an unquoted
+/// comma inside a YAML flow mapping (`{type: string, description: a, b}`) reads as an extra key
+/// (`b`), which only an OpenAPI linter would otherwise notice; it happened twice.
+#[test]
+fn every_schema_holds_only_json_schema_keywords() {
+    const KEYWORDS: [&str; 18] = [
+        "type",
+        "description",
+        "enum",
+        "items",
+        "prefixItems",
+        "minItems",
+        "maxItems",
+        "properties",
+        "required",
+        "additionalProperties",
+        "minimum",
+        "maximum",
+        "default",
+        "$ref",
+        "oneOf",
+        "format",
+        "const",
+        "pattern",
+    ];
+    fn walk(schema: &Value, at: &str, found: &mut Vec<String>) {
+        let Some(fields) = schema.as_object() else {
+            return;
+        };
+        for (key, value) in fields {
+            if !KEYWORDS.contains(&key.as_str()) {
+                found.push(format!("{at}: {key}"));
+            }
+            match key.as_str() {
+                "properties" => {
+                    for (name, property) in value.as_object().into_iter().flatten() {
+                        walk(property, &format!("{at}.{name}"), found);
+                    }
+                }
+                "items" | "additionalProperties" => walk(value, &format!("{at}[]"), found),
+                "oneOf" | "prefixItems" => {
+                    for (i, each) in value.as_array().into_iter().flatten().enumerate() {
+                        walk(each, &format!("{at}/{i}"), found);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let document: Value =
+        serde_json::from_str(enswitch_fake::workbench::control_openapi()).unwrap();
+    let mut found = Vec::new();
+    for (name, schema) in document["components"]["schemas"].as_object().unwrap() {
+        walk(schema, name, &mut found);
+    }
+    assert_eq!(found, Vec::<String>::new());
+}
