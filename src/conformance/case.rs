@@ -37,7 +37,8 @@ pub struct Step {
     pub params: Vec<String>,
     #[serde(default)]
     pub form: Form,
-    /// Placeholder name ← field of this step's `data` (`batch: id`), for later steps.
+    /// Placeholder name ← field of this step's `data` (`batch: id`), or a dotted path through its
+    /// rows (`card: 0.card`, the first row's), for later steps.
     #[serde(default)]
     pub capture: BTreeMap<String, String>,
     /// Per-field normalization overriding `fixtures/normalize.yaml` for this step.

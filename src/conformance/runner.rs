@@ -302,7 +302,7 @@ impl Runner<'_> {
             let (mut recorded, raw_data) = record(request, &answer);
             if let Some(data) = &raw_data {
                 for (name, field) in &step.capture {
-                    if let Some(value) = data.get(field) {
+                    if let Some(value) = captured(data, field) {
                         let text = value
                             .as_str()
                             .map_or_else(|| value.to_string(), str::to_owned);
@@ -437,3 +437,12 @@ struct SnapshotNotWritten {
 
 /// A placeholder that no config resource and no earlier step's capture gives a value.
 struct Uncaptured(String);
+
+/// The value at `path` in a step's `data`: a field (`id`), or a dotted path through rows and
+/// fields (`0.card`: the first row's `card`), a number indexing an array.
+fn captured<'d>(data: &'d serde_json::Value, path: &str) -> Option<&'d serde_json::Value> {
+    path.split('.').try_fold(data, |node, step| match node {
+        serde_json::Value::Array(rows) => rows.get(step.parse::<usize>().ok()?),
+        _ => node.get(step),
+    })
+}

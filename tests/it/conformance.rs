@@ -688,3 +688,80 @@ fn the_example_target_config_parses_and_names_everything_the_suite_uses() {
         .collect();
     assert!(used.is_subset(&named), "{used:?} beyond {named:?}");
 }
+
+/// A step may capture a value from a row of its answer (`capture: {first_card: 0.card}`), so a
+/// scenario can act on a card it only learned by listing a new batch.
+#[test]
+fn a_step_captures_a_field_of_a_row_by_its_path() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        fixtures_dir().join("normalize.yaml"),
+        dir.path().join("normalize.yaml"),
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("scenarios")).unwrap();
+    std::fs::write(
+        dir.path().join("scenarios/first-card.yaml"),
+        r#"id: update-the-first-card-of-a-new-batch
+rule: a card learned from a list is updated and read back
+provenance: inferred
+steps:
+  - function: cards/batches/create
+    params: ["cardgroup={group}", "batch_name=fresh", "number=2"]
+    capture: {new_batch: id}
+  - function: cards/list
+    params: ["batch={new_batch}"]
+    capture: {first_card: 0.card}
+  - function: cards/update
+    params: ["card={first_card}", "balance=7.50"]
+  - function: cards/list
+    params: ["batch={new_batch}"]
+"#,
+    )
+    .unwrap();
+    let fixtures = Fixtures::Dir(dir.path().to_owned());
+    let (cases, rules) = fixtures.suite(&Spec::embedded().unwrap()).unwrap();
+    let cases: Vec<_> = cases
+        .into_iter()
+        .filter(|c| c.id == "scenario/update-the-first-card-of-a-new-batch")
+        .collect();
+    assert_eq!(cases.len(), 1);
+    let target = InProcess {
+        workbench: Workbench::embedded().unwrap(),
+    };
+    let config = TargetConfig::fake_seed();
+    let outcome = |update| {
+        let options = Options {
+            update,
+            ..options()
+        };
+        let runner = Runner {
+            target: &target,
+            config: &config,
+            rules: &rules,
+            fixtures: &fixtures,
+            options: &options,
+            interrupt: None,
+        };
+        let mut collect = Collected::default();
+        runner.run(&cases, &mut collect).unwrap();
+        collect.0[0].outcome.label()
+    };
+    assert_eq!(outcome(UpdateMode::Always), "new");
+    assert_eq!(outcome(UpdateMode::No), "passed");
+    let snapshot: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            dir.path()
+                .join("snapshots/scenario/update-the-first-card-of-a-new-batch.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let steps = snapshot["steps"].as_array().unwrap();
+    assert_eq!(
+        steps[2]["code"], "204",
+        "the captured card was sent: {snapshot}"
+    );
+    assert_eq!(steps[3]["data"][0]["balance"], "7.50");
+    assert_eq!(steps[3]["data"][1]["balance"], "0.00");
+}
