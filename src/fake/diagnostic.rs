@@ -40,6 +40,7 @@ pub enum DiagnosticKind {
 }
 
 impl DiagnosticKind {
+    /// Every kind, in a fixed order: the journal keeps a kind as its index here.
     pub const ALL: [DiagnosticKind; 7] = [
         DiagnosticKind::Unknown,
         DiagnosticKind::WrongCase,
@@ -49,30 +50,6 @@ impl DiagnosticKind {
         DiagnosticKind::Lenient,
         DiagnosticKind::Meaningless,
     ];
-
-    /// As JSON and the request log write it: `unknown`, `wrong_case`, ….
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DiagnosticKind::Unknown => "unknown",
-            DiagnosticKind::WrongCase => "wrong_case",
-            DiagnosticKind::StraySpace => "stray_space",
-            DiagnosticKind::Repeated => "repeated",
-            DiagnosticKind::QueryAndBody => "query_and_body",
-            DiagnosticKind::Lenient => "lenient",
-            DiagnosticKind::Meaningless => "meaningless",
-        }
-    }
-}
-
-impl std::str::FromStr for DiagnosticKind {
-    type Err = ();
-
-    fn from_str(text: &str) -> Result<DiagnosticKind, ()> {
-        DiagnosticKind::ALL
-            .into_iter()
-            .find(|kind| kind.as_str() == text)
-            .ok_or(())
-    }
 }
 
 /// One thing a call's client got wrong.
@@ -232,6 +209,7 @@ pub(crate) fn is_taken(function: &Function, name: &str) -> bool {
 /// the nearest name it does take, and the functions that take it.
 fn unknown(spec: &Spec, function: &Function, name: &str) -> Diagnostic {
     let path = &function.path;
+    let shown_name = shown(name);
     let trimmed = name.trim();
     let same_letters = function
         .parameters
@@ -239,7 +217,6 @@ fn unknown(spec: &Spec, function: &Function, name: &str) -> Diagnostic {
         .map(|p| p.name.as_str())
         .find(|p| p.eq_ignore_ascii_case(trimmed));
     if let Some(meant) = same_letters {
-        let shown_name = shown(name);
         let (kind, why) = if meant == trimmed {
             (DiagnosticKind::StraySpace, "has spaces around it")
         } else if trimmed != name {
@@ -256,7 +233,6 @@ fn unknown(spec: &Spec, function: &Function, name: &str) -> Diagnostic {
         );
         return Diagnostic::new(kind, name, message).suggesting(meant);
     }
-    let shown_name = shown(name);
     let elsewhere: Vec<&str> = spec
         .functions()
         .iter()
