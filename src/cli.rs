@@ -52,6 +52,13 @@ pub enum Command {
     ///
     /// Prints `listening on http://ADDR` once it accepts connections; SIGINT or SIGTERM stop it.
     Record(RecordArgs),
+    /// Turn what a client did against a running fake into a consumer contract: a fixtures
+    /// directory of one scenario per world, each call a step and its answer the snapshot, which
+    /// `check --fixtures DIR --target URL --config FILE` runs against the real Enswitch.
+    ///
+    /// Asks the fake for `GET /_fake/contract` of each world (the default one, or each
+    /// --namespace) and writes what it answers; writes nothing unless every world could be one.
+    Contract(ContractArgs),
     /// Learn the rules a real Enswitch applies and write them as a spec, without changing it.
     ///
     /// For each function and each rule a request can probe (required or not, bounds, allowed
@@ -297,6 +304,41 @@ pub struct RecordArgs {
     pub ca_cert: Option<PathBuf>,
     #[command(flatten)]
     pub source: SpecSource,
+}
+
+#[derive(Debug, Args)]
+pub struct ContractArgs {
+    /// The running fake the client used: its URL (`http://127.0.0.1:8080`, with or without
+    /// `/api/json/`).
+    #[arg(long, value_name = "URL")]
+    pub from: String,
+    /// Take this namespace's calls (repeat for several, one scenario each); without it, the
+    /// default world's.
+    #[arg(long, value_name = "NAME")]
+    pub namespace: Vec<String>,
+    /// The scenario's name (`contract-NAME`), when one world is taken; default: the namespace's
+    /// name, or `default`.
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Send each call that changed state as a validation=1 probe instead, for a target that
+    /// must not change; the contract's notes say which calls lost their meaning.
+    #[arg(long)]
+    pub read_only: bool,
+    /// Where to write the contract (made if missing): `contract.yaml`, `normalize.yaml`,
+    /// `scenarios/` and `snapshots/`.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// The token of a fake started with `serve --admin-token`.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "ENSWITCH_FAKE_ADMIN_TOKEN",
+        hide_env_values = true
+    )]
+    pub admin_token: Option<String>,
+    /// Trust the PEM certificates in FILE for the fake's HTTPS (`serve --tls`).
+    #[arg(long, value_name = "FILE", env = "ENSWITCH_FAKE_CA_CERT")]
+    pub ca_cert: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

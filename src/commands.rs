@@ -9,7 +9,7 @@ use enswitch_fake::conformance::{self, Coverage, Runner, Verdict};
 use enswitch_fake::server;
 use enswitch_fake::spec::Spec;
 
-use crate::options::{Check, Hunt, Learn, Record, Serve};
+use crate::options::{Check, Contract, Hunt, Learn, Record, Serve};
 use crate::{banner, exit, logging};
 
 /// Writes a made CA's certificate to its file, prints `listening on http://ADDR` (or `https://`;
@@ -427,4 +427,84 @@ pub fn lint(dir: Option<&std::path::Path>) -> anyhow::Result<u8> {
             Ok(exit::ERROR)
         }
     }
+}
+
+/// A contract as `GET /_fake/contract` answers it.
+#[derive(serde::Deserialize)]
+struct Fetched {
+    name: String,
+    steps: usize,
+    files: std::collections::BTreeMap<String, String>,
+    notes: Vec<String>,
+}
+
+/// Asks the fake for each world's contract, then writes them all under `--out` (nothing if any
+/// world could not be one), and says what it wrote and how to check it.
+pub fn contract(contract: Contract) -> anyhow::Result<()> {
+    let Contract {
+        fake,
+        worlds,
+        read_only,
+        out,
+    } = contract;
+    let mut fetched = Vec::new();
+    for (world, name) in &worlds {
+        let which = match world {
+            Some(world) => format!("namespace {world}"),
+            None => "the default world".to_owned(),
+        };
+        let mut endpoint = String::from("contract");
+        let mut query = Vec::new();
+        if let Some(name) = name {
+            query.push(format!("name={name}"));
+        }
+        if read_only {
+            query.push("read_only=1".to_owned());
+        }
+        if !query.is_empty() {
+            endpoint = format!("{endpoint}?{}", query.join("&"));
+        }
+        let (status, body) = fake
+            .get_control(world.as_deref(), &endpoint)
+            .context("--from: not a URL this fake's control plane can be asked at")?
+            .with_context(|| format!("--from: asking for the contract of {which}"))?;
+        if status != 200 {
+            let why = serde_json::from_str::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v["error"].as_str().map(str::to_owned))
+                .unwrap_or_else(|| format!("HTTP {status} (is --from this fake?)"));
+            bail!("the contract of {which}: {why}");
+        }
+        let contract: Fetched = serde_json::from_str(&body).with_context(|| {
+            format!("--from: the contract of {which} is not what this fake answers")
+        })?;
+        fetched.push((which, contract));
+    }
+    let mut out_text = std::io::stdout().lock();
+    for (which, contract) in &fetched {
+        for (relative, text) in &contract.files {
+            let path = out.join(relative);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("--out {}", parent.display()))?;
+            }
+            std::fs::write(&path, text).with_context(|| format!("--out {}", path.display()))?;
+        }
+        writeln!(
+            out_text,
+            "wrote scenario/contract-{} ({} calls of {which}) to {}",
+            contract.name,
+            contract.steps,
+            out.display()
+        )?;
+        for note in &contract.notes {
+            writeln!(out_text, "  note: {note}")?;
+        }
+    }
+    writeln!(
+        out_text,
+        "check it with: enswitch-fake check --fixtures {} --target URL --config FILE",
+        out.display()
+    )?;
+    Ok(())
 }

@@ -71,6 +71,7 @@ fn run(command: Run) -> anyhow::Result<u8> {
         Run::Check(check) => commands::check(*check),
         Run::Hunt(hunt) => commands::hunt(hunt),
         Run::Record(record) => commands::record(record).map(|()| exit::OK),
+        Run::Contract(contract) => commands::contract(contract).map(|()| exit::OK),
         Run::Accept(Accept {
             snapshots,
             filter,

@@ -8,6 +8,7 @@
         ns.reset(seed={...})                      # the world becomes exactly this seed
         ns.fault("cards/list", error=500, times=1)
         ns.requests(function="cards/batches/create")  # what the client sent, oldest first
+        write_contract(ns.contract(), "contract/")    # those calls, to check the real Enswitch
 
 The pytest plugin (``enswitch_fake.pytest_plugin``, registered on install) gives a session
 fixture ``enswitch_fake`` and a function fixture ``enswitch``: a fresh namespace per test.
@@ -32,7 +33,7 @@ import urllib.parse
 import urllib.request
 from typing import Any, Deque, Dict, List, Mapping, Optional, Sequence, Union
 
-__all__ = ["EnswitchFake", "EnswitchFakeError", "Namespace", "find_binary"]
+__all__ = ["EnswitchFake", "EnswitchFakeError", "Namespace", "find_binary", "write_contract"]
 
 #: What a seed may be given as: a mapping (sent as JSON) or YAML text.
 Seed = Union[Mapping[str, Any], str]
@@ -269,6 +270,17 @@ class EnswitchFake:
             return error.code, error.read().decode("utf-8", "replace")
 
 
+def write_contract(contract: Mapping[str, Any], directory: Union[str, os.PathLike]) -> None:
+    """Writes a contract (``Namespace.contract()``) under ``directory``, made if missing, for
+    ``enswitch-fake check --fixtures DIRECTORY``; a contract of the same name is replaced."""
+    root = os.fspath(directory)
+    for relative, text in contract["files"].items():
+        path = os.path.join(root, *relative.split("/"))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as file:
+            file.write(text)
+
+
 class Namespace:
     """One world of a running fake: the default one (``name`` None) or a named namespace."""
 
@@ -368,6 +380,23 @@ class Namespace:
         self.fake._control(
             "POST", self._prefix + "/_fake/strict-client", body, "application/json"
         )
+
+    def contract(self, name: Optional[str] = None, read_only: bool = False) -> Dict[str, Any]:
+        """This world's API calls since its last reset as a consumer contract (``/_fake/contract``):
+        ``{"name", "steps", "files", "notes"}``, ``files`` mapping each path to its text; write it
+        with ``write_contract``. ``name`` names its scenario (``contract-NAME``; default: the
+        namespace's name); ``read_only`` sends each call that changed state as a
+        ``validation=1`` probe instead. Raises EnswitchFakeError, naming the call, when the calls
+        cannot be one (none made, an answer longer than the journal keeps)."""
+        query: Dict[str, str] = {}
+        if name is not None:
+            query["name"] = name
+        if read_only:
+            query["read_only"] = "1"
+        path = self._prefix + "/_fake/contract"
+        if query:
+            path += "?" + urllib.parse.urlencode(query)
+        return self.fake._control("GET", path)
 
     def state(self) -> Dict[str, Any]:
         """The whole world as JSON (passwords left out)."""

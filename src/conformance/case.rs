@@ -53,6 +53,10 @@ pub struct Step {
     /// be moved skips the case.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advance_clock: Option<i64>,
+    /// What the step stands for, named in a report when its answer differs: a contract's step
+    /// names the client's call (`call 4: GET cards/list`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call: Option<String>,
 }
 
 /// How the request is written on the wire (D2).

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::conformance::case::Case;
 use crate::conformance::normalize::{self, Rules};
-use crate::conformance::{generate, scenario};
+use crate::conformance::{contract, generate, scenario};
 use crate::spec::Spec;
 use crate::spec::yaml::FileErrors;
 
@@ -100,9 +100,21 @@ impl Fixtures {
     }
 
     /// The whole suite: the cases generated from `spec`, then the scenarios; and the rules that
-    /// normalize answers.
+    /// normalize answers. A consumer contract (a directory holding `contract.yaml`) is its
+    /// scenarios alone: the client's calls, not the spec's cases.
     pub fn suite(&self, spec: &Spec) -> Result<(Vec<Case>, Rules), FileErrors> {
-        let mut cases = generate::cases(spec);
+        let contract = match self.read(contract::MARKER) {
+            Ok(found) => found.is_some(),
+            Err(e) => {
+                let label = self.label(contract::MARKER);
+                return Err(FileErrors::whole(label, format!("cannot read: {e}")));
+            }
+        };
+        let mut cases = if contract {
+            Vec::new()
+        } else {
+            generate::cases(spec)
+        };
         for (relative, text) in self.yaml_under("scenarios")? {
             cases.push(scenario::load(&self.label(&relative), &text)?);
         }

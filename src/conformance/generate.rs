@@ -508,6 +508,7 @@ impl Generator<'_> {
                 normalize: Default::default(),
                 token: None,
                 advance_clock: None,
+                call: None,
             }],
         });
         self.cases.last_mut().expect("a case was just pushed")

@@ -136,6 +136,42 @@ impl Http {
         )
     }
 
+    /// `GET`s this fake's control-plane `endpoint` (`contract?read_only=1`) in world `namespace`
+    /// (the default one without): the HTTP status and the body. `None` for a target made without
+    /// a control plane.
+    pub fn get_control(
+        &self,
+        namespace: Option<&str>,
+        endpoint: &str,
+    ) -> Option<Result<(u16, String), TargetError>> {
+        let control = self.control.as_deref()?;
+        let url = match namespace {
+            None => format!("{control}{endpoint}"),
+            Some(name) => {
+                let root = control.strip_suffix(CONTROL_PREFIX).unwrap_or(control);
+                format!("{root}/_ns/{name}{CONTROL_PREFIX}{endpoint}")
+            }
+        };
+        let mut get = self.agent.get(&url);
+        if let Some(token) = &self.admin_token {
+            get = get.header("Authorization", &format!("Bearer {token}"));
+        }
+        let failed = |kind| TargetError {
+            url: url.clone(),
+            kind,
+        };
+        let answered = get.call().and_then(|mut response| {
+            let status = response.status().as_u16();
+            let body = response
+                .body_mut()
+                .with_config()
+                .limit(256 * 1024 * 1024)
+                .read_to_string()?;
+            Ok((status, body))
+        });
+        Some(answered.map_err(|e| failed(TargetErrorKind::Transport(e))))
+    }
+
     /// Sends `token` with every control-plane request (a fake started with `--admin-token`).
     pub fn with_admin_token(mut self, token: Option<String>) -> Http {
         self.admin_token = token;

@@ -21,12 +21,15 @@
 //! - `secrets`: the passwords a run sends, scrubbed from everything it writes.
 //! - `record`: the recording proxy, which turns real traffic into cases and snapshots.
 //! - `samples`: the OpenAPI document's examples, asked of an in-process fake.
+//! - `contract`: a world's journal (the calls a client made) as a fixtures directory of one
+//!   scenario, which `check` then runs against any target.
 //!
 //! It talks to any target; the in-process workbench is one of them, so this folder is the only
 //! one that may use all the others.
 
 mod case;
 mod config;
+mod contract;
 mod coverage;
 mod credentials;
 mod fixtures;
@@ -48,6 +51,7 @@ mod target;
 pub use case::select;
 pub use case::{Case, Form, Step};
 pub use config::{Credentials, Principal, Reset, Resources, TargetConfig};
+pub use contract::{Contract, ContractError, contract, contract_of_world, contract_source};
 pub use coverage::{Coverage, Family, FunctionCoverage, Item};
 pub use credentials::{CredentialsError, check_credentials};
 pub use fixtures::Fixtures;

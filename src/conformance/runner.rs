@@ -331,6 +331,12 @@ impl Runner<'_> {
         })
     }
 
+    /// The normalized answers the target gives `case`'s steps, as a run records them (for a
+    /// consumer contract, whose snapshot is what its target answered).
+    pub(super) fn snapshot(&self, case: &Case) -> Result<Snapshot, Outcome> {
+        self.answers(case, &Secrets::of(self.config), &PrincipalTokens::new())
+    }
+
     /// The case's reviewed snapshot, if it has one; a broken outcome if it cannot be read.
     fn expected(&self, case: &Case) -> Result<Option<Snapshot>, Outcome> {
         let relative = format!("snapshots/{}.json", case.id);
@@ -351,7 +357,12 @@ impl Runner<'_> {
         if expected.is_some_and(|e| e.matches(actual, self.options.strict)) {
             return Outcome::Passed;
         }
-        let diff = snapshot::diff(expected, actual);
+        let mut diff = snapshot::diff(expected, actual);
+        if let Some(expected) = expected {
+            let labels: Vec<Option<&str>> = case.steps.iter().map(|s| s.call.as_deref()).collect();
+            let steps = snapshot::differing_steps(expected, actual, &labels, self.options.strict);
+            diff.insert_str(0, &steps);
+        }
         match expected {
             None => Outcome::New { diff },
             Some(_) if case.provenance == Provenance::Inferred && !self.options.strict => {

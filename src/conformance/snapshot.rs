@@ -122,6 +122,57 @@ pub(super) fn diff(expected: Option<&Snapshot>, actual: &Snapshot) -> String {
         .to_string()
 }
 
+/// A line for each step of a multi-step case whose answer differs from its snapshot, saying
+/// which step (and, where the case names it, the call it stands for: `call 4: GET cards/list`)
+/// and what differs, so a long diff still points at the request it concerns.
+pub(super) fn differing_steps(
+    expected: &Snapshot,
+    actual: &Snapshot,
+    labels: &[Option<&str>],
+    strict: bool,
+) -> String {
+    let count = expected.steps.len().max(actual.steps.len());
+    if count < 2 {
+        return String::new();
+    }
+    let mut lines = String::new();
+    for at in 0..count {
+        let label = match labels.get(at).copied().flatten() {
+            Some(label) => format!(" ({label})"),
+            None => String::new(),
+        };
+        let what = match (expected.steps.get(at), actual.steps.get(at)) {
+            (Some(want), Some(got)) => {
+                let mut parts = Vec::new();
+                let mut part = |field: &str, want: &str, got: &str| {
+                    if want != got {
+                        parts.push(format!("{field} {want:?} → {got:?}"));
+                    }
+                };
+                part("request", &want.request, &got.request);
+                part("code", &want.code, &got.code);
+                part("key", &want.key, &got.key);
+                if strict {
+                    part("message", &want.message, &got.message);
+                }
+                if want.data != got.data {
+                    parts.push("data".into());
+                }
+                parts.join(", ")
+            }
+            (Some(_), None) => "not sent".into(),
+            (None, _) => "sent, but the snapshot has no such step".into(),
+        };
+        if !what.is_empty() {
+            lines.push_str(&format!(
+                "step {} of {count}{label} differs: {what}\n",
+                at + 1
+            ));
+        }
+    }
+    lines
+}
+
 /// The envelope's parts, as strings however the target wrote them, and the raw `data`.
 pub(crate) fn record(request: String, answer: &WireAnswer) -> (Recorded, Option<Json>) {
     let not_an_envelope = |why: &str| Recorded {

@@ -39,7 +39,7 @@ use crate::report_file::ReportFile;
 mod target;
 
 pub use target::http;
-use target::{check, hunt, learn, record};
+use target::{check, contract, hunt, learn, record};
 
 /// A command, ready to run.
 pub enum Run {
@@ -49,6 +49,7 @@ pub enum Run {
     /// `check --in-process --mutants`.
     Hunt(Hunt),
     Record(Record),
+    Contract(Contract),
     Accept(Accept),
     Mutants,
     /// Lint the spec in this directory, or the embedded one.
@@ -69,6 +70,15 @@ impl Run {
             Run::Mutants | Run::Lint(_) | Run::Export(_) | Run::Completions(_)
         )
     }
+}
+
+/// `contract`: where to ask, which worlds, and where to write.
+pub struct Contract {
+    pub fake: Http,
+    /// Each world (`None` the default one) and the name its scenario asks for, if not its own.
+    pub worlds: Vec<(Option<String>, Option<String>)>,
+    pub read_only: bool,
+    pub out: PathBuf,
 }
 
 pub struct Serve {
@@ -157,6 +167,7 @@ pub fn resolve(cli: Cli) -> anyhow::Result<Run> {
         Command::Check(args) if args.mutants => Run::Hunt(hunt(args)?),
         Command::Check(args) => Run::Check(Box::new(check(args)?)),
         Command::Record(args) => Run::Record(record(args)?),
+        Command::Contract(args) => Run::Contract(contract(args)?),
         Command::Accept(AcceptArgs {
             fixtures,
             filter,
@@ -228,7 +239,9 @@ fn serve(args: ServeArgs) -> anyhow::Result<Serve> {
     let samples = SampleSource(Box::new(move || {
         conformance::samples(&asked, world.clone())
     }));
-    let workbench = Workbench::new(spec, seed, config).with_samples(samples);
+    let workbench = Workbench::new(spec, seed, config)
+        .with_samples(samples)
+        .with_contracts(conformance::contract_source());
     for rule in &faults {
         let added = FaultSpec::from_json(rule).and_then(|spec| workbench.add_fault(spec));
         added.with_context(|| format!("--fault {rule}"))?;

@@ -14,8 +14,8 @@ use enswitch_fake::conformance::{
 use enswitch_fake::fake;
 use enswitch_fake::workbench::{Config, Workbench};
 
-use super::{Check, Hunt, Learn, Record, seed, spec};
-use crate::cli::{AuthArg, CheckArgs, LearnArgs, RecordArgs, ReportArg, UpdateArg};
+use super::{Check, Contract, Hunt, Learn, Record, seed, spec};
+use crate::cli::{AuthArg, CheckArgs, ContractArgs, LearnArgs, RecordArgs, ReportArg, UpdateArg};
 use crate::report_file::ReportFile;
 
 pub(super) fn check(args: CheckArgs) -> anyhow::Result<Check> {
@@ -214,6 +214,51 @@ pub(super) fn record(args: RecordArgs) -> anyhow::Result<Record> {
     Ok(Record {
         listen,
         recorder: Arc::new(recorder),
+        out,
+    })
+}
+
+pub(super) fn contract(args: ContractArgs) -> anyhow::Result<Contract> {
+    let ContractArgs {
+        from,
+        namespace,
+        name,
+        read_only,
+        out,
+        admin_token,
+        ca_cert,
+    } = args;
+    let fake = http("--from", &from, true, ca_cert.as_deref())?.with_admin_token(admin_token);
+    let valid = |text: &str| {
+        (1..=64).contains(&text.len())
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    for (flag, given) in namespace
+        .iter()
+        .map(|n| ("--namespace", n))
+        .chain(name.iter().map(|n| ("--name", n)))
+    {
+        if !valid(given) {
+            bail!("{flag} {given}: a name is 1 to 64 letters, digits, '-' or '_'");
+        }
+    }
+    if name.is_some() && namespace.len() > 1 {
+        bail!("--name names one world's scenario: give it with one --namespace at most");
+    }
+    let worlds = if namespace.is_empty() {
+        vec![(None, name)]
+    } else {
+        namespace
+            .into_iter()
+            .map(|world| (Some(world), name.clone()))
+            .collect()
+    };
+    Ok(Contract {
+        fake,
+        worlds,
+        read_only,
         out,
     })
 }

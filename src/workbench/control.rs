@@ -94,6 +94,7 @@ impl Workbench {
                 self.in_world(name, |world| set_strict_client(world, &request.body))
             }
             (Method::Get, "requests", _) => self.requests_page(name, &query),
+            (Method::Get, "contract", _) => self.in_world(name, |_| self.contract(name, &query)),
             (Method::Get, "events", _) => return self.events(name, &query),
             (Method::Post, "faults", _) => self.post_fault(name, &request.body),
             (Method::Get, "faults", _) => {
@@ -174,6 +175,30 @@ impl Workbench {
         match self.namespace(name) {
             Ok(world) => endpoint(&world),
             Err(refused) => HttpAnswer::api(&refused.into(), HttpStatusMode::Mirror),
+        }
+    }
+
+    /// `/_fake/contract?name=&read_only=1`: the world's calls since its last reset as a consumer
+    /// contract (its files, by path, and notes); 422 naming the call when they cannot be one.
+    fn contract(&self, name: Option<&str>, query: &RawParams) -> HttpAnswer {
+        let Some(source) = &self.contracts else {
+            return error(
+                501,
+                "this build makes no contracts (the conformance feature is off)".into(),
+            );
+        };
+        let read_only = match query.get("read_only") {
+            None | Some("0" | "false") => false,
+            Some("1" | "true") => true,
+            Some(_) => return error(400, "read_only is 1 or 0".into()),
+        };
+        let entries = self
+            .journal
+            .entries(journal::Worlds::One(name), None, 0, usize::MAX);
+        let contract = query.get("name").or(name).unwrap_or("default");
+        match (source.0)(&self.fake, &entries, contract, read_only) {
+            Ok(contract) => HttpAnswer::json(200, &contract),
+            Err(why) => error(422, why),
         }
     }
 
@@ -449,7 +474,7 @@ fn allowed(what: &str, namespace: Option<&str>) -> Option<&'static str> {
     match (what, namespace) {
         (
             "health" | "overview" | "state" | "seed" | "groups" | "batches" | "cards" | "requests"
-            | "events" | "diagnostics",
+            | "events" | "diagnostics" | "contract",
             _,
         )
         | ("ns", None) => Some("GET"),
@@ -472,7 +497,7 @@ mod tests {
 
     /// Every endpoint the router has, as `allowed` knows them (a new one is added here and to
     /// `control-openapi.yaml` together).
-    const ENDPOINTS: [&str; 17] = [
+    const ENDPOINTS: [&str; 18] = [
         "health",
         "overview",
         "state",
@@ -482,6 +507,7 @@ mod tests {
         "cards",
         "requests",
         "events",
+        "contract",
         "ns",
         "reset",
         "clock",

@@ -41,7 +41,7 @@ pub(super) const PAGE_DEFAULT: usize = 1_000;
 pub(super) const PAGE_BYTES: usize = 256 * 1024;
 
 /// The most of an answer an entry keeps: a list of a million cards is no journal's business.
-pub(super) const ANSWER_LIMIT: usize = 64 * 1024;
+pub const ANSWER_LIMIT: usize = 64 * 1024;
 
 /// The most bytes of parameters an entry keeps (a megabyte of `a&a&…` is half a million pairs);
 /// those sent past it are counted in `params_cut`.

@@ -60,7 +60,7 @@ pub use fault::{
     Action, Fault, FaultError, FaultRule, FaultSpec, Faults, MAX_DELAY_MS, MAX_FAULT_RULES,
 };
 pub use info::{ControlMode, ServerInfo, StateInfo};
-pub use journal::{Entry, Follower, Journal, Next, Start, Worlds};
+pub use journal::{ANSWER_LIMIT, Entry, Follower, Journal, Next, Start, Worlds};
 pub use log::{API_TARGET, CONTROL_TARGET};
 pub use namespace::{MAX_NAMESPACES, NAME_RULE, NAMESPACE_PREFIX};
 pub use reply::{Events, HttpAnswer, HttpStatusMode, Reply};
@@ -131,6 +131,8 @@ pub struct Workbench {
     openapi: [OnceLock<String>; 2],
     /// What makes that document's examples; none without `with_samples`.
     samples: Option<SampleSource>,
+    /// What makes `GET /_fake/contract`'s contracts; none without `with_contracts`.
+    contracts: Option<ContractSource>,
     /// Whether its calls are events of the request log: not for a workbench the tool asks
     /// itself (the document's examples), whose calls no client made.
     logged: bool,
@@ -139,6 +141,21 @@ pub struct Workbench {
 /// Makes the OpenAPI document's examples when it is first asked for. The conformance suite
 /// knows how to ask a fake for them; the workbench, below it, is handed the way.
 pub struct SampleSource(pub Box<dyn Fn() -> Samples + Send + Sync>);
+
+/// Turns one world's journal into a consumer contract for `GET /_fake/contract`: the
+/// conformance suite knows how; the workbench, below it, is handed the way. Called with the
+/// fake, the world's entries oldest first, the contract's name and whether it is to change
+/// nothing; answers the contract as JSON, or why there is none.
+#[expect(clippy::type_complexity, reason = "one hook, named once")]
+pub struct ContractSource(
+    pub Box<dyn Fn(&Fake, &[Entry], &str, bool) -> Result<serde_json::Value, String> + Send + Sync>,
+);
+
+impl std::fmt::Debug for ContractSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ContractSource")
+    }
+}
 
 impl std::fmt::Debug for SampleSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -167,6 +184,7 @@ impl Workbench {
             started: Instant::now(),
             openapi: [OnceLock::new(), OnceLock::new()],
             samples: None,
+            contracts: None,
             logged: true,
         }
     }
@@ -180,6 +198,12 @@ impl Workbench {
     /// The OpenAPI document served at `/_fake/openapi.json` shows the examples `source` makes.
     pub fn with_samples(mut self, source: SampleSource) -> Workbench {
         self.samples = Some(source);
+        self
+    }
+
+    /// `GET /_fake/contract` makes its contracts with `source`.
+    pub fn with_contracts(mut self, source: ContractSource) -> Workbench {
+        self.contracts = Some(source);
         self
     }
 

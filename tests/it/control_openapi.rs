@@ -43,7 +43,7 @@ fn every_operation_described_answers_as_described() {
     let fake = Fake::start();
     let document: Value = fake.get("/_fake/control-openapi.json").json();
     // One request per operation, in an order that leaves each something to act on.
-    let requests: [(&str, &str, &str, Option<&str>); 20] = [
+    let requests: [(&str, &str, &str, Option<&str>); 21] = [
         ("health", "GET", "/_fake/health", None),
         ("getState", "GET", "/_fake/state", None),
         ("getSeed", "GET", "/_fake/seed", None),
@@ -63,6 +63,7 @@ fn every_operation_described_answers_as_described() {
             Some(r#"{"strict_client":false}"#),
         ),
         ("listDiagnostics", "GET", "/_fake/diagnostics", None),
+        ("getContract", "GET", "/_fake/contract?name=api", None),
         (
             "addFault",
             "POST",
@@ -82,6 +83,10 @@ fn every_operation_described_answers_as_described() {
         ("listNamespaces", "GET", "/_fake/ns", None),
         ("dropNamespace", "DELETE", "/_fake/ns/test-1", None),
     ];
+    // A call for the contract to hold.
+    let call =
+        fake.get("/api/json/cards/groups/get/?auth_username=user;auth_password=password;id=123");
+    assert_eq!(call.code(), "200", "{}", call.body);
     // A namespace to list and drop, made through the document's second server.
     let namespaced = fake.get("/_ns/test-1/_fake/clock");
     assert_eq!(namespaced.status, 200, "{}", namespaced.body);

@@ -19,6 +19,7 @@
 //! - `concurrency`: 32 clients at once; SIGTERM with requests in flight.
 //! - `durability`: `serve --state` killed and restarted under writes: nothing answered OK lost.
 //! - `conformance`: the runner and its suite against the fake; reports, updates, skips.
+//! - `contract`: issue 33: a client's calls as a contract, checked against other fakes.
 //! - `reports`: the HTML report and the coverage JSON, as files a person or CI reads.
 //! - `learn`: `learn` over HTTP against the fake and against a fake on another spec.
 //! - `hostile`: the bad-input corpus, byte for byte over loopback.
@@ -39,6 +40,7 @@ mod codes;
 mod concurrency;
 mod conformance;
 mod console;
+mod contract;
 mod control_openapi;
 mod dashboard;
 mod diagnostics;

@@ -36,7 +36,8 @@ impl Fake {
     pub fn with(config: Config, rng_seed: u64) -> Fake {
         let spec = Spec::embedded().unwrap();
         let world: World = seed::embedded(&spec, rng_seed).unwrap();
-        let app = Workbench::new(spec, world, config);
+        let app = Workbench::new(spec, world, config)
+            .with_contracts(enswitch_fake::conformance::contract_source());
         Fake {
             server: FakeServer::builder().workbench(app).start().unwrap(),
         }

@@ -1,0 +1,777 @@
+//! Consumer contracts: the API calls a client made to one world of the fake, in order, turned
+//! into a fixtures directory that `check --fixtures DIR` runs against any target. One scenario
+//! (`scenario/contract-<name>`), each call a step, the answers the client read as its snapshot.
+//!
+//! - **Who**: a call's `auth_username` becomes the principal of that seed user's role (the
+//!   embedded seed's, as `TargetConfig::fake_seed` names them); any 401 becomes `nobody`; a call
+//!   sent with `auth_token` sends the token the last `user/login` before it issued, captured.
+//!   No password or token is written: the journal never held one.
+//! - **Ids**: the value of a parameter that refers to an object becomes the config's resource
+//!   when it is one (`{group}`), else a capture of the first earlier answer that gave it
+//!   (`{batch_1}`, the batch call 1 answered), else stays as sent (and a note says so when it
+//!   names a seed object the config cannot map).
+//! - **Answers**: the journal's, replayed through the runner itself (a target that answers each
+//!   step with the recorded answer), so the snapshot is normalized exactly as `check` will
+//!   normalize the target's answers.
+//! - **Read-only**: a call that changed state is sent with `validation=1` instead; a call that
+//!   needs what such a call made is left out; the snapshot is then what a fresh fake answers,
+//!   and every call whose answer is no longer the one the client read is named in the notes.
+//!
+//! The journal's limits are refusals, not guesses: a world whose first calls were dropped, a
+//! call whose parameters or answer were cut, a value with braces (which a scenario would read as
+//! a placeholder).
+
+use std::collections::{BTreeMap, VecDeque};
+use std::path::Path;
+use std::sync::Mutex;
+
+use serde::Serialize;
+use serde_json::Value as Json;
+
+use crate::conformance::case::{Case, Form, Step, placeholders};
+use crate::conformance::config::{Principal, Resources, TargetConfig};
+use crate::conformance::fixtures::Fixtures;
+use crate::conformance::runner::{AuthMode, Options, Runner, UpdateMode};
+use crate::conformance::snapshot::Snapshot;
+use crate::conformance::target::{
+    InProcess, Target, TargetError, TargetErrorKind, WireAnswer, WireRequest,
+};
+use crate::conformance::{normalize, scenario};
+use crate::fake::{Fake, is_secret};
+use crate::spec::{AUTH_PARAMS, Access, ResourceKind, Spec};
+use crate::workbench::{Config, Entry, Workbench};
+
+/// The file that makes a fixtures directory a contract: `check` then runs its scenarios only.
+pub(super) const MARKER: &str = "contract.yaml";
+
+/// A contract, as files relative to its directory, and what a reader should know about it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Contract {
+    /// The scenario's name: its id is `contract-<name>`.
+    pub name: String,
+    /// How many of the client's calls it holds as steps.
+    pub steps: usize,
+    /// Path (`scenarios/contract-x.yaml`) → text.
+    pub files: BTreeMap<String, String>,
+    /// Calls left out, sent otherwise, or sent with a value the config cannot map.
+    pub notes: Vec<String>,
+}
+
+/// Why a world's calls cannot be a contract; each names the call.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ContractError {
+    #[error("{0}: a contract's name is 1 to 64 letters, digits, '-' or '_'")]
+    BadName(String),
+    #[error(
+        "no API call to make a contract of: this world's journal is empty since its last reset"
+    )]
+    NoCalls,
+    #[error(
+        "the journal no longer holds this world's first {0} call(s) (it keeps 100,000 entries or \
+         64 MiB, all worlds together); a contract needs every call since the last reset"
+    )]
+    NotFromStart(u64),
+    #[error(
+        "call {seq} ({function}): its answer is longer than the journal keeps (64 KiB), so the \
+         contract cannot hold what the client read; ask for fewer rows (count=) in that call"
+    )]
+    AnswerCut { seq: u64, function: String },
+    #[error("call {seq} ({function}): more parameters than the journal keeps (64 KiB of them)")]
+    ParamsCut { seq: u64, function: String },
+    #[error(
+        "call {seq} ({function}): user {username:?} is none of the seed's roles (user, reader, \
+         nocards, noplan, other, reseller), so no target config can name it"
+    )]
+    UnknownUser {
+        seq: u64,
+        function: String,
+        username: String,
+    },
+    #[error(
+        "call {seq} ({function}): {name}= holds '{{' and '}}', which a scenario reads as a \
+         placeholder"
+    )]
+    Braces {
+        seq: u64,
+        function: String,
+        name: String,
+    },
+    #[error("call {seq} ({function}): sent a token that no user/login call of this world issued")]
+    UnissuedToken { seq: u64, function: String },
+    #[error("replaying the calls: {0}")]
+    Replay(String),
+}
+
+/// The contract of `entries` (one world's journal, oldest first), named `name`. With
+/// `read_only`, calls that changed state become `validation=1` probes, answered by a fresh fake
+/// of `fake`'s spec and seed.
+pub fn contract(
+    fake: &Fake,
+    entries: &[Entry],
+    name: &str,
+    read_only: bool,
+) -> Result<Contract, ContractError> {
+    if name.is_empty()
+        || name.len() > 64
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(ContractError::BadName(name.chars().take(80).collect()));
+    }
+    let first = entries.first().ok_or(ContractError::NoCalls)?;
+    if first.seq > 1 {
+        return Err(ContractError::NotFromStart(first.seq - 1));
+    }
+    let config = TargetConfig::fake_seed();
+    let mut notes = Vec::new();
+    let calls = calls(fake.spec(), &config, entries, &mut notes)?;
+    let id = format!("contract-{name}");
+    let rules_text = normalize_text();
+    let rules = normalize::load("normalize.yaml", &rules_text)
+        .map_err(|e| ContractError::Replay(e.to_string()))?;
+
+    // What the client read, normalized by the runner as `check` will normalize a target's.
+    let replay = Replay::of(calls.iter().map(|c| c.answer.clone()));
+    let read = snapshot_of(&replay, &config, &rules, &case_of(&id, &calls)?)?;
+    let (sent, snapshot) = if read_only {
+        let probes = probes(fake.spec(), &calls, &mut notes);
+        let fresh = InProcess {
+            workbench: Workbench::new(fake.spec().clone(), fake.seed().clone(), Config::default())
+                .unlogged(),
+        };
+        let probed = snapshot_of(&fresh, &config, &rules, &case_of(&id, &probes)?)?;
+        for (call, got) in probes.iter().zip(&probed.steps) {
+            let Some(at) = calls.iter().position(|c| c.seq == call.seq) else {
+                continue;
+            };
+            let was = &read.steps[at];
+            let same = (&got.code, &got.key, &got.data) == (&was.code, &was.key, &was.data);
+            if !same && !call.probe {
+                notes.push(format!(
+                    "call {} ({}): answered otherwise once the calls before it changed \
+                     nothing; its snapshot is what a fresh fake answers, not what the client read",
+                    call.seq, call.step.function
+                ));
+            }
+        }
+        (probes, probed)
+    } else {
+        (calls, read)
+    };
+
+    let files = BTreeMap::from([
+        (MARKER.to_owned(), marker_text()),
+        ("normalize.yaml".to_owned(), rules_text),
+        (
+            format!("scenarios/{id}.yaml"),
+            scenario_text(&id, &sent, &notes),
+        ),
+        (format!("snapshots/scenario/{id}.json"), snapshot.to_text()),
+    ]);
+    Ok(Contract {
+        name: name.to_owned(),
+        steps: sent.len(),
+        files,
+        notes,
+    })
+}
+
+impl Contract {
+    /// Writes the files under `dir` (made if missing), replacing a contract of the same name.
+    pub fn write(&self, dir: &Path) -> std::io::Result<()> {
+        for (relative, text) in &self.files {
+            let path = dir.join(relative);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(path, text)?;
+        }
+        Ok(())
+    }
+}
+
+/// One of the client's calls, as a step of the contract.
+#[derive(Debug, Clone)]
+struct Call {
+    /// Its sequence number in its world: what the notes and comments call it.
+    seq: u64,
+    code: String,
+    step: Step,
+    answer: WireAnswer,
+    /// The raw `data` of its answer, where later calls find the ids they used.
+    data: Option<Json>,
+    /// Whether it changed the world (a write answered 200 or 204, not `validation=1`).
+    changed: bool,
+    /// Whether it is sent as a `validation=1` probe (read-only contracts).
+    probe: bool,
+}
+
+/// The calls of `entries` as steps: principals, references and captures.
+fn calls(
+    spec: &Spec,
+    config: &TargetConfig,
+    entries: &[Entry],
+    notes: &mut Vec<String>,
+) -> Result<Vec<Call>, ContractError> {
+    let mut calls: Vec<Call> = Vec::new();
+    for entry in entries {
+        let (seq, function) = (entry.seq, entry.function.clone());
+        if let Some(fault) = entry.fault {
+            notes.push(format!(
+                "call {seq} ({function}): left out, answered by an injected fault ({fault})"
+            ));
+            continue;
+        }
+        let Some(answer) = &entry.answer else {
+            notes.push(format!("call {seq} ({function}): left out, never answered"));
+            continue;
+        };
+        if entry.params_cut > 0 {
+            return Err(ContractError::ParamsCut { seq, function });
+        }
+        let body = String::from_utf8_lossy(answer).into_owned();
+        let envelope: Option<Json> = serde_json::from_str(&body).ok();
+        if envelope.is_none() && answer.len() >= crate::workbench::ANSWER_LIMIT {
+            return Err(ContractError::AnswerCut { seq, function });
+        }
+        let code = envelope
+            .as_ref()
+            .and_then(|e| e["responses"][0]["code"].as_str())
+            .unwrap_or_default()
+            .to_owned();
+        let data = envelope.as_ref().and_then(|e| e.get("data")).cloned();
+        let raw = &entry.params;
+
+        let mut step = Step {
+            function: function.clone(),
+            principal: Principal::Full,
+            params: Vec::new(),
+            form: if entry.method == "POST" {
+                Form::PostBody
+            } else {
+                Form::GetSemicolon
+            },
+            capture: BTreeMap::new(),
+            normalize: BTreeMap::new(),
+            token: None,
+            advance_clock: None,
+            call: Some(format!("call {seq}: {} {function}", entry.method)),
+        };
+        if code == "401" {
+            step.principal = Principal::Nobody;
+        } else if raw.get("auth_token").is_some() {
+            let login = calls
+                .iter_mut()
+                .rev()
+                .find(|c| c.step.function == "user/login" && c.code == "200" && c.data.is_some());
+            let Some(login) = login else {
+                return Err(ContractError::UnissuedToken { seq, function });
+            };
+            let name = format!("token_{}", login.seq);
+            login.step.capture.insert(name.clone(), "auth_token".into());
+            step.token = Some(format!("{{{name}}}"));
+        } else {
+            let username = raw.get("auth_username").unwrap_or_default();
+            step.principal = config
+                .principals
+                .iter()
+                .find(|(_, c)| c.username == username)
+                .map(|(p, _)| *p)
+                .ok_or_else(|| ContractError::UnknownUser {
+                    seq,
+                    function: function.clone(),
+                    username: username.chars().take(64).collect(),
+                })?;
+        }
+
+        let spec_function = spec.function(&function);
+        for (name, value) in raw.pairs() {
+            if AUTH_PARAMS.contains(&name) || is_secret(name) {
+                continue;
+            }
+            if name.contains(['{', '}']) || value.contains(['{', '}']) {
+                return Err(ContractError::Braces {
+                    seq,
+                    function,
+                    name: name.chars().take(64).collect(),
+                });
+            }
+            let kind = spec_function
+                .and_then(|f| f.param(name))
+                .and_then(|p| p.refers_to.as_ref())
+                .map(|r| r.resource);
+            let reference = kind.and_then(|kind| {
+                resource_named(&config.resources, kind, value)
+                    .map(str::to_owned)
+                    .or_else(|| capture_from(&mut calls, kind, name, value))
+            });
+            match reference {
+                Some(placeholder) => step.params.push(format!("{name}={{{placeholder}}}")),
+                None => {
+                    // The call succeeded, so the object was there: the seed's, by a number only
+                    // this fake's seed gives it.
+                    if kind.is_some() && matches!(code.as_str(), "200" | "201" | "204") {
+                        notes.push(format!(
+                            "call {seq} ({function}): {name}={value} is an object of the \
+                             fake's seed that no config resource names; sent as it is"
+                        ));
+                    }
+                    step.params.push(format!("{name}={value}"));
+                }
+            }
+        }
+        let writes = spec_function.is_some_and(|f| f.access.value == Access::Write);
+        let changed = writes && matches!(code.as_str(), "200" | "204") && {
+            raw.get("validation") != Some("1")
+        };
+        calls.push(Call {
+            seq,
+            code,
+            step,
+            answer: WireAnswer { status: 200, body },
+            data,
+            changed,
+            probe: false,
+        });
+    }
+    if calls.is_empty() {
+        return Err(ContractError::NoCalls);
+    }
+    Ok(calls)
+}
+
+/// The config resources an object of `kind` may be, in the order a value is tried.
+fn resource_names(kind: ResourceKind) -> &'static [&'static str] {
+    match kind {
+        ResourceKind::CardGroup => &["group", "foreign_group", "missing_group"],
+        ResourceKind::Batch => &["batch", "foreign_batch", "missing_batch"],
+        ResourceKind::Card => &["card", "foreign_card", "missing_card"],
+        ResourceKind::Sound => &["sound", "foreign_sound", "missing_sound"],
+        ResourceKind::RatePlan => &["plan", "foreign_plan"],
+        ResourceKind::Customer => &["customer", "foreign_customer"],
+    }
+}
+
+/// The field an answer names an object of `kind` by (`cardgroup` in a row of cards/list).
+fn field_of(kind: ResourceKind) -> &'static str {
+    match kind {
+        ResourceKind::CardGroup => "cardgroup",
+        ResourceKind::Batch => "batch",
+        ResourceKind::Card => "card",
+        ResourceKind::Sound => "sound",
+        ResourceKind::RatePlan => "plan",
+        ResourceKind::Customer => "customer",
+    }
+}
+
+fn resource_named(resources: &Resources, kind: ResourceKind, value: &str) -> Option<&'static str> {
+    resource_names(kind)
+        .iter()
+        .copied()
+        .find(|name| resources.get(name).as_deref() == Some(value))
+}
+
+/// A placeholder for `value`, captured from the first earlier answer that gave it (the one that
+/// made or first showed the object) under the parameter's name, `id`, or the object's field;
+/// `None` if no answer did.
+fn capture_from(
+    calls: &mut [Call],
+    kind: ResourceKind,
+    param: &str,
+    value: &str,
+) -> Option<String> {
+    let keys = [param, "id", field_of(kind)];
+    for call in calls.iter_mut() {
+        let Some(path) = call
+            .data
+            .as_ref()
+            .and_then(|data| path_to(data, value, &keys))
+        else {
+            continue;
+        };
+        let name = format!("{}_{}", field_of(kind), call.seq);
+        call.step.capture.insert(name.clone(), path);
+        return Some(name);
+    }
+    None
+}
+
+/// The dotted path (`0.card`, `id`) of the first leaf in `data` equal to `value` whose field is
+/// one of `keys`.
+fn path_to(data: &Json, value: &str, keys: &[&str]) -> Option<String> {
+    match data {
+        Json::Object(fields) => fields.iter().find_map(|(field, node)| {
+            let leaf = match node {
+                Json::String(s) => Some(s.clone()),
+                Json::Number(n) => Some(n.to_string()),
+                _ => None,
+            };
+            if leaf.as_deref() == Some(value) && keys.contains(&field.as_str()) {
+                return Some(field.clone());
+            }
+            path_to(node, value, keys).map(|rest| format!("{field}.{rest}"))
+        }),
+        Json::Array(rows) => rows
+            .iter()
+            .enumerate()
+            .find_map(|(at, row)| path_to(row, value, keys).map(|rest| format!("{at}.{rest}"))),
+        _ => None,
+    }
+}
+
+/// The calls a target that must not change may be sent: each call that changed state sent with
+/// `validation=1` (and capturing nothing), each call that needs what such a call made left out.
+fn probes(spec: &Spec, calls: &[Call], notes: &mut Vec<String>) -> Vec<Call> {
+    let mut available: Vec<String> = Vec::new();
+    let mut kept = Vec::new();
+    for call in calls {
+        let needs: Vec<String> = call
+            .step
+            .params
+            .iter()
+            .chain(&call.step.token)
+            .flat_map(|p| placeholders(p))
+            .filter(|name| !Resources::NAMES.contains(&name.as_str()))
+            .collect();
+        if let Some(missing) = needs.iter().find(|n| !available.contains(n)) {
+            notes.push(format!(
+                "call {} ({}): left out, it needs {{{missing}}}, which only a call that \
+                 changed state gave",
+                call.seq, call.step.function
+            ));
+            continue;
+        }
+        let mut call = call.clone();
+        let takes_validation = spec
+            .function(&call.step.function)
+            .is_some_and(|f| f.param("validation").is_some());
+        if call.changed {
+            if !takes_validation {
+                notes.push(format!(
+                    "call {} ({}): left out, it changed state and takes no validation=1",
+                    call.seq, call.step.function
+                ));
+                continue;
+            }
+            call.step.params.push("validation=1".into());
+            call.step.capture.clear();
+            call.probe = true;
+            notes.push(format!(
+                "call {} ({}): sent with validation=1, so it changes nothing and its answer \
+                 (201) is not the one the client read",
+                call.seq, call.step.function
+            ));
+        }
+        available.extend(call.step.capture.keys().cloned());
+        kept.push(call);
+    }
+    kept
+}
+
+/// The scenario of `calls`, as `check` will load it from its file.
+fn case_of(id: &str, calls: &[Call]) -> Result<Case, ContractError> {
+    scenario::load(
+        &format!("scenarios/{id}.yaml"),
+        &scenario_text(id, calls, &[]),
+    )
+    .map_err(|e| ContractError::Replay(e.to_string()))
+}
+
+/// The normalized answers `target` gives `case`'s steps, as `check` records them.
+fn snapshot_of(
+    target: &dyn Target,
+    config: &TargetConfig,
+    rules: &normalize::Rules,
+    case: &Case,
+) -> Result<Snapshot, ContractError> {
+    let options = Options {
+        strict: false,
+        update: UpdateMode::No,
+        filter: None,
+        read_only: false,
+        auth: AuthMode::Password,
+    };
+    let runner = Runner {
+        target,
+        config,
+        rules,
+        fixtures: &Fixtures::Embedded,
+        options: &options,
+        interrupt: None,
+    };
+    runner
+        .snapshot(case)
+        .map_err(|outcome| ContractError::Replay(format!("{outcome:?}")))
+}
+
+/// A target that answers each request with the next answer the journal recorded.
+struct Replay {
+    answers: Mutex<VecDeque<WireAnswer>>,
+}
+
+impl Replay {
+    fn of(answers: impl Iterator<Item = WireAnswer>) -> Replay {
+        Replay {
+            answers: Mutex::new(answers.collect()),
+        }
+    }
+}
+
+impl Target for Replay {
+    fn send(&self, request: &WireRequest) -> Result<WireAnswer, TargetError> {
+        let next = self
+            .answers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop_front();
+        next.ok_or_else(|| TargetError {
+            url: format!("the journal's answer to {}", request.path),
+            kind: TargetErrorKind::Closed,
+        })
+    }
+
+    fn reset(&self) -> Result<bool, TargetError> {
+        Ok(true)
+    }
+}
+
+/// The suite's normalization rules, as the embedded fixtures hold them.
+fn normalize_text() -> String {
+    Fixtures::Embedded
+        .read("normalize.yaml")
+        .ok()
+        .flatten()
+        .expect("the embedded fixtures hold normalize.yaml")
+}
+
+fn marker_text() -> String {
+    format!(
+        "# A consumer contract: what a client's tests sent to enswitch-fake and what it answered.\n\
+         # `enswitch-fake check --fixtures DIR --target URL --config FILE` runs its scenarios\n\
+         # (and only those) against any Enswitch; see docs/contracts.md.\n\
+         contract: 1\nmade_by: enswitch-fake {}\n",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// The scenario file: the steps, each after a comment naming the client's call, and the notes.
+fn scenario_text(id: &str, calls: &[Call], notes: &[String]) -> String {
+    let quote = |text: &str| serde_json::to_string(text).expect("strings serialize");
+    let read_only = calls.iter().all(|c| !c.changed || c.probe);
+    let mut text = String::from(
+        "# A consumer contract, made by enswitch-fake from the calls a client made, in order.\n",
+    );
+    for note in notes {
+        text.push_str(&format!("# note: {note}\n"));
+    }
+    text.push_str(&format!(
+        "id: {}\nrule: {}\nprovenance: documented\nread_only: {read_only}\nsteps:\n",
+        quote(id),
+        quote("the target answers the client's calls as the fake did"),
+    ));
+    for call in calls {
+        let step = &call.step;
+        text.push_str(&format!(
+            "  # answered {}\n  - function: {}\n    as: {}\n",
+            call.code,
+            quote(&step.function),
+            step.principal.as_str(),
+        ));
+        if step.form != Form::GetSemicolon {
+            let form = serde_json::to_value(step.form).expect("forms serialize");
+            text.push_str(&format!(
+                "    form: {}\n",
+                form.as_str().unwrap_or_default()
+            ));
+        }
+        if let Some(token) = &step.token {
+            text.push_str(&format!("    token: {}\n", quote(token)));
+        }
+        if let Some(label) = &step.call {
+            text.push_str(&format!("    call: {}\n", quote(label)));
+        }
+        let params: Vec<String> = step.params.iter().map(|p| quote(p)).collect();
+        text.push_str(&format!("    params: [{}]\n", params.join(", ")));
+        if !step.capture.is_empty() {
+            let captures: Vec<String> = step
+                .capture
+                .iter()
+                .map(|(name, path)| format!("{name}: {}", quote(path)))
+                .collect();
+            text.push_str(&format!("    capture: {{{}}}\n", captures.join(", ")));
+        }
+    }
+    text
+}
+
+/// What a workbench makes `GET /_fake/contract`'s contracts with (`Workbench::with_contracts`).
+pub fn contract_source() -> crate::workbench::ContractSource {
+    crate::workbench::ContractSource(Box::new(|fake, entries, name, read_only| {
+        let contract = contract(fake, entries, name, read_only).map_err(|why| why.to_string())?;
+        Ok(serde_json::to_value(contract).expect("contracts serialize"))
+    }))
+}
+
+/// The contract of world `namespace` (the default one for `None`) of an in-process `workbench`:
+/// every call since its last reset, as `GET /_fake/contract` makes it over HTTP.
+pub fn contract_of_world(
+    workbench: &Workbench,
+    namespace: Option<&str>,
+    name: &str,
+    read_only: bool,
+) -> Result<Contract, ContractError> {
+    let world = crate::workbench::Worlds::One(namespace);
+    let entries = workbench.journal().entries(world, None, 0, usize::MAX);
+    contract(workbench.fake(), &entries, name, read_only)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fake::{API_PREFIX, ApiRequest, Method};
+
+    /// A call as `user` (or `who`) to the default world of `workbench`, `;`-separated.
+    fn call(workbench: &Workbench, who: &str, function: &str, params: &str) -> Json {
+        let password = match who {
+            "admin" => "admin-password",
+            _ => "password",
+        };
+        let request = ApiRequest {
+            method: Method::Get,
+            path: format!("{API_PREFIX}{function}/"),
+            query: format!("auth_username={who};auth_password={password};{params}"),
+            content_type: None,
+            admin_token: None,
+            accept: None,
+            body: Vec::new(),
+        };
+        let reply = workbench.serve(request);
+        serde_json::from_slice(&reply.answer().unwrap().body).unwrap()
+    }
+
+    fn workbench() -> Workbench {
+        Workbench::embedded().unwrap()
+    }
+
+    #[test]
+    fn a_path_reaches_the_first_leaf_of_a_named_field() {
+        let data = serde_json::json!([{"card": "1", "batch": 7}, {"card": "2", "batch": 7}]);
+        assert_eq!(path_to(&data, "2", &["card"]).as_deref(), Some("1.card"));
+        assert_eq!(path_to(&data, "7", &["batch"]).as_deref(), Some("0.batch"));
+        assert_eq!(path_to(&data, "7", &["card"]), None);
+        let made = serde_json::json!({"id": 125});
+        assert_eq!(
+            path_to(&made, "125", &["batch", "id"]).as_deref(),
+            Some("id")
+        );
+    }
+
+    #[test]
+    fn a_read_only_contract_probes_each_write_and_names_the_calls_that_lost_their_meaning() {
+        let workbench = workbench();
+        call(
+            &workbench,
+            "user",
+            "cards/groups/update",
+            "id=123;description=changed",
+        );
+        call(&workbench, "user", "cards/groups/get", "id=123");
+        let made = call(
+            &workbench,
+            "user",
+            "cards/batches/create",
+            "cardgroup=123;batch_name=b;number=1",
+        );
+        let batch = made["data"]["id"].as_i64().unwrap();
+        call(&workbench, "user", "cards/list", &format!("batch={batch}"));
+        call(&workbench, "user", "cards/groups/get", "id=124");
+
+        let kept = contract_of_world(&workbench, None, "kept", false).unwrap();
+        assert_eq!(kept.steps, 5);
+        assert!(kept.notes.is_empty(), "{:?}", kept.notes);
+
+        let probed = contract_of_world(&workbench, None, "probed", true).unwrap();
+        let notes = probed.notes.join("\n");
+        for expected in [
+            "call 1 (cards/groups/update): sent with validation=1",
+            "call 2 (cards/groups/get): answered otherwise once the calls before it changed nothing",
+            "call 3 (cards/batches/create): sent with validation=1",
+            "call 4 (cards/list): left out, it needs {batch_3}",
+        ] {
+            assert!(notes.contains(expected), "no {expected:?} in\n{notes}");
+        }
+        // The unchanged read of another customer's group keeps the client's answer (404).
+        assert!(!notes.contains("call 5"), "{notes}");
+        assert_eq!(probed.steps, 4);
+        let scenario = &probed.files["scenarios/contract-probed.yaml"];
+        assert!(scenario.contains("read_only: true"), "{scenario}");
+        assert!(
+            scenario.contains("\"description=changed\", \"validation=1\"]"),
+            "{scenario}"
+        );
+        let snapshot: Snapshot =
+            serde_json::from_str(&probed.files["snapshots/scenario/contract-probed.json"]).unwrap();
+        let codes: Vec<&str> = snapshot.steps.iter().map(|s| s.code.as_str()).collect();
+        assert_eq!(codes, ["201", "200", "201", "404"]);
+    }
+
+    #[test]
+    fn what_a_contract_cannot_hold_is_refused_naming_the_call() {
+        let workbench = workbench();
+        assert_eq!(
+            contract_of_world(&workbench, None, "x", false),
+            Err(ContractError::NoCalls)
+        );
+        assert!(matches!(
+            contract_of_world(&workbench, None, "no/slash", false),
+            Err(ContractError::BadName(_))
+        ));
+
+        call(&workbench, "user", "cards/groups/get", "id=123");
+        call(&workbench, "admin", "cards/groups/get", "id=123");
+        let refused = contract_of_world(&workbench, None, "x", false).unwrap_err();
+        assert_eq!(
+            refused.to_string().split(':').next(),
+            Some("call 2 (cards/groups/get)")
+        );
+        assert!(matches!(refused, ContractError::UnknownUser { seq: 2, .. }));
+
+        let entries = workbench
+            .journal()
+            .entries(crate::workbench::Worlds::One(None), None, 0, 9);
+        assert_eq!(
+            contract(workbench.fake(), &entries[1..], "x", false),
+            Err(ContractError::NotFromStart(1))
+        );
+
+        workbench.reset().unwrap();
+        call(
+            &workbench,
+            "user",
+            "cards/groups/update",
+            "id=123;description={mine}",
+        );
+        assert!(matches!(
+            contract_of_world(&workbench, None, "x", false),
+            Err(ContractError::Braces { seq: 1, .. })
+        ));
+
+        // A list longer than the journal keeps of an answer.
+        workbench.reset().unwrap();
+        call(
+            &workbench,
+            "user",
+            "cards/batches/create",
+            "cardgroup=123;batch_name=b;number=1000",
+        );
+        call(&workbench, "user", "cards/list", "cardgroup=123");
+        assert_eq!(
+            contract_of_world(&workbench, None, "x", false),
+            Err(ContractError::AnswerCut {
+                seq: 2,
+                function: "cards/list".into()
+            })
+        );
+    }
+}
