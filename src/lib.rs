@@ -60,3 +60,8 @@ pub mod workbench;
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
+
+/// The contracts guide's Rust example, compiled by `cargo test`.
+#[doc = include_str!("../docs/contracts.md")]
+#[cfg(all(doctest, feature = "conformance"))]
+pub struct ContractsGuideDoctests;

@@ -89,6 +89,17 @@ fn words(command: &str) -> Vec<String> {
 
 /// Sends the request `curl ARGS` would, to `fake` in place of 127.0.0.1:8080.
 fn curl(fake: &Fake, args: &[String]) -> Reply {
+    curl_to(
+        &|port| {
+            assert_eq!(port, "8080", "examples use the default address");
+            fake.addr()
+        },
+        args,
+    )
+}
+
+/// Sends the request `curl ARGS` would, to the address `at` gives for the URL's port.
+fn curl_to(at: &dyn Fn(&str) -> std::net::SocketAddr, args: &[String]) -> Reply {
     let mut method = "GET".to_owned();
     let mut data = None;
     let mut content_type = None;
@@ -112,9 +123,11 @@ fn curl(fake: &Fake, args: &[String]) -> Reply {
         method = "POST".to_owned();
     }
     let url = url.expect("a URL");
-    let path = url
-        .strip_prefix("http://127.0.0.1:8080")
-        .unwrap_or_else(|| panic!("{url}: examples use the default address"));
+    let rest = url
+        .strip_prefix("http://127.0.0.1:")
+        .unwrap_or_else(|| panic!("{url}: examples use a loopback address"));
+    let (port, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let addr = at(port);
     let body = data.unwrap_or_default();
     // curl's own type for -d, unless -H gave one.
     let form = match (body.is_empty(), content_type) {
@@ -123,7 +136,7 @@ fn curl(fake: &Fake, args: &[String]) -> Reply {
         (false, None) => "Content-Type: application/x-www-form-urlencoded\r\n".to_owned(),
     };
     send(
-        fake.addr(),
+        addr,
         &format!(
             "{method} {path} HTTP/1.1\r\nHost: f\r\nConnection: close\r\n{form}Content-Length: {}\r\n\r\n{body}",
             body.len()
@@ -157,7 +170,12 @@ fn every_prompted_curl_in_the_readme_and_the_guides_answers_what_is_printed() {
     for (name, text) in documents() {
         for block in sh_blocks(&text) {
             let commands = prompted(&block);
-            if commands.is_empty() {
+            // A walk-through (the binary's own commands among the curls) runs whole below.
+            if commands.is_empty()
+                || commands
+                    .iter()
+                    .any(|(c, _)| c.starts_with("enswitch-fake "))
+            {
                 continue;
             }
             let fake = Fake::start();
@@ -180,6 +198,91 @@ fn every_prompted_curl_in_the_readme_and_the_guides_answers_what_is_printed() {
         }
     }
     assert!(replayed >= 10, "{replayed} commands replayed");
+}
+
+/// A guide's walk-through: each `sh` block whose prompts run the binary itself. Run as written,
+/// in a directory of its own: `enswitch-fake serve --addr 127.0.0.1:PORT &` starts a server on a
+/// free port (each documented port stands for its own), `curl` goes to the server of its port,
+/// and every other `enswitch-fake` command runs to the end, printing what the guide shows (the
+/// addresses as documented).
+#[test]
+fn every_walk_through_in_the_guides_runs_as_written() {
+    let mut walked = 0;
+    for (name, text) in documents() {
+        for block in sh_blocks(&text) {
+            let commands = prompted(&block);
+            if !commands
+                .iter()
+                .any(|(c, _)| c.starts_with("enswitch-fake "))
+            {
+                continue;
+            }
+            let dir = tempfile::tempdir().unwrap();
+            let mut servers: Vec<(String, std::process::Child, std::net::SocketAddr)> = Vec::new();
+            let documented = |servers: &[(String, std::process::Child, std::net::SocketAddr)],
+                              text: &str| {
+                servers
+                    .iter()
+                    .fold(text.to_owned(), |text, (port, _, addr)| {
+                        text.replace(&addr.to_string(), &format!("127.0.0.1:{port}"))
+                    })
+            };
+            for (command, printed) in commands {
+                let mut argv = words(&command);
+                let actual = if let Some(serve) = command.strip_suffix(" &") {
+                    let args = words(serve);
+                    let at = args
+                        .iter()
+                        .position(|a| a == "--addr")
+                        .expect("a server's --addr");
+                    let port = args[at + 1].strip_prefix("127.0.0.1:").unwrap().to_owned();
+                    let mut args: Vec<&str> = args[1..].iter().map(String::as_str).collect();
+                    args[at] = "127.0.0.1:0";
+                    let (child, addr) = crate::support::spawn(&args);
+                    servers.push((port, child, addr));
+                    String::new()
+                } else if argv[0] == "curl" {
+                    let at = |port: &str| {
+                        servers
+                            .iter()
+                            .find(|(p, _, _)| p == port)
+                            .map(|(_, _, a)| *a)
+                            .unwrap_or_else(|| panic!("{name}: no server on {port} yet"))
+                    };
+                    curl_to(&at, &argv[1..]).body.trim_end().to_owned()
+                } else {
+                    assert_eq!(argv[0], "enswitch-fake", "{name}: {command}");
+                    for word in &mut argv {
+                        for (port, _, addr) in &servers {
+                            *word = word.replace(&format!("127.0.0.1:{port}"), &addr.to_string());
+                        }
+                    }
+                    let output = crate::support::command()
+                        .args(&argv[1..])
+                        .current_dir(dir.path())
+                        .output()
+                        .unwrap();
+                    assert!(
+                        output.status.success(),
+                        "{name}: {command}: {}{}",
+                        String::from_utf8_lossy(&output.stdout),
+                        String::from_utf8_lossy(&output.stderr)
+                    );
+                    documented(&servers, String::from_utf8_lossy(&output.stdout).trim_end())
+                };
+                let printed = printed.join("\n");
+                assert!(
+                    shows(&printed, &actual),
+                    "{name}: {command}\nprinted: {printed}\nanswered: {actual}"
+                );
+                walked += 1;
+            }
+            for (_, child, _) in &servers {
+                crate::support::terminate(child);
+            }
+        }
+    }
+    assert!(walked >= 6, "{walked} commands walked");
 }
 
 #[test]
