@@ -490,9 +490,10 @@ pub fn contract(contract: Contract) -> anyhow::Result<()> {
             }
             std::fs::write(&path, text).with_context(|| format!("--out {}", path.display()))?;
         }
+        let calls = if contract.steps == 1 { "call" } else { "calls" };
         writeln!(
             out_text,
-            "wrote scenario/contract-{} ({} calls of {which}) to {}",
+            "wrote scenario/contract-{} ({} {calls} of {which}) to {}",
             contract.name,
             contract.steps,
             out.display()

@@ -335,3 +335,82 @@ fn the_control_plane_answers_a_worlds_contract_or_says_why_not() {
     let reply = get(plain.addr(), "/_fake/contract");
     assert_eq!(reply.status, 501, "{}", reply.body);
 }
+
+#[test]
+fn the_contract_command_names_the_flag_it_cannot_use_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("contract");
+    let out = out.to_str().unwrap();
+    let fake = crate::support::Fake::start();
+    let from = format!("http://{}", fake.addr());
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["--from", "127.0.0.1:8080"],
+            "error: --from 127.0.0.1:8080: not a URL",
+        ),
+        (
+            &["--from", &from, "--namespace", "a/b"],
+            "error: --namespace a/b: a name is 1 to 64",
+        ),
+        (
+            &[
+                "--from",
+                &from,
+                "--namespace",
+                "a",
+                "--namespace",
+                "b",
+                "--name",
+                "x",
+            ],
+            "error: --name names one world's scenario",
+        ),
+        // The default world made no API call: nothing to write.
+        (
+            &["--from", &from],
+            "error: the contract of the default world: no API call",
+        ),
+    ];
+    for (args, said) in cases {
+        let mut all = vec!["contract", "--out", out];
+        all.extend_from_slice(args);
+        let ran = run(&all);
+        let stderr = String::from_utf8_lossy(&ran.stderr);
+        assert_eq!(ran.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.starts_with(said), "{args:?}: {stderr}");
+    }
+    // A world that could be one and one that could not: neither is written.
+    let call = fake
+        .get("/_ns/a/api/json/cards/groups/get/?auth_username=user;auth_password=password;id=123");
+    assert_eq!(call.code(), "200");
+    let ran = run(&[
+        "contract",
+        "--out",
+        out,
+        "--from",
+        &from,
+        "--namespace",
+        "a",
+        "--namespace",
+        "b",
+    ]);
+    assert_eq!(ran.status.code(), Some(2));
+    assert!(
+        !Path::new(out).exists(),
+        "{}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+    let ran = run(&[
+        "contract",
+        "--out",
+        out,
+        "--from",
+        &from,
+        "--namespace",
+        "a",
+    ]);
+    assert_eq!(
+        String::from_utf8_lossy(&ran.stdout).lines().next(),
+        Some(format!("wrote scenario/contract-a (1 call of namespace a) to {out}").as_str())
+    );
+}
