@@ -22,12 +22,14 @@
 //! - `record`: the recording proxy, which turns real traffic into cases and snapshots.
 //! - `samples`: the OpenAPI document's examples, asked of an in-process fake.
 //! - `contract`: a world's journal (the calls a client made) as a fixtures directory of one
-//!   scenario, which `check` then runs against any target.
+//!   scenario, which `check` then runs against any target; `client_call`: each call as a step;
+//!   `replay`: the targets its snapshot is made with.
 //!
 //! It talks to any target; the in-process workbench is one of them, so this folder is the only
 //! one that may use all the others.
 
 mod case;
+mod client_call;
 mod config;
 mod contract;
 mod coverage;
@@ -40,6 +42,7 @@ mod mutants;
 mod normalize;
 mod outcome;
 mod record;
+mod replay;
 mod report;
 mod runner;
 mod samples;
