@@ -7,7 +7,7 @@
 use std::net::SocketAddr;
 use std::path::Path;
 
-use crate::support::{Reply, files_under, run, send, spawn, terminate};
+use crate::support::{Reply, files_under, get, run, send, spawn, terminate};
 
 /// The passwords of the seed the client works on, so that any sighting of one is a leak.
 const PASSWORDS: [(&str, &str); 6] = [
@@ -72,13 +72,6 @@ fn config(group: u32) -> String {
         "resources:\n  group: {group}\n  customer: 10\n  plan: 2\n"
     ));
     text
-}
-
-fn get(addr: SocketAddr, path: &str) -> Reply {
-    send(
-        addr,
-        &format!("GET {path} HTTP/1.1\r\nHost: f\r\nConnection: close\r\n\r\n"),
-    )
 }
 
 fn post(addr: SocketAddr, path: &str, body: &str) -> Reply {

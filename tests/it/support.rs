@@ -138,6 +138,14 @@ impl Reply {
     }
 }
 
+/// A GET of `path` (with its query, as written) to a server at `addr`: a `serve` process.
+pub fn get(addr: SocketAddr, path: &str) -> Reply {
+    send(
+        addr,
+        &format!("GET {path} HTTP/1.1\r\nHost: f\r\nConnection: close\r\n\r\n"),
+    )
+}
+
 pub fn send(addr: SocketAddr, request: &str) -> Reply {
     try_send(addr, request).expect("an answer")
 }

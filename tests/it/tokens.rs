@@ -4,14 +4,7 @@
 
 use std::net::SocketAddr;
 
-use crate::support::{Reply, send, spawn, spawn_keeping_stdout, terminate};
-
-fn get(addr: SocketAddr, path: &str) -> Reply {
-    send(
-        addr,
-        &format!("GET {path} HTTP/1.1\r\nHost: f\r\nConnection: close\r\n\r\n"),
-    )
-}
+use crate::support::{Reply, get, send, spawn, spawn_keeping_stdout, terminate};
 
 fn post(addr: SocketAddr, path: &str, body: &str) -> Reply {
     send(

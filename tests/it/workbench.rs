@@ -2,7 +2,7 @@
 
 use std::thread;
 
-use crate::support::{Fake, password};
+use crate::support::{Fake, get, password};
 
 /// `function` called by `user` in namespace `ns`.
 fn call_in(fake: &Fake, ns: &str, function: &str, user: &str, rest: &str) -> crate::support::Reply {
@@ -407,13 +407,6 @@ fn a_rust_test_can_inject_a_fault_and_read_the_journal() {
 /// `serve` as a process, on a random port, with `args`; its address.
 fn spawn_serve(args: &[&str]) -> (std::process::Child, std::net::SocketAddr) {
     crate::support::spawn(&[&["serve", "--addr", "127.0.0.1:0"], args].concat())
-}
-
-fn get(addr: std::net::SocketAddr, path: &str) -> crate::support::Reply {
-    crate::support::send(
-        addr,
-        &format!("GET {path} HTTP/1.1\r\nHost: f\r\nConnection: close\r\n\r\n"),
-    )
 }
 
 fn terminate(mut child: std::process::Child) -> Option<i32> {
