@@ -201,7 +201,7 @@ pub fn write_json(
         "logins": logins,
         "state": state,
         "token_expiry": facts.token_expiry,
-        "strict_client": facts.client == ClientRules::Strict,
+        "strict_client": facts.client.is_strict(),
         "faults": facts.faults.iter().map(fault).collect::<Vec<_>>(),
         "control": control,
         "dashboard": dashboard,

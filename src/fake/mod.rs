@@ -152,6 +152,21 @@ pub enum ClientRules {
     Strict,
 }
 
+impl ClientRules {
+    /// `Strict` when `strict`, else `Lenient`: a switch's setting as rules.
+    pub fn strict(strict: bool) -> ClientRules {
+        if strict {
+            ClientRules::Strict
+        } else {
+            ClientRules::Lenient
+        }
+    }
+
+    pub fn is_strict(self) -> bool {
+        self == ClientRules::Strict
+    }
+}
+
 impl Fake {
     /// A fake whose tokens are signed with a key made for it alone.
     pub fn new(spec: Spec, seed: World, settings: Settings) -> Fake {

@@ -228,11 +228,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<Serve> {
         rng_seed,
         control,
         token_key,
-        client: if strict_client {
-            ClientRules::Strict
-        } else {
-            ClientRules::Lenient
-        },
+        client: ClientRules::strict(strict_client),
     };
     // The examples of `/_fake/openapi.json`, asked of a fake like this one when first wanted.
     let (asked, world) = (spec.clone(), seed.clone());

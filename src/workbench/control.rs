@@ -84,10 +84,7 @@ impl Workbench {
                 self.in_world(name, |world| advance_clock(world, &request.body))
             }
             (Method::Get, "diagnostics", _) => self.in_world(name, |world| {
-                HttpAnswer::json(
-                    200,
-                    &world.tally().listed(world.rules() == ClientRules::Strict),
-                )
+                HttpAnswer::json(200, &world.tally().listed(world.rules().is_strict()))
             }),
             (Method::Get, "strict-client", _) => self.in_world(name, strict_client),
             (Method::Post, "strict-client", _) => {
@@ -333,7 +330,7 @@ fn clock(world: &Namespace) -> HttpAnswer {
 
 /// Whether the world answers its clients' diagnostics with a 400.
 fn strict_client(world: &Namespace) -> HttpAnswer {
-    let strict = world.rules() == ClientRules::Strict;
+    let strict = world.rules().is_strict();
     HttpAnswer::json(200, &json!({ "strict_client": strict }))
 }
 
@@ -346,11 +343,7 @@ fn set_strict_client(world: &Namespace, body: &[u8]) -> HttpAnswer {
     let Some(strict) = asked else {
         return error(400, "the body is {\"strict_client\": true} or false".into());
     };
-    world.set_rules(if strict {
-        ClientRules::Strict
-    } else {
-        ClientRules::Lenient
-    });
+    world.set_rules(ClientRules::strict(strict));
     strict_client(world)
 }
 

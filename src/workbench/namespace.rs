@@ -35,23 +35,18 @@ impl Namespace {
             name: name.map(Arc::from),
             world,
             journaled: AtomicU64::new(0),
-            strict: AtomicBool::new(rules == ClientRules::Strict),
+            strict: AtomicBool::new(rules.is_strict()),
             diagnosed: Mutex::default(),
         }
     }
 
     /// How this world's calls answer their diagnostics.
     pub(super) fn rules(&self) -> ClientRules {
-        if self.strict.load(Ordering::Relaxed) {
-            ClientRules::Strict
-        } else {
-            ClientRules::Lenient
-        }
+        ClientRules::strict(self.strict.load(Ordering::Relaxed))
     }
 
     pub(super) fn set_rules(&self, rules: ClientRules) {
-        self.strict
-            .store(rules == ClientRules::Strict, Ordering::Relaxed);
+        self.strict.store(rules.is_strict(), Ordering::Relaxed);
     }
 
     /// Counts one call's diagnostics (its request `seq`, of `function`).
