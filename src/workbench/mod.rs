@@ -321,11 +321,15 @@ impl Workbench {
     }
 
     /// Whether serving `request` may take long enough to hold up others if it ran on an async
-    /// worker: a batch of many cards, a list in a big world, or any write when every commit
-    /// waits for the disk (`--state-sync full`). A cheap look at the request, before it is read:
-    /// a wrong guess only moves the work to another thread, never changes the answer.
+    /// worker: a batch of many cards, a list in a big world, any write when every commit
+    /// waits for the disk (`--state-sync full`), or a contract (the world's whole journal,
+    /// replayed). A cheap look at the request, before it is read: a wrong guess only moves the
+    /// work to another thread, never changes the answer.
     pub fn is_heavy(&self, request: &ApiRequest) -> bool {
         let (name, path) = namespace::split(&request.path);
+        if path.trim_end_matches('/') == "/_fake/contract" {
+            return true;
+        }
         let Some(function) = fake::function_path(path) else {
             return false;
         };
@@ -509,5 +513,6 @@ mod tests {
         assert!(bench.is_heavy(&list), "a world of 10,000 cards does not");
         assert!(!bench.is_heavy(&ApiRequest::get("/api/json/cards/groups/update/?id=123")));
         assert!(!bench.is_heavy(&ApiRequest::get("/_fake/health")));
+        assert!(bench.is_heavy(&ApiRequest::get("/_ns/t/_fake/contract?read_only=1")));
     }
 }
