@@ -7,7 +7,9 @@
 ``pytest --enswitch-contract DIR`` writes, when the session ends, a consumer contract of what the
 tests' clients did: one scenario per test that made API calls (``contract-<test>``), for
 ``enswitch-fake check --fixtures DIR --target URL --config FILE`` against the real Enswitch. A
-test whose calls cannot be a contract is named, with why, in the summary.
+test whose calls cannot be a contract is named, with why, in the summary. With
+``--enswitch-contract-read-only`` each call that changed state is sent as a ``validation=1``
+probe instead, for a target that must not change.
 
 ``pytest --enswitch-strict-client`` makes each test's namespace strict: a call whose client got
 something wrong that Enswitch passes over (an unknown or misspelled parameter, a name given
@@ -48,6 +50,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="when the session ends, write what each test's client did as a consumer contract "
         "under DIR (one scenario per test), for `enswitch-fake check --fixtures DIR`",
     )
+    parser.getgroup("enswitch-fake").addoption(
+        "--enswitch-contract-read-only",
+        action="store_true",
+        default=False,
+        help="with --enswitch-contract: send each call that changed state as a validation=1 "
+        "probe, for a target that must not change",
+    )
 
 
 _contracts = pytest.StashKey[List[Dict[str, Any]]]()
@@ -70,7 +79,9 @@ def _scenario_name(nodeid: str) -> str:
 
 def _keep_contract(config: pytest.Config, namespace: Namespace, nodeid: str) -> None:
     try:
-        config.stash[_contracts].append(namespace.contract(name=_scenario_name(nodeid)))
+        read_only = config.getoption("enswitch_contract_read_only")
+        contract = namespace.contract(name=_scenario_name(nodeid), read_only=read_only)
+        config.stash[_contracts].append(contract)
     except EnswitchFakeError as error:
         # A test that made no API call has nothing to check.
         if "no API call" not in str(error):

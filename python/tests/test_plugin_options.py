@@ -90,3 +90,14 @@ def test_a_contract_of_the_sessions_calls_is_written_and_checks_a_fresh_fake(pyt
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "1 passed, 0 failed" in checked.stdout
+
+    # Read-only: the batch is only validated, and the calls that needed it are left out.
+    probes = tmp_path / "probes"
+    run = pytester.runpytest_subprocess(
+        *plugin_args(), "--enswitch-contract", str(probes), "--enswitch-contract-read-only"
+    )
+    run.assert_outcomes(passed=2)
+    scenario = (probes / "scenarios" / f"{name}.yaml").read_text()
+    assert '"number=2", "validation=1"]' in scenario
+    assert "left out, it needs {batch_1}" in scenario
+    assert "read_only: true" in scenario
