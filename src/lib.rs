@@ -15,7 +15,8 @@
 //! - [`server`]: the only async code: the hyper edge, its limits, shutdown;
 //!   [`server::FakeServer`] for tests.
 //! - [`conformance`]: cases (generated and scenarios), targets, normalization, snapshots, the
-//!   runner and its reporters, the mutant hunt, the recording proxy.
+//!   runner and its reporters, the mutant hunt, the recording proxy, consumer contracts (a
+//!   world's journal as a suite that checks any target).
 //!
 //! How a request flows:
 //!
