@@ -261,8 +261,8 @@ pub(super) fn probes(spec: &Spec, calls: &[Call], notes: &mut Vec<String>) -> Ve
             .collect();
         if let Some(missing) = needs.iter().find(|n| !available.contains(n)) {
             notes.push(format!(
-                "call {} ({}): left out, it needs {{{missing}}}, which only a call that \
-                 changed state gave",
+                "call {} ({}): left out, it needs {{{missing}}}, which a call that changed \
+                 state (or one left out) gave",
                 call.seq, call.step.function
             ));
             continue;
