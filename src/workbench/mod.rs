@@ -322,12 +322,17 @@ impl Workbench {
 
     /// Whether serving `request` may take long enough to hold up others if it ran on an async
     /// worker: a batch of many cards, a list in a big world, any write when every commit
-    /// waits for the disk (`--state-sync full`), or a contract (the world's whole journal,
-    /// replayed). A cheap look at the request, before it is read: a wrong guess only moves the
-    /// work to another thread, never changes the answer.
+    /// waits for the disk (`--state-sync full`), or a read of a whole world: its contract (the
+    /// journal replayed), its seed or its state (a million cards take a second). A cheap look at
+    /// the request, before it is read: a wrong guess only moves the work to another thread,
+    /// never changes the answer.
     pub fn is_heavy(&self, request: &ApiRequest) -> bool {
         let (name, path) = namespace::split(&request.path);
-        if path.trim_end_matches('/') == "/_fake/contract" {
+        let whole_world = ["contract", "seed", "state"];
+        if path
+            .strip_prefix(CONTROL_PREFIX)
+            .is_some_and(|what| whole_world.contains(&what.trim_end_matches('/')))
+        {
             return true;
         }
         let Some(function) = fake::function_path(path) else {
@@ -488,7 +493,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_batch_of_many_cards_and_a_list_of_a_big_world_are_heavy_the_rest_not() {
+    fn a_batch_of_many_cards_a_list_of_a_big_world_and_whole_world_reads_are_heavy_the_rest_not() {
         let bench = Workbench::embedded().unwrap();
         let create =
             |query: &str| ApiRequest::get(&format!("/api/json/cards/batches/create/?{query}"));
@@ -514,5 +519,8 @@ mod tests {
         assert!(!bench.is_heavy(&ApiRequest::get("/api/json/cards/groups/update/?id=123")));
         assert!(!bench.is_heavy(&ApiRequest::get("/_fake/health")));
         assert!(bench.is_heavy(&ApiRequest::get("/_ns/t/_fake/contract?read_only=1")));
+        assert!(bench.is_heavy(&ApiRequest::get("/_fake/seed")));
+        assert!(bench.is_heavy(&ApiRequest::get("/_fake/state/")));
+        assert!(!bench.is_heavy(&ApiRequest::get("/_fake/stateful")));
     }
 }
