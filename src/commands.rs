@@ -429,15 +429,6 @@ pub fn lint(dir: Option<&std::path::Path>) -> anyhow::Result<u8> {
     }
 }
 
-/// A contract as `GET /_fake/contract` answers it.
-#[derive(serde::Deserialize)]
-struct Fetched {
-    name: String,
-    steps: usize,
-    files: std::collections::BTreeMap<String, String>,
-    notes: Vec<String>,
-}
-
 /// Asks the fake for each world's contract, then writes them all under `--out` (nothing if any
 /// world could not be one), and says what it wrote and how to check it.
 pub fn contract(contract: Contract) -> anyhow::Result<()> {
@@ -475,37 +466,32 @@ pub fn contract(contract: Contract) -> anyhow::Result<()> {
                 .unwrap_or_else(|| format!("HTTP {status} (is --from this fake?)"));
             bail!("the contract of {which}: {why}");
         }
-        let contract: Fetched = serde_json::from_str(&body).with_context(|| {
+        let contract: conformance::Contract = serde_json::from_str(&body).with_context(|| {
             format!("--from: the contract of {which} is not what this fake answers")
         })?;
         fetched.push((which, contract));
     }
-    let mut out_text = std::io::stdout().lock();
+    // Every file first: a reader of the summary that goes away (`| head -1`) stops nothing.
+    let mut said = String::new();
     for (which, contract) in &fetched {
-        for (relative, text) in &contract.files {
-            let path = out.join(relative);
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent)
-                    .with_context(|| format!("--out {}", parent.display()))?;
-            }
-            std::fs::write(&path, text).with_context(|| format!("--out {}", path.display()))?;
-        }
+        contract.write(&out).context("--out")?;
         let calls = if contract.steps == 1 { "call" } else { "calls" };
-        writeln!(
-            out_text,
-            "wrote scenario/contract-{} ({} {calls} of {which}) to {}",
+        said.push_str(&format!(
+            "wrote scenario/contract-{} ({} {calls} of {which}) to {}\n",
             contract.name,
             contract.steps,
             out.display()
-        )?;
+        ));
         for note in &contract.notes {
-            writeln!(out_text, "  note: {note}")?;
+            said.push_str(&format!("  note: {note}\n"));
         }
     }
-    writeln!(
-        out_text,
-        "check it with: enswitch-fake check --fixtures {} --target URL --config FILE",
+    said.push_str(&format!(
+        "check it with: enswitch-fake check --fixtures {} --target URL --config FILE\n",
         out.display()
-    )?;
-    Ok(())
+    ));
+    match std::io::stdout().lock().write_all(said.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
 }

@@ -24,7 +24,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
 use crate::conformance::case::{Case, Form};
@@ -45,7 +45,7 @@ use crate::workbench::{Config, Entry, Workbench};
 pub(super) const MARKER: &str = "contract.yaml";
 
 /// A contract, as files relative to its directory, and what a reader should know about it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Contract {
     /// The scenario's name: its id is `contract-<name>`.
     pub name: String,
@@ -111,12 +111,7 @@ pub fn contract(
     name: &str,
     read_only: bool,
 ) -> Result<Contract, ContractError> {
-    if name.is_empty()
-        || name.len() > 64
-        || !name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
+    if !crate::workbench::valid_name(name) {
         return Err(ContractError::BadName(name.chars().take(80).collect()));
     }
     let first = entries.first().ok_or(ContractError::NoCalls)?;
@@ -181,14 +176,18 @@ pub fn contract(
 }
 
 impl Contract {
-    /// Writes the files under `dir` (made if missing), replacing a contract of the same name.
+    /// Writes the files under `dir` (made if missing), replacing a contract of the same name;
+    /// an error names the file or directory it could not write.
     pub fn write(&self, dir: &Path) -> std::io::Result<()> {
         for (relative, text) in &self.files {
             let path = dir.join(relative);
+            let named = |e: std::io::Error| {
+                std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+            };
             if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent)?;
+                std::fs::create_dir_all(parent).map_err(named)?;
             }
-            std::fs::write(path, text)?;
+            std::fs::write(&path, text).map_err(named)?;
         }
         Ok(())
     }

@@ -229,18 +229,12 @@ pub(super) fn contract(args: ContractArgs) -> anyhow::Result<Contract> {
         ca_cert,
     } = args;
     let fake = http("--from", &from, true, ca_cert.as_deref())?.with_admin_token(admin_token);
-    let valid = |text: &str| {
-        (1..=64).contains(&text.len())
-            && text
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    };
     for (flag, given) in namespace
         .iter()
         .map(|n| ("--namespace", n))
         .chain(name.iter().map(|n| ("--name", n)))
     {
-        if !valid(given) {
+        if !enswitch_fake::workbench::valid_name(given) {
             bail!("{flag} {given}: a name is 1 to 64 letters, digits, '-' or '_'");
         }
     }

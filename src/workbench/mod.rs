@@ -62,7 +62,7 @@ pub use fault::{
 pub use info::{ControlMode, ServerInfo, StateInfo};
 pub use journal::{ANSWER_LIMIT, Entry, Follower, Journal, Next, Start, Worlds};
 pub use log::{API_TARGET, CONTROL_TARGET};
-pub use namespace::{MAX_NAMESPACES, NAME_RULE, NAMESPACE_PREFIX};
+pub use namespace::{MAX_NAMESPACES, NAME_RULE, NAMESPACE_PREFIX, valid_name};
 pub use reply::{Events, HttpAnswer, HttpStatusMode, Reply};
 pub use state::StateDb;
 #[cfg(feature = "state")]

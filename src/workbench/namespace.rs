@@ -207,8 +207,8 @@ impl Namespaces {
     }
 }
 
-/// `[A-Za-z0-9_-]{1,64}`.
-pub(super) fn valid_name(name: &str) -> bool {
+/// `[A-Za-z0-9_-]{1,64}` (`NAME_RULE`): a namespace's name, and a contract's scenario's.
+pub fn valid_name(name: &str) -> bool {
     (1..=64).contains(&name.len())
         && name
             .bytes()

@@ -407,3 +407,46 @@ fn the_contract_command_names_the_flag_it_cannot_use_and_writes_nothing() {
         Some(format!("wrote scenario/contract-a (1 call of namespace a) to {out}").as_str())
     );
 }
+
+/// A reader of the summary that goes away (`contract … | head -1`) stops nothing: every
+/// world's contract is written before a line is printed, and the closed pipe is no error.
+#[test]
+fn a_closed_stdout_leaves_every_contract_written() {
+    let fake = crate::support::Fake::start();
+    for world in ["a", "b"] {
+        let call = fake.get(&format!(
+            "/_ns/{world}/api/json/cards/groups/get/?auth_username=user;auth_password=password;id=123"
+        ));
+        assert_eq!(call.code(), "200");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("contract");
+    let mut child = crate::support::command()
+        .args(["contract", "--from", &format!("http://{}", fake.addr())])
+        .args([
+            "--namespace",
+            "a",
+            "--namespace",
+            "b",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let done = child.wait_with_output().unwrap();
+    assert_eq!(
+        done.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    for world in ["a", "b"] {
+        assert!(
+            out.join(format!("scenarios/contract-{world}.yaml"))
+                .is_file()
+        );
+    }
+}
