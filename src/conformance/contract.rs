@@ -320,8 +320,9 @@ fn scenario_text(id: &str, calls: &[Call], notes: &[String]) -> String {
 
 /// What a workbench makes `GET /_fake/contract`'s contracts with (`Workbench::with_contracts`).
 pub fn contract_source() -> crate::workbench::ContractSource {
-    crate::workbench::ContractSource(Box::new(|fake, entries, name, read_only| {
-        let contract = contract(fake, entries, name, read_only).map_err(|why| why.to_string())?;
+    crate::workbench::ContractSource(Box::new(|workbench, world, name, read_only| {
+        let contract = contract_of_world(workbench, world, name, read_only);
+        let contract = contract.map_err(|why| why.to_string())?;
         Ok(serde_json::to_value(contract).expect("contracts serialize"))
     }))
 }

@@ -189,11 +189,8 @@ impl Workbench {
             Some("1" | "true") => true,
             Some(_) => return error(400, "read_only is 1 or 0".into()),
         };
-        let entries = self
-            .journal
-            .entries(journal::Worlds::One(name), None, 0, usize::MAX);
         let contract = query.get("name").or(name).unwrap_or("default");
-        match (source.0)(&self.fake, &entries, contract, read_only) {
+        match (source.0)(self, name, contract, read_only) {
             Ok(contract) => HttpAnswer::json(200, &contract),
             Err(why) => error(422, why),
         }

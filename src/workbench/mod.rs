@@ -144,11 +144,15 @@ pub struct SampleSource(pub Box<dyn Fn() -> Samples + Send + Sync>);
 
 /// Turns one world's journal into a consumer contract for `GET /_fake/contract`: the
 /// conformance suite knows how; the workbench, below it, is handed the way. Called with the
-/// fake, the world's entries oldest first, the contract's name and whether it is to change
-/// nothing; answers the contract as JSON, or why there is none.
+/// workbench, the world (`None` the default one), the contract's name and whether it is to
+/// change nothing; answers the contract as JSON, or why there is none.
 #[expect(clippy::type_complexity, reason = "one hook, named once")]
 pub struct ContractSource(
-    pub Box<dyn Fn(&Fake, &[Entry], &str, bool) -> Result<serde_json::Value, String> + Send + Sync>,
+    pub  Box<
+        dyn Fn(&Workbench, Option<&str>, &str, bool) -> Result<serde_json::Value, String>
+            + Send
+            + Sync,
+    >,
 );
 
 impl std::fmt::Debug for ContractSource {
