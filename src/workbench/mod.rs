@@ -146,14 +146,11 @@ pub struct SampleSource(pub Box<dyn Fn() -> Samples + Send + Sync>);
 /// conformance suite knows how; the workbench, below it, is handed the way. Called with the
 /// workbench, the world (`None` the default one), the contract's name and whether it is to
 /// change nothing; answers the contract as JSON, or why there is none.
-#[expect(clippy::type_complexity, reason = "one hook, named once")]
-pub struct ContractSource(
-    pub  Box<
-        dyn Fn(&Workbench, Option<&str>, &str, bool) -> Result<serde_json::Value, String>
-            + Send
-            + Sync,
-    >,
-);
+pub struct ContractSource(pub Box<MakeContract>);
+
+/// What a `ContractSource` calls.
+pub type MakeContract =
+    dyn Fn(&Workbench, Option<&str>, &str, bool) -> Result<serde_json::Value, String> + Send + Sync;
 
 impl std::fmt::Debug for ContractSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
