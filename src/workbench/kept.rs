@@ -25,7 +25,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use super::journal::{ANSWER_LIMIT, Entry, PARAMS_LIMIT};
+use super::entry::{ANSWER_LIMIT, Entry, PARAMS_LIMIT};
 use crate::fake::{
     Diagnostic, DiagnosticKind, REDACTED, RawParams, is_secret, redact, redact_body,
 };

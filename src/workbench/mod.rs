@@ -29,6 +29,7 @@
 
 mod control;
 mod diagnosed;
+mod entry;
 mod fault;
 mod info;
 mod journal;
@@ -56,11 +57,12 @@ use crate::spec::yaml::FileErrors;
 
 use namespace::{Namespace, Namespaces, NotReset, PostedSeed};
 
+pub use entry::{ANSWER_LIMIT, Entry};
 pub use fault::{
     Action, Fault, FaultError, FaultRule, FaultSpec, Faults, MAX_DELAY_MS, MAX_FAULT_RULES,
 };
 pub use info::{ControlMode, ServerInfo, StateInfo};
-pub use journal::{ANSWER_LIMIT, Entry, Follower, Journal, Next, Start, Worlds};
+pub use journal::{Follower, Journal, Next, Start, Worlds};
 pub use log::{API_TARGET, CONTROL_TARGET};
 pub use namespace::{MAX_NAMESPACES, NAME_RULE, NAMESPACE_PREFIX, valid_name};
 pub use reply::{Events, HttpAnswer, HttpStatusMode, Reply};
