@@ -166,18 +166,6 @@ pub(super) fn calls(
     Ok(calls)
 }
 
-/// The config resources an object of `kind` may be, in the order a value is tried.
-fn resource_names(kind: ResourceKind) -> &'static [&'static str] {
-    match kind {
-        ResourceKind::CardGroup => &["group", "foreign_group", "missing_group"],
-        ResourceKind::Batch => &["batch", "foreign_batch", "missing_batch"],
-        ResourceKind::Card => &["card", "foreign_card", "missing_card"],
-        ResourceKind::Sound => &["sound", "foreign_sound", "missing_sound"],
-        ResourceKind::RatePlan => &["plan", "foreign_plan"],
-        ResourceKind::Customer => &["customer", "foreign_customer"],
-    }
-}
-
 /// The field an answer names an object of `kind` by (`cardgroup` in a row of cards/list).
 fn field_of(kind: ResourceKind) -> &'static str {
     match kind {
@@ -190,10 +178,13 @@ fn field_of(kind: ResourceKind) -> &'static str {
     }
 }
 
+/// The config resource of `kind` whose value is `value`: its own, another customer's, or the
+/// missing one, tried in that order.
 fn resource_named(resources: &Resources, kind: ResourceKind, value: &str) -> Option<&'static str> {
-    resource_names(kind)
-        .iter()
-        .copied()
+    let names = Resources::of_kind(kind);
+    [Some(names.own), Some(names.foreign), names.missing]
+        .into_iter()
+        .flatten()
         .find(|name| resources.get(name).as_deref() == Some(value))
 }
 

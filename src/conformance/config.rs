@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::spec::ResourceKind;
 use crate::spec::yaml::FileErrors;
 
 /// The principals a target config names. `Nobody` is the full user with a wrong password.
@@ -106,7 +107,34 @@ pub enum Reset {
     ControlPlane,
 }
 
+/// The resources a config names for objects of one kind: its own (`group`), another
+/// customer's (`foreign_group`), and one that does not exist (`missing_group`), where a config
+/// can name one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KindNames {
+    pub own: &'static str,
+    pub foreign: &'static str,
+    pub missing: Option<&'static str>,
+}
+
 impl Resources {
+    /// The resources a config names for objects of `kind`.
+    pub fn of_kind(kind: ResourceKind) -> KindNames {
+        let (own, foreign, missing) = match kind {
+            ResourceKind::CardGroup => ("group", "foreign_group", Some("missing_group")),
+            ResourceKind::RatePlan => ("plan", "foreign_plan", None),
+            ResourceKind::Customer => ("customer", "foreign_customer", None),
+            ResourceKind::Batch => ("batch", "foreign_batch", Some("missing_batch")),
+            ResourceKind::Card => ("card", "foreign_card", Some("missing_card")),
+            ResourceKind::Sound => ("sound", "foreign_sound", Some("missing_sound")),
+        };
+        KindNames {
+            own,
+            foreign,
+            missing,
+        }
+    }
+
     /// Every resource a config may name, as the cases' placeholders name them.
     pub const NAMES: [&'static str; 16] = [
         "group",

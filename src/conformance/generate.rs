@@ -5,7 +5,7 @@
 //! `validation=1` on a valid and an invalid request; the constraints; and every request form. Ids are stable: `<function>/<family>/<detail>`.
 
 use crate::conformance::case::{Case, Form, Step};
-use crate::conformance::config::Principal;
+use crate::conformance::config::{Principal, Resources};
 use crate::fake::DEFAULT_MAX_CARDS;
 use crate::spec::AUTH_PARAMS;
 use crate::spec::value::{ParamType, Value};
@@ -135,7 +135,7 @@ impl Generator<'_> {
                         continue;
                     };
                     who = Principal::Reseller;
-                    with(&base, &second.name, foreign_and_missing(refers.resource).0)
+                    with(&base, &second.name, &foreign_and_missing(refers.resource).0)
                 }
                 // Neither; `both` follows below.
                 ConstraintRule::ExactlyOne => base
@@ -446,7 +446,7 @@ impl Generator<'_> {
                 refers.provenance,
                 true,
                 Principal::Full,
-                with(base, name, foreign),
+                with(base, name, &foreign),
             );
             if let Some(missing) = missing {
                 let rule = format!("{name} naming no object answers {}", refers.missing);
@@ -456,7 +456,7 @@ impl Generator<'_> {
                     refers.provenance,
                     true,
                     Principal::Full,
-                    with(base, name, missing),
+                    with(base, name, &missing),
                 );
             }
         }
@@ -560,28 +560,16 @@ pub(super) fn base(f: &Function) -> Pairs {
 
 /// The placeholders of another customer's object of `kind` and of one that does not exist
 /// (none for kinds a config cannot name a missing one of).
-fn foreign_and_missing(kind: ResourceKind) -> (&'static str, Option<&'static str>) {
-    match kind {
-        ResourceKind::CardGroup => ("{foreign_group}", Some("{missing_group}")),
-        ResourceKind::RatePlan => ("{foreign_plan}", None),
-        ResourceKind::Customer => ("{foreign_customer}", None),
-        ResourceKind::Batch => ("{foreign_batch}", Some("{missing_batch}")),
-        ResourceKind::Card => ("{foreign_card}", Some("{missing_card}")),
-        ResourceKind::Sound => ("{foreign_sound}", Some("{missing_sound}")),
-    }
+fn foreign_and_missing(kind: ResourceKind) -> (String, Option<String>) {
+    let names = Resources::of_kind(kind);
+    let placeholder = |name: &str| format!("{{{name}}}");
+    (placeholder(names.foreign), names.missing.map(placeholder))
 }
 
 /// A value every rule of `p` accepts, or `None` when there is none.
 fn valid(p: &Param) -> Option<String> {
     if let Some(refers) = &p.refers_to {
-        return match refers.resource {
-            ResourceKind::CardGroup => Some("{group}".into()),
-            ResourceKind::RatePlan => Some("{plan}".into()),
-            ResourceKind::Customer => Some("{customer}".into()),
-            ResourceKind::Batch => Some("{batch}".into()),
-            ResourceKind::Card => Some("{card}".into()),
-            ResourceKind::Sound => Some("{sound}".into()),
-        };
+        return Some(format!("{{{}}}", Resources::of_kind(refers.resource).own));
     }
     if p.name == "validation" {
         return Some("0".into());
