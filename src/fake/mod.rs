@@ -34,6 +34,7 @@ mod error;
 mod input;
 mod mutant;
 mod params;
+mod records;
 mod redact;
 mod request;
 mod response;
